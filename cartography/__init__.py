@@ -1,0 +1,1 @@
+"""wslab.cartography: dataset cartography (training dynamics, data maps)."""

@@ -1,0 +1,1 @@
+"""wslab.quality: agreement statistics, evaluation metrics, label issues and relabel queues."""

@@ -1,0 +1,205 @@
+"""Reading and writing files. Only this module touches the disk for data artefacts.
+
+Every writer is atomic: it writes a temporary file in the destination folder and renames it
+into place, so an interrupted run never leaves a half-written file that looks complete.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from wslab.errors import InputError
+
+TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
+                  ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def table_format(path: str | Path) -> str:
+    """Return ``csv``, ``parquet`` or ``jsonl`` from a file name, or raise InputError."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise InputError(
+            f"{path}: unsupported file type {suffix or '(none)'!r}; expected one of "
+            f"{', '.join(sorted(TABLE_SUFFIXES))}"
+        )
+    return TABLE_SUFFIXES[suffix]
+
+
+def check_utf8(path: str | Path, *, chunk_size: int = 1 << 20) -> None:
+    """Raise InputError naming the line of the first byte sequence that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(chunk_size)
+            final = not chunk
+            try:
+                decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                line += chunk[: exc.start].count(b"\n")
+                raise InputError(
+                    f"{path}: line {line}: bytes that are not UTF-8 ({exc.reason}); "
+                    "expected a UTF-8 encoded file"
+                ) from None
+            if final:
+                return
+            line += chunk.count(b"\n")
+
+
+def _require_file(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found")
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder; expected a file")
+    return p
+
+
+def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "table") -> pl.LazyFrame:
+    """Lazily scan a csv, parquet or jsonl file and check that ``required`` columns exist.
+
+    Text formats are checked for UTF-8 first, so a bad byte is reported with its line.
+    """
+    p = _require_file(path)
+    fmt = table_format(p)
+    try:
+        if fmt == "csv":
+            check_utf8(p)
+            sep = "\t" if p.suffix.lower() == ".tsv" else ","
+            lf = pl.scan_csv(p, separator=sep, infer_schema_length=10000)
+        elif fmt == "jsonl":
+            check_utf8(p)
+            lf = pl.scan_ndjson(p, infer_schema_length=10000)
+        else:
+            lf = pl.scan_parquet(p)
+        schema = lf.collect_schema()
+    except InputError:
+        raise
+    except Exception as exc:  # polars raises several error types for unreadable files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{p}: cannot read {what} as {fmt}: {first}") from None
+    missing = [c for c in required if c not in schema.names()]
+    if missing:
+        raise InputError(
+            f"{p}: missing column {missing[0]!r} in {what}; found columns {schema.names()}"
+        )
+    return lf
+
+
+def read_table(path: str | Path, *, required: Sequence[str] = (), what: str = "table") -> pl.DataFrame:
+    """Read a whole csv, parquet or jsonl file into memory (see :func:`scan_table`)."""
+    lf = scan_table(path, required=required, what=what)
+    try:
+        df = lf.collect()
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: cannot read {what}: {first}") from None
+    if df.height == 0:
+        raise InputError(f"{path}: {what} has no rows; expected at least one")
+    return df
+
+
+def check_unique(df: pl.DataFrame | pl.LazyFrame, column: str, *, path: str | Path, what: str) -> None:
+    """Raise InputError naming the first duplicated value of ``column`` and its row."""
+    lf = df.lazy() if isinstance(df, pl.DataFrame) else df
+    dup = (
+        lf.select(pl.col(column))
+        .with_row_index("_row")
+        .filter(pl.col(column).is_duplicated())
+        .head(2)
+        .collect()
+    )
+    if dup.height:
+        value = dup[column][0]
+        rows = [r + 2 for r in dup["_row"].to_list()]  # 1-based, after a header line
+        raise InputError(
+            f"{path}: duplicate {column} {value!r} in {what} (rows {rows[0]} and {rows[-1]}); "
+            f"expected each {column} once"
+        )
+
+
+def check_not_null(df: pl.DataFrame, column: str, *, path: str | Path, what: str) -> None:
+    """Raise InputError naming the first row where ``column`` is missing."""
+    idx = df.select(pl.col(column).is_null().arg_true().first()).item()
+    if idx is not None:
+        raise InputError(f"{path}: row {idx + 2}: missing value in column {column!r} of {what}")
+
+
+# ---------------------------------------------------------------- atomic writing
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds."""
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def to_json(obj: Any, *, indent: int | None = 2) -> str:
+    return json.dumps(obj, indent=indent, ensure_ascii=False, default=_json_default)
+
+
+def write_json(path: str | Path, obj: Any) -> Path:
+    return write_text(path, to_json(obj) + "\n")
+
+
+def write_table(path: str | Path, df: pl.DataFrame) -> Path:
+    """Write a DataFrame as parquet, csv or jsonl (by suffix), atomically."""
+    fmt = table_format(path)
+    with atomic_path(path) as tmp:
+        if fmt == "parquet":
+            df.write_parquet(tmp)
+        elif fmt == "csv":
+            df.write_csv(tmp, separator="\t" if Path(path).suffix.lower() == ".tsv" else ",")
+        else:
+            df.write_ndjson(tmp)
+    return Path(path)
+
+
+def sink_parquet(lf: pl.LazyFrame, path: str | Path) -> Path:
+    """Stream a LazyFrame into a parquet file, atomically, without collecting it in memory."""
+    with atomic_path(path) as tmp:
+        lf.sink_parquet(tmp)
+    return Path(path)
