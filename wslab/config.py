@@ -1,0 +1,195 @@
+"""``config.yaml``: the schema of a wslab project, validated by pydantic (unknown keys rejected).
+
+Relative paths resolve against the folder of the config file. Example::
+
+    task: Route customer-support messages to the right team.
+    seed: 13
+    corpus: {path: data/corpus.parquet, id_column: id, text_column: text}
+    labels:
+      tariff: Questions about tariffs, plans and fees.
+      card: Card problems: blocked, lost, declined, reissue.
+    gold: {path: data/gold.csv, dev_fraction: 0.5}
+    lfs: {files: [lfs.yaml]}
+    label_model: {kind: auto}
+    end_model: {enabled: true}
+    output: {dir: runs/demo}
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from wslab.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CorpusConfig(_Strict):
+    path: Path = Field(description="Corpus file: parquet, csv or jsonl.")
+    id_column: str = Field("id", description="Column with a unique document id.")
+    text_column: str = Field("text", description="Column with the document text.")
+
+
+class GoldConfig(_Strict):
+    path: Path = Field(description="Expert labels: csv or parquet with id and label columns.")
+    id_column: str = "id"
+    label_column: str = "label"
+    split_column: str | None = Field(
+        None, description="Optional column with 'dev' / 'test' per row; otherwise a seeded split."
+    )
+    dev_fraction: float = Field(0.5, gt=0.0, lt=1.0, description="Share of gold used as dev (stratified, seeded).")
+
+
+class LFsConfig(_Strict):
+    files: list[Path] = Field(default_factory=list, description="Declarative LF spec files (YAML).")
+    precomputed: Path | None = Field(
+        None, description="A parquet label matrix (id + one integer column per LF, -1 = abstain)."
+    )
+    python_paths: list[Path] = Field(
+        default_factory=list, description="Folders added to sys.path for kind: python LFs (the config folder is always added)."
+    )
+    workers: int = Field(1, ge=1, description="Processes for kind: python LFs.")
+
+
+class LabelModelConfig(_Strict):
+    kind: Literal["auto", "snorkel", "majority"] = Field(
+        "auto", description="auto = whichever of snorkel and majority scores better (macro F1) on gold dev."
+    )
+    n_epochs: int = Field(500, ge=1)
+    lr: float = Field(0.01, gt=0)
+    l2: float = Field(0.0, ge=0)
+    class_balance: Literal["gold_dev", "uniform"] = Field(
+        "gold_dev", description="Class prior for the label model: estimated from gold dev, or uniform."
+    )
+
+
+class EndModelConfig(_Strict):
+    enabled: bool = True
+    kind: Literal["tfidf_logreg"] = "tfidf_logreg"
+    C: float = Field(4.0, gt=0, description="Inverse regularisation strength of the logistic regression.")
+    max_features: int = Field(200_000, ge=100, description="Per n-gram family (word and char).")
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0, description="Train only on labels at least this confident.")
+    max_train: int = Field(500_000, ge=100, description="Train on at most this many covered documents (sampled).")
+
+
+class EvaluationConfig(_Strict):
+    bootstrap: int = Field(1000, ge=0, description="Bootstrap replicates for 95% CIs (0 = no CIs).")
+
+
+class OutputConfig(_Strict):
+    dir: Path = Field(Path("runs/latest"), description="Run folder; every artefact is written here.")
+
+
+class QualityConfig(_Strict):
+    enabled: bool = Field(False, description="Run cleanlab + cartography on the aggregated labels.")
+    folds: int = Field(5, ge=2)
+    epochs: int = Field(5, ge=2)
+    max_items: int = Field(100_000, ge=100, description="Check at most this many labelled documents (sampled).")
+
+
+class Config(_Strict):
+    """A wslab project."""
+
+    task: str = Field("", description="What the labels mean, in a sentence or two (shown to LLMs).")
+    seed: int = Field(0, description="The one seed: gold split, label model, end model, bootstrap.")
+    corpus: CorpusConfig
+    labels: dict[str, str] = Field(description="Label name -> one-line description. Order defines class indices.")
+    gold: GoldConfig | None = None
+    annotations: Path | None = Field(None, description="Optional long-form annotations (id, annotator, label).")
+    lfs: LFsConfig = Field(default_factory=LFsConfig)
+    label_model: LabelModelConfig = Field(default_factory=LabelModelConfig)
+    end_model: EndModelConfig = Field(default_factory=EndModelConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    quality: QualityConfig = Field(default_factory=QualityConfig)
+    llm: dict[str, Any] | None = Field(None, description="LLM settings (see wslab.llm_client.LLMSettings).")
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    # set by load_config, not by users
+    _config_path: Path | None = PrivateAttr(None)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        if len(v) < 2:
+            raise ValueError(f"expected at least two labels; got {len(v)}")
+        for name in v:
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError(f"label names must be non-empty strings; got {name!r}")
+            if name.upper() == "ABSTAIN":
+                raise ValueError("ABSTAIN is reserved; it is not a label")
+        return v
+
+    @property
+    def label_names(self) -> list[str]:
+        return list(self.labels)
+
+    @property
+    def config_path(self) -> Path | None:
+        return self._config_path
+
+    @property
+    def base_dir(self) -> Path:
+        return self._config_path.parent if self._config_path else Path.cwd()
+
+    def resolve(self, path: Path | str) -> Path:
+        """Resolve a path from the config against the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def hash(self) -> str:
+        """A stable hash of the validated config (what the run manifest records)."""
+        payload = self.model_dump_json()
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _format_error(path: Path, exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    if err["type"] == "missing":
+        msg = "required key is missing"
+    return f"{path}: key {loc!r}: {msg}" if loc else f"{path}: {msg}"
+
+
+def parse_config(data: Any, *, path: Path) -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a YAML mapping at the top level; got {type(data).__name__}")
+    try:
+        cfg = Config(**data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(path, exc)) from None
+    except TypeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    cfg._config_path = path.resolve()
+    return cfg
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, validate and return a config; raise ConfigError with one line on any problem."""
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{p}: config file not found")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: bytes that are not UTF-8; expected a UTF-8 YAML file") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{p}: {line}malformed YAML ({problem})") from None
+    return parse_config(data, path=p)
+
+
+def config_json_schema() -> dict[str, Any]:
+    """JSON Schema of config.yaml (for editor completion)."""
+    return Config.model_json_schema()
