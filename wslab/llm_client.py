@@ -1,0 +1,507 @@
+"""The one client for every LLM call wslab makes.
+
+Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, LM Studio) through the ``openai``
+package. The client adds what the SDK leaves to the caller:
+
+* base URL, model and key from config or environment (``OPENAI_BASE_URL``,
+  ``WSLAB_LLM_MODEL``, and the variable named by ``api_key_env``); the key is only read from
+  the environment and handed to the SDK -- never stored, logged, cached or written;
+* a concurrency limit (asyncio semaphore);
+* its own retry loop (the SDK's is switched off): exponential backoff with jitter on 429, 5xx,
+  timeouts, connection errors and malformed bodies, honouring ``Retry-After`` /
+  ``retry-after-ms``; unparseable or truncated content is retried too;
+* a persistent SQLite response cache (:mod:`wslab.llm_cache`);
+* token and cost accounting from ``prices`` and a hard budget: a call that could take the spend
+  past ``max_cost_usd`` is never started and :class:`~wslab.errors.BudgetExceeded` is raised;
+* structured output through ``response_format`` json_schema, falling back to a schema in the
+  prompt plus a tolerant JSON parser when the server rejects json_schema;
+* logprobs captured when asked for and given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import email.utils
+import json
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from wslab.errors import BudgetExceeded, ConfigError, WslabError
+from wslab.llm_cache import ResponseCache, cache_key
+
+__all__ = ["LLMSettings", "ModelPrice", "LLMClient", "Completion", "TokenLogprob", "LLMUsage",
+           "LLMError", "parse_json_tolerant", "estimate_tokens"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_OUTPUT_TOKENS = 64  # output reserved per call for the budget when max_tokens is unset
+
+
+class LLMError(WslabError):
+    """The LLM endpoint could not be used (auth, bad request, or failures after all retries)."""
+
+
+class ModelPrice(BaseModel):
+    """USD per one million tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_1m: float = Field(ge=0)
+    output_per_1m: float = Field(ge=0)
+
+
+class LLMSettings(BaseModel):
+    """The ``llm:`` section of a config. The API key itself never appears here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = None  # None: $OPENAI_BASE_URL, else the OpenAI API
+    model: str | None = None  # None: $WSLAB_LLM_MODEL
+    api_key_env: str = "OPENAI_API_KEY"  # the NAME of the variable that holds the key
+    concurrency: int = Field(8, ge=1, le=512)
+    max_retries: int = Field(6, ge=0, le=100)
+    timeout_s: float = Field(60.0, gt=0)
+    backoff_base_s: float = Field(1.0, ge=0)
+    backoff_max_s: float = Field(60.0, ge=0)
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1)
+    max_cost_usd: float | None = Field(None, gt=0)
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)
+    cache_path: Path | None = None  # None: the caller's default (prompt LFs: <work_dir>/llm_cache.sqlite)
+    structured_output: Literal["json_schema", "prompt"] = "json_schema"
+    estimate_above_calls: int = Field(1000, ge=0)  # print a cost estimate before larger runs
+    seed: int | None = None  # jitter of the backoff
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must be the name of an environment variable (letters, digits, _), "
+                             "not the key itself")
+        return value
+
+    def resolved_base_url(self) -> str:
+        return self.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+
+    def resolved_model(self) -> str:
+        model = self.model or os.environ.get("WSLAB_LLM_MODEL")
+        if not model:
+            raise ConfigError("llm.model: no model configured; expected llm.model in the config "
+                              "or the environment variable WSLAB_LLM_MODEL")
+        return model
+
+    def price(self, model: str) -> ModelPrice | None:
+        return self.prices.get(model)
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    token: str
+    logprob: float
+
+
+@dataclass(frozen=True)
+class Completion:
+    content: str
+    data: dict[str, Any] | None  # parsed JSON object, None when unparseable after retries
+    logprobs: tuple[TokenLogprob, ...] | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float  # paid by this call; 0.0 for a cache hit
+    cached: bool
+    finish_reason: str | None
+    model: str
+    error: str | None = None
+
+
+@dataclass
+class LLMUsage:
+    """Running totals of one client; ``as_dict()`` goes into the run manifest."""
+
+    calls: int = 0  # paid HTTP answers (including ones whose content had to be retried)
+    cache_hits: int = 0
+    retries: int = 0
+    failed: int = 0  # requests that ended without a usable answer
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    estimated_usage: int = 0  # answers without a usage block (tokens estimated from chars)
+    faults: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["cost_usd"] = round(self.cost_usd, 6)
+        return d
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count (4 characters per token) for estimates and budget reservations."""
+    return max(1, len(text) // 4)
+
+
+def _messages_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
+    return sum(estimate_tokens(str(m.get("content", ""))) + 4 for m in messages)
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+
+
+def parse_json_tolerant(text: str) -> dict[str, Any] | None:
+    """The first JSON object in ``text``: plain, inside a code fence, or after prose.
+
+    >>> parse_json_tolerant('Sure! ```json\\n{"label": "spam"}\\n``` hope it helps')
+    {'label': 'spam'}
+    >>> parse_json_tolerant('{"label": "sp') is None
+    True
+    """
+    if not text:
+        return None
+    candidates = [text.strip()] + [m.group(1) for m in _FENCE.finditer(text)]
+    decoder = json.JSONDecoder()
+    for cand in candidates:
+        try:
+            obj = json.loads(cand)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            return obj
+    for i, ch in enumerate(text):
+        if ch == "{":
+            try:
+                obj, _ = decoder.raw_decode(text, i)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                return obj
+    return None
+
+
+def _retry_after(headers: Mapping[str, str] | None) -> float | None:
+    if not headers:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class _Retry(Exception):
+    def __init__(self, kind: str, delay: float | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.delay = delay  # None: exponential backoff
+
+
+class LLMClient:
+    """Async client; one per run. Use ``await complete_json(...)`` or :meth:`complete_many`.
+
+    ``sleep`` can be replaced in tests. Call :meth:`aclose` (or use ``async with``) at the end of
+    an event loop; the SDK client is created lazily inside the running loop.
+    """
+
+    def __init__(self, settings: LLMSettings, *, cache: ResponseCache | None = None,
+                 cache_path: str | Path | None = None,
+                 sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+        self.settings = settings
+        self.model = settings.resolved_model()
+        self.base_url = settings.resolved_base_url()
+        if settings.max_cost_usd is not None and settings.price(self.model) is None:
+            raise ConfigError(f"llm.prices: no price for model {self.model!r}; a budget "
+                              "(llm.max_cost_usd) needs input_per_1m and output_per_1m for it")
+        if os.environ.get(settings.api_key_env) is None and self.base_url == DEFAULT_BASE_URL:
+            raise ConfigError(f"llm.api_key_env: environment variable {settings.api_key_env} is "
+                              f"not set; expected the API key for {self.base_url} there")
+        path = cache_path or settings.cache_path
+        self.cache = cache if cache is not None else (ResponseCache(path) if path else None)
+        self.usage = LLMUsage()
+        self.structured_output = settings.structured_output
+        self._sleep = sleep
+        self._rng = random.Random(settings.seed)
+        self._reserved = 0.0
+        self._sdk: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sem: asyncio.Semaphore | None = None
+        self._inflight: dict[str, asyncio.Future[Completion]] = {}
+
+    # ------------------------------------------------------------------ plumbing
+    def _ensure_loop_state(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            from openai import AsyncOpenAI
+
+            self._loop = loop
+            self._inflight = {}
+            self._sem = asyncio.Semaphore(self.settings.concurrency)
+            self._sdk = AsyncOpenAI(
+                api_key=os.environ.get(self.settings.api_key_env) or "not-needed",
+                base_url=self.base_url,
+                timeout=self.settings.timeout_s,
+                max_retries=0,
+            )
+
+    async def aclose(self) -> None:
+        if self._sdk is not None:
+            await self._sdk.close()
+        self._sdk = None
+        self._loop = None
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def cost(self, model: str, input_tokens: int, output_tokens: int) -> float:
+        price = self.settings.price(model)
+        if price is None:
+            return 0.0
+        return (input_tokens * price.input_per_1m + output_tokens * price.output_per_1m) / 1e6
+
+    def _backoff(self, attempt: int) -> float:
+        cap = min(self.settings.backoff_max_s, self.settings.backoff_base_s * (2 ** attempt))
+        return cap / 2 + self._rng.uniform(0, cap / 2)
+
+    def _reserve(self, amount: float) -> None:
+        limit = self.settings.max_cost_usd
+        if limit is None:
+            return
+        if self.usage.cost_usd + self._reserved + amount > limit:
+            raise BudgetExceeded(
+                f"LLM budget reached: spent ${self.usage.cost_usd:.4f} of llm.max_cost_usd "
+                f"${limit:.4f} ({self.usage.calls} paid calls); everything paid for is saved, "
+                "rerun with a larger budget to continue"
+            )
+        self._reserved += amount
+
+    def _fault(self, kind: str) -> None:
+        self.usage.faults[kind] = self.usage.faults.get(kind, 0) + 1
+
+    def _request(self, messages: list[dict[str, Any]], schema: Mapping[str, Any], *,
+                 logprobs: bool, max_tokens: int | None, schema_name: str) -> tuple[dict, dict]:
+        """(kwargs for the SDK, params for the cache key) in the current structured-output mode."""
+        msgs = [dict(m) for m in messages]
+        kwargs: dict[str, Any] = {"model": self.model, "temperature": self.settings.temperature}
+        mt = max_tokens or self.settings.max_tokens
+        if mt:
+            kwargs["max_tokens"] = mt
+        if logprobs:
+            kwargs["logprobs"] = True
+        if self.structured_output == "json_schema":
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": schema_name, "strict": True, "schema": dict(schema)}}
+        else:
+            msgs.append({"role": "system", "content": (
+                "Reply with one JSON object and nothing else. It must match this JSON schema: "
+                + json.dumps(schema, ensure_ascii=False, sort_keys=True))})
+        kwargs["messages"] = msgs
+        params = {k: v for k, v in kwargs.items() if k not in ("model", "messages")}
+        params["mode"] = self.structured_output
+        return kwargs, params
+
+    # ------------------------------------------------------------------ the call
+    async def complete_json(self, messages: list[dict[str, Any]], schema: Mapping[str, Any], *,
+                            logprobs: bool = False, max_tokens: int | None = None,
+                            schema_name: str = "answer") -> Completion:
+        """One chat completion whose content is a JSON object matching ``schema``.
+
+        Returns a :class:`Completion` (``data`` None if the content stayed unparseable after all
+        retries). Raises :class:`BudgetExceeded` before a call that could exceed the budget and
+        :class:`LLMError` when the endpoint fails for good.
+        """
+        self._ensure_loop_state()
+        kwargs, params = self._request(messages, schema, logprobs=logprobs, max_tokens=max_tokens,
+                                       schema_name=schema_name)
+        key = cache_key(self.model, kwargs["messages"], params)
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
+        pending = self._inflight.get(key)
+        if pending is not None:  # the same call is already on its way: share its answer
+            done = await asyncio.shield(pending)
+            self.usage.cache_hits += 1
+            return dataclasses.replace(done, cost_usd=0.0, cached=True)
+        future: asyncio.Future[Completion] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            result = await self._call(messages, schema, kwargs, key, logprobs=logprobs,
+                                      max_tokens=max_tokens, schema_name=schema_name)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters, if any, re-raise it
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            self._inflight.pop(key, None)
+
+    async def _call(self, messages: list[dict[str, Any]], schema: Mapping[str, Any],
+                    kwargs: dict[str, Any], key: str, *, logprobs: bool, max_tokens: int | None,
+                    schema_name: str) -> Completion:
+        assert self._sem is not None
+        s = self.settings
+        async with self._sem:
+            attempt = 0
+            last = "no attempt"
+            while True:
+                estimate = self.cost(self.model, _messages_tokens(kwargs["messages"]),
+                                     kwargs.get("max_tokens", DEFAULT_OUTPUT_TOKENS))
+                self._reserve(estimate)
+                try:
+                    return await self._attempt(kwargs, key, logprobs)
+                except _Retry as r:
+                    last = r.kind
+                    self._fault(r.kind)
+                    if r.kind == "json_schema_unsupported":
+                        self.structured_output = "prompt"
+                        kwargs, params = self._request(messages, schema, logprobs=logprobs,
+                                                       max_tokens=max_tokens, schema_name=schema_name)
+                        key = cache_key(self.model, kwargs["messages"], params)
+                        hit = self._cached(key)
+                        if hit is not None:
+                            return hit
+                        continue  # a mode switch is not a retry
+                    if attempt >= s.max_retries:
+                        break
+                    delay = r.delay if r.delay is not None else self._backoff(attempt)
+                    attempt += 1
+                    self.usage.retries += 1
+                    if delay > 0:
+                        await self._sleep(delay)
+                finally:
+                    self._reserved -= estimate
+        self.usage.failed += 1
+        if last.startswith("content:"):
+            return Completion(content="", data=None, logprobs=None, input_tokens=0,
+                              output_tokens=0, cost_usd=0.0, cached=False, finish_reason=None,
+                              model=self.model, error=f"{last} after {s.max_retries} retries")
+        raise LLMError(f"LLM endpoint {self.base_url} failed after {s.max_retries} retries "
+                       f"(last: {last}); rerun later, answers already received are saved")
+
+    def _cached(self, key: str) -> Completion | None:
+        if self.cache is None:
+            return None
+        got = self.cache.get(key)
+        if got is None:
+            return None
+        self.usage.cache_hits += 1
+        lps = got.get("logprobs")
+        return Completion(
+            content=got["content"], data=got["data"],
+            logprobs=tuple(TokenLogprob(t, lp) for t, lp in lps) if lps is not None else None,
+            input_tokens=got["input_tokens"], output_tokens=got["output_tokens"], cost_usd=0.0,
+            cached=True, finish_reason=got.get("finish_reason"), model=got["model"])
+
+    async def _attempt(self, kwargs: dict[str, Any], key: str, logprobs: bool) -> Completion:
+        import openai
+
+        assert self._sdk is not None
+        try:
+            raw = await self._sdk.chat.completions.with_raw_response.create(**kwargs)
+        except openai.APITimeoutError:
+            raise _Retry("timeout") from None
+        except openai.APIConnectionError:
+            raise _Retry("connection") from None
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            if status == 429:
+                raise _Retry("429", _retry_after(exc.response.headers)) from None
+            if status >= 500 or status == 408:
+                raise _Retry(str(status), _retry_after(exc.response.headers)) from None
+            message = _error_message(exc)
+            if (status in (400, 422) and "response_format" in kwargs
+                    and re.search(r"response_format|json_schema|schema", message, re.I)):
+                raise _Retry("json_schema_unsupported") from None
+            raise LLMError(f"LLM endpoint {self.base_url} refused the request with HTTP {status}: "
+                           f"{message}") from None
+        try:
+            body = json.loads(raw.text)
+            choice = body["choices"][0]
+            content = choice["message"].get("content") or ""
+            finish = choice.get("finish_reason")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise _Retry("malformed_body") from None
+
+        usage = body.get("usage") or {}
+        in_tok = usage.get("prompt_tokens")
+        out_tok = usage.get("completion_tokens")
+        if in_tok is None or out_tok is None:
+            self.usage.estimated_usage += 1
+            in_tok = _messages_tokens(kwargs["messages"]) if in_tok is None else in_tok
+            out_tok = estimate_tokens(content) if out_tok is None else out_tok
+        cost = self.cost(self.model, int(in_tok), int(out_tok))
+        self.usage.calls += 1
+        self.usage.input_tokens += int(in_tok)
+        self.usage.output_tokens += int(out_tok)
+        self.usage.cost_usd += cost
+
+        lps: tuple[TokenLogprob, ...] | None = None
+        lp_block = choice.get("logprobs")
+        if logprobs and isinstance(lp_block, dict) and isinstance(lp_block.get("content"), list):
+            lps = tuple(TokenLogprob(str(t.get("token", "")), float(t.get("logprob", 0.0)))
+                        for t in lp_block["content"] if isinstance(t, dict))
+
+        data = parse_json_tolerant(content)
+        if data is None:
+            raise _Retry("content:truncated" if finish == "length" else "content:unparseable")
+        completion = Completion(content=content, data=data, logprobs=lps, input_tokens=int(in_tok),
+                                output_tokens=int(out_tok), cost_usd=cost, cached=False,
+                                finish_reason=finish, model=self.model)
+        if self.cache is not None:
+            self.cache.put(key, self.model, {
+                "content": content, "data": data, "finish_reason": finish, "model": self.model,
+                "input_tokens": int(in_tok), "output_tokens": int(out_tok), "cost_usd": cost,
+                "logprobs": [[t.token, t.logprob] for t in lps] if lps is not None else None,
+            })
+        return completion
+
+    # ------------------------------------------------------------------ sync helper
+    def complete_many(self, requests: Sequence[tuple[list[dict[str, Any]], Mapping[str, Any]]], *,
+                      logprobs: bool = False, max_tokens: int | None = None) -> list[Completion]:
+        """Run ``[(messages, schema), ...]`` concurrently from synchronous code, in order."""
+
+        async def main() -> list[Completion]:
+            try:
+                return list(await asyncio.gather(*(
+                    self.complete_json(m, sch, logprobs=logprobs, max_tokens=max_tokens)
+                    for m, sch in requests)))
+            finally:
+                await self.aclose()
+
+        return asyncio.run(main())
+
+
+def _error_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])[:300]
+        if body.get("message"):
+            return str(body["message"])[:300]
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
