@@ -23,6 +23,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """wslab: weak supervision lab. Every command has --help with an example."""
+
+
 # One module per command (or command group). A module adds itself with register(app).
 COMMAND_MODULES = [
     "apply",

@@ -1,0 +1,174 @@
+"""Apply LFs to a corpus and build the label matrix (``id`` + one Int8 column per LF).
+
+Three sources of votes, merged in spec order:
+
+* declarative LFs: compiled to Polars expressions and evaluated column-wise over the lazily
+  scanned corpus (streamed straight to parquet when they are the only source);
+* ``kind: python`` LFs (Snorkel style, ``module:function``): run row by row, in parallel
+  processes when ``workers > 1``;
+* precomputed votes: a parquet label matrix joined on ``id`` (missing ids abstain).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from wslab.errors import ConfigError, InputError
+from wslab.labeling.compile import compile_lf, condition_columns, is_declarative
+from wslab.labeling.spec import ABSTAIN, LFSpec, PythonLF
+from wslab.progress import Reporter, get_reporter
+
+
+class Row:
+    """A document as a Python LF sees it: attribute and item access to its columns."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        object.__setattr__(self, "_data", data)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self._data[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._data.get(name, default)
+
+
+def check_columns(specs: Sequence[LFSpec], columns: Sequence[str], *, text_column: str, corpus_path: str) -> None:
+    """Every column an LF reads must exist in the corpus."""
+    have = set(columns)
+    for spec in specs:
+        if not is_declarative(spec):
+            continue
+        for col in sorted(condition_columns(spec.condition, text_column)):  # type: ignore[arg-type]
+            if col not in have:
+                raise ConfigError(
+                    f"{spec.source_file or 'LF spec'}: LF {spec.name!r}: key 'column': column {col!r} is not in "
+                    f"the corpus {corpus_path}; expected one of {sorted(have)}"
+                )
+
+
+def declarative_frame(corpus: pl.LazyFrame, specs: Sequence[LFSpec], labels: Sequence[str], *,
+                      id_column: str, text_column: str) -> pl.LazyFrame:
+    """A lazy frame ``id`` + one Int8 column per declarative LF (in spec order)."""
+    index = {name: i for i, name in enumerate(labels)}
+    exprs = [compile_lf(s, index, text_column=text_column) for s in specs if is_declarative(s)]
+    return corpus.select([pl.col(id_column).alias("id"), *exprs])
+
+
+# ------------------------------------------------------------------ python LFs
+
+
+def load_python_lf(function: str, *, paths: Sequence[Path] = ()) -> Callable[[Any], Any]:
+    """Import ``module:function``; ``paths`` are added to ``sys.path`` first."""
+    for p in paths:
+        if str(p) not in sys.path:
+            sys.path.insert(0, str(p))
+    module_name, _, attr = function.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ConfigError(f"python LF {function!r}: cannot import module {module_name!r} ({exc})") from None
+    fn = getattr(module, attr, None)
+    if fn is None or not callable(fn):
+        raise ConfigError(f"python LF {function!r}: module {module_name!r} has no function {attr!r}")
+    return fn
+
+
+def _coerce_vote(value: Any, labels: Sequence[str], *, lf: str, row_id: Any) -> int:
+    if value is None:
+        return ABSTAIN
+    if isinstance(value, (bool, np.bool_)):
+        raise InputError(f"python LF {lf!r}: id {row_id!r}: returned a bool; expected a label name, class index or None")
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+        if v == ABSTAIN or 0 <= v < len(labels):
+            return v
+        raise InputError(f"python LF {lf!r}: id {row_id!r}: returned class index {v}; expected -1..{len(labels) - 1}")
+    if isinstance(value, str):
+        if value.upper() == "ABSTAIN":
+            return ABSTAIN
+        try:
+            return labels.index(value)
+        except ValueError:
+            raise InputError(
+                f"python LF {lf!r}: id {row_id!r}: returned unknown label {value!r}; expected one of {list(labels)}"
+            ) from None
+    raise InputError(f"python LF {lf!r}: id {row_id!r}: returned {type(value).__name__}; expected a label name, index or None")
+
+
+def _run_python_chunk(args: tuple) -> np.ndarray:
+    functions, names, paths, labels, rows, id_column = args
+    fns = [load_python_lf(f, paths=paths) for f in functions]
+    out = np.full((len(rows), len(fns)), ABSTAIN, dtype=np.int8)
+    for i, data in enumerate(rows):
+        row = Row(data)
+        for j, fn in enumerate(fns):
+            out[i, j] = _coerce_vote(fn(row), labels, lf=names[j], row_id=data.get(id_column))
+    return out
+
+
+def apply_python_lfs(df: pl.DataFrame, specs: Sequence[LFSpec], labels: Sequence[str], *, id_column: str,
+                     paths: Sequence[Path] = (), workers: int = 1, chunk_size: int = 5000,
+                     reporter: Reporter | None = None) -> np.ndarray:
+    """Run Snorkel-style Python LFs row-wise; returns an (n, len(specs)) int8 matrix."""
+    functions = [s.condition.function for s in specs]  # type: ignore[union-attr]
+    names = [s.name for s in specs]
+    for f in functions:  # fail fast, in this process, on import errors
+        load_python_lf(f, paths=paths)
+    rows = df.to_dicts()
+    chunks = [rows[i:i + chunk_size] for i in range(0, len(rows), chunk_size)] or [[]]
+    jobs = [(functions, names, [str(p) for p in paths], list(labels), c, id_column) for c in chunks]
+    results: list[np.ndarray] = []
+    with get_reporter(reporter).task("python LFs", total=len(rows)) as advance:
+        if workers > 1 and len(chunks) > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for res in pool.map(_run_python_chunk, jobs):
+                    results.append(res)
+                    advance(len(res))
+        else:
+            for job in jobs:
+                res = _run_python_chunk(job)
+                results.append(res)
+                advance(len(res))
+    return np.vstack(results) if results else np.empty((0, len(specs)), dtype=np.int8)
+
+
+# ------------------------------------------------------------------ precomputed votes
+
+
+def load_precomputed(path: Path, ids: pl.Series, *, n_labels: int) -> pl.DataFrame:
+    """Read a parquet label matrix and align it to ``ids`` (ids it lacks abstain on every LF)."""
+    from wslab.io import check_unique, read_table
+
+    votes = read_table(path, required=["id"], what="precomputed label matrix")
+    check_unique(votes, "id", path=path, what="precomputed label matrix")
+    lf_cols = [c for c in votes.columns if c != "id"]
+    if not lf_cols:
+        raise InputError(f"{path}: precomputed label matrix has no LF columns; expected id plus one column per LF")
+    for c in lf_cols:
+        if not votes.schema[c].is_integer():
+            raise InputError(f"{path}: column {c!r}: dtype {votes.schema[c]}; expected integer votes (-1 = abstain)")
+        bad = votes.filter((pl.col(c) < -1) | (pl.col(c) >= n_labels)).head(1)
+        if bad.height:
+            raise InputError(f"{path}: column {c!r}: id {bad['id'][0]!r}: vote {bad[c][0]}; expected -1..{n_labels - 1}")
+    votes = votes.with_columns(pl.col("id").cast(ids.dtype))
+    extra = votes.join(pl.DataFrame({"id": ids}), on="id", how="anti").head(1)
+    if extra.height:
+        raise InputError(f"{path}: id {extra['id'][0]!r} is not in the corpus; expected votes for corpus ids only")
+    aligned = pl.DataFrame({"id": ids}).join(votes, on="id", how="left", maintain_order="left")
+    return aligned.with_columns([pl.col(c).fill_null(ABSTAIN).cast(pl.Int8) for c in lf_cols])

@@ -1,0 +1,136 @@
+"""Compile declarative LF specs to Polars expressions.
+
+Each LF becomes one ``pl.Expr`` that evaluates to the class index where its condition holds
+and :data:`~wslab.labeling.spec.ABSTAIN` (-1) elsewhere, as ``Int8``. The expressions run
+column-wise inside Polars (Rust regex engine, Unicode-aware), so nothing iterates over rows in
+Python and the corpus can be scanned lazily and streamed.
+
+Keyword matching: keywords are literals (regex metacharacters escaped), case-insensitive by
+default with Unicode case folding (``(?i)``), and whole-word by default: a keyword must not
+be glued to a word character on either side, which is correct for Cyrillic and other scripts.
+
+>>> import polars as pl
+>>> from wslab.labeling.spec import parse_lf
+>>> lf = parse_lf({"name": "kw", "label": "card", "kind": "keywords", "keywords": ["Карта"]}, where="x")
+>>> df = pl.DataFrame({"text": ["моя карта!", "карточка", None]})
+>>> df.select(compile_lf(lf, {"other": 0, "card": 1}, text_column="text"))["kw"].to_list()
+[1, -1, -1]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from wslab.errors import ConfigError
+from wslab.labeling.spec import (ABSTAIN, AllOfCond, AnyOfCond, ColumnCond, Condition, KeywordsCond,
+                                 LFSpec, NotCond, RegexCond, TextLengthCond)
+
+_REGEX_META = set("\\.+*?()|[]{}^$#&-~")
+
+
+def escape_literal(text: str) -> str:
+    """Escape a literal for the Rust regex engine (and Python's ``re``: same result)."""
+    return "".join("\\" + ch if ch in _REGEX_META else ch for ch in text)
+
+
+def keyword_pattern(keyword: str, *, whole_word: bool, case_sensitive: bool) -> str:
+    """The regex that one keyword compiles to."""
+    body = escape_literal(keyword)
+    if whole_word:
+        body = rf"(?:^|\W){body}(?:\W|$)"
+    return body if case_sensitive else f"(?i){body}"
+
+
+def keywords_any_pattern(keywords: Iterable[str], *, whole_word: bool, case_sensitive: bool) -> str:
+    alternation = "|".join(escape_literal(k) for k in keywords)
+    body = rf"(?:^|\W)(?:{alternation})(?:\W|$)" if whole_word else f"(?:{alternation})"
+    return body if case_sensitive else f"(?i){body}"
+
+
+def regex_pattern(cond: RegexCond) -> str:
+    return cond.pattern if cond.case_sensitive else f"(?i){cond.pattern}"
+
+
+def validate_regex(pattern: str) -> str | None:
+    """Return None if Polars' regex engine compiles ``pattern``, else its error (one line)."""
+    try:
+        pl.select(pl.lit("").str.contains(pattern))
+    except Exception as exc:  # polars raises ComputeError; keep the engine's own reason
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        reason = next((ln for ln in lines if ln.lower().startswith("error")), lines[-1] if lines else "invalid")
+        return reason
+    return None
+
+
+def condition_columns(cond: Condition, text_column: str) -> set[str]:
+    """Every corpus column a condition reads."""
+    if isinstance(cond, (AllOfCond, AnyOfCond)):
+        return set().union(*(condition_columns(c, text_column) for c in cond.conditions))
+    if isinstance(cond, NotCond):
+        return condition_columns(cond.condition, text_column)
+    return {cond.column or text_column}
+
+
+def compile_condition(cond: Condition, *, text_column: str, where: str = "LF") -> pl.Expr:
+    """A boolean expression (null where the input is null) for one condition."""
+    if isinstance(cond, KeywordsCond):
+        col = pl.col(cond.column or text_column).cast(pl.String)
+        if cond.match == "any":
+            return col.str.contains(
+                keywords_any_pattern(cond.keywords, whole_word=cond.whole_word, case_sensitive=cond.case_sensitive)
+            )
+        exprs = [col.str.contains(keyword_pattern(k, whole_word=cond.whole_word, case_sensitive=cond.case_sensitive))
+                 for k in cond.keywords]
+        return pl.all_horizontal(exprs)
+    if isinstance(cond, RegexCond):
+        pattern = regex_pattern(cond)
+        error = validate_regex(pattern)
+        if error:
+            raise ConfigError(f"{where}: key 'pattern': invalid regex {cond.pattern!r} ({error}); "
+                              "expected a pattern the Rust regex engine accepts (no look-around or backreferences)")
+        return pl.col(cond.column or text_column).cast(pl.String).str.contains(pattern)
+    if isinstance(cond, ColumnCond):
+        col = pl.col(cond.column)
+        v = cond.value
+        return {
+            "eq": lambda: col == v, "ne": lambda: col != v, "gt": lambda: col > v, "ge": lambda: col >= v,
+            "lt": lambda: col < v, "le": lambda: col <= v, "in": lambda: col.is_in(v),
+            "not_in": lambda: ~col.is_in(v), "is_null": lambda: col.is_null(), "not_null": lambda: col.is_not_null(),
+        }[cond.op]()
+    if isinstance(cond, TextLengthCond):
+        length = pl.col(cond.column or text_column).cast(pl.String).str.len_chars()
+        parts = []
+        if cond.min is not None:
+            parts.append(length >= cond.min)
+        if cond.max is not None:
+            parts.append(length <= cond.max)
+        return pl.all_horizontal(parts)
+    if isinstance(cond, AllOfCond):
+        return pl.all_horizontal([compile_condition(c, text_column=text_column, where=where) for c in cond.conditions])
+    if isinstance(cond, AnyOfCond):
+        return pl.any_horizontal([compile_condition(c, text_column=text_column, where=where) for c in cond.conditions])
+    if isinstance(cond, NotCond):
+        return ~compile_condition(cond.condition, text_column=text_column, where=where)
+    raise ConfigError(f"{where}: kind {getattr(cond, 'kind', '?')!r} cannot be compiled to a Polars expression")
+
+
+def is_declarative(spec: LFSpec) -> bool:
+    return spec.prompt is None and spec.condition is not None and spec.condition.kind != "python"
+
+
+def compile_lf(spec: LFSpec, label_index: dict[str, int], *, text_column: str) -> pl.Expr:
+    """One LF as an ``Int8`` expression named after the LF: class index or -1 (abstain)."""
+    where = f"{spec.source_file or 'LF spec'}: LF {spec.name!r}"
+    if not is_declarative(spec):
+        raise ConfigError(f"{where}: kind {spec.kind!r} is not declarative; it cannot be compiled")
+    if spec.label not in label_index:
+        raise ConfigError(f"{where}: key 'label': unknown label {spec.label!r}; expected one of {list(label_index)}")
+    cond = compile_condition(spec.condition, text_column=text_column, where=where)  # type: ignore[arg-type]
+    return (
+        pl.when(cond.fill_null(False))
+        .then(pl.lit(label_index[spec.label], dtype=pl.Int8))
+        .otherwise(pl.lit(ABSTAIN, dtype=pl.Int8))
+        .alias(spec.name)
+    )

@@ -1,0 +1,46 @@
+"""The end model: a text classifier trained on aggregated (weak) labels.
+
+It generalises beyond the LFs' rules and labels the documents that no LF covers. Default:
+TF-IDF word + char n-grams (:func:`wslab.quality.features.make_text_featurizer`) with a
+logistic regression, trained with each label's confidence as its sample weight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from wslab.errors import InputError
+from wslab.quality.features import default_text_classifier, make_text_featurizer
+
+
+@dataclass
+class EndModel:
+    featurizer: object
+    classifier: object
+    n_classes: int
+
+    def predict_proba(self, texts: list[str], *, batch_size: int = 50_000) -> np.ndarray:
+        """(n, K) probabilities, predicted in batches; classes unseen in training get 0."""
+        out = np.zeros((len(texts), self.n_classes))
+        cols = self.classifier.classes_
+        for start in range(0, len(texts), batch_size):
+            X = self.featurizer.transform(texts[start:start + batch_size])
+            out[start:start + batch_size, cols] = self.classifier.predict_proba(X)
+        return out
+
+
+def train_end_model(texts: list[str], y: np.ndarray, *, n_classes: int, sample_weight: np.ndarray | None = None,
+                    C: float = 4.0, max_features: int = 200_000, seed: int = 0) -> EndModel:
+    """Fit featurizer and classifier on weakly labelled texts."""
+    if len(texts) == 0:
+        raise InputError("end model: no labelled documents to train on; expected LFs that cover some documents")
+    if len(np.unique(y)) < 2:
+        raise InputError("end model: the weak labels hold a single class; expected at least two classes to train on")
+    texts = ["" if t is None else t for t in texts]
+    featurizer = make_text_featurizer(max_features=max_features)
+    X = featurizer.fit_transform(texts)
+    clf = default_text_classifier(C=C, seed=seed)
+    clf.fit(X, y, sample_weight=sample_weight)
+    return EndModel(featurizer=featurizer, classifier=clf, n_classes=n_classes)

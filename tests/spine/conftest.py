@@ -1,0 +1,77 @@
+"""A tiny, seeded sentiment-like project written to a temp folder for the spine tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+
+POS = ["great", "love", "excellent", "отлично", "супер", "happy"]
+NEG = ["terrible", "hate", "awful", "ужасно", "плохо", "broken"]
+FILLER = ["the", "service", "today", "was", "and", "my", "order", "доставка", "курьер", "again", "very"]
+
+
+def make_corpus(n: int, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndarray]:
+    y = (rng.random(n) < 0.4).astype(int)  # 1 = neg (40%), 0 = pos
+    texts = []
+    for label in y:
+        words = list(rng.choice(FILLER, size=rng.integers(3, 9)))
+        own = NEG if label else POS
+        other = POS if label else NEG
+        k = rng.integers(0, 3)
+        words += list(rng.choice(own, size=k))
+        if rng.random() < 0.15:
+            words.append(str(rng.choice(other)))
+        rng.shuffle(words)
+        texts.append(" ".join(words).capitalize() + rng.choice([".", "!", "?"]))
+    df = pl.DataFrame({
+        "id": [f"d{i:05d}" for i in range(n)],
+        "text": texts,
+        "stars": np.where(y == 1, rng.integers(1, 4, n), rng.integers(3, 6, n)),
+    })
+    return df, y
+
+
+LFS = {
+    "lfs": [
+        {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love", "excellent", "happy"]},
+        {"name": "kw_neg", "label": "neg", "kind": "keywords", "keywords": ["terrible", "hate", "awful", "broken"]},
+        {"name": "kw_ru_pos", "label": "pos", "kind": "keywords", "keywords": ["ОТЛИЧНО", "супер"]},
+        {"name": "re_ru_neg", "label": "neg", "kind": "regex", "pattern": r"(ужасн|плох)\w*"},
+        {"name": "stars_low", "label": "neg", "kind": "column", "column": "stars", "op": "le", "value": 2},
+        {"name": "stars_high", "label": "pos", "kind": "column", "column": "stars", "op": "ge", "value": 4},
+        {"name": "neg_not_pos", "label": "neg", "kind": "all_of", "conditions": [
+            {"kind": "keywords", "keywords": ["again"]},
+            {"kind": "not", "condition": {"kind": "keywords", "keywords": ["great", "love"]}}]},
+    ]
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Write corpus.csv, gold.csv, lfs.yaml and config.yaml; return the config path."""
+    rng = np.random.default_rng(11)
+    df, y = make_corpus(1200, rng)
+    df.write_csv(tmp_path / "corpus.csv")
+    gold_idx = rng.choice(len(df), 400, replace=False)
+    pl.DataFrame({"id": df["id"].gather(gold_idx), "label": np.where(y[gold_idx] == 1, "neg", "pos")}).write_csv(
+        tmp_path / "gold.csv")
+    (tmp_path / "lfs.yaml").write_text(yaml.safe_dump(LFS, allow_unicode=True), encoding="utf-8")
+    config = {
+        "task": "Is a customer review positive or negative?",
+        "seed": 3,
+        "corpus": {"path": "corpus.csv"},
+        "labels": {"pos": "positive review", "neg": "negative review"},
+        "gold": {"path": "gold.csv", "dev_fraction": 0.5},
+        "lfs": {"files": ["lfs.yaml"]},
+        "label_model": {"kind": "auto", "n_epochs": 200},
+        "end_model": {"max_features": 5000},
+        "evaluation": {"bootstrap": 200},
+        "output": {"dir": "run"},
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path

@@ -1,0 +1,270 @@
+"""``wslab apply``: LFs -> label matrix -> label models -> end model -> evaluation on gold.
+
+Every artefact goes into the run folder (``output.dir``), each written atomically:
+
+    label_matrix.parquet   id + one Int8 column per LF (-1 = abstain)
+    labels.parquet         id, label, confidence, p_<class>..., source
+    lf_analysis.csv        per LF: polarity, coverage, overlaps, conflicts, dev accuracy + CI, flags
+    metrics.json           {"test": {"majority_vote": .., "label_model": .., "end_model": .., "final": ..}, "dev": ..}
+    manifest.json          config hash, versions, timings, row counts, LLM usage
+
+Evaluation convention: majority vote and the label model are scored on *every* gold test item;
+an item no LF covers gets the class prior's most frequent class (as WRENCH scores label models),
+and ``coverage`` says how many items had a vote. ``final`` is what labels.parquet holds: the
+chosen label model where covered, the end model elsewhere.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from wslab import io
+from wslab.config import Config
+from wslab.data import Gold, load_gold, scan_corpus
+from wslab.errors import ConfigError, InputError
+from wslab.labeling.aggregate import Aggregation, class_prior, majority_vote, snorkel_label_model
+from wslab.labeling.analysis import lf_summary
+from wslab.labeling.apply import apply_python_lfs, check_columns, declarative_frame, load_precomputed
+from wslab.labeling.compile import is_declarative
+from wslab.labeling.end_model import train_end_model
+from wslab.labeling.spec import ABSTAIN, LFSpec, check_lf_set, load_lf_specs
+from wslab.progress import Reporter, get_reporter
+from wslab.quality.metrics import classification_report
+
+PACKAGES = ["wslab", "snorkel", "cleanlab", "scikit-learn", "polars", "numpy", "torch", "openai"]
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    metrics: dict[str, Any]
+    lf_table: pl.DataFrame
+    manifest: dict[str, Any]
+    chosen_label_model: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    def stage(self, name: str):
+        timer = self
+
+        class _Ctx:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timer.timings[name] = round(time.perf_counter() - self.t0, 3)
+
+        return _Ctx()
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def load_lfs(cfg: Config) -> list[LFSpec]:
+    specs: list[LFSpec] = []
+    for f in cfg.lfs.files:
+        specs.extend(load_lf_specs(cfg.resolve(f)))
+    check_lf_set(specs, cfg.label_names)
+    if not specs and cfg.lfs.precomputed is None:
+        where = cfg.config_path or "config"
+        raise ConfigError(f"{where}: key 'lfs': no labeling functions; expected lfs.files or lfs.precomputed")
+    return specs
+
+
+def build_label_matrix(cfg: Config, specs: list[LFSpec], *, reporter: Reporter | None = None) -> pl.DataFrame:
+    """Apply every LF to the corpus; return ``id`` + one Int8 column per LF (spec order, then precomputed)."""
+    rep = get_reporter(reporter)
+    corpus_path = cfg.resolve(cfg.corpus.path)
+    id_col, text_col = cfg.corpus.id_column, cfg.corpus.text_column
+    corpus = scan_corpus(corpus_path, id_column=id_col, text_column=text_col)
+    check_columns(specs, corpus.collect_schema().names(), text_column=text_col, corpus_path=str(corpus_path))
+    with rep.task("declarative LFs", total=None):
+        frame = declarative_frame(corpus, specs, cfg.label_names, id_column=id_col,
+                                  text_column=text_col).collect(engine="streaming")
+    python_specs = [s for s in specs if s.kind == "python"]
+    if python_specs:
+        df = corpus.collect()
+        votes = apply_python_lfs(df, python_specs, cfg.label_names, id_column=id_col,
+                                 paths=[cfg.base_dir, *(cfg.resolve(p) for p in cfg.lfs.python_paths)],
+                                 workers=cfg.lfs.workers, reporter=reporter)
+        frame = frame.with_columns([pl.Series(s.name, votes[:, j], dtype=pl.Int8) for j, s in enumerate(python_specs)])
+    prompt_specs = [s for s in specs if s.kind == "prompt"]
+    if prompt_specs:
+        frame = _apply_prompt_lfs(cfg, corpus, frame, prompt_specs, reporter=reporter)
+    frame = frame.select(["id", *[s.name for s in specs]])
+    if cfg.lfs.precomputed is not None:
+        pre = load_precomputed(cfg.resolve(cfg.lfs.precomputed), frame["id"], n_labels=len(cfg.label_names))
+        clash = set(pre.columns[1:]) & {s.name for s in specs}
+        if clash:
+            raise ConfigError(f"{cfg.resolve(cfg.lfs.precomputed)}: column {sorted(clash)[0]!r} has the name of an LF in the spec; expected distinct names")
+        frame = frame.hstack(pre.drop("id"))
+    return frame
+
+
+def _apply_prompt_lfs(cfg: Config, corpus: pl.LazyFrame, frame: pl.DataFrame, specs: list[LFSpec], *,
+                      reporter: Reporter | None) -> pl.DataFrame:
+    try:
+        from wslab.labeling.prompt_lf import apply_prompt_lfs
+    except ImportError:
+        raise ConfigError(f"{specs[0].source_file}: LF {specs[0].name!r}: kind 'prompt' needs the LLM layer, "
+                          "which this installation lacks") from None
+    docs = corpus.select([pl.col(cfg.corpus.id_column).alias("id"),
+                          pl.col(cfg.corpus.text_column).alias("text")]).collect()
+    votes = apply_prompt_lfs(cfg, docs, specs, reporter=reporter)
+    return frame.with_columns([pl.Series(s.name, votes[:, j], dtype=pl.Int8) for j, s in enumerate(specs)])
+
+
+def _positions(ids: pl.Series, wanted: pl.Series) -> np.ndarray:
+    """Row positions of ``wanted`` ids inside ``ids`` (all present)."""
+    lookup = pl.DataFrame({"id": ids}).with_row_index("_pos")
+    return pl.DataFrame({"id": wanted}).join(lookup, on="id", how="left", maintain_order="left")["_pos"].to_numpy()
+
+
+def _evaluate(agg_probs: dict[str, tuple[np.ndarray, np.ndarray]], y: np.ndarray, pos: np.ndarray,
+              labels: list[str], *, n_boot: int, seed: int) -> dict[str, Any]:
+    out = {}
+    for name, (pred, covered) in agg_probs.items():
+        out[name] = classification_report(y, pred[pos], labels, covered=covered[pos], n_boot=n_boot,
+                                          rng=np.random.default_rng([seed, len(out)]))
+    return out
+
+
+def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
+    """Run the whole pipeline for a validated config; return metrics and where files went."""
+    rep = get_reporter(reporter)
+    timer = _Timer()
+    labels = cfg.label_names
+    K = len(labels)
+    run_dir = cfg.resolve(cfg.output.dir)
+    files: dict[str, Path] = {}
+
+    with timer.stage("load_lfs"):
+        specs = load_lfs(cfg)
+    with timer.stage("apply_lfs"):
+        matrix = build_label_matrix(cfg, specs, reporter=reporter)
+    lf_names = matrix.columns[1:]
+    ids = matrix["id"]
+    L = matrix.drop("id").to_numpy().astype(np.int64) if lf_names else np.empty((matrix.height, 0), np.int64)
+
+    gold: Gold | None = None
+    if cfg.gold is not None:
+        with timer.stage("load_gold"):
+            gold = load_gold(cfg.resolve(cfg.gold.path), labels=labels, id_column=cfg.gold.id_column,
+                             label_column=cfg.gold.label_column, split_column=cfg.gold.split_column,
+                             dev_fraction=cfg.gold.dev_fraction, seed=cfg.seed, corpus_ids=ids,
+                             corpus_path=cfg.resolve(cfg.corpus.path))
+    files["label_matrix"] = io.write_table(run_dir / "label_matrix.parquet", matrix)
+
+    dev_pos = _positions(ids, gold.dev_ids) if gold is not None else None
+    test_pos = _positions(ids, gold.test_ids) if gold is not None else None
+    y_dev = gold.y_dev if gold is not None else None
+    prior = class_prior(y_dev, K) if cfg.label_model.class_balance == "gold_dev" else class_prior(None, K)
+
+    with timer.stage("label_models"):
+        with rep.task("label models", total=2) as advance:
+            mv = majority_vote(L, K, prior=prior)
+            advance(1)
+            lm = snorkel_label_model(L, K, prior=prior, n_epochs=cfg.label_model.n_epochs, lr=cfg.label_model.lr,
+                                     l2=cfg.label_model.l2, seed=cfg.seed)
+            advance(1)
+    chosen = _choose_label_model(cfg, mv, lm, dev_pos, y_dev, labels)
+
+    texts: list[str] | None = None
+    em_probs = None
+    if cfg.end_model.enabled:
+        with timer.stage("end_model"), rep.task("end model", total=2) as advance:
+            corpus = scan_corpus(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column,
+                                 text_column=cfg.corpus.text_column)
+            texts = (pl.DataFrame({"id": ids})
+                     .join(corpus.select([pl.col(cfg.corpus.id_column).alias("id"),
+                                          pl.col(cfg.corpus.text_column).cast(pl.String).fill_null("").alias("text")]).collect(),
+                           on="id", how="left", maintain_order="left")["text"].to_list())
+            train = np.flatnonzero(chosen.covered & (chosen.confidence >= cfg.end_model.min_confidence))
+            if len(train) > cfg.end_model.max_train:
+                train = np.sort(np.random.default_rng(cfg.seed).choice(train, cfg.end_model.max_train, replace=False))
+            model = train_end_model([texts[i] for i in train], chosen.labels[train], n_classes=K,
+                                    sample_weight=chosen.confidence[train], C=cfg.end_model.C,
+                                    max_features=cfg.end_model.max_features, seed=cfg.seed)
+            advance(1)
+            em_probs = model.predict_proba(texts)
+            advance(1)
+
+    # final labels: the chosen label model where covered, the end model elsewhere
+    final_probs = chosen.probs.copy()
+    source = np.where(chosen.covered, chosen.name, "prior")
+    if em_probs is not None:
+        final_probs[~chosen.covered] = em_probs[~chosen.covered]
+        source = np.where(chosen.covered, chosen.name, "end_model")
+    label_frame = pl.DataFrame({
+        "id": ids,
+        "label": np.asarray(labels, dtype=object)[final_probs.argmax(axis=1)].tolist(),
+        "confidence": final_probs.max(axis=1),
+        **{f"p_{lab}": final_probs[:, k] for k, lab in enumerate(labels)},
+        "source": source.tolist(),
+    })
+    files["labels"] = io.write_table(run_dir / "labels.parquet", label_frame)
+
+    lf_table = lf_summary(L, lf_names, labels,
+                          L_dev=L[dev_pos] if dev_pos is not None else None, y_dev=y_dev)
+    files["lf_analysis"] = io.write_table(run_dir / "lf_analysis.csv", lf_table)
+
+    metrics: dict[str, Any] = {"labels": labels, "chosen_label_model": chosen.name}
+    if gold is not None:
+        with timer.stage("evaluation"):
+            preds = {"majority_vote": (mv.labels, mv.covered), "label_model": (lm.labels, lm.covered)}
+            if em_probs is not None:
+                preds["end_model"] = (em_probs.argmax(axis=1), np.ones(len(ids), dtype=bool))
+            preds["final"] = (final_probs.argmax(axis=1), np.ones(len(ids), dtype=bool) if em_probs is not None else chosen.covered)
+            metrics["test"] = _evaluate(preds, gold.y_test, test_pos, labels, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed)
+            metrics["dev"] = _evaluate(preds, gold.y_dev, dev_pos, labels, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed + 1)
+            metrics["gold"] = {"n_dev": int(gold.is_dev.sum()), "n_test": int((~gold.is_dev).sum())}
+    files["metrics"] = io.write_json(run_dir / "metrics.json", metrics)
+
+    manifest = {
+        "config_hash": cfg.hash(),
+        "config_path": str(cfg.config_path) if cfg.config_path else None,
+        "seed": cfg.seed,
+        "versions": package_versions(),
+        "timings_s": timer.timings,
+        "rows": {"corpus": int(len(ids)), "lfs": len(lf_names),
+                 "covered": int(chosen.covered.sum()),
+                 "gold_dev": int(gold.is_dev.sum()) if gold is not None else 0,
+                 "gold_test": int((~gold.is_dev).sum()) if gold is not None else 0},
+        "label_model": chosen.name,
+        "llm": {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0},
+        "files": {k: str(v.name) for k, v in files.items()},
+    }
+    files["manifest"] = io.write_json(run_dir / "manifest.json", manifest)
+    return RunResult(run_dir=run_dir, metrics=metrics, lf_table=lf_table, manifest=manifest,
+                     chosen_label_model=chosen.name, files=files)
+
+
+def _choose_label_model(cfg: Config, mv: Aggregation, lm: Aggregation, dev_pos: np.ndarray | None,
+                        y_dev: np.ndarray | None, labels: list[str]) -> Aggregation:
+    kind = cfg.label_model.kind
+    if kind == "majority":
+        return mv
+    if kind == "snorkel":
+        return lm
+    if dev_pos is None or y_dev is None or len(y_dev) == 0:
+        return lm
+    score = {a.name: classification_report(y_dev, a.labels[dev_pos], labels, n_boot=0)["macro_f1"] for a in (mv, lm)}
+    return lm if score["label_model"] >= score["majority_vote"] else mv
