@@ -8,16 +8,43 @@ can label them instead.
 >>> L = np.array([[0, 0, -1], [1, 0, 1], [-1, -1, -1], [1, -1, 0], [1, 1, 1]])
 >>> agg = majority_vote(L, 2)
 >>> agg.labels.tolist(), agg.covered.tolist()
-([0, 1, 0, 0, 1], [True, True, False, True, True])
+([0, 1, 0, 1, 1], [True, True, False, True, True])
+
+Ties (row 3 here, and the uncovered row 2 under a uniform prior) are broken with Snorkel's
+``tie_break_policy="random"``: deterministic, by the row's position among the rows being
+labelled or scored. WRENCH scores its label models this way, so its published majority-vote
+numbers depend on it (on WRENCH youtube, 18% of test items are ties).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import hashlib
+
 import numpy as np
 
 from wslab.labeling.spec import ABSTAIN
+
+
+def _snorkel_hash(i: int) -> int:
+    # the same deterministic hash as snorkel.utils.core._hash
+    return int(hashlib.sha1(str(i).encode("utf-8")).hexdigest(), 16)
+
+
+def probs_to_preds(probs: np.ndarray, *, tol: float = 1e-5) -> np.ndarray:
+    """Argmax per row; ties broken as Snorkel's ``probs_to_preds(tie_break_policy="random")``.
+
+    Vectorised: only tied rows (usually few) go through the hash.
+    """
+    probs = np.asarray(probs)
+    preds = probs.argmax(axis=1)
+    is_max = np.abs(probs - probs.max(axis=1, keepdims=True)) < tol
+    n_max = is_max.sum(axis=1)
+    for i in np.flatnonzero(n_max > 1):
+        options = np.flatnonzero(is_max[i])
+        preds[i] = options[_snorkel_hash(int(i)) % len(options)]
+    return preds
 
 
 @dataclass(frozen=True)
@@ -32,7 +59,7 @@ class Aggregation:
 
     @property
     def labels(self) -> np.ndarray:
-        return self.probs.argmax(axis=1)
+        return probs_to_preds(self.probs)
 
     @property
     def confidence(self) -> np.ndarray:
@@ -53,14 +80,12 @@ def class_prior(y: np.ndarray | None, n_classes: int, *, smoothing: float = 1.0)
 
 
 def majority_vote(L: np.ndarray, n_classes: int, *, prior: np.ndarray | None = None) -> Aggregation:
-    """Vote shares per row; ties are broken toward the more frequent class of ``prior``."""
+    """Vote shares per row (ties stay tied in ``probs``); uncovered rows get ``prior``."""
     prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
     counts = vote_counts(L, n_classes).astype(float)
     total = counts.sum(axis=1, keepdims=True)
     covered = total[:, 0] > 0
-    # a tiny prior-proportional nudge decides ties without changing any clear majority
-    shares = np.where(covered[:, None], (counts + 1e-6 * prior) / np.maximum(total, 1), prior)
-    probs = shares / shares.sum(axis=1, keepdims=True)
+    probs = np.where(covered[:, None], counts / np.maximum(total, 1), prior)
     return Aggregation("majority_vote", probs, covered)
 
 

@@ -29,7 +29,8 @@ from wslab import io
 from wslab.config import Config
 from wslab.data import Gold, load_gold, scan_corpus
 from wslab.errors import ConfigError, InputError
-from wslab.labeling.aggregate import Aggregation, class_prior, majority_vote, snorkel_label_model
+from wslab.labeling.aggregate import (Aggregation, class_prior, majority_vote, probs_to_preds,
+                                      snorkel_label_model)
 from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import apply_python_lfs, check_columns, declarative_frame, load_precomputed
 from wslab.labeling.compile import is_declarative
@@ -138,11 +139,12 @@ def _positions(ids: pl.Series, wanted: pl.Series) -> np.ndarray:
     return pl.DataFrame({"id": wanted}).join(lookup, on="id", how="left", maintain_order="left")["_pos"].to_numpy()
 
 
-def _evaluate(agg_probs: dict[str, tuple[np.ndarray, np.ndarray]], y: np.ndarray, pos: np.ndarray,
+def _evaluate(probs: dict[str, tuple[np.ndarray, np.ndarray]], y: np.ndarray, pos: np.ndarray,
               labels: list[str], *, n_boot: int, seed: int) -> dict[str, Any]:
+    """Score each model's probabilities on the gold rows ``pos`` (ties broken among those rows)."""
     out = {}
-    for name, (pred, covered) in agg_probs.items():
-        out[name] = classification_report(y, pred[pos], labels, covered=covered[pos], n_boot=n_boot,
+    for name, (p, covered) in probs.items():
+        out[name] = classification_report(y, probs_to_preds(p[pos]), labels, covered=covered[pos], n_boot=n_boot,
                                           rng=np.random.default_rng([seed, len(out)]))
     return out
 
@@ -215,7 +217,7 @@ def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
         source = np.where(chosen.covered, chosen.name, "end_model")
     label_frame = pl.DataFrame({
         "id": ids,
-        "label": np.asarray(labels, dtype=object)[final_probs.argmax(axis=1)].tolist(),
+        "label": np.asarray(labels, dtype=object)[probs_to_preds(final_probs)].tolist(),
         "confidence": final_probs.max(axis=1),
         **{f"p_{lab}": final_probs[:, k] for k, lab in enumerate(labels)},
         "source": source.tolist(),
@@ -229,10 +231,10 @@ def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
     metrics: dict[str, Any] = {"labels": labels, "chosen_label_model": chosen.name}
     if gold is not None:
         with timer.stage("evaluation"):
-            preds = {"majority_vote": (mv.labels, mv.covered), "label_model": (lm.labels, lm.covered)}
+            preds = {"majority_vote": (mv.probs, mv.covered), "label_model": (lm.probs, lm.covered)}
             if em_probs is not None:
-                preds["end_model"] = (em_probs.argmax(axis=1), np.ones(len(ids), dtype=bool))
-            preds["final"] = (final_probs.argmax(axis=1), np.ones(len(ids), dtype=bool) if em_probs is not None else chosen.covered)
+                preds["end_model"] = (em_probs, np.ones(len(ids), dtype=bool))
+            preds["final"] = (final_probs, np.ones(len(ids), dtype=bool) if em_probs is not None else chosen.covered)
             metrics["test"] = _evaluate(preds, gold.y_test, test_pos, labels, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed)
             metrics["dev"] = _evaluate(preds, gold.y_dev, dev_pos, labels, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed + 1)
             metrics["gold"] = {"n_dev": int(gold.is_dev.sum()), "n_test": int((~gold.is_dev).sum())}
@@ -266,5 +268,6 @@ def _choose_label_model(cfg: Config, mv: Aggregation, lm: Aggregation, dev_pos: 
         return lm
     if dev_pos is None or y_dev is None or len(y_dev) == 0:
         return lm
-    score = {a.name: classification_report(y_dev, a.labels[dev_pos], labels, n_boot=0)["macro_f1"] for a in (mv, lm)}
+    score = {a.name: classification_report(y_dev, probs_to_preds(a.probs[dev_pos]), labels, n_boot=0)["macro_f1"]
+             for a in (mv, lm)}
     return lm if score["label_model"] >= score["majority_vote"] else mv
