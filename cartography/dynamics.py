@@ -1,0 +1,105 @@
+"""Training dynamics (Swayamdipta et al., 2020, "Dataset Cartography").
+
+A model is trained for E epochs over the same examples it is scored on; after every epoch we
+record, for each example, the probability the model gives to the example's *given* label and
+whether its prediction equals that label. The data-map coordinates are then
+
+- confidence  = mean over epochs of p(given label)
+- variability = standard deviation over epochs of p(given label) (population std, as in the paper)
+- correctness = fraction of epochs in which the model predicted the given label.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from sklearn.base import clone
+from sklearn.linear_model import SGDClassifier
+
+from wslab.progress import Reporter, get_reporter
+
+__all__ = ["TrainingDynamics", "default_dynamics_model", "record_training_dynamics", "data_map_metrics"]
+
+
+@dataclass(frozen=True)
+class TrainingDynamics:
+    """``gold_probs`` (E, N): p(given label) after each epoch; ``predictions`` (E, N): argmax
+    class index after each epoch; ``labels`` (N,): the given labels."""
+
+    gold_probs: np.ndarray
+    predictions: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def correct(self) -> np.ndarray:
+        return self.predictions == self.labels[None, :]
+
+
+def default_dynamics_model(*, alpha: float = 1e-4, eta0: float = 0.1, seed: int | None = 0) -> SGDClassifier:
+    """Logistic regression trained by SGD (one ``partial_fit`` call = one epoch).
+
+    A constant-then-adaptive step size (``eta0``) rather than sklearn's "optimal" schedule keeps
+    the model from memorising every label in the first epoch, so the epochs differ and the
+    dynamics carry information (on the WRENCH youtube/sms data, "optimal" put flipped labels
+    among the confident ones far more often; see benchmarks/results/issues.md).
+    """
+    return SGDClassifier(loss="log_loss", alpha=alpha, learning_rate="adaptive", eta0=eta0,
+                         random_state=seed)
+
+
+def record_training_dynamics(
+    X,
+    labels: np.ndarray,
+    *,
+    n_classes: int,
+    epochs: int = 5,
+    model=None,
+    seed: int | None = 0,
+    reporter: Reporter | None = None,
+) -> TrainingDynamics:
+    """Train ``model`` (anything with ``partial_fit`` and ``predict_proba``; default
+    :func:`default_dynamics_model`) for ``epochs`` passes over ``X`` (N, D) in a fresh random
+    order each epoch, and record p(given label) for every example after each epoch.
+    """
+    labels = np.asarray(labels, dtype=int)
+    n = labels.shape[0]
+    if X.shape[0] != n:
+        raise ValueError(f"X and labels must be same length, but X is length {X.shape[0]} and labels "
+                         f"is length {n}.")
+    if epochs < 2:
+        raise ValueError(f"epochs must be at least 2 to measure variability, got {epochs}.")
+    rng = np.random.default_rng(seed)
+    model = clone(model) if model is not None else default_dynamics_model(seed=seed)
+    classes = np.arange(n_classes)
+    gold = np.empty((epochs, n), dtype=np.float32)
+    preds = np.empty((epochs, n), dtype=np.int64)
+    with get_reporter(reporter).task("training dynamics", total=epochs) as advance:
+        for e in range(epochs):
+            order = rng.permutation(n)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.partial_fit(X[order], labels[order], classes=classes)
+            proba = np.zeros((n, n_classes), dtype=np.float64)
+            proba[:, model.classes_.astype(int)] = model.predict_proba(X)
+            gold[e] = proba[np.arange(n), labels]
+            preds[e] = proba.argmax(axis=1)
+            advance(1)
+    return TrainingDynamics(gold_probs=gold, predictions=preds, labels=labels)
+
+
+def data_map_metrics(dynamics: TrainingDynamics) -> pl.DataFrame:
+    """Per-example ``confidence``, ``variability``, ``correctness`` (input order).
+
+    >>> d = TrainingDynamics(np.array([[0.2, 0.9], [0.6, 0.9]]), np.array([[1, 0], [0, 0]]), np.array([0, 0]))
+    >>> data_map_metrics(d).rows()
+    [(0.4, 0.2, 0.5), (0.9, 0.0, 1.0)]
+    """
+    g = dynamics.gold_probs.astype(np.float64)
+    return pl.DataFrame({
+        "confidence": np.round(g.mean(axis=0), 12),
+        "variability": np.round(g.std(axis=0), 12),
+        "correctness": dynamics.correct.mean(axis=0),
+    })

@@ -1,0 +1,143 @@
+"""One ranked relabel queue from several suspicion signals, and its exports.
+
+Every signal becomes a score in [0, 1] (higher = more suspicious) and, past a threshold, a
+flag with a human-readable reason:
+
+| signal | score | flag |
+|---|---|---|
+| cleanlab | ``1 - label_quality`` (self-confidence of the given label, out of sample) | ``is_label_issue`` |
+| cartography | ``1 - confidence`` (mean p(given label) over training epochs) | region ``hard-to-learn`` |
+| annotator disagreement | ``disagreement`` (share of annotators not giving the majority label) | >= ``disagreement_threshold`` |
+| LF conflicts | ``c / (c + 1)`` for ``c`` LF votes against the label | ``c >= lf_conflict_threshold`` |
+
+``priority`` is the mean of the scores that are available for the row (a signal missing for an
+id is left out of that row's mean, not counted as 0). The queue is sorted by priority, highest
+first; ``flagged`` marks rows with at least one reason.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = ["SIGNAL_SCORES", "build_queue", "flagged_queue", "to_label_studio_tasks", "label_studio_config"]
+
+SIGNAL_SCORES = ("cleanlab_score", "cartography_score", "disagreement_score", "lf_conflict_score")
+
+QUEUE_COLUMNS = ["rank", "id", "text", "given_label", "suggested_label", "priority", "flagged", "reasons",
+                 *SIGNAL_SCORES, "label_quality", "is_label_issue", "p_suggested", "confidence",
+                 "variability", "correctness", "region", "disagreement", "lf_conflicts"]
+
+
+def _fmt(x: pl.Expr) -> pl.Expr:
+    return x.round(2).cast(pl.String)
+
+
+def build_queue(
+    items: pl.DataFrame,
+    *,
+    extra_signals: pl.DataFrame | None = None,
+    disagreement_threshold: float = 0.3,
+    lf_conflict_threshold: int = 1,
+) -> pl.DataFrame:
+    """Merge the signals of ``items`` (and ``extra_signals``) into one ranked frame.
+
+    ``items`` has one row per item: ``id``, ``text``, ``given_label``, ``suggested_label`` and
+    any of ``label_quality``, ``is_label_issue``, ``p_suggested`` (cleanlab), ``confidence``,
+    ``variability``, ``correctness``, ``region`` (cartography), ``disagreement``,
+    ``lf_conflicts``. ``extra_signals`` is an optional frame keyed by ``id`` with
+    ``disagreement`` (float in [0, 1]) and/or ``lf_conflicts`` (int >= 0); ids it does not
+    name get no score for that signal. Returns the columns of ``QUEUE_COLUMNS`` that apply,
+    sorted by ``priority`` (descending), with ``rank`` starting at 1.
+    """
+    for name in ("id", "text", "given_label", "suggested_label"):
+        if name not in items.columns:
+            raise ValueError(f"items must have a {name!r} column; found {items.columns}.")
+    df = items
+    if extra_signals is not None:
+        if "id" not in extra_signals.columns:
+            raise ValueError(f"extra_signals must have an 'id' column; found {extra_signals.columns}.")
+        keep = [c for c in ("disagreement", "lf_conflicts") if c in extra_signals.columns]
+        unknown = [c for c in extra_signals.columns if c not in ("id", *keep)]
+        if unknown:
+            raise ValueError(f"extra_signals has unknown column {unknown[0]!r}; expected 'disagreement' "
+                             "and/or 'lf_conflicts'.")
+        df = df.drop([c for c in keep if c in df.columns])
+        extra = extra_signals.select(pl.col("id").cast(df.schema["id"]), *keep).unique("id", keep="first")
+        df = df.join(extra, on="id", how="left", maintain_order="left")
+
+    scores: list[pl.Expr] = []
+    reasons: list[pl.Expr] = []
+    if "label_quality" in df.columns:
+        scores.append((1 - pl.col("label_quality")).clip(0, 1).alias("cleanlab_score"))
+        if "is_label_issue" in df.columns:
+            reasons.append(pl.when(pl.col("is_label_issue")).then(
+                pl.lit("cleanlab label issue (quality ") + _fmt(pl.col("label_quality")) + pl.lit(")")))
+    if "confidence" in df.columns:
+        scores.append((1 - pl.col("confidence")).clip(0, 1).alias("cartography_score"))
+        if "region" in df.columns:
+            reasons.append(pl.when(pl.col("region") == "hard-to-learn").then(
+                pl.lit("hard-to-learn (confidence ") + _fmt(pl.col("confidence")) + pl.lit(")")))
+    if "disagreement" in df.columns:
+        scores.append(pl.col("disagreement").cast(pl.Float64).clip(0, 1).alias("disagreement_score"))
+        reasons.append(pl.when(pl.col("disagreement") >= disagreement_threshold).then(
+            pl.lit("annotators disagree (") + (pl.col("disagreement") * 100).round(0).cast(pl.Int64).cast(pl.String)
+            + pl.lit("%)")))
+    if "lf_conflicts" in df.columns:
+        c = pl.col("lf_conflicts").cast(pl.Float64)
+        scores.append((c / (c + 1)).alias("lf_conflict_score"))
+        reasons.append(pl.when(pl.col("lf_conflicts") >= lf_conflict_threshold).then(
+            pl.col("lf_conflicts").cast(pl.Int64).cast(pl.String) + pl.lit(" conflicting LF votes")))
+    if not scores:
+        raise ValueError("items carry no signal; expected cleanlab, cartography, disagreement or LF-conflict columns.")
+    df = df.with_columns(scores)
+    names = [s.meta.output_name() for s in scores]
+    reason_list = pl.concat_list([r.fill_null(pl.lit(None, pl.String)) for r in reasons]).list.drop_nulls() \
+        if reasons else pl.lit([], pl.List(pl.String))
+    df = df.with_columns(
+        pl.mean_horizontal(names).alias("priority"),
+        reason_list.list.join("; ").alias("reasons"),
+    ).with_columns((pl.col("reasons") != "").alias("flagged"))
+    df = df.sort(["priority", "id"], descending=[True, False], nulls_last=True)
+    df = df.with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64))
+    return df.select([c for c in QUEUE_COLUMNS if c in df.columns])
+
+
+def flagged_queue(queue: pl.DataFrame, *, top: int | None = None) -> pl.DataFrame:
+    """The rows an expert should see: flagged ones, in priority order, at most ``top``."""
+    out = queue.filter(pl.col("flagged"))
+    return out.head(top) if top is not None else out
+
+
+def to_label_studio_tasks(queue: pl.DataFrame, *, from_name: str = "label", to_name: str = "text",
+                          model_version: str = "wslab") -> list[dict]:
+    """Label Studio import JSON: one task per row, the suggested label pre-filled as a prediction.
+
+    Task ``data`` holds ``id``, ``text``, ``given_label``, ``reasons`` and ``priority`` so the
+    expert sees why the item is in the queue; the prediction ``score`` is ``p_suggested`` when
+    known (the model's probability of its suggestion), else the priority.
+    """
+    score_col = "p_suggested" if "p_suggested" in queue.columns else "priority"
+    tasks = []
+    for row in queue.iter_rows(named=True):
+        score = row.get(score_col)
+        tasks.append({
+            "data": {"id": row["id"], "text": row["text"], "given_label": row["given_label"],
+                     "reasons": row.get("reasons", ""), "priority": row.get("priority")},
+            "predictions": [{
+                "model_version": model_version,
+                "score": None if score is None else round(float(score), 6),
+                "result": [{"from_name": from_name, "to_name": to_name, "type": "choices",
+                            "value": {"choices": [row["suggested_label"]]}}],
+            }],
+        })
+    return tasks
+
+
+def label_studio_config(labels: list[str], *, from_name: str = "label", to_name: str = "text") -> str:
+    """The Label Studio labeling config that matches :func:`to_label_studio_tasks`."""
+    from xml.sax.saxutils import quoteattr
+
+    choices = "\n".join(f"    <Choice value={quoteattr(str(x))}/>" for x in labels)
+    return (f'<View>\n  <Text name="{to_name}" value="$text"/>\n  <Header value="Given label: $given_label"/>\n'
+            f'  <Choices name="{from_name}" toName="{to_name}" choice="single" showInLine="true">\n'
+            f"{choices}\n  </Choices>\n</View>\n")

@@ -1,0 +1,217 @@
+"""The suspicious-labels stage: cleanlab + dataset cartography (+ optional annotator and LF
+signals) into one ranked queue. One library call, no files: the caller writes the outputs.
+
+    result = find_suspicious_labels(df, id_col="id", text_col="text", label_col="label", seed=0)
+    result.queue        # every labelled item, ranked; see wslab.quality.queue
+    result.cartography  # id, confidence, variability, correctness, region
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from wslab.cartography.dynamics import data_map_metrics, record_training_dynamics
+from wslab.cartography.regions import assign_regions
+from wslab.errors import InputError
+from wslab.progress import Reporter, get_reporter
+from wslab.quality.features import build_features
+from wslab.quality.label_issues import (check_class_counts, find_label_issues, majority_vote,
+                                        multiannotator_consensus, out_of_sample_pred_probs)
+from wslab.quality.queue import build_queue
+
+__all__ = ["SuspicionResult", "find_suspicious_labels"]
+
+
+@dataclass(frozen=True)
+class SuspicionResult:
+    """``queue``: every labelled item ranked by priority (see :func:`wslab.quality.queue.build_queue`);
+    ``cartography``: ``id``, ``text``, ``given_label``, ``confidence``, ``variability``,
+    ``correctness``, ``region``; ``pred_probs``: ``id`` and one out-of-sample ``p_<class>`` column
+    per class; ``annotators``: CROWDLAB per-annotator quality (multi-annotator input only);
+    ``summary``: counts and the settings actually used (folds after any fallback)."""
+
+    queue: pl.DataFrame
+    cartography: pl.DataFrame
+    pred_probs: pl.DataFrame
+    labels: list[str]
+    annotators: pl.DataFrame | None = None
+    summary: dict = field(default_factory=dict)
+
+
+def _clean_labels(df: pl.DataFrame, label_col: str) -> pl.DataFrame:
+    lab = pl.col(label_col).cast(pl.String).str.strip_chars()
+    return df.with_columns(pl.when(lab == "").then(None).otherwise(lab).alias(label_col))
+
+
+def _class_list(given: pl.Series, labels: Sequence[str] | None, *, label_col: str, source: str,
+                row_of: pl.Series) -> list[str]:
+    found = given.unique().sort().to_list()
+    if labels is None:
+        return found
+    labels = [str(x) for x in labels]
+    if len(set(labels)) != len(labels):
+        raise InputError(f"{source}: the class list {labels} repeats a class; expected each class once")
+    unknown = ~given.is_in(labels)
+    if unknown.any():
+        i = int(unknown.arg_true()[0])
+        raise InputError(f"{source}: row {int(row_of[i]) + 2}: {label_col} {given[i]!r} is not one of the "
+                         f"classes {labels}")
+    return labels
+
+
+def find_suspicious_labels(
+    df: pl.DataFrame,
+    *,
+    id_col: str = "id",
+    text_col: str | None = "text",
+    label_col: str = "label",
+    labels: Sequence[str] | None = None,
+    annotator_col: str | None = None,
+    feature_cols: Sequence[str] | None = None,
+    seed: int = 0,
+    folds: int = 5,
+    epochs: int = 5,
+    model=None,
+    dynamics_model=None,
+    featurizer=None,
+    extra_signals: pl.DataFrame | None = None,
+    source: str = "data",
+    reporter: Reporter | None = None,
+) -> SuspicionResult:
+    """Rank the labelled rows of ``df`` by how likely their label is wrong.
+
+    - Rows whose label is missing or blank are left out (documented fallback; counted in
+      ``summary["skipped_missing_label"]``); if none is left, InputError.
+    - With ``annotator_col`` the table is long (one row per item and annotator): the given label
+      is the majority vote, CROWDLAB (cleanlab.multiannotator) gives the suggested consensus
+      label, per-annotator quality, and the disagreement signal.
+    - A class with fewer examples than ``folds`` lowers the fold count to its size (fallback,
+      ``summary["folds"]``); a single class or a class with one example is an InputError.
+    - ``labels`` fixes the class names and their order; a label outside it is an InputError.
+    - Features: TF-IDF of ``text_col`` (or ``feature_cols`` as given numbers/embeddings); the
+      same features feed the cleanlab cross-validation model (``model``, default logistic
+      regression) and the cartography model (``dynamics_model``, default SGD logistic
+      regression, one ``partial_fit`` per epoch).
+    """
+    rep = get_reporter(reporter)
+    needed = [id_col, label_col] + ([text_col] if text_col and not feature_cols else []) \
+        + ([annotator_col] if annotator_col else [])
+    for name in needed:
+        if name not in df.columns:
+            raise InputError(f"{source}: missing column {name!r}; found columns {df.columns}")
+    if text_col and text_col not in df.columns:
+        text_col = None
+    df = _clean_labels(df.with_row_index("_row"), label_col)
+    null_ids = df[id_col].is_null()
+    if null_ids.any():
+        raise InputError(f"{source}: row {int(df['_row'][int(null_ids.arg_true()[0])]) + 2}: missing value in "
+                         f"column {id_col!r}; expected an id for every row")
+    n_rows = df.height
+    df = df.filter(pl.col(label_col).is_not_null())
+    skipped = n_rows - df.height
+    if df.height == 0:
+        raise InputError(f"{source}: column {label_col!r} is empty in every row; expected labels")
+    if skipped:
+        rep.info(f"{source}: skipped {skipped} rows without a {label_col!r} value")
+    classes = _class_list(df[label_col], labels, label_col=label_col, source=source, row_of=df["_row"])
+    code = {c: i for i, c in enumerate(classes)}
+
+    annotator_frame = None
+    disagreement = None
+    consensus = None
+    if annotator_col:
+        df = df.with_columns(pl.col(annotator_col).cast(pl.String))
+        dup = df.group_by([id_col, annotator_col]).agg(pl.col(label_col).n_unique().alias("n"),
+                                                       pl.col("_row").min()).filter(pl.col("n") > 1)
+        if dup.height:
+            r = dup.sort("_row").row(0, named=True)
+            raise InputError(f"{source}: row {r['_row'] + 2}: duplicate ({id_col}, {annotator_col}) "
+                             f"({r[id_col]!r}, {r[annotator_col]!r}) with different labels; expected one label "
+                             "per annotator and item")
+        df = df.unique([id_col, annotator_col], keep="first", maintain_order=True)
+        annotators = df[annotator_col].unique().sort().to_list()
+        wide = df.with_columns(pl.col(label_col).replace_strict(code, return_dtype=pl.Float64)).pivot(
+            on=annotator_col, index=id_col, values=label_col, aggregate_function="first")
+        wide = wide.select(id_col, *annotators)
+        firsts = df.group_by(id_col, maintain_order=True).agg(
+            pl.all().exclude(annotator_col, label_col).first())
+        items = wide.select(id_col).join(firsts, on=id_col, how="left", maintain_order="left")
+        L = wide.select(annotators).to_numpy().astype(np.float64)
+        given = majority_vote(L)
+        items = items.with_columns(pl.Series(label_col, [classes[g] for g in given]))
+    else:
+        dup = df[id_col].is_duplicated()
+        if dup.any():
+            i = int(dup.arg_true()[0])
+            raise InputError(f"{source}: row {int(df['_row'][i]) + 2}: duplicate {id_col} {df[id_col][i]!r}; "
+                             f"expected each {id_col} once (pass an annotator column for one row per annotator)")
+        items = df
+        given = items[label_col].replace_strict(code, return_dtype=pl.Int64).to_numpy()
+
+    # Model only the classes that occur; absent ones cannot be predicted anyway.
+    present = [k for k in range(len(classes)) if (given == k).any()]
+    remap = np.full(len(classes), -1)
+    remap[present] = np.arange(len(present))
+    y = remap[given]
+    model_classes = [classes[k] for k in present]
+    folds_used = check_class_counts(y, model_classes, folds=folds, source=source)
+    if folds_used < folds:
+        rep.info(f"{source}: smallest class has {folds_used} examples; using {folds_used}-fold cross-validation "
+                 f"instead of {folds}")
+
+    X = build_features(items, text_col=text_col, feature_cols=feature_cols, featurizer=featurizer, source=source)
+    pred_probs = out_of_sample_pred_probs(X, y, n_classes=len(present), model=model, folds=folds_used,
+                                          seed=seed, reporter=reporter)
+    cl = find_label_issues(y, pred_probs)
+    suggested = cl["cleanlab_suggested"].to_numpy()
+    if annotator_col:
+        L_model = np.where(np.isnan(L), np.nan, remap[np.nan_to_num(L, nan=0).astype(int)].astype(np.float64))
+        crowd = multiannotator_consensus(L_model, pred_probs, annotator_names=annotators)
+        suggested = crowd.items["consensus"].to_numpy()
+        disagreement = 1.0 - crowd.items["annotator_agreement"].to_numpy()
+        consensus = crowd.items
+        annotator_frame = crowd.annotators.with_columns(
+            pl.col("worst_class").map_elements(lambda k: model_classes[k], return_dtype=pl.String))
+
+    dyn = record_training_dynamics(X, y, n_classes=len(present), epochs=epochs, model=dynamics_model,
+                                   seed=seed, reporter=reporter)
+    metrics = data_map_metrics(dyn)
+    metrics = metrics.with_columns(assign_regions(metrics))
+
+    base = pl.DataFrame({
+        "id": items[id_col],
+        "text": items[text_col].cast(pl.String).fill_null("") if text_col else pl.Series([""] * items.height),
+        "given_label": [model_classes[k] for k in y],
+        "suggested_label": [model_classes[k] for k in suggested],
+    })
+    signal_cols = [cl.select("label_quality", "is_label_issue", "p_suggested"), metrics]
+    if disagreement is not None:
+        signal_cols.append(pl.DataFrame({"disagreement": disagreement,
+                                         "consensus_quality": consensus["consensus_quality"]}))
+    item_frame = pl.concat([base, *signal_cols], how="horizontal")
+    queue = build_queue(item_frame.drop("consensus_quality", strict=False), extra_signals=extra_signals)
+    cart = pl.concat([base.select("id", "text", "given_label"), metrics], how="horizontal")
+    probs = pl.concat([base.select("id"), pl.DataFrame(
+        {f"p_{c}": pred_probs[:, j] for j, c in enumerate(model_classes)})], how="horizontal")
+    if consensus is not None:
+        probs = probs.with_columns(consensus_quality=consensus["consensus_quality"])
+    summary = {
+        "items": int(items.height),
+        "rows": int(n_rows),
+        "skipped_missing_label": int(skipped),
+        "classes": classes,
+        "classes_absent": [c for c in classes if c not in model_classes],
+        "folds": folds_used,
+        "epochs": epochs,
+        "seed": seed,
+        "cleanlab_issues": int(cl["is_label_issue"].sum()),
+        "regions": {r: int((metrics["region"] == r).sum()) for r in ("easy-to-learn", "ambiguous", "hard-to-learn")},
+        "flagged": int(queue["flagged"].sum()),
+        "annotators": len(annotator_frame) if annotator_frame is not None else None,
+    }
+    return SuspicionResult(queue=queue, cartography=cart, pred_probs=probs, labels=classes,
+                           annotators=annotator_frame, summary=summary)
