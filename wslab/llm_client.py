@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wslab.errors import BudgetExceeded, ConfigError, WslabError
 from wslab.llm_cache import ResponseCache, cache_key
+from wslab.pii import MaskingSettings
 
 __all__ = ["LLMSettings", "ModelPrice", "LLMClient", "Completion", "TokenLogprob", "LLMUsage",
            "LLMError", "parse_json_tolerant", "estimate_tokens"]
@@ -79,6 +80,7 @@ class LLMSettings(BaseModel):
     structured_output: Literal["json_schema", "prompt"] = "json_schema"
     estimate_above_calls: int = Field(1000, ge=0)  # print a cost estimate before larger runs
     seed: int | None = None  # jitter of the backoff
+    masking: MaskingSettings = Field(default_factory=MaskingSettings)  # applied before any text is sent
 
     @field_validator("api_key_env")
     @classmethod
