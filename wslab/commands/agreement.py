@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -101,7 +102,7 @@ def agreement(
         if extra and gold_df is None:
             raise InputError("--labels sources are scored against gold; pass --gold too")
         reporter = None
-        if not (quiet or json_out):
+        if not (quiet or json_out) and sys.stderr.isatty():  # no progress bars in pipes and CI logs
             from wslab.progress import RichReporter
             reporter = RichReporter()
         report = agreement_report(
@@ -233,7 +234,7 @@ def _render(report: dict) -> None:
             for s in gold["sources"]:
                 conf = s["confusion"]
                 t = Table(title=f"Confusion: {s['name']} (rows: gold)")
-                t.add_column("gold \ source")
+                t.add_column("gold \\ source")
                 for lab in conf["labels"]:
                     t.add_column(lab, justify="right")
                 for lab, line in zip(conf["labels"], conf["matrix"]):
