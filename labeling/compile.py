@@ -8,6 +8,9 @@ Python and the corpus can be scanned lazily and streamed.
 Keyword matching: keywords are literals (regex metacharacters escaped), case-insensitive by
 default with Unicode case folding (``(?i)``), and whole-word by default: a keyword must not
 be glued to a word character on either side, which is correct for Cyrillic and other scripts.
+Word characters are Rust's Unicode ``\w`` (letters, marks, decimal digits, connector
+punctuation). Python's ``re`` also counts other numerics (``¼``, ``²``) as word characters, so
+a Python LF with the same pattern can differ next to those characters only.
 
 >>> import polars as pl
 >>> from wslab.labeling.spec import parse_lf

@@ -204,7 +204,9 @@ def parse_lf(raw: Any, *, where: str) -> LFSpec:
 
 
 def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # an unknown key is usually a typo, and it explains the "missing" error beside it: report it first
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     raw_loc = list(err["loc"])
     if raw_loc and raw_loc[0] == "condition":
         raw_loc = raw_loc[1:]
@@ -224,8 +226,22 @@ def _first_error(exc: ValidationError) -> str:
     loc = ".".join(parts)
     msg = err["msg"]
     if err["type"] == "extra_forbidden":
-        msg = "unknown key"
+        msg = "unknown key" + did_you_mean(parts[-1] if parts else "", _known_keys())
     return f"key {loc!r}: {msg}" if loc else msg
+
+
+def did_you_mean(word: str, options: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _known_keys() -> list[str]:
+    keys: set[str] = set(META_KEYS)
+    for model in (KeywordsCond, RegexCond, ColumnCond, TextLengthCond, AllOfCond, AnyOfCond, NotCond, PythonLF):
+        keys.update(model.model_fields)
+    return sorted(keys)
 
 
 def load_lf_specs(path: str | Path) -> list[LFSpec]:

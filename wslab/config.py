@@ -150,12 +150,31 @@ class Config(_Strict):
 
 
 def _format_error(path: Path, exc: ValidationError) -> str:
-    err = exc.errors()[0]
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = ".".join(str(p) for p in err["loc"])
-    msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        from wslab.labeling.spec import did_you_mean
+
+        msg = "unknown key" + did_you_mean(str(err["loc"][-1]), _config_keys())
     if err["type"] == "missing":
         msg = "required key is missing"
     return f"{path}: key {loc!r}: {msg}" if loc else f"{path}: {msg}"
+
+
+def _config_keys() -> list[str]:
+    keys: set[str] = set()
+    stack: list[type[BaseModel]] = [Config]
+    while stack:
+        model = stack.pop()
+        for name, f in model.model_fields.items():
+            keys.add(name)
+            ann = f.annotation
+            for cand in (ann, *getattr(ann, "__args__", ())):
+                if isinstance(cand, type) and issubclass(cand, BaseModel):
+                    stack.append(cand)
+    return sorted(keys)
 
 
 def parse_config(data: Any, *, path: Path) -> Config:

@@ -19,6 +19,9 @@ import polars as pl
 
 from wslab.errors import InputError
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
                   ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -144,6 +147,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file ordinary permissions
     tmp_path = Path(tmp)
     try:
         yield tmp_path
@@ -203,3 +207,27 @@ def sink_parquet(lf: pl.LazyFrame, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         lf.sink_parquet(tmp)
     return Path(path)
+
+
+@contextlib.contextmanager
+def staged_dir(final_dir: str | Path) -> Iterator[Path]:
+    """Yield a staging folder; on success move every file in it into ``final_dir``.
+
+    A run writes its artefacts into the staging folder, so a failure part-way leaves
+    ``final_dir`` exactly as it was (the staging folder is removed).
+    """
+    import shutil
+
+    final = Path(final_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    try:
+        yield staging
+        final.mkdir(parents=True, exist_ok=True)
+        for item in sorted(staging.rglob("*")):
+            if item.is_file():
+                dest = final / item.relative_to(staging)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(item, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

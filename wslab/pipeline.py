@@ -150,12 +150,23 @@ def _evaluate(probs: dict[str, tuple[np.ndarray, np.ndarray]], y: np.ndarray, po
 
 
 def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
-    """Run the whole pipeline for a validated config; return metrics and where files went."""
+    """Run the whole pipeline for a validated config; return metrics and where files went.
+
+    Artefacts are staged and moved into the run folder only when every stage succeeded.
+    """
+    run_dir = cfg.resolve(cfg.output.dir)
+    with io.staged_dir(run_dir) as staging:
+        result = _run_apply(cfg, staging, reporter=reporter)
+    result.files = {k: run_dir / v.name for k, v in result.files.items()}
+    result.run_dir = run_dir
+    return result
+
+
+def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) -> RunResult:
     rep = get_reporter(reporter)
     timer = _Timer()
     labels = cfg.label_names
     K = len(labels)
-    run_dir = cfg.resolve(cfg.output.dir)
     files: dict[str, Path] = {}
 
     with timer.stage("load_lfs"):

@@ -75,3 +75,9 @@ def project(tmp_path: Path) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def corpus() -> pl.DataFrame:
+    df, _ = make_corpus(600, np.random.default_rng(5))
+    return df
