@@ -1,0 +1,82 @@
+import numpy as np
+import polars as pl
+import pytest
+
+from wslab.cartography.dynamics import TrainingDynamics, data_map_metrics, record_training_dynamics
+from wslab.cartography.plots import data_map_html, data_map_png
+from wslab.cartography.regions import assign_regions
+from wslab.quality.features import build_features
+
+
+def test_metrics_by_hand():
+    # 3 epochs, 2 examples with given labels 0 and 1.
+    gold = np.array([[0.9, 0.2], [0.7, 0.4], [0.8, 0.0]])
+    preds = np.array([[0, 0], [0, 1], [1, 0]])
+    m = data_map_metrics(TrainingDynamics(gold, preds, np.array([0, 1])))
+    np.testing.assert_allclose(m["confidence"], [0.8, 0.2])
+    np.testing.assert_allclose(m["variability"], [np.sqrt(0.02 / 3), np.sqrt(0.08 / 3)])
+    np.testing.assert_allclose(m["correctness"], [2 / 3, 1 / 3])
+
+
+def test_dynamics_are_deterministic_and_flag_flips(corpus):
+    df, flipped = corpus
+    X = build_features(df, text_col="text")
+    y = (df["label"] == "spam").cast(pl.Int64).to_numpy()
+    a = record_training_dynamics(X, y, n_classes=2, epochs=4, seed=5)
+    b = record_training_dynamics(X, y, n_classes=2, epochs=4, seed=5)
+    assert a.gold_probs.shape == (4, len(y))
+    np.testing.assert_array_equal(a.gold_probs, b.gold_probs)
+    m = data_map_metrics(a)
+    conf = m["confidence"].to_numpy()
+    assert conf[flipped].mean() < 0.5 < conf[~flipped].mean()
+    regions = assign_regions(m).to_numpy()
+    hard = regions == "hard-to-learn"
+    assert flipped[hard].mean() > 0.8 and hard[flipped].mean() > 0.6
+
+
+def test_one_epoch_is_rejected():
+    with pytest.raises(ValueError, match="at least 2"):
+        record_training_dynamics(np.zeros((4, 2)), np.array([0, 1, 0, 1]), n_classes=2, epochs=1)
+
+
+@pytest.mark.parametrize("conf, var, corr, region", [
+    (0.95, 0.01, 1.0, "easy-to-learn"),
+    (0.55, 0.25, 0.6, "ambiguous"),
+    (0.30, 0.25, 0.2, "ambiguous"),  # low confidence but the model keeps changing its mind
+    (0.10, 0.05, 0.0, "hard-to-learn"),
+    (0.45, 0.05, 0.6, "easy-to-learn"),  # predicted correctly in most epochs
+])
+def test_region_rule(conf, var, corr, region):
+    m = pl.DataFrame({"confidence": [conf], "variability": [var], "correctness": [corr]})
+    assert assign_regions(m).to_list() == [region]
+
+
+def _frame():
+    return pl.DataFrame({"id": ["a", "b"], "text": ["hello </script><script>alert(1)</script>", "x & y"],
+                         "given_label": ["ham", "spam"], "confidence": [0.9, 0.1],
+                         "variability": [0.05, 0.02], "correctness": [1.0, 0.0],
+                         "region": ["easy-to-learn", "hard-to-learn"]})
+
+
+def test_png_is_a_png():
+    png = data_map_png(_frame())
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
+
+
+def test_html_is_self_contained_and_escapes_text():
+    page = data_map_html(_frame())
+    assert "src=" not in page and "<link" not in page
+    assert "://" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from the network
+    assert page.count("</script>") == 2  # only our own two script blocks close
+    assert "\\u003c/script\\u003e" in page
+    assert "hello" in page and "Showing 2 of 2" in page
+
+
+def test_html_subsamples_keeping_non_easy_points():
+    n = 50
+    f = pl.DataFrame({"id": [str(i) for i in range(n)], "text": ["t"] * n, "given_label": ["a"] * n,
+                      "confidence": np.linspace(0, 1, n), "variability": [0.01] * n, "correctness": [1.0] * n,
+                      "region": ["hard-to-learn"] * 5 + ["easy-to-learn"] * (n - 5)})
+    page = data_map_html(f, max_points=10)
+    assert "Showing 10 of 50" in page
+    assert page.count('"hard-to-learn"') == 5
