@@ -144,7 +144,7 @@ def find_suspicious_labels(
         given = majority_vote(L)
         items = items.with_columns(pl.Series(label_col, [classes[g] for g in given]))
     else:
-        dup = df[id_col].is_duplicated()
+        dup = ~df[id_col].is_first_distinct()
         if dup.any():
             i = int(dup.arg_true()[0])
             raise InputError(f"{source}: row {int(df['_row'][i]) + 2}: duplicate {id_col} {df[id_col][i]!r}; "
