@@ -339,7 +339,9 @@ def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
                                     f"{min_batch_accuracy:g}: {shown}{more}")
         report["warnings"] = warnings
         advance(1)
-    return report
+    first = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1",
+             "vs_gold", "batches", "warnings")
+    return {**{key: report[key] for key in first}, **report}
 
 
 def _paradox_warning(report: dict, counts: np.ndarray, cats: list[str]) -> str | None:
