@@ -1,4 +1,4 @@
-"""Compile declarative LF specs to Polars expressions.
+r"""Compile declarative LF specs to Polars expressions.
 
 Each LF becomes one ``pl.Expr`` that evaluates to the class index where its condition holds
 and :data:`~wslab.labeling.spec.ABSTAIN` (-1) elsewhere, as ``Int8``. The expressions run

@@ -39,6 +39,8 @@ from wslab.labeling.spec import ABSTAIN, LFSpec, check_lf_set, load_lf_specs
 from wslab.progress import Reporter, get_reporter
 from wslab.quality.metrics import classification_report
 
+MIN_LFS_FOR_LABEL_MODEL = 3  # Snorkel's LabelModel refuses fewer
+
 PACKAGES = ["wslab", "snorkel", "cleanlab", "scikit-learn", "polars", "numpy", "torch", "openai"]
 
 
@@ -191,12 +193,21 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
     y_dev = gold.y_dev if gold is not None else None
     prior = class_prior(y_dev, K) if cfg.label_model.class_balance == "gold_dev" else class_prior(None, K)
 
+    notes: list[str] = []
     with timer.stage("label_models"):
         with rep.task("label models", total=2) as advance:
             mv = majority_vote(L, K, prior=prior)
             advance(1)
-            lm = snorkel_label_model(L, K, prior=prior, n_epochs=cfg.label_model.n_epochs, lr=cfg.label_model.lr,
-                                     l2=cfg.label_model.l2, seed=cfg.seed)
+            lm: Aggregation | None = None
+            if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL:
+                lm = snorkel_label_model(L, K, prior=prior, n_epochs=cfg.label_model.n_epochs,
+                                         lr=cfg.label_model.lr, l2=cfg.label_model.l2, seed=cfg.seed)
+            elif cfg.label_model.kind == "snorkel":
+                raise ConfigError(f"{cfg.config_path}: key 'label_model.kind': snorkel needs at least "
+                                  f"{MIN_LFS_FOR_LABEL_MODEL} LFs; got {L.shape[1]}; expected more LFs or kind: majority")
+            else:
+                notes.append(f"Snorkel's LabelModel needs at least {MIN_LFS_FOR_LABEL_MODEL} LFs; got {L.shape[1]}, "
+                             "so majority vote labels the data")
             advance(1)
     chosen = _choose_label_model(cfg, mv, lm, dev_pos, y_dev, labels)
 
@@ -239,10 +250,12 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
                           L_dev=L[dev_pos] if dev_pos is not None else None, y_dev=y_dev)
     files["lf_analysis"] = io.write_table(run_dir / "lf_analysis.csv", lf_table)
 
-    metrics: dict[str, Any] = {"labels": labels, "chosen_label_model": chosen.name}
+    metrics: dict[str, Any] = {"labels": labels, "chosen_label_model": chosen.name, "notes": notes}
     if gold is not None:
         with timer.stage("evaluation"):
-            preds = {"majority_vote": (mv.probs, mv.covered), "label_model": (lm.probs, lm.covered)}
+            preds = {"majority_vote": (mv.probs, mv.covered)}
+            if lm is not None:
+                preds["label_model"] = (lm.probs, lm.covered)
             if em_probs is not None:
                 preds["end_model"] = (em_probs, np.ones(len(ids), dtype=bool))
             preds["final"] = (final_probs, np.ones(len(ids), dtype=bool) if em_probs is not None else chosen.covered)
@@ -270,10 +283,10 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
                      chosen_label_model=chosen.name, files=files)
 
 
-def _choose_label_model(cfg: Config, mv: Aggregation, lm: Aggregation, dev_pos: np.ndarray | None,
+def _choose_label_model(cfg: Config, mv: Aggregation, lm: Aggregation | None, dev_pos: np.ndarray | None,
                         y_dev: np.ndarray | None, labels: list[str]) -> Aggregation:
     kind = cfg.label_model.kind
-    if kind == "majority":
+    if kind == "majority" or lm is None:
         return mv
     if kind == "snorkel":
         return lm

@@ -73,4 +73,6 @@ def print_run(result, console: Console | None = None) -> None:
     console.print(lf_table(result.lf_table))
     if "test" in result.metrics:
         console.print(metrics_table(result.metrics, "test"))
+    for note in result.metrics.get("notes", []):
+        console.print(f"[yellow]note:[/yellow] {note}")
     console.print(summary_table(result))

@@ -73,7 +73,7 @@ def project(tmp_path: Path) -> Path:
         "output": {"dir": "run"},
     }
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
 
 

@@ -1,0 +1,79 @@
+"""``wslab apply`` end to end on a small project, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from wslab.cli import app
+from wslab.config import load_config
+from wslab.pipeline import run_apply
+
+runner = CliRunner()
+
+
+def test_apply_writes_every_artefact_and_scores_models(project):
+    result = runner.invoke(app, ["apply", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "majority vote" in result.output and "label model" in result.output and "end model" in result.output
+    run = project.parent / "run"
+    matrix = pl.read_parquet(run / "label_matrix.parquet")
+    assert matrix.columns == ["id", "kw_pos", "kw_neg", "kw_ru_pos", "re_ru_neg", "stars_low", "stars_high", "neg_not_pos"]
+    assert all(matrix.schema[c] == pl.Int8 for c in matrix.columns[1:])
+    assert matrix.height == 1200
+    labels = pl.read_parquet(run / "labels.parquet")
+    assert labels.columns == ["id", "label", "confidence", "p_pos", "p_neg", "source"]
+    assert labels["label"].is_in(["pos", "neg"]).all()
+    np.testing.assert_allclose((labels["p_pos"] + labels["p_neg"]).to_numpy(), 1.0, atol=1e-6)
+    uncovered = (matrix.drop("id").to_numpy() == -1).all(axis=1)
+    assert uncovered.sum() > 0
+    assert set(labels.filter(pl.Series(uncovered))["source"]) == {"end_model"}
+    metrics = json.loads((run / "metrics.json").read_text())
+    for split in ("test", "dev"):
+        for model in ("majority_vote", "label_model", "end_model", "final"):
+            m = metrics[split][model]
+            assert 0 <= m["accuracy"] <= 1 and m["n"] == 200
+            assert m["ci"]["accuracy"][0] <= m["accuracy"] <= m["ci"]["accuracy"][1]
+            assert set(m["per_class"]) == {"pos", "neg"}
+    # the LFs are informative: every model beats the majority-class rate by a clear margin
+    assert metrics["test"]["label_model"]["accuracy"] > 0.8
+    assert metrics["test"]["end_model"]["coverage"] == 1.0
+    assert metrics["test"]["majority_vote"]["coverage"] < 1.0
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["rows"]["corpus"] == 1200 and manifest["versions"]["snorkel"] != "absent"
+    lf = pl.read_csv(run / "lf_analysis.csv")
+    assert lf["lf"].to_list() == matrix.columns[1:]
+
+
+def test_apply_is_deterministic_for_a_seed(project):
+    cfg = load_config(project)
+    a = run_apply(cfg)
+    first = pl.read_parquet(a.files["labels"])
+    b = run_apply(cfg)
+    assert first.equals(pl.read_parquet(b.files["labels"]))
+    assert a.metrics == b.metrics
+
+
+@pytest.mark.parametrize("kind", ["majority", "snorkel"])
+def test_label_model_choice(project, kind):
+    text = project.read_text().replace("kind: auto", f"kind: {kind}")
+    project.write_text(text)
+    res = run_apply(load_config(project))
+    assert res.chosen_label_model == {"majority": "majority_vote", "snorkel": "label_model"}[kind]
+    src = set(pl.read_parquet(res.files["labels"])["source"])
+    assert src == {res.chosen_label_model, "end_model"}
+
+
+def test_json_output_and_module_entry_point(project):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "wslab", "apply", str(project), "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data["test"]) >= {"majority_vote", "label_model", "end_model"}
