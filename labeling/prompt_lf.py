@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import re
+import signal
 import sqlite3
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
@@ -361,13 +362,47 @@ async def _label_pending(pending: list[tuple[str, str | None]], *, client: LLMCl
             store.put(doc_id, label, conf, st, masked.counts)
             advance(1, cost=f"${client.usage.cost_usd:.4f}")
 
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[None]] = []
+
+    def on_signal(signum: int) -> None:
+        """Ctrl-C / SIGTERM: start nothing new, let answers in flight arrive and be saved."""
+        if any(isinstance(e, _Interrupted) for e in stop):  # a second signal: stop at once
+            for t in tasks:
+                t.cancel()
+        else:
+            rep.info(f"prompt LF {name}: interrupted; saving the answers in flight "
+                     "(press Ctrl-C again to stop at once)")
+        stop.append(_Interrupted(signum))
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal, sig)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+            pass
     try:
         with rep.task(f"prompt LF {name}", total=len(pending)) as advance:
-            await asyncio.gather(*(worker(advance) for _ in range(client.settings.concurrency)))
+            tasks.extend(asyncio.create_task(worker(advance)) for _ in range(client.settings.concurrency))
+            await asyncio.gather(*tasks)
     finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
         await client.aclose()
     if stop:
-        raise stop[0]
+        first = stop[0]
+        if isinstance(first, _Interrupted):
+            if first.signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            raise SystemExit(128 + first.signum)
+        raise first
+
+
+class _Interrupted(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signum}")
+        self.signum = signum
 
 
 def run_prompt_lf(docs: pl.DataFrame, *, name: str, instruction: str, labels: Sequence[str],

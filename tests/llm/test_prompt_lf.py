@@ -294,3 +294,30 @@ def test_pipeline_entry_point_with_a_config(server, corpus, tmp_path):
     assert (tmp_path / "run" / "prompt_lfs" / "p1.sqlite").exists()
     np.testing.assert_array_equal(apply_prompt_lfs(cfg, corpus, specs), votes)
     assert len(srv.requests) == 400  # the second call was answered from the stores
+
+
+def test_ctrl_c_saves_the_answers_in_flight(server, corpus, tmp_path):
+    n = corpus.height
+    corpus_path = tmp_path / "corpus.parquet"
+    corpus.write_parquet(corpus_path)
+    work = tmp_path / "work"
+    srv = server(spam_model, latency_s=0.005)
+    job = Path(__file__).parent / "_prompt_lf_job.py"
+    proc = subprocess.Popen([sys.executable, str(job), str(corpus_path), str(work), srv.base_url,
+                             str(tmp_path / "votes.npy")], stderr=subprocess.PIPE)
+    try:
+        assert srv.wait_paid(n // 2, timeout=60)
+        os.kill(proc.pid, signal.SIGINT)  # no gate: requests are in flight
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0 and not (tmp_path / "votes.npy").exists()
+    paid_before = len(srv.paid())
+    assert paid_before < n and _stored(work) == paid_before  # every answer received was saved
+    resumed = run_prompt_lf(corpus, name="job", instruction=INSTRUCTION, labels=LABELS,
+                            settings=job_settings(srv.base_url, str(work)), work_dir=work)
+    per_doc = Counter(doc_of(q.body) for q in srv.paid())
+    assert len(per_doc) == n and max(per_doc.values()) == 1
+    np.testing.assert_array_equal(resumed, expected_votes(corpus))
