@@ -7,6 +7,7 @@ its exit code (2 for bad input).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 
@@ -43,6 +44,34 @@ COMMAND_MODULES = [
 ]
 
 
+def _one_line_errors(callback):
+    """Wrap a command so a WslabError becomes ``error: ...`` on stderr and its exit code.
+
+    Done here, once, for every command, so the behaviour is the same under the console script,
+    ``python -m wslab`` and typer's CliRunner.
+    """
+
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except WslabError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def _wrap_commands(typer_app: typer.Typer) -> None:
+    for info in typer_app.registered_commands:
+        if info.callback is not None and not getattr(info.callback, "_wslab_wrapped", False):
+            info.callback = _one_line_errors(info.callback)
+            info.callback._wslab_wrapped = True  # type: ignore[attr-defined]
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _wrap_commands(group.typer_instance)
+
+
 def _register_all() -> None:
     for name in COMMAND_MODULES:
         try:
@@ -52,6 +81,7 @@ def _register_all() -> None:
                 continue  # command not built yet
             raise
         module.register(app)
+    _wrap_commands(app)
 
 
 _register_all()

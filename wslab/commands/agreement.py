@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from wslab.errors import InputError, WslabError
+from wslab.errors import InputError
 from wslab.io import read_table, to_json
 from wslab.quality.agreement_report import METRICS, agreement_report, metric_value, wide_to_long
 from wslab.quality.bands import SCALES
@@ -94,25 +94,21 @@ def agreement(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
     quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors and the --fail-under verdict."),
 ) -> None:
-    try:
-        if metric not in METRICS:
-            raise InputError(f"--metric must be one of {list(METRICS)}. Got {metric!r} instead.")
-        ratings, gold_df, names = _load(gold, annotations, fmt, _split(ignore_columns) or [])
-        extra, extra_names = _label_sources(labels)
-        if extra and gold_df is None:
-            raise InputError("--labels sources are scored against gold; pass --gold too")
-        reporter = None
-        if not (quiet or json_out) and sys.stderr.isatty():  # no progress bars in pipes and CI logs
-            from wslab.progress import RichReporter
-            reporter = RichReporter()
-        report = agreement_report(
-            ratings, gold_df, labels=extra, categories=_split(labels_set), order=_split(order),
-            level=level, scale=scale, confidence=confidence, n_boot=n_boot, seed=seed,
-            min_batch_accuracy=min_batch_accuracy, names={**names, **extra_names}, reporter=reporter)
-        value, label = metric_value(report, metric)
-    except WslabError as exc:  # same one-line shape as wslab.cli.main, also under CliRunner
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+    if metric not in METRICS:
+        raise InputError(f"--metric must be one of {list(METRICS)}. Got {metric!r} instead.")
+    ratings, gold_df, names = _load(gold, annotations, fmt, _split(ignore_columns) or [])
+    extra, extra_names = _label_sources(labels)
+    if extra and gold_df is None:
+        raise InputError("--labels sources are scored against gold; pass --gold too")
+    reporter = None
+    if not (quiet or json_out) and sys.stderr.isatty():  # no progress bars in pipes and CI logs
+        from wslab.progress import RichReporter
+        reporter = RichReporter()
+    report = agreement_report(
+        ratings, gold_df, labels=extra, categories=_split(labels_set), order=_split(order),
+        level=level, scale=scale, confidence=confidence, n_boot=n_boot, seed=seed,
+        min_batch_accuracy=min_batch_accuracy, names={**names, **extra_names}, reporter=reporter)
+    value, label = metric_value(report, metric)
 
     if json_out:
         typer.echo(to_json(report))
