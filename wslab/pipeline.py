@@ -92,13 +92,23 @@ def load_lfs(cfg: Config) -> list[LFSpec]:
     return specs
 
 
-def build_label_matrix(cfg: Config, specs: list[LFSpec], *, reporter: Reporter | None = None) -> pl.DataFrame:
-    """Apply every LF to the corpus; return ``id`` + one Int8 column per LF (spec order, then precomputed)."""
-    rep = get_reporter(reporter)
+def open_corpus(cfg: Config, specs: list[LFSpec]) -> pl.LazyFrame:
+    """Scan and check the corpus, and check every LF against it (columns exist, regexes compile)."""
     corpus_path = cfg.resolve(cfg.corpus.path)
     id_col, text_col = cfg.corpus.id_column, cfg.corpus.text_column
     corpus = scan_corpus(corpus_path, id_column=id_col, text_column=text_col)
     check_columns(specs, corpus.collect_schema().names(), text_column=text_col, corpus_path=str(corpus_path))
+    declarative_frame(corpus, specs, cfg.label_names, id_column=id_col, text_column=text_col)  # compiles = validates
+    return corpus
+
+
+def build_label_matrix(cfg: Config, specs: list[LFSpec], *, corpus: pl.LazyFrame | None = None,
+                       reporter: Reporter | None = None) -> pl.DataFrame:
+    """Apply every LF to the corpus; return ``id`` + one Int8 column per LF (spec order, then precomputed)."""
+    rep = get_reporter(reporter)
+    id_col, text_col = cfg.corpus.id_column, cfg.corpus.text_column
+    if corpus is None:
+        corpus = open_corpus(cfg, specs)
     with rep.task("declarative LFs", total=None):
         frame = declarative_frame(corpus, specs, cfg.label_names, id_column=id_col,
                                   text_column=text_col).collect(engine="streaming")
@@ -171,21 +181,22 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
     K = len(labels)
     files: dict[str, Path] = {}
 
-    with timer.stage("load_lfs"):
+    # validate every input before any expensive (or paid) work
+    with timer.stage("validate"):
         specs = load_lfs(cfg)
+        corpus = open_corpus(cfg, specs)
+        corpus_ids = corpus.select(pl.col(cfg.corpus.id_column)).collect().to_series()
+        gold: Gold | None = None
+        if cfg.gold is not None:
+            gold = load_gold(cfg.resolve(cfg.gold.path), labels=labels, id_column=cfg.gold.id_column,
+                             label_column=cfg.gold.label_column, split_column=cfg.gold.split_column,
+                             dev_fraction=cfg.gold.dev_fraction, seed=cfg.seed, corpus_ids=corpus_ids,
+                             corpus_path=cfg.resolve(cfg.corpus.path))
     with timer.stage("apply_lfs"):
-        matrix = build_label_matrix(cfg, specs, reporter=reporter)
+        matrix = build_label_matrix(cfg, specs, corpus=corpus, reporter=reporter)
     lf_names = matrix.columns[1:]
     ids = matrix["id"]
     L = matrix.drop("id").to_numpy().astype(np.int64) if lf_names else np.empty((matrix.height, 0), np.int64)
-
-    gold: Gold | None = None
-    if cfg.gold is not None:
-        with timer.stage("load_gold"):
-            gold = load_gold(cfg.resolve(cfg.gold.path), labels=labels, id_column=cfg.gold.id_column,
-                             label_column=cfg.gold.label_column, split_column=cfg.gold.split_column,
-                             dev_fraction=cfg.gold.dev_fraction, seed=cfg.seed, corpus_ids=ids,
-                             corpus_path=cfg.resolve(cfg.corpus.path))
     files["label_matrix"] = io.write_table(run_dir / "label_matrix.parquet", matrix)
 
     dev_pos = _positions(ids, gold.dev_ids) if gold is not None else None

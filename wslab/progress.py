@@ -65,3 +65,12 @@ class RichReporter:
 
 def get_reporter(reporter: Reporter | None) -> Reporter:
     return reporter if reporter is not None else NullReporter()
+
+
+def cli_reporter(*, quiet: bool = False, machine_output: bool = False) -> Reporter:
+    """The reporter a command should use: progress bars only on an interactive terminal."""
+    import sys
+
+    if quiet or machine_output or not sys.stderr.isatty():
+        return NullReporter()
+    return RichReporter()

@@ -9,7 +9,7 @@ import typer
 from wslab.config import load_config
 from wslab.io import to_json
 from wslab.pipeline import run_apply
-from wslab.progress import NullReporter, RichReporter
+from wslab.progress import cli_reporter
 
 
 def apply(
@@ -22,7 +22,7 @@ def apply(
     Example: wslab apply configs/demo.yaml
     """
     cfg = load_config(config)
-    reporter = NullReporter() if (quiet or as_json) else RichReporter()
+    reporter = cli_reporter(quiet=quiet, machine_output=as_json)
     result = run_apply(cfg, reporter=reporter)
     if as_json:
         typer.echo(to_json({"run_dir": str(result.run_dir), **result.metrics}))
