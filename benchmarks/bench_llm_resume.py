@@ -153,7 +153,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.job:
         corpus, work_dir, base_url, out, conc = args.job
-        run_job(Path(corpus), Path(work_dir), base_url, Path(out), int(conc))
+        try:
+            run_job(Path(corpus), Path(work_dir), base_url, Path(out), int(conc))
+        except KeyboardInterrupt:
+            sys.exit(130)  # interrupted on purpose; every answer received is saved
         return
 
     import shutil

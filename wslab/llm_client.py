@@ -375,7 +375,7 @@ class LLMClient:
                                      kwargs.get("max_tokens", DEFAULT_OUTPUT_TOKENS))
                 self._reserve(estimate)
                 try:
-                    return await self._attempt(kwargs, key, logprobs)
+                    return await self._attempt(kwargs, key, logprobs, schema)
                 except _Retry as r:
                     last = r.kind
                     self._fault(r.kind)
@@ -419,7 +419,8 @@ class LLMClient:
             input_tokens=got["input_tokens"], output_tokens=got["output_tokens"], cost_usd=0.0,
             cached=True, finish_reason=got.get("finish_reason"), model=got["model"])
 
-    async def _attempt(self, kwargs: dict[str, Any], key: str, logprobs: bool) -> Completion:
+    async def _attempt(self, kwargs: dict[str, Any], key: str, logprobs: bool,
+                       schema: Mapping[str, Any]) -> Completion:
         import openai
 
         assert self._sdk is not None
@@ -470,6 +471,8 @@ class LLMClient:
 
         data = parse_json_tolerant(content)
         if data is None:
+            data = _bare_enum_answer(content, schema)
+        if data is None:
             raise _Retry("content:truncated" if finish == "length" else "content:unparseable")
         completion = Completion(content=content, data=data, logprobs=lps, input_tokens=int(in_tok),
                                 output_tokens=int(out_tok), cost_usd=cost, cached=False,
@@ -496,6 +499,20 @@ class LLMClient:
                 await self.aclose()
 
         return asyncio.run(main())
+
+
+def _bare_enum_answer(content: str, schema: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A reply that is just one allowed value (``spam``, ``"spam".``) for a one-field enum schema."""
+    props = schema.get("properties") or {}
+    if len(props) != 1:
+        return None
+    [(name, prop)] = props.items()
+    enum = prop.get("enum") if isinstance(prop, Mapping) else None
+    if not enum:
+        return None
+    word = content.strip().strip("`'\".,:; \n").casefold()
+    matches = [v for v in enum if isinstance(v, str) and v.casefold() == word]
+    return {name: matches[0]} if len(matches) == 1 else None
 
 
 def _error_message(exc: Any) -> str:

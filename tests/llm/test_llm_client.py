@@ -133,6 +133,15 @@ def test_fallback_when_server_has_no_json_schema(server, settings_for):
     assert "response_format" not in later and '"enum"' in later["messages"][-1]["content"]
 
 
+def test_bare_label_reply_is_accepted_for_a_one_field_enum(server, settings_for):
+    srv = server(lambda body: " B.\n", json_schema=False)
+    [c] = LLMClient(settings_for(srv)).complete_many([(msgs(), SCHEMA)])
+    assert c.data == {"label": "b"}
+    srv2 = server(lambda body: "a or b")
+    [c2] = LLMClient(settings_for(srv2, max_retries=0, cache_path=None)).complete_many([(msgs(), SCHEMA)])
+    assert c2.data is None
+
+
 def test_logprobs_are_captured(server, settings_for):
     srv = server(lambda body: Answer({"label": "a"}, logprob=math.log(0.5)))
     [c] = LLMClient(settings_for(srv)).complete_many([(msgs(), SCHEMA)], logprobs=True)
