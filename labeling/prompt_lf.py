@@ -467,7 +467,10 @@ def run_prompt_lfs(cfg: Any, docs: pl.DataFrame, specs: Sequence[Any], *,
     for j, raw in enumerate(specs):
         spec = raw if isinstance(raw, PromptLFSpec) else parse_prompt_spec(
             raw.name, raw.prompt or {}, where=getattr(raw, "source_file", None) or "LF spec")
-        lf_settings = settings.model_copy(update={"model": spec.model}) if spec.model else settings
+        update: dict[str, Any] = {"model": spec.model} if spec.model else {}
+        if settings.max_cost_usd is not None:  # one budget for the whole run, across LFs
+            update["max_cost_usd"] = max(settings.max_cost_usd - manifest["cost_usd"], 1e-12)
+        lf_settings = settings.model_copy(update=update)
         client = LLMClient(lf_settings, cache_path=cache_path)
         result = execute_prompt_lf(
             docs, name=spec.name, instruction=spec.instruction, labels=cfg.label_names,

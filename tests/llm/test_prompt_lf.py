@@ -321,3 +321,25 @@ def test_ctrl_c_saves_the_answers_in_flight(server, corpus, tmp_path):
     per_doc = Counter(doc_of(q.body) for q in srv.paid())
     assert len(per_doc) == n and max(per_doc.values()) == 1
     np.testing.assert_array_equal(resumed, expected_votes(corpus))
+
+
+def test_budget_is_shared_by_all_prompt_lfs_of_a_run(server, settings_for, corpus, tmp_path):
+    from wslab.config import parse_config
+    from wslab.labeling.spec import parse_lf
+
+    srv = server(spam_model)
+    one = execute_prompt_lf(corpus, name="probe", instruction="spam 0?", labels=LABELS,
+                            settings=settings_for(srv, cache_path=None), work_dir=tmp_path / "probe")
+    per_lf = one.usage["cost_usd"]
+    srv.requests.clear()
+    cfg = parse_config({
+        "corpus": {"path": "corpus.parquet"}, "labels": {"ham": "", "spam": ""},
+        "output": {"dir": "run"},
+        "llm": {"base_url": srv.base_url, "model": "fake", "max_cost_usd": 1.5 * per_lf,
+                "prices": {"fake": {"input_per_1m": 1.0, "output_per_1m": 2.0}}},
+    }, path=tmp_path / "config.yaml")
+    specs = [parse_lf({"name": f"p{k}", "kind": "prompt", "instruction": f"spam {k}?"}, where="lfs.yaml")
+             for k in range(3)]
+    with pytest.raises(BudgetExceeded, match="prompt LF p1: stopped"):
+        run_prompt_lfs(cfg, corpus, specs)
+    assert 200 < len(srv.paid()) < 400  # a budget per LF would have let all 600 calls through
