@@ -103,8 +103,11 @@ def open_corpus(cfg: Config, specs: list[LFSpec]) -> pl.LazyFrame:
 
 
 def build_label_matrix(cfg: Config, specs: list[LFSpec], *, corpus: pl.LazyFrame | None = None,
-                       reporter: Reporter | None = None) -> pl.DataFrame:
-    """Apply every LF to the corpus; return ``id`` + one Int8 column per LF (spec order, then precomputed)."""
+                       reporter: Reporter | None = None, llm_usage: dict[str, Any] | None = None) -> pl.DataFrame:
+    """Apply every LF to the corpus; return ``id`` + one Int8 column per LF (spec order, then precomputed).
+
+    ``llm_usage``, when given, is updated with the prompt LFs' tokens, cost and cache hits.
+    """
     rep = get_reporter(reporter)
     id_col, text_col = cfg.corpus.id_column, cfg.corpus.text_column
     if corpus is None:
@@ -121,7 +124,9 @@ def build_label_matrix(cfg: Config, specs: list[LFSpec], *, corpus: pl.LazyFrame
         frame = frame.with_columns([pl.Series(s.name, votes[:, j], dtype=pl.Int8) for j, s in enumerate(python_specs)])
     prompt_specs = [s for s in specs if s.kind == "prompt"]
     if prompt_specs:
-        frame = _apply_prompt_lfs(cfg, corpus, frame, prompt_specs, reporter=reporter)
+        frame, usage = _apply_prompt_lfs(cfg, corpus, frame, prompt_specs, reporter=reporter)
+        if llm_usage is not None:
+            llm_usage.update(usage)
     frame = frame.select(["id", *[s.name for s in specs]])
     if cfg.lfs.precomputed is not None:
         pre = load_precomputed(cfg.resolve(cfg.lfs.precomputed), frame["id"], n_labels=len(cfg.label_names))
@@ -133,16 +138,29 @@ def build_label_matrix(cfg: Config, specs: list[LFSpec], *, corpus: pl.LazyFrame
 
 
 def _apply_prompt_lfs(cfg: Config, corpus: pl.LazyFrame, frame: pl.DataFrame, specs: list[LFSpec], *,
-                      reporter: Reporter | None) -> pl.DataFrame:
-    try:
-        from wslab.labeling.prompt_lf import apply_prompt_lfs
-    except ImportError:
-        raise ConfigError(f"{specs[0].source_file}: LF {specs[0].name!r}: kind 'prompt' needs the LLM layer, "
-                          "which this installation lacks") from None
+                      reporter: Reporter | None) -> tuple[pl.DataFrame, dict[str, Any]]:
+    from wslab.labeling.prompt_lf import run_prompt_lfs
+
     docs = corpus.select([pl.col(cfg.corpus.id_column).alias("id"),
                           pl.col(cfg.corpus.text_column).alias("text")]).collect()
-    votes = apply_prompt_lfs(cfg, docs, specs, reporter=reporter)
-    return frame.with_columns([pl.Series(s.name, votes[:, j], dtype=pl.Int8) for j, s in enumerate(specs)])
+    votes, usage = run_prompt_lfs(cfg, docs, specs, reporter=reporter)
+    frame = frame.with_columns([pl.Series(s.name, votes[:, j], dtype=pl.Int8) for j, s in enumerate(specs)])
+    return frame, usage
+
+
+def validate_prompt_lfs(cfg: Config, specs: list[LFSpec]) -> None:
+    """Check prompt-LF parameters and the LLM settings before any work is done."""
+    prompt_specs = [s for s in specs if s.kind == "prompt"]
+    if not prompt_specs:
+        return
+    from wslab.labeling.prompt_lf import llm_settings_from_config, parse_prompt_spec
+
+    for spec in prompt_specs:
+        parse_prompt_spec(spec.name, spec.prompt or {}, where=spec.source_file or "LF spec")
+    if cfg.llm is None:
+        raise ConfigError(f"{cfg.config_path}: key 'llm': required by prompt LF {prompt_specs[0].name!r}; "
+                          "expected llm settings (base_url, model, ...)")
+    llm_settings_from_config(cfg)
 
 
 def _positions(ids: pl.Series, wanted: pl.Series) -> np.ndarray:
@@ -184,6 +202,7 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
     # validate every input before any expensive (or paid) work
     with timer.stage("validate"):
         specs = load_lfs(cfg)
+        validate_prompt_lfs(cfg, specs)
         corpus = open_corpus(cfg, specs)
         corpus_ids = corpus.select(pl.col(cfg.corpus.id_column)).collect().to_series()
         gold: Gold | None = None
@@ -192,8 +211,9 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
                              label_column=cfg.gold.label_column, split_column=cfg.gold.split_column,
                              dev_fraction=cfg.gold.dev_fraction, seed=cfg.seed, corpus_ids=corpus_ids,
                              corpus_path=cfg.resolve(cfg.corpus.path))
+    llm_usage: dict[str, Any] = {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0}
     with timer.stage("apply_lfs"):
-        matrix = build_label_matrix(cfg, specs, corpus=corpus, reporter=reporter)
+        matrix = build_label_matrix(cfg, specs, corpus=corpus, reporter=reporter, llm_usage=llm_usage)
     lf_names = matrix.columns[1:]
     ids = matrix["id"]
     L = matrix.drop("id").to_numpy().astype(np.int64) if lf_names else np.empty((matrix.height, 0), np.int64)
@@ -286,7 +306,7 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
                  "gold_dev": int(gold.is_dev.sum()) if gold is not None else 0,
                  "gold_test": int((~gold.is_dev).sum()) if gold is not None else 0},
         "label_model": chosen.name,
-        "llm": {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0},
+        "llm": llm_usage,
         "files": {k: str(v.name) for k, v in files.items()},
     }
     files["manifest"] = io.write_json(run_dir / "manifest.json", manifest)
