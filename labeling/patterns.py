@@ -1,0 +1,163 @@
+"""Snorkel's LabelModel fitted on the distinct vote patterns of a label matrix, with their counts.
+
+A label matrix of millions of rows usually holds only thousands of distinct rows (vote
+patterns): each LF votes one of K classes or abstains, and most documents are touched by few
+LFs. Snorkel's ``LabelModel.fit`` sees the data only through the overlap matrix
+``O = L_aug^T L_aug / n`` (``_generate_O``) and the row count ``n`` (the clamp ``mu_eps``);
+``predict_proba`` is a function of one row at a time. So fitting on the patterns, with
+``O = L_aug^T diag(counts) L_aug / n``, gives *the same* ``mu`` as fitting on the raw matrix
+(the integer sums are exact in float64, so ``O`` is bit-identical), and each pattern is
+predicted once and joined back to its rows.
+
+>>> import numpy as np
+>>> L = np.array([[0, 0, -1], [0, 0, -1], [1, -1, 1], [-1, -1, -1], [0, 0, -1]])
+>>> p = vote_patterns(L)
+>>> p.votes.tolist(), p.counts.tolist(), p.inverse.tolist()
+([[-1, -1, -1], [0, 0, -1], [1, -1, 1]], [1, 3, 1], [1, 1, 2, 0, 1])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from wslab.labeling.aggregate import Aggregation
+from wslab.labeling.spec import ABSTAIN
+
+__all__ = ["VotePatterns", "vote_patterns", "fit_pattern_label_model", "fit_label_model_on_patterns",
+           "pattern_probs_frame"]
+
+
+@dataclass(frozen=True)
+class VotePatterns:
+    """The distinct rows of a label matrix."""
+
+    votes: np.ndarray
+    """(p, m) int64: each distinct row once, in lexicographic order."""
+    counts: np.ndarray
+    """(p,) int64: how many rows of the matrix hold each pattern."""
+    inverse: np.ndarray | None
+    """(n,) int64: the pattern of each row (None when the rows were not kept)."""
+    columns: list[str]
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.counts.sum())
+
+
+def _as_frame(L: np.ndarray | pl.DataFrame | pl.LazyFrame, columns: Sequence[str] | None) -> tuple[pl.LazyFrame, list[str]]:
+    if isinstance(L, np.ndarray):
+        if L.ndim != 2:
+            raise ValueError(f"L must be a 2-d label matrix; got shape {L.shape}")
+        cols = [f"lf{j}" for j in range(L.shape[1])]
+        frame = pl.DataFrame({c: L[:, j] for j, c in enumerate(cols)}).lazy()
+        return frame, cols
+    lf = L.lazy() if isinstance(L, pl.DataFrame) else L
+    names = lf.collect_schema().names()
+    cols = list(columns) if columns is not None else [c for c in names if c != "id"]
+    return lf, cols
+
+
+def vote_patterns(L: np.ndarray | pl.DataFrame | pl.LazyFrame, *, columns: Sequence[str] | None = None,
+                  keep_inverse: bool = True) -> VotePatterns:
+    """Group a label matrix by its distinct rows, in Polars (streaming for a LazyFrame).
+
+    ``L`` is an (n, m) array or a frame of vote columns (every column except ``id`` unless
+    ``columns`` names them). ``keep_inverse=False`` skips the row -> pattern map, which is
+    what a caller that joins predictions back in Polars wants for a matrix on disk.
+    """
+    lf, cols = _as_frame(L, columns)
+    if not cols:
+        raise ValueError("the label matrix has no LF columns")
+    votes = lf.select([pl.col(c).cast(pl.Int8) for c in cols])
+    grouped = (votes.group_by(cols).agg(pl.len().alias("_count")).sort(cols)
+               .with_row_index("_pattern").collect(engine="streaming"))
+    inverse = None
+    if keep_inverse:
+        inverse = (votes.join(grouped.lazy().select([*cols, "_pattern"]), on=cols, how="left",
+                              maintain_order="left")
+                   .select("_pattern").collect()["_pattern"].to_numpy().astype(np.int64))
+    return VotePatterns(votes=grouped.select(cols).to_numpy().astype(np.int64),
+                        counts=grouped["_count"].to_numpy().astype(np.int64), inverse=inverse, columns=cols)
+
+
+def _weighted_label_model_class():
+    from snorkel.labeling.model import LabelModel
+
+    class WeightedLabelModel(LabelModel):
+        """Snorkel's LabelModel whose training rows carry counts (rows repeated ``counts`` times)."""
+
+        _row_counts: np.ndarray | None = None
+
+        def _generate_O(self, L: np.ndarray, higher_order: bool = False) -> None:
+            import torch
+
+            if self._row_counts is None:
+                return super()._generate_O(L, higher_order=higher_order)
+            L_aug = self._get_augmented_label_matrix(L, higher_order=higher_order)
+            self.d = L_aug.shape[1]
+            n = float(self._row_counts.sum())
+            weighted = L_aug * self._row_counts[:, None].astype(np.float64)
+            self.O = torch.from_numpy(weighted.T @ L_aug / n).float().to(self.config.device)
+            # the rest of fit (the mu_eps clamp) reads the row count of the *raw* matrix
+            self.n = int(self._row_counts.sum())
+
+    return WeightedLabelModel
+
+
+def fit_pattern_label_model(patterns: np.ndarray, counts: np.ndarray, n_classes: int, *,
+                            prior: np.ndarray | None = None, n_epochs: int = 500, lr: float = 0.01,
+                            l2: float = 0.0, seed: int = 0, progress_bar: bool = False):
+    """Fit Snorkel's LabelModel on vote patterns with counts; equal to a fit on the expanded matrix.
+
+    ``patterns``: (p, m) votes in -1..K-1; ``counts``: (p,) positive integers. Returns the fitted
+    ``snorkel.labeling.model.LabelModel`` (a subclass); its ``predict_proba`` is Snorkel's own.
+    Snorkel seeds numpy and torch globally inside ``fit``; that is Snorkel's behaviour.
+    """
+    patterns = np.asarray(patterns, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    if patterns.ndim != 2 or counts.shape != (patterns.shape[0],):
+        raise ValueError(f"patterns must be (p, m) and counts (p,); got {patterns.shape} and {counts.shape}")
+    if (counts <= 0).any():
+        raise ValueError("counts must be positive")
+    prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
+    model = _weighted_label_model_class()(cardinality=n_classes, verbose=False, device="cpu")
+    model._row_counts = counts
+    try:
+        model.fit(L_train=patterns, class_balance=prior, n_epochs=n_epochs, lr=lr, l2=l2, seed=seed,
+                  progress_bar=progress_bar)
+    finally:
+        model._row_counts = None
+    # Snorkel stores per-LF coverage of the training matrix; weight it by the counts too
+    model.coverage = ((patterns != ABSTAIN) * counts[:, None]).sum(axis=0) / counts.sum()
+    return model
+
+
+def fit_label_model_on_patterns(L: np.ndarray | pl.DataFrame | pl.LazyFrame, n_classes: int, *,
+                                columns: Sequence[str] | None = None, prior: np.ndarray | None = None,
+                                n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0, seed: int = 0,
+                                progress_bar: bool = False) -> Aggregation:
+    """Snorkel's LabelModel on the distinct vote patterns of ``L``, predictions joined back to rows.
+
+    ``L`` is an (n, m) array (-1 = abstain) or a Polars frame of vote columns. The result equals
+    ``LabelModel.fit(L)`` then ``predict_proba(L)``; uncovered rows (no LF voted) get ``prior``.
+    """
+    p = vote_patterns(L, columns=columns)
+    prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
+    model = fit_pattern_label_model(p.votes, p.counts, n_classes, prior=prior, n_epochs=n_epochs, lr=lr,
+                                    l2=l2, seed=seed, progress_bar=progress_bar)
+    pattern_probs = model.predict_proba(p.votes)
+    pattern_covered = (p.votes != ABSTAIN).any(axis=1)
+    pattern_probs = np.where(pattern_covered[:, None], pattern_probs, prior)
+    assert p.inverse is not None
+    return Aggregation("label_model", pattern_probs[p.inverse], pattern_covered[p.inverse])
+
+
+def pattern_probs_frame(p: VotePatterns, probs: np.ndarray, labels: Sequence[str]) -> pl.DataFrame:
+    """A frame of the LF columns of each pattern and its ``p_<label>`` columns, to join onto votes."""
+    data = {c: pl.Series(c, p.votes[:, j], dtype=pl.Int8) for j, c in enumerate(p.columns)}
+    data.update({f"p_{lab}": probs[:, k] for k, lab in enumerate(labels)})
+    return pl.DataFrame(data)
