@@ -94,19 +94,13 @@ def snorkel_label_model(L: np.ndarray, n_classes: int, *, prior: np.ndarray | No
                         progress_bar: bool = False) -> Aggregation:
     """Fit Snorkel's LabelModel on ``L`` and predict every row.
 
-    The model is fitted on all rows (Snorkel's objective uses the LF overlap matrix over the
-    whole matrix) and predicts only the distinct vote patterns, mapped back to rows.
+    The model is fitted on the distinct vote patterns of ``L`` with their counts, which gives
+    the same parameters as a fit on every row (Snorkel's objective sees the matrix only through
+    the LF overlap matrix; see :mod:`wslab.labeling.patterns`), and each pattern is predicted
+    once and mapped back to its rows. Memory and time scale with the number of patterns.
     Snorkel seeds numpy and torch globally inside ``fit``; that is Snorkel's behaviour.
     """
-    from snorkel.labeling.model import LabelModel
+    from wslab.labeling.patterns import fit_label_model_on_patterns
 
-    L = np.asarray(L, dtype=np.int64)
-    covered = (L != ABSTAIN).any(axis=1)
-    prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
-    model = LabelModel(cardinality=n_classes, verbose=False, device="cpu")
-    model.fit(L_train=L, class_balance=prior, n_epochs=n_epochs, lr=lr, l2=l2, seed=seed,
-              progress_bar=progress_bar)
-    patterns, inverse = np.unique(L, axis=0, return_inverse=True)
-    probs = model.predict_proba(patterns)[inverse.reshape(-1)]
-    probs = np.where(covered[:, None], probs, prior)
-    return Aggregation("label_model", probs, covered)
+    return fit_label_model_on_patterns(np.asarray(L), n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2,
+                                       seed=seed, progress_bar=progress_bar)
