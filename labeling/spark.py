@@ -203,11 +203,11 @@ def to_java_regex(pattern: str) -> str:
 # ------------------------------------------------------------------ compilation to Spark columns
 
 
-def _java(pattern: str, *, where: str, key: str) -> str:
+def _java(pattern: str, *, where: str, key: str, shown: str | None = None) -> str:
     try:
         return to_java_regex(pattern)
     except NotPortableError as exc:
-        raise ConfigError(f"{where}: key {key!r}: regex {pattern!r} cannot run identically on Spark: {exc}; "
+        raise ConfigError(f"{where}: key {key!r}: regex {shown or repr(pattern)} cannot run identically on Spark: {exc}; "
                           "expected a pattern without it, or executor: polars") from None
 
 
@@ -232,7 +232,7 @@ def compile_condition_spark(cond: Condition, *, text_column: str, where: str = "
         if error:
             raise ConfigError(f"{where}: key 'pattern': invalid regex {cond.pattern!r} ({error}); "
                               "expected a pattern the Rust regex engine accepts (no look-around or backreferences)")
-        java = _java(pattern, where=where, key="pattern")
+        java = _java(pattern, where=where, key="pattern", shown=repr(cond.pattern))
         return F.col(cond.column or text_column).cast("string").rlike(java)
     if isinstance(cond, ColumnCond):
         col = F.col(cond.column)
@@ -290,7 +290,7 @@ def _check_condition(cond: Condition, *, where: str) -> None:
             _java(keyword_pattern(k, whole_word=cond.whole_word, case_sensitive=cond.case_sensitive), where=where,
                   key="keywords")
     elif isinstance(cond, RegexCond):
-        _java(regex_pattern(cond), where=where, key="pattern")
+        _java(regex_pattern(cond), where=where, key="pattern", shown=repr(cond.pattern))
     elif isinstance(cond, (AllOfCond, AnyOfCond)):
         for c in cond.conditions:
             _check_condition(c, where=where)
