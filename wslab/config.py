@@ -94,6 +94,13 @@ class QualityConfig(_Strict):
     max_items: int = Field(100_000, ge=100, description="Check at most this many labelled documents (sampled).")
 
 
+class LLMBaselineConfig(_Strict):
+    enabled: bool = Field(False, description="Label the gold dev and test items zero-shot with the LLM (llm settings) "
+                          "and report it as the row llm_zero_shot beside the label models.")
+    instruction: str | None = Field(None, description="What to decide; default: choose the label that fits best.")
+    model: str | None = Field(None, description="Overrides llm.model for the baseline.")
+
+
 class Config(_Strict):
     """A wslab project."""
 
@@ -109,6 +116,7 @@ class Config(_Strict):
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
     llm: dict[str, Any] | None = Field(None, description="LLM settings (see wslab.llm_client.LLMSettings).")
+    llm_baseline: LLMBaselineConfig = Field(default_factory=LLMBaselineConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 
     # set by load_config, not by users

@@ -33,6 +33,7 @@ from wslab.labeling.aggregate import (Aggregation, class_prior, majority_vote, p
                                       snorkel_label_model)
 from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import apply_python_lfs, check_columns, declarative_frame, load_precomputed
+from wslab.labeling.baseline import BASELINE_ROW, check_llm_baseline, llm_baseline_predictions
 from wslab.labeling.compile import is_declarative
 from wslab.labeling.end_model import train_end_model
 from wslab.labeling.spec import ABSTAIN, LFSpec, check_lf_set, load_lf_specs
@@ -203,6 +204,7 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
     with timer.stage("validate"):
         specs = load_lfs(cfg)
         validate_prompt_lfs(cfg, specs)
+        check_llm_baseline(cfg)
         corpus = open_corpus(cfg, specs)
         corpus_ids = corpus.select(pl.col(cfg.corpus.id_column)).collect().to_series()
         gold: Gold | None = None
@@ -290,6 +292,8 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
             if em_probs is not None:
                 preds["end_model"] = (em_probs, np.ones(len(ids), dtype=bool))
             preds["final"] = (final_probs, np.ones(len(ids), dtype=bool) if em_probs is not None else chosen.covered)
+            if cfg.llm_baseline.enabled:  # the LLM zero-shot on the gold items, a baseline row
+                preds[BASELINE_ROW] = llm_baseline_predictions(cfg, ids, gold.ids, prior, llm_usage, reporter=reporter)
             metrics["test"] = _evaluate(preds, gold.y_test, test_pos, labels, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed)
             metrics["dev"] = _evaluate(preds, gold.y_dev, dev_pos, labels, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed + 1)
             metrics["gold"] = {"n_dev": int(gold.is_dev.sum()), "n_test": int((~gold.is_dev).sum())}
@@ -326,3 +330,35 @@ def _choose_label_model(cfg: Config, mv: Aggregation, lm: Aggregation | None, de
     score = {a.name: classification_report(y_dev, probs_to_preds(a.probs[dev_pos]), labels, n_boot=0)["macro_f1"]
              for a in (mv, lm)}
     return lm if score["label_model"] >= score["majority_vote"] else mv
+
+
+@dataclass
+class LFAnalysis:
+    table: pl.DataFrame  # lf_summary: one row per LF
+    n_docs: int
+    n_dev: int
+    llm: dict[str, Any]
+
+
+def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bool = True) -> LFAnalysis:
+    """``wslab lfs analyze``: apply the LFs and summarise them (the lf_analysis.csv of ``apply``),
+    without label model or end model. ``prompt_lfs=False`` leaves prompt LFs out."""
+    specs = [s for s in load_lfs(cfg) if prompt_lfs or s.kind != "prompt"]
+    validate_prompt_lfs(cfg, specs)
+    corpus = open_corpus(cfg, specs)
+    gold: Gold | None = None
+    if cfg.gold is not None:
+        corpus_ids = corpus.select(pl.col(cfg.corpus.id_column)).collect().to_series()
+        gold = load_gold(cfg.resolve(cfg.gold.path), labels=cfg.label_names, id_column=cfg.gold.id_column,
+                         label_column=cfg.gold.label_column, split_column=cfg.gold.split_column,
+                         dev_fraction=cfg.gold.dev_fraction, seed=cfg.seed, corpus_ids=corpus_ids,
+                         corpus_path=cfg.resolve(cfg.corpus.path))
+    llm_usage: dict[str, Any] = {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0}
+    matrix = build_label_matrix(cfg, specs, corpus=corpus, reporter=reporter, llm_usage=llm_usage)
+    names = matrix.columns[1:]
+    L = matrix.drop("id").to_numpy().astype(np.int64) if names else np.empty((matrix.height, 0), np.int64)
+    dev_pos = _positions(matrix["id"], gold.dev_ids) if gold is not None else None
+    table = lf_summary(L, names, cfg.label_names, L_dev=L[dev_pos] if dev_pos is not None else None,
+                       y_dev=gold.y_dev if gold is not None else None)
+    return LFAnalysis(table=table, n_docs=matrix.height, n_dev=len(dev_pos) if dev_pos is not None else 0,
+                      llm=llm_usage)

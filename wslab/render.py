@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 ROWS = [("majority_vote", "majority vote"), ("label_model", "label model (Snorkel)"),
-        ("end_model", "end model"), ("final", "final labels")]
+        ("end_model", "end model"), ("final", "final labels"), ("llm_zero_shot", "LLM zero-shot (baseline)")]
 
 
 def _fmt(value: float, ci: list[float] | None) -> str:

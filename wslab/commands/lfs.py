@@ -1,0 +1,119 @@
+"""``wslab lfs author`` and ``wslab lfs analyze``: write LFs with an LLM, and inspect an LF set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from wslab.config import load_config
+from wslab.io import to_json
+from wslab.progress import cli_reporter
+
+lfs_app = typer.Typer(help="Labeling functions: let an LLM write them (author), inspect them (analyze).",
+                      no_args_is_help=True)
+
+
+@lfs_app.command("author")
+def author(
+    config: Path = typer.Argument(..., help="Project config (YAML): task, labels, corpus, gold, llm."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="LF file to write (YAML); default: lfs_authored.yaml beside the config. LFs already in it are kept."),
+    rounds: int = typer.Option(3, "--rounds", help="Authoring rounds; later rounds focus on dev items still wrong or uncovered."),
+    per_round: int = typer.Option(10, "--per-round", help="LFs to ask for per round."),
+    sample_size: int = typer.Option(30, "--sample-size", help="Unlabelled corpus documents shown to the model."),
+    dev_examples: int = typer.Option(30, "--dev-examples", help="Gold dev items shown per round (never gold test)."),
+    min_accuracy: float = typer.Option(0.7, "--min-accuracy", help="Keep an LF only at this dev accuracy or above."),
+    max_overlap: float = typer.Option(0.9, "--max-overlap", help="Reject an LF whose firing set overlaps a kept LF of the same label above this (Jaccard)."),
+    dry_run_docs: int = typer.Option(50_000, "--dry-run-docs", help="Corpus documents (sampled) to measure coverage on, besides gold dev."),
+    model: str | None = typer.Option(None, "--model", help="Author model (overrides llm.model for authoring only)."),
+    score_prompt_lfs: bool = typer.Option(False, "--score-prompt-lfs", help="Run proposed prompt LFs on gold dev to score them (costs money); otherwise they are kept unscored."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables."),
+    as_json: bool = typer.Option(False, "--json", help="Print the authoring report as one JSON object."),
+) -> None:
+    """An LLM proposes LFs (keywords, regex, prompt); each is validated, dry-run and scored on gold dev.
+
+    Kept LFs go to a YAML file with provenance (model, round, prompt hash, dev accuracy with
+    95% CI, n, coverage) for a person to review; every candidate and the reason it was kept or
+    rejected goes to <out>.authoring.json. Add the file to lfs.files to use it.
+
+    Example: wslab lfs author config.yaml --out lfs_llm.yaml --rounds 3 --model gpt-4o
+    """
+    from wslab.labeling.author import author_lfs
+
+    cfg = load_config(config)
+    out_path = out if out is not None else cfg.resolve("lfs_authored.yaml")
+    reporter = cli_reporter(quiet=quiet, machine_output=as_json)
+    result = author_lfs(cfg, out_path=out_path, rounds=rounds, per_round=per_round, sample_size=sample_size,
+                        dev_examples=dev_examples, min_accuracy=min_accuracy, max_overlap=max_overlap,
+                        dry_run_docs=dry_run_docs, model=model, score_prompt_lfs=score_prompt_lfs,
+                        reporter=reporter)
+    if as_json:
+        typer.echo(to_json(result.as_dict(), indent=None))
+    elif not quiet:
+        _print_authoring(result)
+    if result.stopped:
+        from wslab.errors import BudgetExceeded
+
+        typer.echo(f"error: stopped early, {len(result.accepted)} LFs written to {result.out_path}: {result.stopped}",
+                   err=True)
+        raise typer.Exit(BudgetExceeded.exit_code)
+
+
+def _print_authoring(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    t = Table(title=f"LF candidates ({len(result.candidates)}; model {result.model})")
+    for col, justify in (("round", "right"), ("LF", "left"), ("kind", "left"), ("label", "left"),
+                         ("decision", "left"), ("dev acc [95% CI]", "right"), ("dev n", "right"),
+                         ("coverage", "right"), ("reason", "left")):
+        t.add_column(col, justify=justify)
+    for c in result.candidates:
+        acc = "-" if c.dev_accuracy is None else f"{c.dev_accuracy:.2f} [{c.dev_ci[0]:.2f}, {c.dev_ci[1]:.2f}]"
+        t.add_row(str(c.round), c.name, c.kind, str(c.label or "-"), c.decision, acc,
+                  "-" if c.dev_n is None else str(c.dev_n),
+                  "-" if c.coverage is None else f"{c.coverage:.3f}", c.reason)
+    console.print(t)
+    u = result.usage
+    console.print(f"{len(result.accepted)} LFs accepted in {result.rounds_run} rounds -> {result.out_path} "
+                  f"(report: {result.report_path.name})")
+    console.print(f"LLM: {u.get('calls', 0)} paid calls, {u.get('cache_hits', 0)} cache hits, "
+                  f"{u.get('input_tokens', 0):,} tokens in / {u.get('output_tokens', 0):,} out, "
+                  f"${u.get('cost_usd', 0.0):.4f}")
+    console.print(f"dev scores over {result.dev_n} gold dev items (shown to the model, so optimistic); "
+                  f"coverage over {result.coverage_docs:,} documents. Add the file to lfs.files to use it.")
+
+
+@lfs_app.command("analyze")
+def analyze(
+    config: Path = typer.Argument(..., help="Project config (YAML)."),
+    no_prompt_lfs: bool = typer.Option(False, "--no-prompt-lfs", help="Leave prompt LFs out (they call the LLM unless their votes are stored)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables."),
+    as_json: bool = typer.Option(False, "--json", help="Print {lfs: [...], n_docs, n_dev} as one JSON object."),
+) -> None:
+    """Coverage, overlaps, conflicts and gold-dev accuracy (Wilson 95% CI) of every LF.
+
+    Applies the LFs only: no label model, no end model, nothing written.
+
+    Example: wslab lfs analyze config.yaml --json
+    """
+    from wslab.pipeline import analyze_lfs
+
+    cfg = load_config(config)
+    reporter = cli_reporter(quiet=quiet, machine_output=as_json)
+    result = analyze_lfs(cfg, reporter=reporter, prompt_lfs=not no_prompt_lfs)
+    if as_json:
+        typer.echo(to_json({"n_docs": result.n_docs, "n_dev": result.n_dev, "llm": result.llm,
+                            "lfs": result.table.to_dicts()}, indent=None))
+    elif not quiet:
+        from rich.console import Console
+
+        from wslab.render import lf_table
+
+        Console().print(lf_table(result.table, limit=max(result.table.height, 1)))
+        Console().print(f"{result.n_docs:,} documents; dev accuracy over {result.n_dev} gold dev items")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(lfs_app, name="lfs")
