@@ -88,7 +88,7 @@ class OutputConfig(_Strict):
 
 
 class QualityConfig(_Strict):
-    enabled: bool = Field(False, description="Run cleanlab + cartography on the aggregated labels.")
+    enabled: bool = Field(True, description="Run cleanlab + cartography on the aggregated labels.")
     folds: int = Field(5, ge=2)
     epochs: int = Field(5, ge=2)
     max_items: int = Field(100_000, ge=100, description="Check at most this many labelled documents (sampled).")

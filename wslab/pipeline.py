@@ -38,6 +38,7 @@ from wslab.labeling.compile import is_declarative
 from wslab.labeling.end_model import train_end_model
 from wslab.labeling.spec import ABSTAIN, LFSpec, check_lf_set, load_lf_specs
 from wslab.progress import Reporter, get_reporter
+from wslab.stages import agreement_stage, suspicious_labels_stage
 from wslab.quality.metrics import classification_report
 
 MIN_LFS_FOR_LABEL_MODEL = 3  # Snorkel's LabelModel refuses fewer
@@ -164,6 +165,15 @@ def validate_prompt_lfs(cfg: Config, specs: list[LFSpec]) -> None:
     llm_settings_from_config(cfg)
 
 
+def _texts_for(cfg: Config, ids: pl.Series) -> list[str]:
+    """The corpus texts in the order of ``ids`` (missing text = "")."""
+    corpus = io.scan_table(cfg.resolve(cfg.corpus.path), required=[cfg.corpus.id_column, cfg.corpus.text_column],
+                           what="corpus")
+    texts = corpus.select([pl.col(cfg.corpus.id_column).alias("id"),
+                           pl.col(cfg.corpus.text_column).cast(pl.String).fill_null("").alias("text")]).collect()
+    return pl.DataFrame({"id": ids}).join(texts, on="id", how="left", maintain_order="left")["text"].to_list()
+
+
 def _positions(ids: pl.Series, wanted: pl.Series) -> np.ndarray:
     """Row positions of ``wanted`` ids inside ``ids`` (all present)."""
     lookup = pl.DataFrame({"id": ids}).with_row_index("_pos")
@@ -213,6 +223,10 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
                              label_column=cfg.gold.label_column, split_column=cfg.gold.split_column,
                              dev_fraction=cfg.gold.dev_fraction, seed=cfg.seed, corpus_ids=corpus_ids,
                              corpus_path=cfg.resolve(cfg.corpus.path))
+        annotations = None
+        if cfg.annotations is not None:
+            annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
+                                        what="annotations")
     llm_usage: dict[str, Any] = {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0}
     with timer.stage("apply_lfs"):
         matrix = build_label_matrix(cfg, specs, corpus=corpus, reporter=reporter, llm_usage=llm_usage)
@@ -248,12 +262,7 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
     em_probs = None
     if cfg.end_model.enabled:
         with timer.stage("end_model"), rep.task("end model", total=2) as advance:
-            corpus = scan_corpus(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column,
-                                 text_column=cfg.corpus.text_column)
-            texts = (pl.DataFrame({"id": ids})
-                     .join(corpus.select([pl.col(cfg.corpus.id_column).alias("id"),
-                                          pl.col(cfg.corpus.text_column).cast(pl.String).fill_null("").alias("text")]).collect(),
-                           on="id", how="left", maintain_order="left")["text"].to_list())
+            texts = _texts_for(cfg, ids)
             train = np.flatnonzero(chosen.covered & (chosen.confidence >= cfg.end_model.min_confidence))
             if len(train) > cfg.end_model.max_train:
                 train = np.sort(np.random.default_rng(cfg.seed).choice(train, cfg.end_model.max_train, replace=False))
@@ -283,6 +292,34 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
                           L_dev=L[dev_pos] if dev_pos is not None else None, y_dev=y_dev)
     files["lf_analysis"] = io.write_table(run_dir / "lf_analysis.csv", lf_table)
 
+    quality_summary: dict[str, Any] | None = None
+    if cfg.quality.enabled:
+        with timer.stage("quality"):
+            if texts is None:
+                texts = _texts_for(cfg, ids)
+            q = suspicious_labels_stage(ids, texts, labels, chosen.labels, chosen.covered, L,
+                                        folds=cfg.quality.folds, epochs=cfg.quality.epochs,
+                                        max_items=cfg.quality.max_items, seed=cfg.seed,
+                                        annotations=annotations, reporter=reporter)
+            files["queue"] = io.write_table(run_dir / "queue.csv", q.queue)
+            files["queue_label_studio"] = io.write_json(run_dir / "queue_label_studio.json", q.label_studio)
+            files["cartography"] = io.write_table(run_dir / "cartography.parquet", q.cartography)
+            files["data_map_png"] = io.write_bytes(run_dir / "data_map.png", q.data_map_png)
+            files["data_map_html"] = io.write_text(run_dir / "data_map.html", q.data_map_html)
+            quality_summary = q.summary
+    if annotations is not None:
+        with timer.stage("agreement"):
+            gold_frame = None
+            if gold is not None:
+                gold_frame = pl.DataFrame({"id": gold.ids.cast(pl.String),
+                                           "label": np.asarray(labels, dtype=object)[gold.y].tolist()})
+                rated = set(annotations["id"].cast(pl.String).to_list())
+                gold_frame = gold_frame.filter(pl.col("id").is_in(rated))
+            report = agreement_stage(annotations.with_columns(pl.col("id").cast(pl.String)), gold_frame,
+                                     labels=labels, seed=cfg.seed, annotations_name=str(cfg.resolve(cfg.annotations)),
+                                     gold_name=str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold")
+            files["agreement"] = io.write_json(run_dir / "agreement.json", report)
+
     metrics: dict[str, Any] = {"labels": labels, "chosen_label_model": chosen.name, "notes": notes}
     if gold is not None:
         with timer.stage("evaluation"):
@@ -311,6 +348,7 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
                  "gold_test": int((~gold.is_dev).sum()) if gold is not None else 0},
         "label_model": chosen.name,
         "llm": llm_usage,
+        "quality": quality_summary,
         "files": {k: str(v.name) for k, v in files.items()},
     }
     files["manifest"] = io.write_json(run_dir / "manifest.json", manifest)

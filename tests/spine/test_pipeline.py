@@ -77,3 +77,43 @@ def test_json_output_and_module_entry_point(project):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert set(data["test"]) >= {"majority_vote", "label_model", "end_model"}
+
+
+def test_apply_ranks_suspicious_labels_above_correct_ones(project):
+    res = run_apply(load_config(project))
+    run = res.run_dir
+    for name in ("queue.csv", "queue_label_studio.json", "cartography.parquet", "data_map.png", "data_map.html"):
+        assert (run / name).stat().st_size > 0, name
+    queue = pl.read_csv(run / "queue.csv")
+    assert {"id", "text", "given_label", "suggested_label", "priority", "reasons"} <= set(queue.columns)
+    assert queue["priority"].is_sorted(descending=True)
+    gold = pl.read_csv(project.parent / "gold.csv").rename({"label": "gold"})
+    checked = queue.join(gold, on="id")
+    wrong = (checked["given_label"] != checked["gold"]).to_numpy()
+    from sklearn.metrics import roc_auc_score
+
+    assert wrong.sum() >= 5 and checked["flagged"].sum() >= 5
+    # priority ranks the truly wrong aggregated labels above the right ones (0.5 = chance)
+    assert roc_auc_score(wrong, checked["priority"].to_numpy()) > 0.6
+    assert wrong[checked["flagged"].to_numpy()].mean() > wrong[~checked["flagged"].to_numpy()].mean()
+    tasks = json.loads((run / "queue_label_studio.json").read_text())
+    assert len(tasks) == queue["flagged"].sum()
+    assert tasks[0]["predictions"][0]["result"][0]["value"]["choices"] == [queue["suggested_label"][0]]
+
+
+def test_apply_with_annotations_writes_agreement(project):
+    rng = np.random.default_rng(0)
+    gold = pl.read_csv(project.parent / "gold.csv")
+    rows = []
+    for ann, acc in (("a1", 0.9), ("a2", 0.8)):
+        flip = rng.random(gold.height) > acc
+        lab = np.where(flip, np.where(gold["label"].to_numpy() == "pos", "neg", "pos"), gold["label"].to_numpy())
+        rows.append(pl.DataFrame({"id": gold["id"], "annotator": ann, "label": lab}))
+    pl.concat(rows).write_csv(project.parent / "ann.csv")
+    project.write_text(project.read_text() + "annotations: ann.csv\n")
+    res = run_apply(load_config(project))
+    report = json.loads((res.run_dir / "agreement.json").read_text())
+    acc = {row["name"]: row["accuracy"]["value"] for row in report["vs_gold"]["sources"]}
+    assert report["percent_agreement"]["n"] == 400
+    assert 0.6 < report["percent_agreement"]["value"] < 0.85
+    assert acc["a1"] > acc["a2"] > 0.7
