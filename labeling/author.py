@@ -257,6 +257,11 @@ def proposal_to_spec(item: Any, *, labels: Sequence[str], where: str) -> LFSpec:
         raise ProposalRejected(_short(str(exc), where)) from None
     if spec.kind == "python" or (spec.prompt is None and not is_declarative(spec)):
         raise ProposalRejected(f"kind {spec.kind!r} is not declarative")
+    if spec.prompt is None:
+        try:  # compiling checks every regex against Polars' engine
+            compile_lf(spec, {lab: i for i, lab in enumerate(labels)}, text_column="text")
+        except ConfigError as exc:
+            raise ProposalRejected(re.sub(r"^.*?: LF '[^']*': ", "", str(exc))) from None
     return spec
 
 
@@ -579,8 +584,11 @@ def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: in
                             votes[: pool.n_dev] = res.votes
                             row = _score(votes, pool, labels, dev_only=True)
                         else:
-                            check_columns([spec], columns, text_column=cfg.corpus.text_column,
-                                          corpus_path=str(cfg.corpus.path))
+                            try:
+                                check_columns([spec], columns, text_column=cfg.corpus.text_column,
+                                              corpus_path=str(cfg.corpus.path))
+                            except ConfigError as exc:
+                                raise ProposalRejected(re.sub(r"^.*?: LF '[^']*': ", "", str(exc))) from None
                             votes = _votes(spec, pool, cfg)
                             row = _score(votes, pool, labels)
                         base.coverage, base.dev_n = row["coverage"], row["dev_n"]

@@ -54,8 +54,9 @@ def author(
     if result.stopped:
         from wslab.errors import BudgetExceeded
 
-        typer.echo(f"error: stopped early, {len(result.accepted)} LFs written to {result.out_path}: {result.stopped}",
-                   err=True)
+        n = len(result.accepted)
+        typer.echo(f"error: stopped early, {n} LF{'' if n == 1 else 's'} written to {result.out_path}: "
+                   f"{result.stopped}", err=True)
         raise typer.Exit(BudgetExceeded.exit_code)
 
 
