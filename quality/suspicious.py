@@ -169,8 +169,13 @@ def find_suspicious_labels(
     cl = find_label_issues(y, pred_probs)
     suggested = cl["cleanlab_suggested"].to_numpy()
     if annotator_col:
-        L_model = np.where(np.isnan(L), np.nan, remap[np.nan_to_num(L, nan=0).astype(int)].astype(np.float64))
-        crowd = multiannotator_consensus(L_model, pred_probs, annotator_names=annotators)
+        # Votes for a class that never wins the majority vote cannot be scored by the model; they
+        # are dropped (each item keeps at least the votes for its majority class).
+        L_model = remap[np.nan_to_num(L, nan=0).astype(int)].astype(np.float64)
+        L_model[np.isnan(L) | (L_model < 0)] = np.nan
+        rated = ~np.isnan(L_model).all(axis=0)
+        crowd = multiannotator_consensus(L_model[:, rated], pred_probs,
+                                         annotator_names=[a for a, r in zip(annotators, rated) if r])
         suggested = crowd.items["consensus"].to_numpy()
         disagreement = 1.0 - crowd.items["annotator_agreement"].to_numpy()
         consensus = crowd.items

@@ -92,3 +92,12 @@ def test_duplicate_annotator_rows_with_different_labels(corpus):
                          "label": ["ham", "spam", "ham"]})
     with pytest.raises(InputError, match=r"row 2: duplicate \(id, annotator\) \('a', 'bob'\)"):
         find_suspicious_labels(long, annotator_col="annotator", source="ann.csv")
+
+
+def test_votes_for_a_class_that_never_wins_are_dropped(corpus):
+    df, _ = corpus
+    rows = [(i, t, a, lab) for i, t, lab in zip(df["id"], df["text"], df["label"]) for a in ("a1", "a2", "a3")]
+    rows.append((df["id"][0], df["text"][0], "a4", "other"))
+    long = pl.DataFrame(rows, schema=["id", "text", "annotator", "label"], orient="row")
+    r = find_suspicious_labels(long, annotator_col="annotator", seed=0, folds=3, epochs=2)
+    assert r.summary["classes_absent"] == ["other"] and r.queue.height == df.height
