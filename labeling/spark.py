@@ -42,7 +42,8 @@ from wslab.labeling.compile import (is_declarative, keyword_pattern, keywords_an
 from wslab.labeling.spec import (ABSTAIN, AllOfCond, AnyOfCond, ColumnCond, Condition, KeywordsCond, LFSpec,
                                  NotCond, RegexCond, TextLengthCond)
 
-__all__ = ["NotPortableError", "to_java_regex", "compile_lf_spark", "apply_lfs_spark", "get_spark"]
+__all__ = ["NotPortableError", "to_java_regex", "check_portable", "compile_lf_spark", "apply_lfs_spark",
+           "spark_label_matrix", "get_spark"]
 
 JAVA_PREFIX = "(?dU)"
 _WORD_BOUNDARY = r"(?:(?<=\w)(?!\w)|(?<!\w)(?=\w))"
@@ -318,7 +319,8 @@ def read_corpus_spark(spark: Any, path: str | Path) -> Any:
     p = str(path)
     suffix = Path(p).suffix.lower()
     if suffix in (".csv", ".tsv"):
-        return spark.read.csv(p, header=True, sep="\t" if suffix == ".tsv" else ",", multiLine=True, escape='"')
+        return spark.read.csv(p, header=True, inferSchema=True, sep="\t" if suffix == ".tsv" else ",", multiLine=True,
+                              escape='"')
     if suffix in (".jsonl", ".ndjson", ".json"):
         return spark.read.json(p)
     return spark.read.parquet(p)
@@ -347,3 +349,29 @@ def apply_lfs_spark(corpus_path: str | Path, specs: Sequence[LFSpec], labels: Se
     exprs = [compile_lf_spark(s, index, text_column=text_column) for s in declarative]
     corpus.select(F.col(id_column).alias("id"), *exprs).write.mode("overwrite").parquet(str(out_path))
     return str(out_path)
+
+
+def spark_label_matrix(corpus_path: str | Path, specs: Sequence[LFSpec], labels: Sequence[str], *,
+                       order: Any = None, id_column: str = "id", text_column: str = "text",
+                       master: str | None = None, output: str | None = None) -> Any:
+    """Apply declarative LFs on Spark and return the label matrix as a Polars frame.
+
+    Spark writes the matrix to ``output`` (a temporary local folder when None, which suits
+    local mode; on a cluster pass shared storage) and the driver reads it back through Arrow.
+    ``order`` (a Polars Series of ids) puts the rows in corpus order; Spark keeps none.
+    """
+    import tempfile
+
+    import polars as pl
+
+    spark = get_spark(master)
+    with tempfile.TemporaryDirectory(prefix="wslab-spark-") as tmp:
+        out = output or str(Path(tmp) / "label_matrix")
+        apply_lfs_spark(corpus_path, specs, labels, out_path=out, id_column=id_column, text_column=text_column,
+                        spark=spark)
+        frame = pl.from_arrow(spark.read.parquet(out).toArrow())
+    assert isinstance(frame, pl.DataFrame)
+    if order is None:
+        return frame
+    frame = frame.with_columns(pl.col("id").cast(order.dtype))
+    return pl.DataFrame({"id": order}).join(frame, on="id", how="left", maintain_order="left")

@@ -56,6 +56,17 @@ class LFsConfig(_Strict):
         default_factory=list, description="Folders added to sys.path for kind: python LFs (the config folder is always added)."
     )
     workers: int = Field(1, ge=1, description="Processes for kind: python LFs.")
+    executor: Literal["polars", "spark"] = Field(
+        "polars", description="Where declarative LFs run: polars (this machine, streaming) or spark (the same rules "
+        "as Spark SQL expressions, no Python UDFs; needs pyspark and Java)."
+    )
+    spark_master: str | None = Field(
+        None, description="Spark master for executor: spark, e.g. local[4]; leave unset under spark-submit."
+    )
+    spark_output: str | None = Field(
+        None, description="Where Spark writes the label matrix (parquet folder); on a cluster a shared path such as "
+        "hdfs:///tmp/wslab/label_matrix. Default: a temporary local folder (local mode)."
+    )
 
 
 class LabelModelConfig(_Strict):

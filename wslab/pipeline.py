@@ -42,6 +42,7 @@ from wslab.stages import agreement_stage, suspicious_labels_stage
 from wslab.quality.metrics import classification_report
 
 MIN_LFS_FOR_LABEL_MODEL = 3  # Snorkel's LabelModel refuses fewer
+END_MODEL_BATCH = 500_000  # documents whose texts are fetched and predicted at once
 
 PACKAGES = ["wslab", "snorkel", "cleanlab", "scikit-learn", "polars", "numpy", "torch", "openai"]
 
@@ -101,6 +102,10 @@ def open_corpus(cfg: Config, specs: list[LFSpec]) -> pl.LazyFrame:
     corpus = scan_corpus(corpus_path, id_column=id_col, text_column=text_col)
     check_columns(specs, corpus.collect_schema().names(), text_column=text_col, corpus_path=str(corpus_path))
     declarative_frame(corpus, specs, cfg.label_names, id_column=id_col, text_column=text_col)  # compiles = validates
+    if cfg.lfs.executor == "spark":
+        from wslab.labeling.spark import check_portable
+
+        check_portable(specs, cfg.label_names, text_column=text_col)  # before Spark starts
     return corpus
 
 
@@ -115,8 +120,16 @@ def build_label_matrix(cfg: Config, specs: list[LFSpec], *, corpus: pl.LazyFrame
     if corpus is None:
         corpus = open_corpus(cfg, specs)
     with rep.task("declarative LFs", total=None):
-        frame = declarative_frame(corpus, specs, cfg.label_names, id_column=id_col,
-                                  text_column=text_col).collect(engine="streaming")
+        if cfg.lfs.executor == "spark":
+            from wslab.labeling.spark import spark_label_matrix
+
+            order = corpus.select(pl.col(id_col).alias("id")).collect().to_series()
+            frame = spark_label_matrix(cfg.resolve(cfg.corpus.path), specs, cfg.label_names, order=order,
+                                       id_column=id_col, text_column=text_col, master=cfg.lfs.spark_master,
+                                       output=cfg.lfs.spark_output)
+        else:
+            frame = declarative_frame(corpus, specs, cfg.label_names, id_column=id_col,
+                                      text_column=text_col).collect(engine="streaming")
     python_specs = [s for s in specs if s.kind == "python"]
     if python_specs:
         df = corpus.collect()
@@ -172,6 +185,18 @@ def _texts_for(cfg: Config, ids: pl.Series) -> list[str]:
     texts = corpus.select([pl.col(cfg.corpus.id_column).alias("id"),
                            pl.col(cfg.corpus.text_column).cast(pl.String).fill_null("").alias("text")]).collect()
     return pl.DataFrame({"id": ids}).join(texts, on="id", how="left", maintain_order="left")["text"].to_list()
+
+
+def _corpus_texts(cfg: Config, ids: pl.Series) -> list[str]:
+    """The texts of ``ids`` in that order (missing text = ""), streaming over the corpus and
+    keeping only the wanted rows, so a sample of a large corpus never loads all of it."""
+    corpus = io.scan_table(cfg.resolve(cfg.corpus.path), required=[cfg.corpus.id_column, cfg.corpus.text_column],
+                           what="corpus")
+    wanted = pl.DataFrame({"id": ids})
+    found = (corpus.select([pl.col(cfg.corpus.id_column).alias("id"),
+                            pl.col(cfg.corpus.text_column).cast(pl.String).fill_null("").alias("text")])
+             .join(wanted.lazy(), on="id", how="semi").collect(engine="streaming"))
+    return wanted.join(found, on="id", how="left", maintain_order="left")["text"].fill_null("").to_list()
 
 
 def _positions(ids: pl.Series, wanted: pl.Series) -> np.ndarray:
@@ -232,7 +257,8 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
         matrix = build_label_matrix(cfg, specs, corpus=corpus, reporter=reporter, llm_usage=llm_usage)
     lf_names = matrix.columns[1:]
     ids = matrix["id"]
-    L = matrix.drop("id").to_numpy().astype(np.int64) if lf_names else np.empty((matrix.height, 0), np.int64)
+    # int8 votes: 30 LFs x 10M documents is 300 MB (int64 would be 2.4 GB)
+    L = matrix.drop("id").to_numpy().astype(np.int8) if lf_names else np.empty((matrix.height, 0), np.int8)
     files["label_matrix"] = io.write_table(run_dir / "label_matrix.parquet", matrix)
 
     dev_pos = _positions(ids, gold.dev_ids) if gold is not None else None
@@ -262,29 +288,39 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
     em_probs = None
     if cfg.end_model.enabled:
         with timer.stage("end_model"), rep.task("end model", total=2) as advance:
-            texts = _texts_for(cfg, ids)
             train = np.flatnonzero(chosen.covered & (chosen.confidence >= cfg.end_model.min_confidence))
             if len(train) > cfg.end_model.max_train:
                 train = np.sort(np.random.default_rng(cfg.seed).choice(train, cfg.end_model.max_train, replace=False))
-            model = train_end_model([texts[i] for i in train], chosen.labels[train], n_classes=K,
+            model = train_end_model(_corpus_texts(cfg, ids.gather(train)), chosen.labels[train], n_classes=K,
                                     sample_weight=chosen.confidence[train], C=cfg.end_model.C,
                                     max_features=cfg.end_model.max_features, seed=cfg.seed)
             advance(1)
-            em_probs = model.predict_proba(texts)
+            # the end model's probabilities are used where no LF voted and scored on gold items:
+            # predict those rows only, fetching their texts in batches; other rows keep the prior
+            needed = ~chosen.covered
+            for pos in (dev_pos, test_pos):
+                if pos is not None:
+                    needed[pos] = True
+            em_probs = np.tile(prior, (len(ids), 1))
+            rows = np.flatnonzero(needed)
+            for start in range(0, len(rows), END_MODEL_BATCH):
+                batch = rows[start:start + END_MODEL_BATCH]
+                em_probs[batch] = model.predict_proba(_corpus_texts(cfg, ids.gather(batch)))
             advance(1)
 
     # final labels: the chosen label model where covered, the end model elsewhere
     final_probs = chosen.probs.copy()
-    source = np.where(chosen.covered, chosen.name, "prior")
+    fallback = "prior"
     if em_probs is not None:
         final_probs[~chosen.covered] = em_probs[~chosen.covered]
-        source = np.where(chosen.covered, chosen.name, "end_model")
+        fallback = "end_model"
+    source = pl.Series([chosen.name, fallback], dtype=pl.String).gather(np.where(chosen.covered, 0, 1))
     label_frame = pl.DataFrame({
         "id": ids,
-        "label": np.asarray(labels, dtype=object)[probs_to_preds(final_probs)].tolist(),
+        "label": pl.Series(labels, dtype=pl.String).gather(probs_to_preds(final_probs)),
         "confidence": final_probs.max(axis=1),
         **{f"p_{lab}": final_probs[:, k] for k, lab in enumerate(labels)},
-        "source": source.tolist(),
+        "source": source,
     })
     files["labels"] = io.write_table(run_dir / "labels.parquet", label_frame)
 
