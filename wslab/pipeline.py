@@ -40,6 +40,7 @@ from wslab.labeling.spec import ABSTAIN, LFSpec, check_lf_set, load_lf_specs
 from wslab.progress import Reporter, get_reporter
 from wslab.stages import agreement_stage, suspicious_labels_stage
 from wslab.quality.metrics import classification_report
+from wslab.report import build_report
 
 MIN_LFS_FOR_LABEL_MODEL = 3  # Snorkel's LabelModel refuses fewer
 END_MODEL_BATCH = 500_000  # documents whose texts are fetched and predicted at once
@@ -388,6 +389,7 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
         "files": {k: str(v.name) for k, v in files.items()},
     }
     files["manifest"] = io.write_json(run_dir / "manifest.json", manifest)
+    files["report"] = io.write_text(run_dir / "report.html", build_report(run_dir))
     return RunResult(run_dir=run_dir, metrics=metrics, lf_table=lf_table, manifest=manifest,
                      chosen_label_model=chosen.name, files=files)
 
