@@ -445,7 +445,7 @@ def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: in
         raise ConfigError(f"lfs author: rounds and per_round must be at least 1; got {rounds} and {per_round}")
     if not 0 < min_accuracy <= 1 or not 0 < max_overlap <= 1:
         raise ConfigError(f"lfs author: min_accuracy and max_overlap must be in (0, 1]; got {min_accuracy} and {max_overlap}")
-    from wslab.labeling.prompt_lf import execute_prompt_lf, llm_settings_from_config
+    from wslab.labeling.prompt_lf import llm_settings_from_config
 
     rep = get_reporter(reporter)
     labels = cfg.label_names
@@ -460,7 +460,6 @@ def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: in
 
     pool = _build_pool(cfg, sample_size=sample_size, dry_run_docs=dry_run_docs, rng=rng,
                        masking=author_settings.masking)
-    columns = pool.frame.columns
 
     # the current LF set: what out_path holds (kept and rewritten), and the config's other files
     kept: list[_Kept] = []
@@ -474,7 +473,7 @@ def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: in
         for spec in load_lf_specs(f):
             votes = None
             if is_declarative(spec):
-                check_columns([spec], columns, text_column=cfg.corpus.text_column, corpus_path=str(f))
+                check_columns([spec], pool.frame.columns, text_column=cfg.corpus.text_column, corpus_path=str(f))
                 votes = _votes(spec, pool, cfg)
             kept.append(_Kept(spec=spec, votes=votes))
             if f == out_path.resolve():
@@ -512,15 +511,18 @@ def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: in
                                rounds_run=rounds_run, model=client.model, usage=usage(),
                                coverage_docs=pool.frame.height, dev_n=pool.n_dev, stopped=stopped)
 
+    judge = _Judge(cfg=cfg, pool=pool, kept=kept, taken=taken, min_accuracy=min_accuracy,
+                   max_overlap=max_overlap, score_prompt_lfs=score_prompt_lfs, settings=settings,
+                   work_dir=work_dir, cache_path=cache_path, extra_usage=extra_usage, used=usage)
     with rep.task("authoring rounds", total=rounds) as advance:
         for r in range(1, rounds + 1):
             round_rng = np.random.default_rng([cfg.seed, 7, r])
             focus: list[tuple[str, str, str]] = []
+            examples: list[tuple[str, str]] = []
             if r == 1 and not any(kp.votes is not None for kp in kept):
                 examples = _examples(pool, labels, dev_examples, round_rng)
             else:
-                focus, stats = _focus(kept, pool, labels, dev_examples, round_rng)
-                examples = []
+                focus, _ = _focus(kept, pool, labels, dev_examples, round_rng)
                 if not focus:
                     rep.info(f"lfs author: round {r}: every dev item is covered and right; stopping")
                     break
@@ -537,94 +539,22 @@ def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: in
             rounds_run = r
             proposals = (completion.data or {}).get("lfs")
             if not isinstance(proposals, list):
-                candidates.append(Candidate(r, "-", "-", None, "rejected",
-                                            "the answer had no list under 'lfs'", proposal=completion.data))
-                advance(1)
-                write()
-                continue
+                candidates.append(Candidate(r, "-", "-", None, "rejected", "the answer had no list under 'lfs'",
+                                            proposal=completion.data))
+                proposals = []
+            prov = {"author": "llm", "model": client.model, "round": r, "prompt_hash": phash}
             for i, item in enumerate(proposals[: per_round * 2]):
-                where = f"round {r} proposal {i + 1}"
-                name = item.get("name") if isinstance(item, dict) else None
-                base = Candidate(r, str(name or "-"), str(item.get("kind") if isinstance(item, dict) else "-"),
-                                 item.get("label") if isinstance(item, dict) else None, "rejected", "",
-                                 proposal=item)
                 try:
-                    spec = proposal_to_spec(item, labels=labels, where=where)
-                    unique = _unique_name(spec.name, taken)
-                    if unique != spec.name:
-                        spec = spec.model_copy(update={"name": unique})
-                    base.name = spec.name
-                    label = spec.label or (spec.prompt or {}).get("labels", [None])[0]
-                    prov = {"author": "llm", "model": client.model, "round": r, "prompt_hash": phash}
-                    if spec.prompt is not None and not score_prompt_lfs:
-                        same = [kp.spec.name for kp in kept if kp.spec.prompt is not None and
-                                _norm(kp.spec.prompt.get("instruction")) == _norm(spec.prompt.get("instruction"))
-                                and kp.spec.prompt.get("labels") == spec.prompt.get("labels")]
-                        if same:
-                            raise ProposalRejected(f"near-duplicate of {same[0]!r} (same instruction and label)")
-                        spec = spec.model_copy(update={"provenance": {**prov, "scored": False}})
-                        base.decision, base.reason = "accepted_unscored", "prompt LF: validated, not run (costs money)"
-                        kept.append(_Kept(spec=spec, votes=None))
-                    else:
-                        if spec.prompt is not None:
-                            dev_docs = pl.DataFrame({"id": [str(j) for j in range(pool.n_dev)],
-                                                     "text": pool.frame[cfg.corpus.text_column].head(pool.n_dev)
-                                                     .cast(pl.String)})
-                            scorer = LLMClient(settings.model_copy(update=_remaining(settings, usage())),
-                                               cache_path=cache_path)
-                            res = execute_prompt_lf(dev_docs, name=f"author_{spec.name}",
-                                                    instruction=spec.prompt["instruction"], labels=labels,
-                                                    vote_labels=spec.prompt["labels"], settings=scorer.settings,
-                                                    work_dir=work_dir / "authoring", label_descriptions=cfg.labels,
-                                                    task=cfg.task, client=scorer)
-                            for k, v in res.usage.items():
-                                if isinstance(v, (int, float)):
-                                    extra_usage[k] = extra_usage.get(k, 0) + v
-                            votes = np.full(pool.frame.height, ABSTAIN, dtype=np.int64)
-                            votes[: pool.n_dev] = res.votes
-                            row = _score(votes, pool, labels, dev_only=True)
-                        else:
-                            try:
-                                check_columns([spec], columns, text_column=cfg.corpus.text_column,
-                                              corpus_path=str(cfg.corpus.path))
-                            except ConfigError as exc:
-                                raise ProposalRejected(re.sub(r"^.*?: LF '[^']*': ", "", str(exc))) from None
-                            votes = _votes(spec, pool, cfg)
-                            row = _score(votes, pool, labels)
-                        base.coverage, base.dev_n = row["coverage"], row["dev_n"]
-                        acc = row["dev_accuracy"]
-                        base.dev_accuracy = None if acc != acc else acc
-                        base.dev_ci = [row["dev_ci_low"], row["dev_ci_high"]] if row["dev_n"] else None
-                        base.chance = None if row["chance"] != row["chance"] else row["chance"]
-                        _judge(row, min_accuracy=min_accuracy)
-                        for kp in kept:
-                            if kp.votes is None:
-                                continue
-                            kp_label = kp.spec.label or (kp.spec.prompt or {}).get("labels", [None])[0]
-                            sim = near_duplicate(votes, kp.votes)
-                            if kp_label == label and sim > max_overlap:
-                                raise ProposalRejected(f"near-duplicate of {kp.spec.name!r} (Jaccard {sim:.2f} of "
-                                                       f"the firing sets > {max_overlap}, same label)")
-                        spec = spec.model_copy(update={"provenance": {
-                            **prov, "dev_accuracy": round(float(acc), 4),
-                            "dev_ci": [round(float(row["dev_ci_low"]), 4), round(float(row["dev_ci_high"]), 4)],
-                            "dev_n": int(row["dev_n"]), "chance": round(float(row["chance"]), 4),
-                            "coverage": round(float(row["coverage"]), 4),
-                            "coverage_docs": pool.n_dev if spec.prompt is not None else pool.frame.height}})
-                        base.decision = "accepted"
-                        base.reason = (f"dev accuracy {acc:.3f} [{row['dev_ci_low']:.3f}, {row['dev_ci_high']:.3f}] "
-                                       f"n={row['dev_n']}, chance {row['chance']:.3f}")
-                        kept.append(_Kept(spec=spec, votes=votes, summary=_describe(
-                            spec, f"  [dev accuracy {acc:.2f}, n={row['dev_n']}]")))
-                    taken.add(spec.name)
-                    accepted.append(spec)
-                except ProposalRejected as exc:
-                    base.reason = str(exc)
-                    rejected_notes.append(f"- {base.name} ({base.kind}): {exc}")
+                    cand = judge.consider(item, where=f"round {r} proposal {i + 1}", provenance=prov)
                 except BudgetExceeded as exc:
-                    base.reason = "not scored: LLM budget reached"
                     stopped = str(exc)
-                candidates.append(base)
+                    cand = Candidate(r, str(item.get("name", "-") if isinstance(item, dict) else "-"), "prompt",
+                                     None, "rejected", "not scored: LLM budget reached", proposal=item)
+                candidates.append(cand)
+                if cand.decision == "rejected":
+                    rejected_notes.append(f"- {cand.name} ({cand.kind}): {cand.reason}")
+                else:
+                    accepted.append(kept[-1].spec)
                 if stopped:
                     break
             advance(1)
@@ -633,6 +563,113 @@ def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: in
                 break
     write()
     return _result([*own_before, *accepted])
+
+
+@dataclass
+class _Judge:
+    """Validates, dry-runs and scores proposals against the LFs kept so far (``kept``, ``taken``)."""
+
+    cfg: Any
+    pool: _Pool
+    kept: list[_Kept]
+    taken: set[str]
+    min_accuracy: float
+    max_overlap: float
+    score_prompt_lfs: bool
+    settings: LLMSettings
+    work_dir: Path
+    cache_path: Path
+    extra_usage: dict[str, float]
+    used: Any  # () -> usage so far, for the budget left to prompt-LF scoring
+
+    def consider(self, item: Any, *, where: str, provenance: dict[str, Any]) -> Candidate:
+        """A decided :class:`Candidate`; an accepted LF is appended to ``kept`` (with provenance)."""
+        is_dict = isinstance(item, dict)
+        cand = Candidate(provenance["round"], str(item.get("name") or "-") if is_dict else "-",
+                         str(item.get("kind")) if is_dict else "-", item.get("label") if is_dict else None,
+                         "rejected", "", proposal=item)
+        try:
+            spec = proposal_to_spec(item, labels=self.cfg.label_names, where=where)
+            spec = spec.model_copy(update={"name": _unique_name(spec.name, self.taken)})
+            cand.name = spec.name
+            if spec.prompt is not None and not self.score_prompt_lfs:
+                self._check_prompt_duplicate(spec)
+                spec = spec.model_copy(update={"provenance": {**provenance, "scored": False}})
+                cand.decision, cand.reason = "accepted_unscored", "prompt LF: validated, not run (costs money)"
+                self.kept.append(_Kept(spec=spec, votes=None))
+            else:
+                self._score(spec, cand, provenance)
+        except ProposalRejected as exc:
+            cand.reason = str(exc)
+            return cand
+        self.taken.add(cand.name)
+        return cand
+
+    def _check_prompt_duplicate(self, spec: LFSpec) -> None:
+        for kp in self.kept:
+            if (kp.spec.prompt is not None and kp.spec.prompt.get("labels") == spec.prompt.get("labels")  # type: ignore[union-attr]
+                    and _norm(kp.spec.prompt.get("instruction")) == _norm(spec.prompt.get("instruction"))):  # type: ignore[union-attr]
+                raise ProposalRejected(f"near-duplicate of {kp.spec.name!r} (same instruction and label)")
+
+    def _prompt_votes(self, spec: LFSpec) -> np.ndarray:
+        """Run a prompt LF on the gold dev documents (only) and return pool-sized votes."""
+        from wslab.labeling.prompt_lf import execute_prompt_lf
+
+        pool, cfg = self.pool, self.cfg
+        dev_docs = pl.DataFrame({"id": [str(j) for j in range(pool.n_dev)],
+                                 "text": pool.frame[cfg.corpus.text_column].head(pool.n_dev).cast(pl.String)})
+        settings = self.settings.model_copy(update=_remaining(self.settings, self.used()))
+        res = execute_prompt_lf(dev_docs, name=f"author_{spec.name}", instruction=spec.prompt["instruction"],  # type: ignore[index]
+                                labels=cfg.label_names, vote_labels=spec.prompt["labels"],  # type: ignore[index]
+                                settings=settings, work_dir=self.work_dir / "authoring",
+                                label_descriptions=cfg.labels, task=cfg.task,
+                                client=LLMClient(settings, cache_path=self.cache_path))
+        for k, v in res.usage.items():
+            if isinstance(v, (int, float)):
+                self.extra_usage[k] = self.extra_usage.get(k, 0) + v
+        votes = np.full(pool.frame.height, ABSTAIN, dtype=np.int64)
+        votes[: pool.n_dev] = res.votes
+        return votes
+
+    def _score(self, spec: LFSpec, cand: Candidate, provenance: dict[str, Any]) -> None:
+        cfg, pool = self.cfg, self.pool
+        if spec.prompt is not None:
+            votes = self._prompt_votes(spec)
+        else:
+            try:
+                check_columns([spec], pool.frame.columns, text_column=cfg.corpus.text_column,
+                              corpus_path=str(cfg.corpus.path))
+            except ConfigError as exc:
+                raise ProposalRejected(re.sub(r"^.*?: LF '[^']*': ", "", str(exc))) from None
+            votes = _votes(spec, pool, cfg)
+        row = _score(votes, pool, cfg.label_names, dev_only=spec.prompt is not None)
+        acc = row["dev_accuracy"]
+        cand.coverage, cand.dev_n = row["coverage"], row["dev_n"]
+        cand.dev_accuracy = None if acc != acc else acc
+        cand.dev_ci = [row["dev_ci_low"], row["dev_ci_high"]] if row["dev_n"] else None
+        cand.chance = None if row["chance"] != row["chance"] else row["chance"]
+        _judge(row, min_accuracy=self.min_accuracy)
+        label = _vote_label(spec)
+        for kp in self.kept:
+            sim = near_duplicate(votes, kp.votes) if kp.votes is not None else 0.0
+            if _vote_label(kp.spec) == label and sim > self.max_overlap:
+                raise ProposalRejected(f"near-duplicate of {kp.spec.name!r} (Jaccard {sim:.2f} of the firing "
+                                       f"sets > {self.max_overlap}, same label)")
+        spec = spec.model_copy(update={"provenance": {
+            **provenance, "dev_accuracy": round(float(acc), 4),
+            "dev_ci": [round(float(row["dev_ci_low"]), 4), round(float(row["dev_ci_high"]), 4)],
+            "dev_n": int(row["dev_n"]), "chance": round(float(row["chance"]), 4),
+            "coverage": round(float(row["coverage"]), 4),
+            "coverage_docs": pool.n_dev if spec.prompt is not None else pool.frame.height}})
+        cand.decision = "accepted"
+        cand.reason = (f"dev accuracy {acc:.3f} [{row['dev_ci_low']:.3f}, {row['dev_ci_high']:.3f}] "
+                       f"n={row['dev_n']}, chance {row['chance']:.3f}")
+        self.kept.append(_Kept(spec=spec, votes=votes,
+                               summary=_describe(spec, f"  [dev accuracy {acc:.2f}, n={row['dev_n']}]")))
+
+
+def _vote_label(spec: LFSpec) -> str | None:
+    return spec.label or ((spec.prompt or {}).get("labels") or [None])[0]
 
 
 def _norm(text: Any) -> str:

@@ -251,3 +251,31 @@ def test_near_duplicate_is_jaccard_of_firing_sets():
     assert near_duplicate(a, b) == pytest.approx(2 / 4)
     assert near_duplicate(a, a) == 1.0
     assert near_duplicate(np.full(3, -1), np.full(3, -1)) == 0.0
+
+
+def test_score_prompt_lfs_runs_them_on_gold_dev_only(project, fake_server, update_config, llm_settings):
+    gold_df = pl.read_csv(project.parent / "gold.csv")
+    truth = dict(zip(gold_df["id"], gold_df["label"], strict=True))
+    proposal = {"name": "llm_neg", "kind": "prompt", "label": "neg", "instruction": "Is the review negative?",
+                "rationale": "tone"}
+
+    def answer(body):
+        if body["response_format"]["json_schema"]["name"] == "lf_proposals":
+            return {"lfs": [proposal]}
+        doc = fake_server.user_text(body).split("ref ", 1)[1][:6]
+        return {"label": "neg" if truth[doc] == "neg" else "ABSTAIN"}  # a perfect 'neg' detector
+
+    with fake_server.FakeOpenAIServer(answer) as srv:
+        update_config(project, llm=llm_settings(srv.base_url))
+        cfg = load_config(project)
+        result = author_lfs(cfg, out_path=project.parent / "lfs_llm.yaml", rounds=1, score_prompt_lfs=True)
+        labelled = [fake_server.user_text(r.body).split("ref ", 1)[1][:6] for r in srv.requests
+                    if r.body["response_format"]["json_schema"]["name"] == "label"]
+    gold = load_gold(cfg.resolve(cfg.gold.path), labels=LABELS, dev_fraction=0.5, seed=cfg.seed)
+    assert sorted(labelled) == sorted(gold.dev_ids.to_list())  # dev only, each once
+    [cand] = result.candidates
+    assert cand.decision == "accepted" and cand.dev_accuracy == 1.0
+    assert cand.dev_n == int((gold.y_dev == 1).sum())
+    spec = load_lf_specs(project.parent / "lfs_llm.yaml")[0]
+    assert spec.kind == "prompt" and spec.provenance["coverage_docs"] == 100
+    assert result.usage["calls"] == 1 + 100
