@@ -105,8 +105,10 @@ def analyze(
     reporter = cli_reporter(quiet=quiet, machine_output=as_json)
     result = analyze_lfs(cfg, reporter=reporter, prompt_lfs=not no_prompt_lfs)
     if as_json:
-        typer.echo(to_json({"n_docs": result.n_docs, "n_dev": result.n_dev, "llm": result.llm,
-                            "lfs": result.table.to_dicts()}, indent=None))
+        rows = [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()}  # NaN is not JSON
+                for row in result.table.to_dicts()]
+        typer.echo(to_json({"n_docs": result.n_docs, "n_dev": result.n_dev, "llm": result.llm, "lfs": rows},
+                           indent=None))
     elif not quiet:
         from rich.console import Console
 
