@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -75,19 +74,6 @@ def _corpus(tmp_path: Path) -> Path:
     path = tmp_path / "corpus.parquet"
     df.write_parquet(path)
     return path
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("no java on PATH (Spark needs a JRE: apt-get install -y default-jre-headless)")
-    from wslab.labeling.spark import get_spark
-
-    session = get_spark("local[2]")
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def test_spark_label_matrix_equals_polars(spark, tmp_path):
