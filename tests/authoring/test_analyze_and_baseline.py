@@ -15,7 +15,7 @@ from wslab.cli import app
 from wslab.config import load_config
 from wslab.data import load_gold
 from wslab.labeling.analysis import lf_summary
-from wslab.pipeline import analyze_lfs, run_apply
+from wslab.pipeline import run_apply
 from wslab.quality.metrics import classification_report
 
 LFS = {"lfs": [
