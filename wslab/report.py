@@ -236,7 +236,10 @@ def _summary(d: dict[str, Any]) -> str:
                       f'{len((ag.get("data") or {}).get("annotators", []))} annotators'))
     llm = man.get("llm") or {}
     tokens = (llm.get("tokens_in") or 0) + (llm.get("tokens_out") or 0)
-    cards.append(("LLM cost", f'${llm.get("cost_usd", 0.0) or 0.0:.4f}', f"{tokens:,} tokens"))
+    if tokens:
+        cards.append(("LLM cost", f'${llm.get("cost_usd", 0.0) or 0.0:.4f}', f"{tokens:,} tokens in and out"))
+    else:
+        cards.append(("LLM cost", "$0", "no LLM calls in this run"))
     html_cards = "".join(f'<div class="card"><div class="k">{_e(k)}</div><div class="v">{v}</div>'
                          f'<div class="s">{s}</div></div>' for k, v, s in cards)
     notes = [*m.get("notes", []), *((ag or {}).get("warnings", []))]
@@ -556,11 +559,11 @@ section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1
 h2{font-size:18px;margin:0 0 6px}
 h3{font-size:14px;margin:16px 0 6px}
 .lead{color:var(--mut);margin:0 0 12px;max-width:980px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px}
 .card{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:var(--bg)}
 .card .k{color:var(--mut);font-size:12px}
 .card .v{font-size:26px;font-weight:650;font-variant-numeric:tabular-nums;margin:2px 0}
-.card .v .word{font-size:18px;line-height:32px}
+.card .v .word{display:block;font-size:17px;line-height:1.35;padding:5px 0 2px}
 .card .s{font-size:12px;color:var(--mut)}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:4px 0 8px}
 th,td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}

@@ -17,8 +17,10 @@ config_app = typer.Typer(help="The config file: its JSON Schema (for editors) an
 def schema() -> None:
     """Print the JSON Schema of config.yaml (for editor completion and validation).
 
-    Example: wslab config schema > wslab.schema.json   (then, in VS Code with the YAML extension,
-    put "# yaml-language-server: $schema=wslab.schema.json" on the first line of config.yaml)
+    Editors that use yaml-language-server (VS Code's YAML extension, among others) complete and
+    check config.yaml once its first line is: # yaml-language-server: $schema=wslab.schema.json
+
+    Example: wslab config schema > wslab.schema.json
     """
     typer.echo(to_json(config_json_schema()))
 

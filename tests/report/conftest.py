@@ -1,0 +1,163 @@
+"""A small seeded project (corpus, gold, annotations, LFs) and one run folder per test module.
+
+Built inside fixtures with a local ``np.random.default_rng``; the texts carry HTML on purpose
+(a ``<script>`` in a document must never execute in the report).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+
+POS = ["great", "love", "excellent", "отлично", "супер", "happy"]
+NEG = ["terrible", "hate", "awful", "ужасно", "плохо", "broken"]
+FILLER = ["the", "service", "today", "was", "and", "my", "order", "доставка", "курьер", "again", "very"]
+HOSTILE = ("<script>document.documentElement.setAttribute('data-pwned','1');console.error('pwned')</script>"
+           "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','2')\"> & 'quoted' </textarea>")
+
+LFS = {
+    "lfs": [
+        {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love", "excellent", "happy"]},
+        {"name": "kw_neg", "label": "neg", "kind": "keywords", "keywords": ["terrible", "hate", "awful", "broken"]},
+        {"name": "kw_ru_pos", "label": "pos", "kind": "keywords", "keywords": ["ОТЛИЧНО", "супер"]},
+        {"name": "re_ru_neg", "label": "neg", "kind": "regex", "pattern": r"(ужасн|плох)\w*"},
+        {"name": "stars_low", "label": "neg", "kind": "column", "column": "stars", "op": "le", "value": 2},
+        {"name": "stars_high", "label": "pos", "kind": "column", "column": "stars", "op": "ge", "value": 4},
+    ]
+}
+
+
+def make_corpus(n: int, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndarray]:
+    y = (rng.random(n) < 0.4).astype(int)  # 1 = neg
+    texts = []
+    for label in y:
+        words = list(rng.choice(FILLER, size=rng.integers(3, 9)))
+        words += list(rng.choice(NEG if label else POS, size=rng.integers(0, 3)))
+        if rng.random() < 0.15:
+            words.append(str(rng.choice(POS if label else NEG)))
+        rng.shuffle(words)
+        texts.append(" ".join(words).capitalize() + ".")
+    texts[0] = f"great {HOSTILE}"  # covered by kw_pos, so it reaches the queue and the data map
+    df = pl.DataFrame({"id": [f"d{i:04d}" for i in range(n)], "text": texts,
+                       "stars": np.where(y == 1, rng.integers(1, 4, n), rng.integers(3, 6, n))})
+    return df, y
+
+
+def write_project(folder: Path, *, seed: int = 11, n: int = 400, n_gold: int = 160,
+                  annotations: bool = True, quality: bool = True) -> Path:
+    """Write corpus.csv, gold.csv, annotations.csv, lfs.yaml and config.yaml; return the config path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    df, y = make_corpus(n, rng)
+    df.write_csv(folder / "corpus.csv")
+    names = np.array(["pos", "neg"])
+    gold_idx = np.sort(rng.choice(n, n_gold, replace=False))
+    gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": names[y[gold_idx]]})
+    gold.write_csv(folder / "gold.csv")
+    config = {
+        "task": "Is a customer review positive or negative?",
+        "seed": 3,
+        "corpus": {"path": "corpus.csv"},
+        "labels": {"pos": "positive review", "neg": "negative review"},
+        "gold": {"path": "gold.csv", "dev_fraction": 0.5},
+        "lfs": {"files": ["lfs.yaml"]},
+        "label_model": {"kind": "auto", "n_epochs": 100},
+        "end_model": {"max_features": 2000},
+        "evaluation": {"bootstrap": 100},
+        "quality": {"enabled": quality, "folds": 2, "epochs": 2, "max_items": 100},
+        "output": {"dir": "run"},
+    }
+    if annotations:
+        rows = []
+        for i in gold_idx[:80]:
+            for a, acc in (("ann_a", 0.9), ("ann_b", 0.8), ("ann_c", 0.7)):
+                lab = y[i] if rng.random() < acc else 1 - y[i]
+                rows.append((df["id"][int(i)], a, names[lab]))
+        pl.DataFrame(rows, schema=["id", "annotator", "label"], orient="row").write_csv(folder / "annotations.csv")
+        config["annotations"] = "annotations.csv"
+    (folder / "lfs.yaml").write_text(yaml.safe_dump(LFS, allow_unicode=True), encoding="utf-8")
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def register_new_commands() -> None:
+    """Register ``report`` and ``config`` on the CLI if wslab/cli.py does not list them yet.
+
+    A no-op once ``COMMAND_MODULES`` names ``report`` and ``config_cmd`` (asked of the lead);
+    test_docs.py::test_every_command_module_is_registered fails until then.
+    """
+    import importlib
+
+    from wslab import cli
+
+    names = {c.name for c in cli.app.registered_commands} | {g.name for g in cli.app.registered_groups}
+    for module, name in (("report", "report"), ("config_cmd", "config")):
+        if module not in cli.COMMAND_MODULES and name not in names:
+            importlib.import_module(f"wslab.commands.{module}").register(cli.app)
+    cli._wrap_commands(cli.app)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _commands_registered() -> None:
+    register_new_commands()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return write_project(tmp_path_factory.mktemp("project"))
+
+
+@pytest.fixture(scope="module")
+def run_dir(project: Path) -> Path:
+    """``wslab apply`` on the small project, once per module; the run folder."""
+    from wslab.config import load_config
+    from wslab.pipeline import run_apply
+
+    return run_apply(load_config(project)).run_dir
+
+
+class Chromium:
+    """Debian's headless ``chromium``: the DOM after scripts ran, console messages, screenshots."""
+
+    FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-extensions", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+             "--virtual-time-budget=3000"]
+
+    def __init__(self, binary: str, profile: Path) -> None:
+        self.binary = binary
+        self.profile = profile
+
+    def run(self, page: Path, *extra: str) -> tuple[str, list[str]]:
+        """Return (stdout, console lines: every ``CONSOLE`` entry Chromium logged for the page)."""
+        import subprocess
+
+        proc = subprocess.run([self.binary, *self.FLAGS, f"--user-data-dir={self.profile}", *extra,
+                               page.resolve().as_uri()], capture_output=True, text=True, timeout=120)
+        console = [ln for ln in proc.stderr.splitlines() if ":CONSOLE" in ln or "Uncaught" in ln]
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout, console
+
+    def dump_dom(self, page: Path) -> tuple[str, list[str]]:
+        return self.run(page, "--dump-dom")
+
+    def screenshot(self, page: Path, out: Path, *, width: int = 1366, height: int = 5400) -> list[str]:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _, console = self.run(page, f"--screenshot={out.resolve()}", f"--window-size={width},{height}")
+        return console
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory) -> Chromium:
+    import shutil
+
+    binary = shutil.which("chromium")
+    if binary is None:
+        pytest.skip("Debian's `chromium` is not installed (make setup installs it as root); "
+                    "the report is not rendered in a browser")
+    return Chromium(binary, tmp_path_factory.mktemp("chromium-profile"))
