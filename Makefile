@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml
 	# torch first, pinned: the CPU build. An unpinned torch pulls GBs of CUDA packages.
 	$(BIN)/pip install torch==2.13.0
 	$(BIN)/pip install -e '.[dev]'
+	# Debian's chromium renders report.html in a test (optional: the test skips without it; needs root and apt).
+	command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } \
+		|| echo "chromium not installed; the report rendering test will skip"
 	touch $(STAMP)
 
 setup: $(STAMP)
