@@ -41,6 +41,8 @@ COMMAND_MODULES = [
     "issues",
     "relabel",
     "llm",
+    "report",
+    "config_cmd",
 ]
 
 

@@ -16,24 +16,6 @@ LFS = {"lfs": [
 ]}
 
 
-def register_new_commands() -> None:
-    """Register ``report`` and ``config`` if wslab/cli.py does not list them yet (a no-op once it does)."""
-    import importlib
-
-    from wslab import cli
-
-    names = {c.name for c in cli.app.registered_commands} | {g.name for g in cli.app.registered_groups}
-    for module, name in (("report", "report"), ("config_cmd", "config")):
-        if module not in cli.COMMAND_MODULES and name not in names:
-            importlib.import_module(f"wslab.commands.{module}").register(cli.app)
-    cli._wrap_commands(cli.app)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _commands_registered() -> None:
-    register_new_commands()
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """Write a small valid project into tmp_path; return the folder.

@@ -85,28 +85,6 @@ def write_project(folder: Path, *, seed: int = 11, n: int = 400, n_gold: int = 1
     return path
 
 
-def register_new_commands() -> None:
-    """Register ``report`` and ``config`` on the CLI if wslab/cli.py does not list them yet.
-
-    A no-op once ``COMMAND_MODULES`` names ``report`` and ``config_cmd`` (asked of the lead);
-    test_docs.py::test_every_command_module_is_registered fails until then.
-    """
-    import importlib
-
-    from wslab import cli
-
-    names = {c.name for c in cli.app.registered_commands} | {g.name for g in cli.app.registered_groups}
-    for module, name in (("report", "report"), ("config_cmd", "config")):
-        if module not in cli.COMMAND_MODULES and name not in names:
-            importlib.import_module(f"wslab.commands.{module}").register(cli.app)
-    cli._wrap_commands(cli.app)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _commands_registered() -> None:
-    register_new_commands()
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     return write_project(tmp_path_factory.mktemp("project"))

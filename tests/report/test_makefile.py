@@ -27,18 +27,8 @@ def readme_snippet() -> str:
 
 
 def wslab_command(tmp: Path) -> str:
-    """The venv's wslab; while wslab/cli.py does not list the report/config commands yet, a wrapper
-    that registers them first (the same shim as conftest.register_new_commands)."""
-    from wslab import cli
-
-    if "config_cmd" in cli.COMMAND_MODULES:
-        return str(Path(sys.executable).parent / "wslab")
-    shim = tmp / "wslab_shim.py"
-    shim.write_text("import importlib, sys\nfrom wslab import cli\n"
-                    "for m in ('report', 'config_cmd'):\n"
-                    "    importlib.import_module('wslab.commands.' + m).register(cli.app)\n"
-                    "cli._wrap_commands(cli.app)\ncli.main(sys.argv[1:])\n")
-    return f"{sys.executable} {shim}"
+    """The venv's wslab console script."""
+    return str(Path(sys.executable).parent / "wslab")
 
 
 @pytest.fixture(scope="module")
