@@ -94,14 +94,23 @@ def _weighted_label_model_class():
 
         def _generate_O(self, L: np.ndarray, higher_order: bool = False) -> None:
             import torch
+            from scipy import sparse
 
             if self._row_counts is None:
                 return super()._generate_O(L, higher_order=higher_order)
-            L_aug = self._get_augmented_label_matrix(L, higher_order=higher_order)
-            self.d = L_aug.shape[1]
+            # Snorkel's own bookkeeping (clique data) without its dense (p, m*K) indicator matrix
+            n_patterns, self.n = self.n, 1
+            super()._get_augmented_label_matrix(L[:1], higher_order=higher_order)
+            self.n = n_patterns
+            k = self.cardinality
+            rows, lfs = np.nonzero(L)  # L is shifted: 0 = abstain, 1..K = class
+            indicator = sparse.csr_matrix((np.ones(len(rows)), (rows, lfs * k + L[rows, lfs] - 1)),
+                                          shape=(L.shape[0], self.m * k))
+            self.d = self.m * k
+            weighted = sparse.diags(self._row_counts.astype(np.float64)) @ indicator
             n = float(self._row_counts.sum())
-            weighted = L_aug * self._row_counts[:, None].astype(np.float64)
-            self.O = torch.from_numpy(weighted.T @ L_aug / n).float().to(self.config.device)
+            # integer sums, exact in float64: the same O as Snorkel's L_aug.T @ L_aug / n on the raw rows
+            self.O = torch.from_numpy((indicator.T @ weighted).toarray() / n).float().to(self.config.device)
             # the rest of fit (the mu_eps clamp) reads the row count of the *raw* matrix
             self.n = int(self._row_counts.sum())
 
@@ -126,11 +135,18 @@ def fit_pattern_label_model(patterns: np.ndarray, counts: np.ndarray, n_classes:
     prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
     model = _weighted_label_model_class()(cardinality=n_classes, verbose=False, device="cpu")
     model._row_counts = counts
+    import torch
+
+    threads = torch.get_num_threads()
+    # the fit works on (m*K)^2 matrices: one thread is faster than several (20x on a busy 2-core machine);
+    # the setting is restored afterwards
+    torch.set_num_threads(1)
     try:
         model.fit(L_train=patterns, class_balance=prior, n_epochs=n_epochs, lr=lr, l2=l2, seed=seed,
                   progress_bar=progress_bar)
     finally:
         model._row_counts = None
+        torch.set_num_threads(threads)
     # Snorkel stores per-LF coverage of the training matrix; weight it by the counts too
     model.coverage = ((patterns != ABSTAIN) * counts[:, None]).sum(axis=0) / counts.sum()
     return model
