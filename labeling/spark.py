@@ -375,3 +375,44 @@ def spark_label_matrix(corpus_path: str | Path, specs: Sequence[LFSpec], labels:
         return frame
     frame = frame.with_columns(pl.col("id").cast(order.dtype))
     return pl.DataFrame({"id": order}).join(frame, on="id", how="left", maintain_order="left")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for spark-submit: apply a config's declarative LFs to a corpus on shared storage.
+
+    spark-submit --master yarn "$(python -c 'import wslab.labeling.spark as m; print(m.__file__)')" \\
+        --config config.yaml --corpus hdfs:///data/corpus.parquet --out hdfs:///data/wslab/label_matrix
+
+    Only the driver needs wslab (the rules run as Spark SQL expressions, no Python on the executors).
+    """
+    import argparse
+    import sys
+
+    from wslab.config import load_config
+    from wslab.errors import WslabError
+    from wslab.labeling.spec import check_lf_set, load_lf_specs
+
+    ap = argparse.ArgumentParser(prog="wslab.labeling.spark", description="Apply declarative LFs with Spark.")
+    ap.add_argument("--config", required=True, help="wslab config.yaml (labels, lfs.files, corpus columns)")
+    ap.add_argument("--corpus", help="corpus path as Spark sees it (default: corpus.path of the config)")
+    ap.add_argument("--out", required=True, help="parquet folder for the label matrix (shared storage)")
+    ap.add_argument("--master", help="Spark master when not run by spark-submit, e.g. local[4]")
+    args = ap.parse_args(argv)
+    try:
+        cfg = load_config(args.config)
+        specs = [s for f in cfg.lfs.files for s in load_lf_specs(cfg.resolve(f))]
+        check_lf_set(specs, cfg.label_names)
+        skipped = [s.name for s in specs if not is_declarative(s)]
+        if skipped:
+            print(f"not declarative, left out: {', '.join(skipped)}", file=sys.stderr)
+        apply_lfs_spark(args.corpus or str(cfg.resolve(cfg.corpus.path)), specs, cfg.label_names, out_path=args.out,
+                        id_column=cfg.corpus.id_column, text_column=cfg.corpus.text_column, master=args.master)
+    except WslabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

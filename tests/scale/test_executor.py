@@ -66,3 +66,22 @@ def test_unknown_executor_is_a_config_error(tmp_path):
     path = _project(tmp_path, executor="dask")
     with pytest.raises(ConfigError, match="lfs.executor"):
         load_config(path)
+
+
+def test_spark_submit_entry_point_writes_the_polars_matrix(spark, tmp_path):
+    from wslab.labeling.spark import main
+
+    cfg_path = _project(tmp_path, executor="polars")
+    out = tmp_path / "lm_spark"
+    assert main(["--config", str(cfg_path), "--out", str(out)]) == 0
+    got = pl.read_parquet(out / "*.parquet").sort("id")
+    res = run_apply(load_config(cfg_path))
+    want = pl.read_parquet(res.files["label_matrix"]).sort("id")
+    assert got.equals(want)
+
+
+def test_spark_submit_entry_point_bad_config_exit_2(tmp_path, capsys):
+    from wslab.labeling.spark import main
+
+    assert main(["--config", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
