@@ -445,6 +445,22 @@ _CONTEXT_EN = ["I've been your customer for years.", "Writing for the second tim
                "Called the hotline, no help."]
 _TAIL_RU = ["что делать?", "помогите пожалуйста", "срочно", "жду ответа", "это нормально?"]
 _TAIL_EN = ["what do I do?", "please help", "asap", "is this normal?"]
+# Class-typical context that no LF looks for: an end model learns it from covered messages
+# and uses it on the ones no LF touched.
+_CUES_RU = {
+    "tariff": ["Смотрел условия на сайте, не понял.", "Сравниваю с другими банками.", "Хочу платить поменьше."],
+    "card": ["Стою на кассе.", "Деньги на счету есть.", "Нужно срочно расплатиться."],
+    "loan": ["Договор №{num}.", "Плачу уже третий год.", "Ежемесячный платёж большой."],
+    "fraud": ["Прошу вернуть деньги.", "Я в шоке.", "Написал заявление в полицию."],
+    "other": ["Это нужно для работы.", "Заранее извиняюсь за вопрос.", "Не горит, но хотелось бы знать."],
+}
+_CUES_EN = {
+    "tariff": ["I checked the terms on your website.", "Comparing with other banks.", "I'd like to pay less."],
+    "card": ["I'm at the checkout right now.", "There is money on the account.", "I need to pay urgently."],
+    "loan": ["Contract no. {num}.", "Been paying for three years.", "The monthly payment is high."],
+    "fraud": ["I want my money back.", "I'm in shock.", "I reported it to the police."],
+    "other": ["I need it for work.", "Sorry if this is a silly question.", "Not urgent, just curious."],
+}
 _FILLERS_PHONE = ["ээ", "ну", "короче", "[неразборчиво]", "вот", "так"]
 
 # Russian words that mixed messages switch to English (code-switching), stems as typed.
@@ -600,6 +616,9 @@ def _message(cls: str, lang: str, channel: str, rnd: random.Random, amount_draw:
         if rnd.random() < 0.15:
             parts.append(rnd.choice(_CONTEXT_RU if ru else _CONTEXT_EN))
         parts.append(core)
+        if rnd.random() < 0.4:
+            cue = rnd.choice((_CUES_RU if ru else _CUES_EN)[cls]).format(num=rnd.randrange(10**6, 10**7))
+            parts.insert(len(parts) - (rnd.random() < 0.5), cue)
         if rnd.random() < 0.2:
             parts.append(rnd.choice(_TAIL_RU if ru else _TAIL_EN))
         if channel == "email" and rnd.random() < 0.7 or rnd.random() < 0.1:
@@ -763,11 +782,155 @@ def build_demo(n_docs: int = 50_000, n_gold: int = 2000, *, seed: int = 7) -> De
 
 # --------------------------------------------------------------------------- project files
 
-LFS_YAML = """\
-# Labeling functions of the wslab demo (bank support messages, ru/en/mixed).
+LFS_YAML = r"""# Labeling functions of the wslab demo (bank support messages, ru/en/mixed).
 # Deliberately of varied quality: precise narrow ones, broad noisy ones, near-copies that
 # are correlated, and a couple that are barely better than chance. Run `wslab lfs analyze`.
-lfs: []
+lfs:
+  # ---- card
+  - name: card_blocked_ru
+    label: card
+    kind: all_of
+    conditions:
+      - {kind: keywords, keywords: [карта заблокирована, заблокировали карту, карту заблокировали, карта в блоке]}
+      - {kind: not, condition: {kind: regex, pattern: "подозрительн|не я|не совершал|не делал|кто-то|мошен"}}
+    provenance: {author: demo, note: "blocked card unless the message reports someone else's operation"}
+  - name: card_blocked_en
+    label: card
+    kind: regex
+    pattern: "card (is |got |has been )?(blocked|frozen)|blocked card"
+    provenance: {author: demo, note: "English twin of card_blocked_ru"}
+  - name: card_word_stem
+    label: card
+    kind: regex
+    pattern: "карт(а|у|ы|ой|е|очк)|\\bcards?\\b"
+    provenance: {author: demo, note: "broad and noisy: every class mentions a card"}
+  - name: card_pin_reissue
+    label: card
+    kind: regex
+    pattern: "пин|\\bpin\\b|перевыпус|reissue|replacement card|new card|новую карту|чип|chip"
+    provenance: {author: demo, note: "narrow and precise"}
+  - name: card_atm_contactless
+    label: card
+    kind: regex
+    pattern: "банкомат|\\bATM\\b|NFC|contactless|бесконтакт|\\b(Mir|Google|Apple) Pay\\b|tap to pay"
+    provenance: {author: demo, note: "narrow; also fires on ATM-fee questions"}
+  - name: declined_word
+    label: card
+    kind: regex
+    pattern: "declined|reject|отклонен|отказ|не проходит|не принимает"
+    provenance: {author: demo, note: "declined card payments; loan payments declined by card are loans"}
+  # ---- fraud
+  - name: fraud_not_me
+    label: fraud
+    kind: regex
+    pattern: "не (совершал|делал|делала|брал|оформлял|оформляла)|это не я|не мо[её]|wasn't me|not me|didn't make|never made|did not make|didn't authori[sz]e|never applied"
+    provenance: {author: demo, note: "denial of an operation; 'я ничего не делал' in card complaints fires it too"}
+  - name: fraud_denial_copy
+    label: fraud
+    kind: keywords
+    keywords: [не совершал, не делал, не делала, не брал, это не я, не моё, не мое, not me, wasn't me, didn't make, never made]
+    provenance: {author: demo, note: "near-copy of fraud_not_me (correlated)"}
+  - name: fraud_words
+    label: fraud
+    kind: keywords
+    keywords: [мошенники, мошенник, мошенничество, fraud, scam, scammer, phishing, фишинг]
+    provenance: {author: demo, note: "precise, rare: customers seldom name it"}
+  - name: fraud_code_link
+    label: fraud
+    kind: regex
+    pattern: "код из смс|продиктовать код|назвал код|sms code|for my code|по ссылке|clicked a link|fake bank|службы безопасности|bank security"
+    provenance: {author: demo, note: "social engineering patterns; precise"}
+  - name: fraud_someone
+    label: fraud
+    kind: regex
+    pattern: "подозрительн|suspicious|someone|кто-то|чужого устройства|unknown device|without my knowledge|без меня"
+    provenance: {author: demo, note: "third party acting on the account"}
+  - name: charged_word
+    label: fraud
+    kind: regex
+    pattern: "списали|списание|сняли|charged|\\bcharge\\b|\\btook\\b|\\btaken\\b"
+    provenance: {author: demo, note: "broad: fee charges are tariff questions; barely better than chance"}
+  - name: phone_with_amount
+    label: fraud
+    kind: all_of
+    conditions:
+      - {kind: column, column: channel, op: eq, value: phone_transcript}
+      - {kind: column, column: amount, op: not_null}
+    provenance: {author: demo, note: "metadata only: phone calls that mention money; weak"}
+  # ---- tariff
+  - name: tariff_plan
+    label: tariff
+    kind: regex
+    pattern: "тариф|пакет|\\bplans?\\b|package|абонентск|кешб[эе]к|кэшб[эе]к|cashback"
+    provenance: {author: demo, note: "plans, packages, cashback"}
+  - name: tariff_fee
+    label: tariff
+    kind: regex
+    pattern: "комисси|\\bfees?\\b|обслуживани|maintenance"
+    provenance: {author: demo, note: "fees and service charges"}
+  - name: tariff_fee_copy
+    label: tariff
+    kind: keywords
+    keywords: [комиссия, комиссию, комиссии, fee, fees, обслуживание, обслуживания]
+    provenance: {author: demo, note: "near-copy of tariff_fee (correlated)"}
+  - name: price_question
+    label: tariff
+    kind: regex
+    pattern: "сколько стоит|сколько бер|how much|стоимост|\\bprice|pricing|\\bcosts?\\b"
+    provenance: {author: demo, note: "noisy: loans and transfers ask 'how much' too"}
+  - name: new_customer_app
+    label: tariff
+    kind: all_of
+    conditions:
+      - {kind: column, column: customer_tenure_days, op: lt, value: 45}
+      - {kind: column, column: channel, op: in, value: [app, chat]}
+    provenance: {author: demo, note: "metadata hunch: new customers ask about plans; near chance"}
+  # ---- loan
+  - name: loan_words
+    label: loan
+    kind: regex
+    pattern: "кредит|ипотек|\\bloans?\\b|mortgage|займ|\\bAPR\\b"
+    provenance: {author: demo, note: "broad; 'a loan in my name' is fraud"}
+  - name: loan_words_copy
+    label: loan
+    kind: keywords
+    keywords: [кредит, кредита, кредиту, ипотеку, ипотека, ипотеке, loan, mortgage]
+    provenance: {author: demo, note: "near-copy of loan_words (correlated)"}
+  - name: loan_repayment
+    label: loan
+    kind: regex
+    pattern: "график|погашени|досрочн|просрочк|repay|payment schedule|payment holiday|грейс|grace period|льготн"
+    provenance: {author: demo, note: "repayment vocabulary; precise"}
+  - name: big_amount
+    label: loan
+    kind: column
+    column: amount
+    op: ge
+    value: 100000
+    provenance: {author: demo, note: "large sums: loans, but also deposits and big frauds"}
+  # ---- other
+  - name: other_services
+    label: other
+    kind: regex
+    pattern: "выписк|справк|statement|адрес|address|отделени|branch|\\boffice|офис|курс|exchange rate|вклад|deposit|savings"
+    provenance: {author: demo, note: "statements, addresses, branches, deposits, exchange"}
+  - name: other_app_login
+    label: other
+    kind: all_of
+    conditions:
+      - {kind: regex, pattern: "приложени|\\bapp\\b|log ?in|войти"}
+      - {kind: not, condition: {kind: regex, pattern: "карт|card|кредит|loan|тариф|plan"}}
+    provenance: {author: demo, note: "app problems that are not about a product"}
+  - name: thanks_word
+    label: other
+    kind: keywords
+    keywords: [спасибо, thanks]
+    provenance: {author: demo, note: "broad: polite sign-offs appear in every class"}
+  - name: other_short
+    label: other
+    kind: text_length
+    max: 14
+    provenance: {author: demo, note: "empty-ish messages ('help', '??')"}
 """
 
 
