@@ -1,6 +1,7 @@
 """Benchmark: finding flipped labels with cleanlab, cartography and the merged queue; speed at 100k.
 
     python benchmarks/bench_issues.py [--seeds 5] [--docs 100000] [--skip-speed] [--skip-real]
+                                      [--skip-before]
 
 Part 1 (real data, skipped cleanly when ../shared/data is absent): the WRENCH youtube and sms
 train splits with their gold labels. For each of 5 seeds we flip 10 % of the labels
@@ -13,11 +14,18 @@ run ``find_suspicious_labels`` (5-fold CV, 5 epochs, defaults everywhere) and sc
 ranking against the known flips: precision at k (k = number of flips), recall of the flagged
 set, AUROC of the score. "cleanlab" ranks by 1 - label quality and flags cleanlab's
 ``find_label_issues``; "cartography" ranks by 1 - confidence and flags hard-to-learn;
-"merged" ranks by priority and flags any reason.
+"merged" ranks by priority (mean percentile rank of the two) and flags any reason.
+
+Before/after (unless --skip-before): every run is repeated with the previous defaults, the
+lbfgs solver for the CV logistic regression, and the previous merge rule, the mean of the raw
+scores, is computed from that run's scores; "merged, raw mean" applies the old rule to the new
+run's scores, to separate the effect of the solver from that of the merge rule.
 
 Part 2: 100,000 synthetic documents (pseudo-words, 8-30 per document, two classes, 10 %
 flipped): the whole stage (TF-IDF word+char features, 5-fold CV, cleanlab, 5 cartography
-epochs, queue) timed end to end.
+epochs, queue) timed end to end, with the time of the CV and cartography steps, and the
+1-minute load average before and after (the machine is shared). Unless --skip-before, the
+previous default (lbfgs) is timed first on the same data.
 
 Prints markdown and writes benchmarks/results/issues.md.
 """
@@ -25,6 +33,7 @@ Prints markdown and writes benchmarks/results/issues.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -36,6 +45,7 @@ import polars as pl
 from sklearn.metrics import roc_auc_score
 
 from wslab.io import write_text
+from wslab.quality.features import default_text_classifier
 from wslab.quality.suspicious import find_suspicious_labels
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "wrench"
@@ -74,38 +84,58 @@ def score(truth: np.ndarray, s: np.ndarray, flags: np.ndarray) -> dict:
             "flagged": int(flags.sum()), "auroc": roc_auc_score(truth, s)}
 
 
-def run_real(seeds: int) -> tuple[list[str], list[dict]]:
+METHODS = ("cleanlab (lbfgs, before)", "cleanlab", "cartography", "merged, before (lbfgs, raw mean)",
+           "merged, raw mean", "merged")
+
+
+def run_real(seeds: int, *, before: bool = True) -> tuple[list[str], list[dict]]:
     rows, lines = [], []
     for name in ("youtube", "sms"):
         df = load_wrench(name)
         classes = sorted(df["label"].unique().to_list())
         gold = df["label"].to_numpy()
         for kind in ("uniform", "class-conditional"):
-            per: dict[str, list[dict]] = {"cleanlab": [], "cartography": [], "merged": []}
-            secs, sugg = [], []
+            per: dict[str, list[dict]] = {m: [] for m in METHODS}
+            secs, secs_before, sugg = [], [], []
             for seed in range(seeds):
                 mask = flip(gold, classes, kind=kind, rate=0.10, seed=seed)
                 other = {classes[0]: classes[1], classes[1]: classes[0]}
                 noisy = np.where(mask, [other[g] for g in gold], gold)
+                data = df.with_columns(pl.Series("label", noisy))
+                truth_frame = pl.DataFrame({"id": df["id"], "_flip": mask, "_gold": gold})
                 t = time.perf_counter()
-                res = find_suspicious_labels(df.with_columns(pl.Series("label", noisy)), seed=seed)
+                res = find_suspicious_labels(data, seed=seed)
                 secs.append(time.perf_counter() - t)
-                q = res.queue.join(pl.DataFrame({"id": df["id"], "_flip": mask, "_gold": gold}), on="id")
+                q = res.queue.join(truth_frame, on="id")
                 truth = q["_flip"].to_numpy()
-                per["cleanlab"].append(score(truth, q["cleanlab_score"].to_numpy(), q["is_label_issue"].to_numpy()))
-                per["cartography"].append(score(truth, q["cartography_score"].to_numpy(),
-                                                (q["region"] == "hard-to-learn").to_numpy()))
+                cl, ca = q["cleanlab_score"].to_numpy(), q["cartography_score"].to_numpy()
+                per["cleanlab"].append(score(truth, cl, q["is_label_issue"].to_numpy()))
+                per["cartography"].append(score(truth, ca, (q["region"] == "hard-to-learn").to_numpy()))
                 per["merged"].append(score(truth, q["priority"].to_numpy(), q["flagged"].to_numpy()))
+                per["merged, raw mean"].append(score(truth, (cl + ca) / 2, q["flagged"].to_numpy()))
+                if before:
+                    t = time.perf_counter()
+                    old = find_suspicious_labels(data, seed=seed, model=default_text_classifier(seed=seed))
+                    secs_before.append(time.perf_counter() - t)
+                    qo = old.queue.join(truth_frame, on="id")
+                    clo, cao = qo["cleanlab_score"].to_numpy(), qo["cartography_score"].to_numpy()
+                    truth_o = qo["_flip"].to_numpy()
+                    per["cleanlab (lbfgs, before)"].append(score(truth_o, clo, qo["is_label_issue"].to_numpy()))
+                    per["merged, before (lbfgs, raw mean)"].append(
+                        score(truth_o, (clo + cao) / 2, qo["flagged"].to_numpy()))
                 k = int(truth.sum())
                 top = q.head(k)
                 sugg.append((top["suggested_label"] == top["_gold"]).mean())
             for method, vals in per.items():
+                if not vals:
+                    continue
                 agg = {m: (np.nanmean([v[m] for v in vals]), np.nanstd([v[m] for v in vals]))
                        for m in ("p_at_k", "recall", "precision", "flagged", "auroc")}
                 rows.append({"dataset": name, "noise": kind, "method": method, "n": df.height,
-                             "flips": int(round(0.1 * df.height)), **agg})
+                             "flips": int(round(0.1 * df.height)), "per_seed": vals, **agg})
             rows[-1]["suggested_ok"] = float(np.mean(sugg))
             rows[-1]["seconds"] = float(np.mean(secs))
+            rows[-1]["seconds_before"] = float(np.mean(secs_before)) if secs_before else None
     lines.append("| data (n, flips) | noise | method | precision@k | recall of flagged | precision of flagged "
                  "| flagged | AUROC |")
     lines.append("|---|---|---|---|---|---|---|---|")
@@ -113,7 +143,7 @@ def run_real(seeds: int) -> tuple[list[str], list[dict]]:
         f = lambda m, d=3: f"{r[m][0]:.{d}f} ± {r[m][1]:.{d}f}"  # noqa: E731
         bold = "**" if r["method"] == "merged" else ""
         lines.append(f"| {r['dataset']} ({r['n']}, {r['flips']}) | {r['noise']} | {bold}{r['method']}{bold} | "
-                     f"{f('p_at_k')} | {f('recall')} | {f('precision')} | {r['flagged'][0]:.0f} | {f('auroc')} |")
+                     f"{f('p_at_k')} | {f('recall')} | {f('precision')} | {r['flagged'][0]:.0f} | {f('auroc', 4)} |")
     return lines, rows
 
 
@@ -125,13 +155,25 @@ def verdict(rows: list[dict]) -> list[str]:
     for (d, n), g in groups.items():
         m = g["merged"]
         for metric in ("p_at_k", "auroc"):
-            best_single = max(g["cleanlab"][metric][0], g["cartography"][metric][0])
-            word = "beats" if m[metric][0] > best_single else ("ties" if m[metric][0] == best_single else
-                                                             "does NOT beat")
-            out.append(f"- {d}, {n}: merged {metric.replace('p_at_k', 'precision@k')} {m[metric][0]:.3f} {word} "
-                       f"the better single method ({best_single:.3f}).")
+            singles = {s: g[s][metric][0] for s in ("cleanlab", "cartography")}
+            best = max(singles, key=singles.get)
+            word = "beats" if m[metric][0] > singles[best] else ("ties" if m[metric][0] == singles[best] else
+                                                                 "does NOT beat")
+            seeds = len(m["per_seed"])
+            wins = {s: sum(a[metric] >= b[metric] for a, b in zip(m["per_seed"], g[s]["per_seed"]))
+                    for s in singles}
+            out.append(f"- {d}, {n}: merged {metric.replace('p_at_k', 'precision@k')} {m[metric][0]:.4f} {word} "
+                       f"the better single method ({best}, {singles[best]:.4f}); merged >= cleanlab in "
+                       f"{wins['cleanlab']}/{seeds} seeds, >= cartography in {wins['cartography']}/{seeds}.")
+        if "merged, before (lbfgs, raw mean)" in g:
+            b = g["merged, before (lbfgs, raw mean)"]
+            out.append(f"  Before -> after, merged: precision@k {b['p_at_k'][0]:.3f} -> {m['p_at_k'][0]:.3f}, "
+                       f"AUROC {b['auroc'][0]:.4f} -> {m['auroc'][0]:.4f}.")
+        took = f"one run took {m['seconds']:.1f} s"
+        if m.get("seconds_before"):
+            took += f" ({m['seconds_before']:.1f} s with lbfgs)"
         out.append(f"  Suggested label equals the true label for {m['suggested_ok']:.1%} of the top-k queue "
-                   f"items; one run took {m['seconds']:.1f} s.")
+                   f"items; {took}.")
     return out
 
 
@@ -151,21 +193,49 @@ def make_synthetic(n: int, seed: int) -> pl.DataFrame:
     return pl.DataFrame({"id": np.arange(n).astype(str), "text": texts, "label": np.array(["neg", "pos"])[lab]})
 
 
-def run_speed(n: int) -> list[str]:
+class StepTimer:
+    """A Reporter that records how long each library task took."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def task(self, description: str, total: float | None = None):
+        t = time.perf_counter()
+        yield lambda advance=1, **fields: None
+        self.seconds[description] = self.seconds.get(description, 0.0) + time.perf_counter() - t
+
+    def info(self, message: str) -> None:
+        pass
+
+
+def time_stage(df: pl.DataFrame, label: str, model=None) -> tuple[str, float]:
+    load0 = os.getloadavg()[0]
+    timer = StepTimer()
+    t = time.perf_counter()
+    res = find_suspicious_labels(df, seed=0, folds=5, epochs=5, model=model, reporter=timer)
+    secs = time.perf_counter() - t
+    cv, dyn = timer.seconds["cross-validated pred_probs"], timer.seconds["training dynamics"]
+    status = "under" if secs < 180 else "OVER"
+    return (f"| {label} | **{secs:.1f} s** ({status} 180 s) | {cv:.1f} s | {dyn:.1f} s | {secs - cv - dyn:.1f} s | "
+            f"{res.summary['flagged']:,} | {load0:.1f} -> {os.getloadavg()[0]:.1f} |"), secs
+
+
+def run_speed(n: int, *, before: bool = True) -> list[str]:
     t = time.perf_counter()
     df = make_synthetic(n, seed=0)
     gen = time.perf_counter() - t
     chars = int(df["text"].str.len_chars().sum())
-    t = time.perf_counter()
-    res = find_suspicious_labels(df, seed=0, folds=5, epochs=5)
-    secs = time.perf_counter() - t
-    status = "under" if secs < 180 else "OVER"
-    load = os.getloadavg()[0]
-    return [f"{n:,} synthetic documents ({chars / n:.0f} characters on average; generated in {gen:.1f} s): "
-            f"**{secs:.1f} s** for features + 5-fold CV + cleanlab + 5 cartography epochs + queue "
-            f"({status} the 3-minute target); {res.summary['flagged']:,} items flagged. "
-            f"Machine: {os.cpu_count()} cores, 1-minute load average {load:.1f} at the end of the run "
-            "(other jobs share the machine)."]
+    lines = [f"{n:,} synthetic documents ({chars / n:.0f} characters on average; generated in {gen:.1f} s), "
+             f"features + 5-fold CV + cleanlab + 5 cartography epochs + queue, end to end. Machine: "
+             f"{os.cpu_count()} cores shared with other jobs; the last column is the 1-minute load average "
+             "at the start and at the end of the run.", "",
+             "| CV model | total | 5-fold CV | 5 cartography epochs | features, cleanlab, queue | flagged "
+             "| load average |", "|---|---|---|---|---|---|---|"]
+    if before:
+        lines.append(time_stage(df, "lbfgs (before)", model=default_text_classifier(seed=0))[0])
+    lines.append(time_stage(df, "liblinear, dual (default)")[0])
+    return lines
 
 
 def main() -> None:
@@ -174,25 +244,37 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=100_000)
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--skip-before", action="store_true", help="do not rerun the previous defaults (lbfgs, raw mean)")
+    ap.add_argument("--out", type=Path, default=RESULTS, help="markdown file to write (a part that is skipped "
+                    "keeps its section from the existing file)")
     args = ap.parse_args()
     md = ["## Suspicious labels: cleanlab + cartography", "",
-          f"Machine: {platform.machine()}, Python {platform.python_version()}; defaults everywhere "
-          "(TF-IDF word 1-2 + char_wb 2-5 grams, logistic regression C=4 for 5-fold CV, SGD logistic "
-          "regression for 5 cartography epochs).", ""]
+          f"Machine: {platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} cores; defaults "
+          "everywhere (TF-IDF word 1-2 + char_wb 2-5 grams; L2 logistic regression C=4 for 5-fold CV, solved "
+          "by liblinear in the dual for two classes; SGD logistic regression for 5 cartography epochs; "
+          "priority = mean percentile rank of the signals).", ""]
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    kept_real = old[old.index("### Flipped"):old.index("### Speed") if "### Speed" in old else None] \
+        if "### Flipped" in old else ""
+    kept_speed = old[old.index("### Speed"):] if "### Speed" in old else ""
+    if args.skip_real and kept_real:
+        md += [kept_real.rstrip(), ""]
     if not args.skip_real:
         if not (DATA / "youtube" / "train.json").exists():
             md += ["Real-data part skipped: ../shared/data/wrench not found.", ""]
         else:
-            lines, rows = run_real(args.seeds)
+            lines, rows = run_real(args.seeds, before=not args.skip_before)
             md += [f"### Flipped labels on WRENCH train splits (mean ± sd over {args.seeds} seeds)", "",
                    "Uniform: 10 % of items flipped at random. Class-conditional: the same number of flips, "
                    "all from the larger class to the smaller one (youtube: spam -> ham, 19 % of spam; sms: "
                    "ham -> spam, 12 % of ham). k = number of flips.", "", *lines, "", *verdict(rows), ""]
     if not args.skip_speed:
-        md += ["### Speed", "", *run_speed(args.docs), ""]
+        md += ["### Speed", "", *run_speed(args.docs, before=not args.skip_before), ""]
+    elif kept_speed:
+        md += [kept_speed.rstrip(), ""]
     text = "\n".join(md)
     print(text)
-    write_text(RESULTS, text)
+    write_text(args.out, text)
 
 
 if __name__ == "__main__":

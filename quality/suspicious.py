@@ -93,9 +93,12 @@ def find_suspicious_labels(
       ``summary["folds"]``); a single class or a class with one example is an InputError.
     - ``labels`` fixes the class names and their order; a label outside it is an InputError.
     - Features: TF-IDF of ``text_col`` (or ``feature_cols`` as given numbers/embeddings); the
-      same features feed the cleanlab cross-validation model (``model``, default logistic
-      regression) and the cartography model (``dynamics_model``, default SGD logistic
-      regression, one ``partial_fit`` per epoch).
+      same features feed the cleanlab cross-validation model (``model``, default
+      :func:`~wslab.quality.label_issues.default_cv_classifier`: L2 logistic regression,
+      liblinear's dual solver for two classes) and the cartography model (``dynamics_model``,
+      default SGD logistic regression, one ``partial_fit`` per epoch).
+    - The queue's ``priority`` is the mean percentile rank of the signals
+      (:func:`wslab.quality.queue.build_queue`).
     """
     rep = get_reporter(reporter)
     needed = [id_col, label_col] + ([text_col] if text_col and not feature_cols else []) \

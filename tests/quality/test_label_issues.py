@@ -6,8 +6,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from wslab.errors import InputError
 from wslab.quality.features import build_features, make_text_featurizer
-from wslab.quality.label_issues import (check_class_counts, find_label_issues, majority_vote,
-                                        multiannotator_consensus, out_of_sample_pred_probs)
+from wslab.quality.label_issues import (check_class_counts, default_cv_classifier, find_label_issues,
+                                        majority_vote, multiannotator_consensus, out_of_sample_pred_probs)
 
 
 def test_pred_probs_match_sklearn_cross_val_predict(corpus):
@@ -19,6 +19,32 @@ def test_pred_probs_match_sklearn_cross_val_predict(corpus):
     ref = cross_val_predict(model, X, y, cv=StratifiedKFold(3, shuffle=True, random_state=11), method="predict_proba")
     np.testing.assert_allclose(ours, ref, atol=1e-12)
     np.testing.assert_allclose(ours.sum(axis=1), 1.0)
+
+
+def test_default_cv_model_reaches_the_lbfgs_optimum(corpus):
+    """liblinear's dual solver fits the same C=4 logistic regression as lbfgs (up to its small
+    penalty on the intercept), so the out-of-sample probabilities agree closely."""
+    df, _ = corpus
+    X = build_features(df, text_col="text")
+    y = (df["label"] == "spam").cast(pl.Int64).to_numpy()
+    ours = out_of_sample_pred_probs(X, y, n_classes=2, folds=3, seed=4)
+    ref = cross_val_predict(LogisticRegression(C=4.0, max_iter=1000), X, y,
+                            cv=StratifiedKFold(3, shuffle=True, random_state=4), method="predict_proba")
+    assert np.abs(ours - ref).max() < 0.05
+    assert (ours.argmax(axis=1) == ref.argmax(axis=1)).mean() > 0.99
+    assert default_cv_classifier(2).solver == "liblinear"
+    assert default_cv_classifier(3).solver == "lbfgs"  # liblinear is binary only
+
+
+def test_importing_wslab_quality_does_not_load_sklearn():
+    import subprocess
+    import sys
+
+    code = ("import sys, wslab.quality as q; assert callable(q.cohen_kappa); "
+            "print('sklearn' in sys.modules, 'cleanlab' in sys.modules); "
+            "q.find_suspicious_labels; print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False", "True"]
 
 
 def test_cleanlab_finds_flipped_labels(corpus):

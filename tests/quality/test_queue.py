@@ -4,7 +4,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from wslab.quality.queue import build_queue, flagged_queue, label_studio_config, to_label_studio_tasks
+from wslab.quality.queue import (build_queue, flagged_queue, label_studio_config, percentile_rank,
+                                 to_label_studio_tasks)
 
 
 @pytest.fixture
@@ -24,11 +25,14 @@ def items():
     })
 
 
-def test_priority_is_mean_of_scores_and_sorted(items):
+def test_priority_is_mean_of_percentile_ranks_and_sorted(items):
     q = build_queue(items)
     assert q["id"].to_list() == ["a", "c", "d", "b"]
     assert q["rank"].to_list() == [1, 2, 3, 4]
-    np.testing.assert_allclose(q["priority"], [(0.9 + 0.8) / 2, (0.6 + 0.7) / 2, (0.2 + 0.1) / 2, (0.1 + 0.05) / 2])
+    # cleanlab scores 0.9, 0.1, 0.6, 0.2 and cartography scores 0.8, 0.05, 0.7, 0.1 (a, b, c, d) put
+    # the rows in the same order under both signals: percentile ranks 1, 0, 2/3, 1/3.
+    np.testing.assert_allclose(q["priority"], [1.0, 2 / 3, 1 / 3, 0.0])
+    np.testing.assert_allclose(q["cleanlab_score"], [0.9, 0.6, 0.2, 0.1])  # raw scores are kept
     assert q["flagged"].to_list() == [True, True, False, False]
     assert q["reasons"][0] == "cleanlab label issue (quality 0.1); hard-to-learn (confidence 0.2)"
     for col in ("id", "text", "given_label", "suggested_label", "priority", "reasons",
@@ -36,15 +40,60 @@ def test_priority_is_mean_of_scores_and_sorted(items):
         assert col in q.columns
 
 
+def test_percentile_rank_by_hand():
+    s = pl.DataFrame({"s": [0.1, 0.9, 0.5, 0.5, None]}).select(percentile_rank(pl.col("s")))["s"]
+    assert s.to_list()[:4] == pytest.approx([0.0, 1.0, 1 / 3, 1 / 3]) and s[4] is None
+    assert pl.DataFrame({"s": [0.7]}).select(percentile_rank(pl.col("s")))["s"].to_list() == [0.0]
+
+
+@pytest.fixture
+def disagreeing():
+    """Cleanlab and cartography disagree on the order; cartography's scores are crowded near 0."""
+    rng = np.random.default_rng(5)
+    n = 40
+    lq = rng.uniform(0, 1, n)
+    conf = 1 - 0.05 * rng.uniform(0, 1, n)
+    return pl.DataFrame({"id": [f"x{i}" for i in range(n)], "text": [""] * n, "given_label": ["a"] * n,
+                         "suggested_label": ["a"] * n, "label_quality": lq, "confidence": conf})
+
+
+def test_each_signal_gets_an_equal_vote(disagreeing):
+    """Raw-score averaging would let cleanlab's wide spread decide alone; ranks give both a vote."""
+    q = build_queue(disagreeing)
+    n = disagreeing.height
+    cl = disagreeing["label_quality"].rank("min").to_numpy()          # low quality = suspicious
+    ca = disagreeing["confidence"].rank("min").to_numpy()
+    expected = ((n - cl) + (n - ca)) / (2 * (n - 1))
+    got = dict(zip(q["id"], q["priority"]))
+    np.testing.assert_allclose([got[i] for i in disagreeing["id"]], expected)
+    raw = (1 - disagreeing["label_quality"] + 1 - disagreeing["confidence"]).to_numpy()
+    assert q["id"].to_list() != disagreeing["id"].gather(np.argsort(-raw, kind="stable")).to_list()
+
+
+@pytest.mark.parametrize("rescale", [lambda c: c ** 0.1, lambda c: c ** 8, lambda c: 0.5 + c / 2])
+def test_ranking_is_invariant_to_monotone_rescaling_of_a_signal(disagreeing, rescale):
+    base = build_queue(disagreeing)
+    moved = build_queue(disagreeing.with_columns(rescale(pl.col("confidence")).alias("confidence")))
+    assert moved["id"].to_list() == base["id"].to_list()
+    np.testing.assert_allclose(moved["priority"], base["priority"])
+
+
 def test_extra_signals_join_by_id_and_missing_ids_are_left_out(items):
     extra = pl.DataFrame({"id": ["b", "d"], "disagreement": [1.0, 0.0], "lf_conflicts": [3, 0]})
     q = build_queue(items, extra_signals=extra)
     row = q.filter(pl.col("id") == "b").row(0, named=True)
-    np.testing.assert_allclose(row["priority"], (0.1 + 0.05 + 1.0 + 0.75) / 4)
+    # b is last under cleanlab and cartography (0, 0) and first of the two rows that have
+    # disagreement and LF-conflict scores (1, 1).
+    np.testing.assert_allclose(row["priority"], (0 + 0 + 1 + 1) / 4)
+    np.testing.assert_allclose(row["disagreement_score"], 1.0)
+    np.testing.assert_allclose(row["lf_conflict_score"], 0.75)
     assert row["reasons"] == "annotators disagree (100%); 3 conflicting LF votes"
     a = q.filter(pl.col("id") == "a").row(0, named=True)
     assert a["disagreement_score"] is None
-    np.testing.assert_allclose(a["priority"], (0.9 + 0.8) / 2)  # absent signals do not count as 0
+    np.testing.assert_allclose(a["priority"], 1.0)  # absent signals do not count as 0
+    d = q.filter(pl.col("id") == "d").row(0, named=True)
+    np.testing.assert_allclose(d["priority"], (1 / 3 + 1 / 3 + 0 + 0) / 4)
+    assert q["id"].to_list() == ["a", "c", "b", "d"]
     assert flagged_queue(q)["id"].to_list() == ["a", "c", "b"]
     assert flagged_queue(q, top=1).height == 1
 
