@@ -721,17 +721,15 @@ def simulate_annotations(items: pl.DataFrame, rng: np.random.Generator) -> pl.Da
     order = rng.permutation(n)
     items = items[order.tolist()]
     batch_no = np.arange(n) // BATCH_SIZE
-    n_batches = int(batch_no.max()) + 1 if n else 0
     batch = [f"b{b + 1:02d}" for b in batch_no]
     true = items["label"].to_list()
-    names = list(CLASS_SHARES)
     trigger = ((items["label"] == SHARED_CONFUSION[0]) & (items["intent"] == SHARED_CONFUSION[1])).to_numpy()
     looks_wrong = trigger & (rng.random(n) < 0.85)
     rows_id, rows_ann, rows_label, rows_batch = [], [], [], []
     for a in ASSESSORS:
         acc = np.full(n, ASSESSOR_ACCURACY[a])
-        if a == "assessor_3" and n_batches > 1:
-            acc = 0.86 - 0.16 * batch_no / (n_batches - 1)
+        if a == "assessor_3" and n > 1:  # drifts from 0.86 to 0.70 over the batches, 0.78 on average
+            acc = 0.86 - 0.16 * np.arange(n) / (n - 1)
         right = rng.random(n) < acc
         u = rng.random(n)
         shared = looks_wrong & (rng.random(n) < 0.95)
@@ -751,7 +749,6 @@ def simulate_annotations(items: pl.DataFrame, rng: np.random.Generator) -> pl.Da
             rows_ann.append(a)
             rows_label.append(label)
             rows_batch.append(batch[i])
-    del names
     return (pl.DataFrame({"id": rows_id, "annotator": rows_ann, "label": rows_label, "batch": rows_batch},
                          schema={"id": pl.String, "annotator": pl.String, "label": pl.String, "batch": pl.String})
             .sort("batch", "id", "annotator"))
@@ -934,7 +931,13 @@ lfs:
 """
 
 
-def config_dict(*, data_prefix: str = "", output_dir: str = "runs/demo", seed: int = 7) -> dict:
+PIPELINE_SEED = 13
+"""The config's seed (gold split, label model, end model). Independent of the generator's seed:
+Snorkel's LabelModel scales its initial parameters by one ``np.random.random()`` draw after
+seeding, and some seeds (7: 0.076, 9: 0.010) start it so close to zero that it collapses."""
+
+
+def config_dict(*, data_prefix: str = "", output_dir: str = "runs/demo", seed: int = PIPELINE_SEED) -> dict:
     """The demo config as a mapping; ``data_prefix`` is prepended to every project path."""
     p = data_prefix
     return {
@@ -1036,7 +1039,7 @@ def write_demo(out_dir: Path, *, n_docs: int = 50_000, n_gold: int = 2000, seed:
             files.append(write_table(out / rel, df))
             advance(1)
         files.append(write_text(out / "lfs.yaml", LFS_YAML))
-        files.append(write_text(out / "config.yaml", config_yaml(seed=seed)))
+        files.append(write_text(out / "config.yaml", config_yaml()))
         files.append(write_text(out / "README.md", _readme(data, seed)))
         advance(3)
     n_lfs = len(yaml.safe_load(LFS_YAML)["lfs"])
