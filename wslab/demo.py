@@ -576,7 +576,7 @@ def _translit(text: str) -> str:
     return "".join(out)
 
 
-def _fill(template: str, intent: dict, lang: str, rnd: random.Random, amount: float | None) -> str:
+def _fill(template: str, lang: str, rnd: random.Random, amount: float | None) -> str:
     slots = {}
     for key, values in _FILL.items():
         if "{" + key + "}" in template:
@@ -601,7 +601,7 @@ def _message(cls: str, lang: str, channel: str, rnd: random.Random, amount_draw:
     if "{amount}" in template:
         lo, hi = _AMOUNT_RANGES[intent["amount"]]
         amount = float(round(np.exp(np.log(lo) + amount_draw * (np.log(hi) - np.log(lo))), -1 if hi > 5000 else 0))
-    core = _fill(template, intent, base_lang, rnd, amount)
+    core = _fill(template, base_lang, rnd, amount)
     short = intent["name"].endswith(("_short", "_empty"))
     if lang == "mixed":
         core = _code_switch(core, rnd) if base_lang == "ru" else f"{core} {rnd.choice(_TAIL_RU)}"
@@ -965,6 +965,7 @@ def _readme(data: DemoData, seed: int) -> str:
     share = {lab: n / data.truth.height for lab, n in counts.iter_rows()}
     mix = ", ".join(f"{lab} {share.get(lab, 0):.0%}" for lab in CLASS_SHARES)
     acc = ", ".join(f"{a} {v:.2f}" for a, v in ASSESSOR_ACCURACY.items())
+    n_lfs = len(yaml.safe_load(LFS_YAML)["lfs"])
     return f"""# wslab demo project
 
 Synthetic bank customer-support messages, written by `wslab demo` (seed {seed}). Every number
@@ -979,7 +980,7 @@ below is generated; nothing here is real customer data.
 | `data/annotations.csv` | three assessors, long form (`id`, `annotator`, `label`, `batch`), {data.annotations['id'].n_unique():,} items in batches of {BATCH_SIZE} |
 | `data/gold_wide.csv` | the gold items with the assessors' labels side by side |
 | `data/truth.parquet` | the generating label and intent of every message: for benchmarks only (a real project has no such file) |
-| `lfs.yaml` | ~20 declarative labeling functions of varied quality |
+| `lfs.yaml` | {n_lfs} declarative labeling functions of varied quality |
 | `config.yaml` | the wslab project |
 
 ## How the messages were generated
@@ -1010,6 +1011,19 @@ All three share one systematic confusion: **fraud reports that mention a blocked
 ("my card got blocked after someone tried to pay...") look like card problems, and most of the
 time all three label them `card`. Their agreement with each other stays high while their
 agreement with gold drops on exactly that slice: high agreement is not correctness.
+
+## Labeling functions
+
+`lfs.yaml` holds {n_lfs} declarative LFs, deliberately of mixed quality, as an LLM or a hurried
+person would write them: narrow precise ones (PIN and reissue, social-engineering phrases),
+broad noisy ones (any mention of a card; `списали` / `charged`, which is mostly fee questions,
+not fraud), metadata hunches (phone calls that mention money; new customers in the app), and
+three pairs of near-copies (`tariff_fee` / `tariff_fee_copy`, `loan_words` / `loan_words_copy`,
+`fraud_not_me` / `fraud_denial_copy`) that break the label model's independence assumption.
+About 15-20% of the messages are touched by no LF; the end model labels those.
+
+The config's `seed` ({PIPELINE_SEED}) drives the gold split, the label model and the end model; it is
+independent of the generator's seed ({seed}).
 
 ## Commands
 
