@@ -261,10 +261,16 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
     # int8 votes: 30 LFs x 10M documents is 300 MB (int64 would be 2.4 GB)
     L = matrix.drop("id").to_numpy().astype(np.int8) if lf_names else np.empty((matrix.height, 0), np.int8)
     files["label_matrix"] = io.write_table(run_dir / "label_matrix.parquet", matrix)
+    del matrix  # L and ids hold what the later stages need
 
     dev_pos = _positions(ids, gold.dev_ids) if gold is not None else None
     test_pos = _positions(ids, gold.test_ids) if gold is not None else None
     y_dev = gold.y_dev if gold is not None else None
+    # LF analysis before the label models: its temporaries are (n, K) arrays, so on a large
+    # corpus it runs while no (n, K) probability matrix is alive yet
+    lf_table = lf_summary(L, lf_names, labels,
+                          L_dev=L[dev_pos] if dev_pos is not None else None, y_dev=y_dev)
+    files["lf_analysis"] = io.write_table(run_dir / "lf_analysis.csv", lf_table)
     prior = class_prior(y_dev, K) if cfg.label_model.class_balance == "gold_dev" else class_prior(None, K)
 
     notes: list[str] = []
@@ -324,10 +330,7 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
         "source": source,
     })
     files["labels"] = io.write_table(run_dir / "labels.parquet", label_frame)
-
-    lf_table = lf_summary(L, lf_names, labels,
-                          L_dev=L[dev_pos] if dev_pos is not None else None, y_dev=y_dev)
-    files["lf_analysis"] = io.write_table(run_dir / "lf_analysis.csv", lf_table)
+    del label_frame
 
     quality_summary: dict[str, Any] | None = None
     if cfg.quality.enabled:
