@@ -91,16 +91,18 @@ def majority_vote(L: np.ndarray, n_classes: int, *, prior: np.ndarray | None = N
 
 def snorkel_label_model(L: np.ndarray, n_classes: int, *, prior: np.ndarray | None = None,
                         n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0, seed: int = 0,
-                        progress_bar: bool = False) -> Aggregation:
+                        restarts: int = 3, progress_bar: bool = False) -> Aggregation:
     """Fit Snorkel's LabelModel on ``L`` and predict every row.
 
     The model is fitted on the distinct vote patterns of ``L`` with their counts, which gives
     the same parameters as a fit on every row (Snorkel's objective sees the matrix only through
     the LF overlap matrix; see :mod:`wslab.labeling.patterns`), and each pattern is predicted
     once and mapped back to its rows. Memory and time scale with the number of patterns.
+    ``restarts`` fits from derived seeds keep the one with the lowest training loss, because a
+    single Snorkel fit can collapse for an unlucky seed (see ``patterns.fit_with_restarts``).
     Snorkel seeds numpy and torch globally inside ``fit``; that is Snorkel's behaviour.
     """
     from wslab.labeling.patterns import fit_label_model_on_patterns
 
     return fit_label_model_on_patterns(np.asarray(L), n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2,
-                                       seed=seed, progress_bar=progress_bar)
+                                       seed=seed, restarts=restarts, progress_bar=progress_bar)

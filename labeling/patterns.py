@@ -152,19 +152,43 @@ def fit_pattern_label_model(patterns: np.ndarray, counts: np.ndarray, n_classes:
     return model
 
 
+def fit_with_restarts(patterns: np.ndarray, counts: np.ndarray, n_classes: int, *, restarts: int = 3,
+                      seed: int = 0, l2: float = 0.0, **fit_kwargs):
+    """Fit from ``restarts`` derived seeds and keep the model with the lowest training loss.
+
+    Snorkel scales its initial parameters by one ``np.random.random()`` draw after seeding, so
+    an unlucky seed starts near zero and can converge to a degenerate solution (seen on the demo
+    project: seed 7 gave macro F1 0.30, other seeds 0.79-0.86). The loss is Snorkel's own
+    objective (``_loss_mu``), which needs no labels. Returns ``(model, losses)``.
+    """
+    import torch
+
+    best, best_loss, losses = None, float("inf"), []
+    for r in range(max(restarts, 1)):
+        model = fit_pattern_label_model(patterns, counts, n_classes, seed=seed + 7919 * r, l2=l2, **fit_kwargs)
+        with torch.no_grad():
+            loss = float(model._loss_mu(l2=l2))
+        losses.append(loss)
+        if loss < best_loss:
+            best, best_loss = model, loss
+    return best, losses
+
+
 def fit_label_model_on_patterns(L: np.ndarray | pl.DataFrame | pl.LazyFrame, n_classes: int, *,
                                 columns: Sequence[str] | None = None, prior: np.ndarray | None = None,
                                 n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0, seed: int = 0,
-                                progress_bar: bool = False) -> Aggregation:
+                                restarts: int = 3, progress_bar: bool = False) -> Aggregation:
     """Snorkel's LabelModel on the distinct vote patterns of ``L``, predictions joined back to rows.
 
-    ``L`` is an (n, m) array (-1 = abstain) or a Polars frame of vote columns. The result equals
-    ``LabelModel.fit(L)`` then ``predict_proba(L)``; uncovered rows (no LF voted) get ``prior``.
+    ``L`` is an (n, m) array (-1 = abstain) or a Polars frame of vote columns. With
+    ``restarts=1`` the result equals ``LabelModel.fit(L, seed=seed)`` then ``predict_proba(L)``;
+    with more, the restart with the lowest training loss is kept (:func:`fit_with_restarts`).
+    Uncovered rows (no LF voted) get ``prior``.
     """
     p = vote_patterns(L, columns=columns)
     prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
-    model = fit_pattern_label_model(p.votes, p.counts, n_classes, prior=prior, n_epochs=n_epochs, lr=lr,
-                                    l2=l2, seed=seed, progress_bar=progress_bar)
+    model, _ = fit_with_restarts(p.votes, p.counts, n_classes, restarts=restarts, seed=seed, l2=l2, prior=prior,
+                                 n_epochs=n_epochs, lr=lr, progress_bar=progress_bar)
     pattern_probs = model.predict_proba(p.votes)
     pattern_covered = (p.votes != ABSTAIN).any(axis=1)
     pattern_probs = np.where(pattern_covered[:, None], pattern_probs, prior)

@@ -76,6 +76,7 @@ class LabelModelConfig(_Strict):
     n_epochs: int = Field(500, ge=1)
     lr: float = Field(0.01, gt=0)
     l2: float = Field(0.0, ge=0)
+    restarts: int = Field(3, ge=1, le=20, description="Snorkel fits from derived seeds; the lowest training loss is kept.")
     class_balance: Literal["gold_dev", "uniform"] = Field(
         "gold_dev", description="Class prior for the label model: estimated from gold dev, or uniform."
     )

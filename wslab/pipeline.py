@@ -282,7 +282,8 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
             lm: Aggregation | None = None
             if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL:
                 lm = snorkel_label_model(L, K, prior=prior, n_epochs=cfg.label_model.n_epochs,
-                                         lr=cfg.label_model.lr, l2=cfg.label_model.l2, seed=cfg.seed)
+                                         lr=cfg.label_model.lr, l2=cfg.label_model.l2, seed=cfg.seed,
+                                         restarts=cfg.label_model.restarts)
             elif cfg.label_model.kind == "snorkel":
                 raise ConfigError(f"{cfg.config_path}: key 'label_model.kind': snorkel needs at least "
                                   f"{MIN_LFS_FOR_LABEL_MODEL} LFs; got {L.shape[1]}; expected more LFs or kind: majority")
