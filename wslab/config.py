@@ -18,6 +18,7 @@ Relative paths resolve against the folder of the config file. Example::
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -161,7 +162,7 @@ class Config(_Strict):
     def resolve(self, path: Path | str) -> Path:
         """Resolve a path from the config against the config file's folder."""
         p = Path(path).expanduser()
-        return p if p.is_absolute() else (self.base_dir / p)
+        return Path(os.path.normpath(p if p.is_absolute() else self.base_dir / p))
 
     def hash(self) -> str:
         """A stable hash of the validated config (what the run manifest records)."""
