@@ -12,7 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --upgrade pip
 	# torch first, pinned: the CPU build. An unpinned torch pulls GBs of CUDA packages.
 	$(BIN)/pip install torch==2.13.0
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e '.[dev,spark]'
+	# Java 17 for pyspark's local-mode tests of executor: spark (they skip without it; needs root and apt).
+	command -v java >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && apt-get install -y -qq --no-install-recommends default-jre-headless; } \
+		|| echo "java not installed; the Spark executor tests will skip"
 	# Debian's chromium renders report.html in a test (optional: the test skips without it; needs root and apt).
 	command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 		&& apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } \

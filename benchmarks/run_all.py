@@ -5,6 +5,7 @@ RESULTS.md is rebuilt from those sections, with this machine's facts on top.
 
     python benchmarks/run_all.py              # all
     python benchmarks/run_all.py apply issues # only bench_apply.py and bench_issues.py
+    python benchmarks/run_all.py --assemble   # only rebuild RESULTS.md from benchmarks/results/
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["wrench", "apply", "label_model", "10m", "agreement", "issues", "llm_resume"]
+ORDER = ["wrench", "apply", "label_model", "10m", "agreement", "issues", "llm"]
 
 
 def machine_facts() -> str:
@@ -38,7 +39,7 @@ def assemble() -> Path:
     body = "\n\n".join(p.read_text(encoding="utf-8").strip() for p in sections)
     text = ("# Benchmark results\n\nWritten by `make bench` (benchmarks/run_all.py); each section comes from "
             "one script in benchmarks/ and states what it measured and against which reference.\n\n"
-            f"## Machine of the last full run\n\n{machine_facts()}\n{body}\n")
+            f"## Machine\n\n{machine_facts()}\n{body}\n")
     out = HERE / "RESULTS.md"
     tmp = out.with_suffix(".md.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -47,6 +48,9 @@ def assemble() -> Path:
 
 
 def main(argv: list[str]) -> int:
+    if argv == ["--assemble"]:  # rebuild RESULTS.md from the sections already written
+        print(f"wrote {assemble()}")
+        return 0
     scripts = sorted(HERE.glob("bench_*.py"))
     if argv:
         scripts = [s for s in scripts if s.stem.removeprefix("bench_") in argv]
