@@ -56,6 +56,16 @@ def regex_pattern(cond: RegexCond) -> str:
     return cond.pattern if cond.case_sensitive else f"(?i){cond.pattern}"
 
 
+def checked_regex_pattern(cond: RegexCond, *, where: str) -> str:
+    """The pattern a regex LF compiles to, or a ConfigError naming the LF if Polars rejects it."""
+    pattern = regex_pattern(cond)
+    error = validate_regex(pattern)
+    if error:
+        raise ConfigError(f"{where}: key 'pattern': invalid regex {cond.pattern!r} ({error}); "
+                          "expected a pattern the Rust regex engine accepts (no look-around or backreferences)")
+    return pattern
+
+
 def validate_regex(pattern: str) -> str | None:
     """Return None if Polars' regex engine compiles ``pattern``, else its error (one line)."""
     try:
@@ -88,12 +98,7 @@ def compile_condition(cond: Condition, *, text_column: str, where: str = "LF") -
                  for k in cond.keywords]
         return pl.all_horizontal(exprs)
     if isinstance(cond, RegexCond):
-        pattern = regex_pattern(cond)
-        error = validate_regex(pattern)
-        if error:
-            raise ConfigError(f"{where}: key 'pattern': invalid regex {cond.pattern!r} ({error}); "
-                              "expected a pattern the Rust regex engine accepts (no look-around or backreferences)")
-        return pl.col(cond.column or text_column).cast(pl.String).str.contains(pattern)
+        return pl.col(cond.column or text_column).cast(pl.String).str.contains(checked_regex_pattern(cond, where=where))
     if isinstance(cond, ColumnCond):
         col = pl.col(cond.column)
         v = cond.value

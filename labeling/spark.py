@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from wslab.errors import ConfigError
-from wslab.labeling.compile import (is_declarative, keyword_pattern, keywords_any_pattern, regex_pattern,
-                                    validate_regex)
+from wslab.labeling.compile import (checked_regex_pattern, is_declarative, keyword_pattern, keywords_any_pattern,
+                                    regex_pattern)
 from wslab.labeling.spec import (ABSTAIN, AllOfCond, AnyOfCond, ColumnCond, Condition, KeywordsCond, LFSpec,
                                  NotCond, RegexCond, TextLengthCond)
 
@@ -228,11 +228,7 @@ def compile_condition_spark(cond: Condition, *, text_column: str, where: str = "
                                  where=where, key="keywords")) for k in cond.keywords]
         return reduce(lambda a, b: a & b, parts)
     if isinstance(cond, RegexCond):
-        pattern = regex_pattern(cond)
-        error = validate_regex(pattern)
-        if error:
-            raise ConfigError(f"{where}: key 'pattern': invalid regex {cond.pattern!r} ({error}); "
-                              "expected a pattern the Rust regex engine accepts (no look-around or backreferences)")
+        pattern = checked_regex_pattern(cond, where=where)
         java = _java(pattern, where=where, key="pattern", shown=repr(cond.pattern))
         return F.col(cond.column or text_column).cast("string").rlike(java)
     if isinstance(cond, ColumnCond):
