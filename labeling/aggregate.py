@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -91,7 +92,8 @@ def majority_vote(L: np.ndarray, n_classes: int, *, prior: np.ndarray | None = N
 
 def snorkel_label_model(L: np.ndarray, n_classes: int, *, prior: np.ndarray | None = None,
                         n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0, seed: int = 0,
-                        restarts: int = 3, progress_bar: bool = False) -> Aggregation:
+                        restarts: int = 3, progress_bar: bool = False,
+                        on_fit: Callable[[float], None] | None = None) -> Aggregation:
     """Fit Snorkel's LabelModel on ``L`` and predict every row.
 
     The model is fitted on the distinct vote patterns of ``L`` with their counts, which gives
@@ -105,4 +107,4 @@ def snorkel_label_model(L: np.ndarray, n_classes: int, *, prior: np.ndarray | No
     from wslab.labeling.patterns import fit_label_model_on_patterns
 
     return fit_label_model_on_patterns(np.asarray(L), n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2,
-                                       seed=seed, restarts=restarts, progress_bar=progress_bar)
+                                       seed=seed, restarts=restarts, progress_bar=progress_bar, on_fit=on_fit)

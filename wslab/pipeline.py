@@ -276,21 +276,21 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
 
     notes: list[str] = []
     with timer.stage("label_models"):
-        with rep.task("label models", total=2) as advance:
+        with rep.task("label models (majority vote, Snorkel restarts)", total=1 + cfg.label_model.restarts) as advance:
             mv = majority_vote(L, K, prior=prior)
             advance(1)
             lm: Aggregation | None = None
             if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL:
                 lm = snorkel_label_model(L, K, prior=prior, n_epochs=cfg.label_model.n_epochs,
                                          lr=cfg.label_model.lr, l2=cfg.label_model.l2, seed=cfg.seed,
-                                         restarts=cfg.label_model.restarts)
+                                         restarts=cfg.label_model.restarts,
+                                         on_fit=lambda loss: advance(1, loss=f"{loss:.4g}"))
             elif cfg.label_model.kind == "snorkel":
                 raise ConfigError(f"{cfg.config_path}: key 'label_model.kind': snorkel needs at least "
                                   f"{MIN_LFS_FOR_LABEL_MODEL} LFs; got {L.shape[1]}; expected more LFs or kind: majority")
             else:
                 notes.append(f"Snorkel's LabelModel needs at least {MIN_LFS_FOR_LABEL_MODEL} LFs; got {L.shape[1]}, "
                              "so majority vote labels the data")
-            advance(1)
     chosen = _choose_label_model(cfg, mv, lm, dev_pos, y_dev, labels)
 
     texts: list[str] | None = None
