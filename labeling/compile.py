@@ -12,6 +12,12 @@ Word characters are Rust's Unicode ``\w`` (letters, marks, decimal digits, conne
 punctuation). Python's ``re`` also counts other numerics (``¼``, ``²``) as word characters, so
 a Python LF with the same pattern can differ next to those characters only.
 
+Fast path (``optimize=True``, the default): Rust's regex engine finds no literal prefilter for
+``(?i)(?:^|\W)(?:kw1|kw2)(?:\W|$)`` (the leading ``\W`` class comes first), so it runs its DFA
+over every byte. Case-insensitive whole-word keywords therefore compile to an equivalent form
+(:func:`fast_keywords_expr`); ``optimize=False`` gives the reference patterns, which the tests
+compare against and which the Spark compiler uses.
+
 >>> import polars as pl
 >>> from wslab.labeling.spec import parse_lf
 >>> lf = parse_lf({"name": "kw", "label": "card", "kind": "keywords", "keywords": ["Карта"]}, where="x")
@@ -22,7 +28,8 @@ a Python LF with the same pattern can differ next to those characters only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 
 import polars as pl
 
@@ -50,6 +57,44 @@ def keywords_any_pattern(keywords: Iterable[str], *, whole_word: bool, case_sens
     alternation = "|".join(escape_literal(k) for k in keywords)
     body = rf"(?:^|\W)(?:{alternation})(?:\W|$)" if whole_word else f"(?:{alternation})"
     return body if case_sensitive else f"(?i){body}"
+
+
+_ASCII_WORD = re.compile(r"[0-9A-Za-z_]")
+
+
+def word_boundary_pattern(keywords: Sequence[str]) -> str | None:
+    r"""``(?i)\b(?:kw1|kw2)\b`` when it is provably the reference pattern, else None.
+
+    Every keyword must be ASCII and start and end with an ASCII word character. Then
+    ``(?:^|\W)`` before the keyword is exactly ``\b`` (the keyword's first character, and every
+    character that case-folds to it, e.g. the Kelvin sign for ``k``, is a word character), and
+    likewise at the end. The engine prefilters on the keyword literals and checks the Unicode
+    boundary around each candidate only.
+    """
+    if not all(k.isascii() and _ASCII_WORD.fullmatch(k[0]) and _ASCII_WORD.fullmatch(k[-1]) for k in keywords):
+        return None
+    return rf"(?i)\b(?:{'|'.join(escape_literal(k) for k in keywords)})\b"
+
+
+def fast_keywords_expr(col: pl.Expr, keywords: Sequence[str]) -> pl.Expr:
+    r"""Case-insensitive whole-word match of any of ``keywords``: the same booleans (and nulls)
+    as ``col.str.contains(keywords_any_pattern(keywords, whole_word=True, case_sensitive=False))``.
+
+    ASCII keywords with word characters at both ends use :func:`word_boundary_pattern`. Any other
+    keywords run the reference pattern, but only on rows that contain one of the keywords at all:
+    the prefilter ``(?i)(?:kw1|kw2)`` has literal prefixes the engine searches for quickly, and a
+    whole-word match implies it (it is the middle of the reference pattern, under the same
+    flags), so emptying the other rows changes no result (a keyword is never empty, so ``""``
+    does not match); null texts stay null.
+    """
+    reference = keywords_any_pattern(keywords, whole_word=True, case_sensitive=False)
+    if not keywords or not all(keywords):
+        return col.str.contains(reference)
+    boundary = word_boundary_pattern(keywords)
+    if boundary is not None:
+        return col.str.contains(boundary)
+    candidate = col.str.contains(keywords_any_pattern(keywords, whole_word=False, case_sensitive=False))
+    return pl.when(candidate.fill_null(True)).then(col).otherwise(pl.lit("", dtype=pl.String)).str.contains(reference)
 
 
 def regex_pattern(cond: RegexCond) -> str:
@@ -86,14 +131,21 @@ def condition_columns(cond: Condition, text_column: str) -> set[str]:
     return {cond.column or text_column}
 
 
-def compile_condition(cond: Condition, *, text_column: str, where: str = "LF") -> pl.Expr:
-    """A boolean expression (null where the input is null) for one condition."""
+def compile_condition(cond: Condition, *, text_column: str, where: str = "LF", optimize: bool = True) -> pl.Expr:
+    """A boolean expression (null where the input is null) for one condition.
+
+    ``optimize=False`` compiles keywords to the reference patterns (same votes, slower)."""
     if isinstance(cond, KeywordsCond):
         col = pl.col(cond.column or text_column).cast(pl.String)
+        fast = optimize and cond.whole_word and not cond.case_sensitive
         if cond.match == "any":
+            if fast:
+                return fast_keywords_expr(col, cond.keywords)
             return col.str.contains(
                 keywords_any_pattern(cond.keywords, whole_word=cond.whole_word, case_sensitive=cond.case_sensitive)
             )
+        if fast:
+            return pl.all_horizontal([fast_keywords_expr(col, [k]) for k in cond.keywords])
         exprs = [col.str.contains(keyword_pattern(k, whole_word=cond.whole_word, case_sensitive=cond.case_sensitive))
                  for k in cond.keywords]
         return pl.all_horizontal(exprs)
@@ -115,12 +167,13 @@ def compile_condition(cond: Condition, *, text_column: str, where: str = "LF") -
         if cond.max is not None:
             parts.append(length <= cond.max)
         return pl.all_horizontal(parts)
-    if isinstance(cond, AllOfCond):
-        return pl.all_horizontal([compile_condition(c, text_column=text_column, where=where) for c in cond.conditions])
-    if isinstance(cond, AnyOfCond):
-        return pl.any_horizontal([compile_condition(c, text_column=text_column, where=where) for c in cond.conditions])
-    if isinstance(cond, NotCond):
-        return ~compile_condition(cond.condition, text_column=text_column, where=where)
+    if isinstance(cond, (AllOfCond, AnyOfCond, NotCond)):
+        def sub(c: Condition) -> pl.Expr:
+            return compile_condition(c, text_column=text_column, where=where, optimize=optimize)
+        if isinstance(cond, NotCond):
+            return ~sub(cond.condition)
+        combine = pl.all_horizontal if isinstance(cond, AllOfCond) else pl.any_horizontal
+        return combine([sub(c) for c in cond.conditions])
     raise ConfigError(f"{where}: kind {getattr(cond, 'kind', '?')!r} cannot be compiled to a Polars expression")
 
 
@@ -128,14 +181,17 @@ def is_declarative(spec: LFSpec) -> bool:
     return spec.prompt is None and spec.condition is not None and spec.condition.kind != "python"
 
 
-def compile_lf(spec: LFSpec, label_index: dict[str, int], *, text_column: str) -> pl.Expr:
-    """One LF as an ``Int8`` expression named after the LF: class index or -1 (abstain)."""
+def compile_lf(spec: LFSpec, label_index: dict[str, int], *, text_column: str, optimize: bool = True) -> pl.Expr:
+    """One LF as an ``Int8`` expression named after the LF: class index or -1 (abstain).
+
+    ``optimize=False``: the reference compilation (see :func:`fast_keywords_expr`); same votes."""
     where = f"{spec.source_file or 'LF spec'}: LF {spec.name!r}"
     if not is_declarative(spec):
         raise ConfigError(f"{where}: kind {spec.kind!r} is not declarative; it cannot be compiled")
     if spec.label not in label_index:
         raise ConfigError(f"{where}: key 'label': unknown label {spec.label!r}; expected one of {list(label_index)}")
-    cond = compile_condition(spec.condition, text_column=text_column, where=where)  # type: ignore[arg-type]
+    cond = compile_condition(spec.condition, text_column=text_column, where=where,  # type: ignore[arg-type]
+                             optimize=optimize)
     return (
         pl.when(cond.fill_null(False))
         .then(pl.lit(label_index[spec.label], dtype=pl.Int8))

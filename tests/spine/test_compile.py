@@ -94,3 +94,17 @@ def test_escaped_keywords_match_like_python_re(keyword, prefix, suffix):
     rust = pl.select(pl.lit(text).str.contains(pattern)).item()
     assert rust == bool(re.search(pattern, text))
     assert re.fullmatch(escape_literal(keyword), keyword)
+
+
+@pytest.mark.parametrize("raw", [
+    {"kind": "keywords", "keywords": ["love", "люблю"]},
+    {"kind": "keywords", "keywords": ["LOVE", "c++"]},
+    {"kind": "keywords", "keywords": ["i", "love"], "match": "all"},
+    {"kind": "keywords", "keywords": ["любовь", "rocks"], "match": "all"},
+    {"kind": "all_of", "conditions": [{"kind": "keywords", "keywords": ["Я"]},
+                                      {"kind": "not", "condition": {"kind": "keywords", "keywords": ["love"]}}]},
+])
+def test_optimized_keywords_vote_like_the_reference_compilation(raw):
+    spec = parse_lf({"name": "lf", "label": "pos", **raw}, where="test")
+    fast = TEXTS.select(compile_lf(spec, LABELS, text_column="text"))
+    assert fast.equals(TEXTS.select(compile_lf(spec, LABELS, text_column="text", optimize=False)))
