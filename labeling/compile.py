@@ -134,9 +134,27 @@ def condition_columns(cond: Condition, text_column: str) -> set[str]:
 def compile_condition(cond: Condition, *, text_column: str, where: str = "LF", optimize: bool = True) -> pl.Expr:
     """A boolean expression (null where the input is null) for one condition.
 
-    ``optimize=False`` compiles keywords to the reference patterns (same votes, slower)."""
+    ``optimize=False`` compiles to the reference expressions (same values, slower): see
+    :func:`fast_keywords_expr` and :func:`_compile` (``all_of`` gating)."""
+    return _compile(cond, text_column=text_column, where=where, optimize=optimize, gate=None)
+
+
+_CHEAP = (ColumnCond, TextLengthCond)
+
+
+def _compile(cond: Condition, *, text_column: str, where: str, optimize: bool, gate: pl.Expr | None) -> pl.Expr:
+    """``gate``: where it is False, text columns read as ``""`` (set inside an ``all_of`` whose
+    column and length conditions are False there, so the ``all_of`` is False whatever the texts
+    say; regexes then skip those rows almost for free). Null gates keep the text."""
+    def text(name: str) -> pl.Expr:
+        col = pl.col(name).cast(pl.String)
+        return col if gate is None else pl.when(gate).then(col).otherwise(pl.lit("", dtype=pl.String))
+
+    def sub(c: Condition, gate: pl.Expr | None = gate) -> pl.Expr:
+        return _compile(c, text_column=text_column, where=where, optimize=optimize, gate=gate)
+
     if isinstance(cond, KeywordsCond):
-        col = pl.col(cond.column or text_column).cast(pl.String)
+        col = text(cond.column or text_column)
         fast = optimize and cond.whole_word and not cond.case_sensitive
         if cond.match == "any":
             if fast:
@@ -150,7 +168,7 @@ def compile_condition(cond: Condition, *, text_column: str, where: str = "LF", o
                  for k in cond.keywords]
         return pl.all_horizontal(exprs)
     if isinstance(cond, RegexCond):
-        return pl.col(cond.column or text_column).cast(pl.String).str.contains(checked_regex_pattern(cond, where=where))
+        return text(cond.column or text_column).str.contains(checked_regex_pattern(cond, where=where))
     if isinstance(cond, ColumnCond):
         col = pl.col(cond.column)
         v = cond.value
@@ -160,20 +178,25 @@ def compile_condition(cond: Condition, *, text_column: str, where: str = "LF", o
             "not_in": lambda: ~col.is_in(v), "is_null": lambda: col.is_null(), "not_null": lambda: col.is_not_null(),
         }[cond.op]()
     if isinstance(cond, TextLengthCond):
-        length = pl.col(cond.column or text_column).cast(pl.String).str.len_chars()
+        length = text(cond.column or text_column).str.len_chars()
         parts = []
         if cond.min is not None:
             parts.append(length >= cond.min)
         if cond.max is not None:
             parts.append(length <= cond.max)
         return pl.all_horizontal(parts)
-    if isinstance(cond, (AllOfCond, AnyOfCond, NotCond)):
-        def sub(c: Condition) -> pl.Expr:
-            return compile_condition(c, text_column=text_column, where=where, optimize=optimize)
-        if isinstance(cond, NotCond):
-            return ~sub(cond.condition)
-        combine = pl.all_horizontal if isinstance(cond, AllOfCond) else pl.any_horizontal
-        return combine([sub(c) for c in cond.conditions])
+    if isinstance(cond, NotCond):
+        return ~sub(cond.condition)
+    if isinstance(cond, AnyOfCond):
+        return pl.any_horizontal([sub(c) for c in cond.conditions])
+    if isinstance(cond, AllOfCond):
+        cheap = [c for c in cond.conditions if isinstance(c, _CHEAP)]
+        rest = [c for c in cond.conditions if not isinstance(c, _CHEAP)]
+        if not (optimize and cheap and rest):
+            return pl.all_horizontal([sub(c) for c in cond.conditions])
+        cheap_expr = pl.all_horizontal([sub(c) for c in cheap])
+        inner = cheap_expr.fill_null(True) if gate is None else gate & cheap_expr.fill_null(True)
+        return pl.all_horizontal([cheap_expr, *(sub(c, inner) for c in rest)])
     raise ConfigError(f"{where}: kind {getattr(cond, 'kind', '?')!r} cannot be compiled to a Polars expression")
 
 

@@ -111,14 +111,32 @@ SPECS = [
                                       {"kind": "not", "condition": {"kind": "keywords", "keywords": ["ᲀода"]}}]},
     {"kind": "any_of", "conditions": [{"kind": "keywords", "keywords": ["ꭰ", "ᾳ"]},
                                       {"kind": "regex", "pattern": r"\d+"}]},
+    # all_of with column / length conditions: the text conditions see "" where those are False
+    {"kind": "all_of", "conditions": [{"kind": "column", "column": "stars", "op": "ge", "value": 3},
+                                      {"kind": "keywords", "keywords": ["card", "карта"]}]},
+    {"kind": "all_of", "conditions": [{"kind": "text_length", "min": 4},
+                                      {"kind": "not", "condition": {"kind": "keywords", "keywords": ["card"]}},
+                                      {"kind": "not", "condition": {"kind": "regex", "pattern": "^$"}}]},
+    {"kind": "all_of", "conditions": [
+        {"kind": "column", "column": "stars", "op": "is_null"},
+        {"kind": "any_of", "conditions": [{"kind": "keywords", "keywords": ["ſos"]},
+                                          {"kind": "text_length", "max": 2}]},
+        {"kind": "all_of", "conditions": [{"kind": "column", "column": "stars", "op": "ne", "value": 1},
+                                          {"kind": "not", "condition": {"kind": "keywords", "keywords": ["x"]}}]}]},
+    {"kind": "not", "condition": {"kind": "all_of", "conditions": [
+        {"kind": "column", "column": "stars", "op": "lt", "value": 3},
+        {"kind": "not", "condition": {"kind": "keywords", "keywords": ["Ꭰ"], "whole_word": False}}]}},
 ]
 
 
 @settings(max_examples=60, deadline=None)
 @given(docs=texts, extra=st.lists(st.sampled_from(["my card", "КАРТА и CARD", "\u212aELVIN", "ΛΌΓΟΣ",
-                                                   "Ꭰ 12", "ᾼ", "c++", "👍!", "ſos"]), max_size=6))
-def test_compile_lf_optimized_equals_reference(docs, extra):
-    frame = pl.DataFrame({"text": docs + extra}, schema={"text": pl.String})
+                                                   "Ꭰ 12", "ᾼ", "c++", "👍!", "ſos", "", "x"]), max_size=6),
+       data=st.data())
+def test_compile_lf_optimized_equals_reference(docs, extra, data):
+    n = len(docs) + len(extra)
+    stars = data.draw(st.lists(st.one_of(st.none(), st.integers(0, 5)), min_size=n, max_size=n))
+    frame = pl.DataFrame({"text": docs + extra, "stars": stars}, schema={"text": pl.String, "stars": pl.Int64})
     for i, raw in enumerate(SPECS):
         spec = parse_lf({"name": f"lf{i}", "label": "pos", **raw}, where="test")
         fast = frame.select(compile_lf(spec, LABELS, text_column="text"))
