@@ -13,9 +13,6 @@ import polars as pl
 import pytest
 import yaml
 
-POS = ["great", "love", "excellent", "отлично", "супер", "happy"]
-NEG = ["terrible", "hate", "awful", "ужасно", "плохо", "broken"]
-FILLER = ["the", "service", "today", "was", "and", "my", "order", "доставка", "курьер", "again", "very"]
 HOSTILE = ("<script>document.documentElement.setAttribute('data-pwned','1');console.error('pwned')</script>"
            "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','2')\"> & 'quoted' </textarea>")
 
@@ -31,28 +28,20 @@ LFS = {
 }
 
 
-def make_corpus(n: int, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndarray]:
-    y = (rng.random(n) < 0.4).astype(int)  # 1 = neg
-    texts = []
-    for label in y:
-        words = list(rng.choice(FILLER, size=rng.integers(3, 9)))
-        words += list(rng.choice(NEG if label else POS, size=rng.integers(0, 3)))
-        if rng.random() < 0.15:
-            words.append(str(rng.choice(POS if label else NEG)))
-        rng.shuffle(words)
-        texts.append(" ".join(words).capitalize() + ".")
+def make_corpus(build, n: int, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndarray]:
+    """The shared review corpus (``build`` = the make_review_corpus fixture) with a hostile first text."""
+    df, y = build(n, rng, endings=(".",), id_digits=4)
+    texts = df["text"].to_list()
     texts[0] = f"great {HOSTILE}"  # covered by kw_pos, so it reaches the queue and the data map
-    df = pl.DataFrame({"id": [f"d{i:04d}" for i in range(n)], "text": texts,
-                       "stars": np.where(y == 1, rng.integers(1, 4, n), rng.integers(3, 6, n))})
-    return df, y
+    return df.with_columns(pl.Series("text", texts)), y
 
 
-def write_project(folder: Path, *, seed: int = 11, n: int = 400, n_gold: int = 160,
+def write_project(folder: Path, build, *, seed: int = 11, n: int = 400, n_gold: int = 160,
                   annotations: bool = True, quality: bool = True) -> Path:
     """Write corpus.csv, gold.csv, annotations.csv, lfs.yaml and config.yaml; return the config path."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    df, y = make_corpus(n, rng)
+    df, y = make_corpus(build, n, rng)
     df.write_csv(folder / "corpus.csv")
     names = np.array(["pos", "neg"])
     gold_idx = np.sort(rng.choice(n, n_gold, replace=False))
@@ -86,8 +75,8 @@ def write_project(folder: Path, *, seed: int = 11, n: int = 400, n_gold: int = 1
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    return write_project(tmp_path_factory.mktemp("project"))
+def project(tmp_path_factory, make_review_corpus) -> Path:
+    return write_project(tmp_path_factory.mktemp("project"), make_review_corpus)
 
 
 @pytest.fixture(scope="module")

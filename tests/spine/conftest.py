@@ -9,32 +9,6 @@ import polars as pl
 import pytest
 import yaml
 
-POS = ["great", "love", "excellent", "отлично", "супер", "happy"]
-NEG = ["terrible", "hate", "awful", "ужасно", "плохо", "broken"]
-FILLER = ["the", "service", "today", "was", "and", "my", "order", "доставка", "курьер", "again", "very"]
-
-
-def make_corpus(n: int, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndarray]:
-    y = (rng.random(n) < 0.4).astype(int)  # 1 = neg (40%), 0 = pos
-    texts = []
-    for label in y:
-        words = list(rng.choice(FILLER, size=rng.integers(3, 9)))
-        own = NEG if label else POS
-        other = POS if label else NEG
-        k = rng.integers(0, 3)
-        words += list(rng.choice(own, size=k))
-        if rng.random() < 0.15:
-            words.append(str(rng.choice(other)))
-        rng.shuffle(words)
-        texts.append(" ".join(words).capitalize() + rng.choice([".", "!", "?"]))
-    df = pl.DataFrame({
-        "id": [f"d{i:05d}" for i in range(n)],
-        "text": texts,
-        "stars": np.where(y == 1, rng.integers(1, 4, n), rng.integers(3, 6, n)),
-    })
-    return df, y
-
-
 LFS = {
     "lfs": [
         {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love", "excellent", "happy"]},
@@ -51,10 +25,10 @@ LFS = {
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, make_review_corpus) -> Path:
     """Write corpus.csv, gold.csv, lfs.yaml and config.yaml; return the config path."""
     rng = np.random.default_rng(11)
-    df, y = make_corpus(1200, rng)
+    df, y = make_review_corpus(1200, rng)
     df.write_csv(tmp_path / "corpus.csv")
     gold_idx = rng.choice(len(df), 400, replace=False)
     pl.DataFrame({"id": df["id"].gather(gold_idx), "label": np.where(y[gold_idx] == 1, "neg", "pos")}).write_csv(
@@ -78,6 +52,6 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def corpus() -> pl.DataFrame:
-    df, _ = make_corpus(600, np.random.default_rng(5))
+def corpus(make_review_corpus) -> pl.DataFrame:
+    df, _ = make_review_corpus(600, np.random.default_rng(5))
     return df
