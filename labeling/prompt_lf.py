@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from wslab.config import validation_message
 from wslab.errors import BudgetExceeded, ConfigError, InputError
 from wslab.labeling.spec import ABSTAIN
 from wslab.llm_client import (Completion, LLMClient, LLMError, LLMSettings, TokenLogprob,
@@ -427,10 +428,7 @@ def parse_prompt_spec(name: str, body: Mapping[str, Any], *, where: str = "LF sp
     try:
         return PromptLFSpec(name=name, **{k: v for k, v in body.items() if k != "name"})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ConfigError(f"{where} (LF {name!r}): key {loc!r}: {msg}") from None
+        raise ConfigError(f"{where} (LF {name!r}): {validation_message(exc, PromptLFSpec)}") from None
 
 
 def llm_settings_from_config(cfg: Any) -> LLMSettings:
@@ -439,11 +437,8 @@ def llm_settings_from_config(cfg: Any) -> LLMSettings:
     try:
         settings = LLMSettings(**raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
         where = cfg.config_path or "config"
-        raise ConfigError(f"{where}: key 'llm.{loc}': {msg}") from None
+        raise ConfigError(f"{where}: {validation_message(exc, LLMSettings, prefix='llm')}") from None
     if settings.cache_path is not None:
         settings = settings.model_copy(update={"cache_path": cfg.resolve(settings.cache_path)})
     return settings

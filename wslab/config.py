@@ -170,30 +170,36 @@ class Config(_Strict):
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _format_error(path: Path, exc: ValidationError) -> str:
+def validation_message(exc: ValidationError, model: type[BaseModel], *, prefix: str = "") -> str:
+    """One line for a pydantic error: ``key 'a.b': what was wrong``.
+
+    An unknown key is reported before any other error (it is usually a typo, and it explains a
+    "missing" error beside it), with the closest known key of ``model`` as a suggestion.
+    """
     errors = exc.errors()
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = ".".join(str(p) for p in err["loc"])
+    loc = ".".join([prefix] * bool(prefix) + [str(p) for p in err["loc"]])
     msg = err["msg"]
     if err["type"] == "extra_forbidden":
         from wslab.labeling.spec import did_you_mean
 
-        msg = "unknown key" + did_you_mean(str(err["loc"][-1]), _config_keys())
+        msg = "unknown key" + did_you_mean(str(err["loc"][-1]), model_keys(model))
     if err["type"] == "missing":
         msg = "required key is missing"
-    return f"{path}: key {loc!r}: {msg}" if loc else f"{path}: {msg}"
+    return f"key {loc!r}: {msg}" if loc else msg
 
 
-def _config_keys() -> list[str]:
+def model_keys(root: type[BaseModel]) -> list[str]:
+    """Every field name of ``root`` and of the pydantic models nested in it."""
     keys: set[str] = set()
-    stack: list[type[BaseModel]] = [Config]
+    stack: list[type[BaseModel]] = [root]
     while stack:
         model = stack.pop()
         for name, f in model.model_fields.items():
             keys.add(name)
             ann = f.annotation
             for cand in (ann, *getattr(ann, "__args__", ())):
-                if isinstance(cand, type) and issubclass(cand, BaseModel):
+                if isinstance(cand, type) and issubclass(cand, BaseModel) and cand is not model:
                     stack.append(cand)
     return sorted(keys)
 
@@ -204,7 +210,7 @@ def parse_config(data: Any, *, path: Path) -> Config:
     try:
         cfg = Config(**data)
     except ValidationError as exc:
-        raise ConfigError(_format_error(path, exc)) from None
+        raise ConfigError(f"{path}: {validation_message(exc, Config)}") from None
     except TypeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     cfg._config_path = path.resolve()
