@@ -179,15 +179,6 @@ def validate_prompt_lfs(cfg: Config, specs: list[LFSpec]) -> None:
     llm_settings_from_config(cfg)
 
 
-def _texts_for(cfg: Config, ids: pl.Series) -> list[str]:
-    """The corpus texts in the order of ``ids`` (missing text = "")."""
-    corpus = io.scan_table(cfg.resolve(cfg.corpus.path), required=[cfg.corpus.id_column, cfg.corpus.text_column],
-                           what="corpus")
-    texts = corpus.select([pl.col(cfg.corpus.id_column).alias("id"),
-                           pl.col(cfg.corpus.text_column).cast(pl.String).fill_null("").alias("text")]).collect()
-    return pl.DataFrame({"id": ids}).join(texts, on="id", how="left", maintain_order="left")["text"].to_list()
-
-
 def _corpus_texts(cfg: Config, ids: pl.Series) -> list[str]:
     """The texts of ``ids`` in that order (missing text = ""), streaming over the corpus and
     keeping only the wanted rows, so a sample of a large corpus never loads all of it."""
@@ -293,7 +284,6 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
                              "so majority vote labels the data")
     chosen = _choose_label_model(cfg, mv, lm, dev_pos, y_dev, labels)
 
-    texts: list[str] | None = None
     em_probs = None
     if cfg.end_model.enabled:
         with timer.stage("end_model"), rep.task("end model", total=2) as advance:
@@ -337,9 +327,8 @@ def _run_apply(cfg: Config, run_dir: Path, *, reporter: Reporter | None = None) 
     quality_summary: dict[str, Any] | None = None
     if cfg.quality.enabled:
         with timer.stage("quality"):
-            if texts is None:
-                texts = _texts_for(cfg, ids)
-            q = suspicious_labels_stage(ids, texts, labels, chosen.labels, chosen.covered, L,
+            q = suspicious_labels_stage(ids, lambda wanted: _corpus_texts(cfg, wanted), labels,
+                                        chosen.labels, chosen.covered, L,
                                         folds=cfg.quality.folds, epochs=cfg.quality.epochs,
                                         max_items=cfg.quality.max_items, seed=cfg.seed,
                                         annotations=annotations, reporter=reporter)

@@ -5,6 +5,7 @@ Each returns data (frames, dicts, bytes) and leaves writing to the pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,14 +39,16 @@ def annotator_disagreement(annotations: pl.DataFrame) -> pl.DataFrame:
         pl.col("id"), (1 - pl.col("top") / pl.col("n")).alias("disagreement"))
 
 
-def suspicious_labels_stage(ids: pl.Series, texts: list[str], labels: list[str], given: np.ndarray,
+def suspicious_labels_stage(ids: pl.Series, fetch_texts: Callable[[pl.Series], list[str]], labels: list[str],
+                            given: np.ndarray,
                             covered: np.ndarray, L: np.ndarray, *, folds: int, epochs: int, max_items: int,
                             seed: int, annotations: pl.DataFrame | None = None,
                             reporter: Reporter | None = None) -> QualityOutputs:
     """cleanlab + cartography on the aggregated labels of covered documents, one ranked queue.
 
     Only documents an LF voted on are checked: the end model's own labels on uncovered
-    documents would be judged by a model of the same kind. At most ``max_items`` (sampled).
+    documents would be judged by a model of the same kind. At most ``max_items`` (sampled);
+    ``fetch_texts(ids)`` returns the texts of the checked ids only, in that order.
     """
     from wslab.cartography.plots import data_map_html, data_map_png
     from wslab.quality.queue import to_label_studio_tasks
@@ -55,7 +58,8 @@ def suspicious_labels_stage(ids: pl.Series, texts: list[str], labels: list[str],
     if len(rows) > max_items:
         rows = np.sort(np.random.default_rng(seed).choice(rows, max_items, replace=False))
     names = np.asarray(labels, dtype=object)
-    df = pl.DataFrame({"id": ids.gather(rows), "text": [texts[i] for i in rows],
+    checked_ids = ids.gather(rows)
+    df = pl.DataFrame({"id": checked_ids, "text": fetch_texts(checked_ids),
                        "label": names[given[rows]].tolist()})
     extra = pl.DataFrame({"id": df["id"], "lf_conflicts": lf_conflicts(L[rows], given[rows])})
     if annotations is not None:
