@@ -16,7 +16,9 @@ chosen label model where covered, the end model elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -62,17 +64,14 @@ class _Timer:
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
 
-    def stage(self, name: str):
-        timer = self
-
-        class _Ctx:
-            def __enter__(self):
-                self.t0 = time.perf_counter()
-
-            def __exit__(self, *exc):
-                timer.timings[name] = round(time.perf_counter() - self.t0, 3)
-
-        return _Ctx()
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Record the wall time of the block under ``name`` (also when it raises)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - t0, 3)
 
 
 def package_versions() -> dict[str, str]:
