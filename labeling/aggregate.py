@@ -18,34 +18,18 @@ numbers depend on it (on WRENCH youtube, 18% of test items are ties).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from wslab.labeling.spec import ABSTAIN
+from wslab.artifacts import ABSTAIN
+from wslab.errors import ConfigError
+from wslab.progress import Reporter, get_reporter
+from wslab.stats.metrics import classification_report
+from wslab.stats.ties import probs_to_preds
 
-
-def _snorkel_hash(i: int) -> int:
-    # the same deterministic hash as snorkel.utils.core._hash
-    return int(hashlib.sha1(str(i).encode("utf-8")).hexdigest(), 16)
-
-
-def probs_to_preds(probs: np.ndarray, *, tol: float = 1e-5) -> np.ndarray:
-    """Argmax per row; ties broken as Snorkel's ``probs_to_preds(tie_break_policy="random")``.
-
-    Vectorised: only tied rows (usually few) go through the hash.
-    """
-    probs = np.asarray(probs)
-    preds = probs.argmax(axis=1)
-    is_max = np.abs(probs - probs.max(axis=1, keepdims=True)) < tol
-    n_max = is_max.sum(axis=1)
-    for i in np.flatnonzero(n_max > 1):
-        options = np.flatnonzero(is_max[i])
-        preds[i] = options[_snorkel_hash(int(i)) % len(options)]
-    return preds
+MIN_LFS_FOR_LABEL_MODEL = 3  # Snorkel's LabelModel refuses fewer
 
 
 @dataclass(frozen=True)
@@ -108,3 +92,72 @@ def snorkel_label_model(L: np.ndarray, n_classes: int, *, prior: np.ndarray | No
 
     return fit_label_model_on_patterns(np.asarray(L), n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2,
                                        seed=seed, restarts=restarts, progress_bar=progress_bar, on_fit=on_fit)
+
+
+@dataclass
+class LabelModels:
+    """Both label models' output on the same label matrix, and the one chosen to label the data."""
+
+    majority_vote: Aggregation
+    label_model: Aggregation | None
+    chosen: Aggregation
+    notes: list[str] = field(default_factory=list)
+
+
+def fit_label_models(L: np.ndarray, n_classes: int, *, kind: str = "auto", prior: np.ndarray | None = None,
+                     dev_pos: np.ndarray | None = None, y_dev: np.ndarray | None = None,
+                     labels: Sequence[str] | None = None, n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0,
+                     restarts: int = 3, seed: int = 0, reporter: Reporter | None = None) -> LabelModels:
+    """Majority vote and Snorkel's LabelModel on ``L``; ``kind`` picks the one that labels.
+
+    ``kind="auto"`` keeps whichever scores the higher macro F1 on the gold dev rows ``dev_pos``
+    (labels ``y_dev``), the label model on a tie or without dev; ``"snorkel"`` / ``"majority"``
+    pin one. With fewer than 3 LFs Snorkel cannot fit: majority vote labels, and a note says so.
+    """
+    notes: list[str] = []
+    with get_reporter(reporter).task("label models (majority vote, Snorkel restarts)", total=1 + restarts) as advance:
+        mv = majority_vote(L, n_classes, prior=prior)
+        advance(1)
+        lm: Aggregation | None = None
+        if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL:
+            lm = snorkel_label_model(L, n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2, seed=seed,
+                                     restarts=restarts, on_fit=lambda loss: advance(1, loss=f"{loss:.4g}"))
+        elif kind == "snorkel":
+            raise ConfigError(f"key 'label_model.kind': snorkel needs at least {MIN_LFS_FOR_LABEL_MODEL} LFs; "
+                              f"got {L.shape[1]}; expected more LFs or kind: majority")
+        else:
+            notes.append(f"Snorkel's LabelModel needs at least {MIN_LFS_FOR_LABEL_MODEL} LFs; got {L.shape[1]}, "
+                         "so majority vote labels the data")
+    chosen = choose_label_model(mv, lm, kind=kind, dev_pos=dev_pos, y_dev=y_dev,
+                                labels=labels or [str(k) for k in range(n_classes)])
+    return LabelModels(majority_vote=mv, label_model=lm, chosen=chosen, notes=notes)
+
+
+def choose_label_model(mv: Aggregation, lm: Aggregation | None, *, kind: str, dev_pos: np.ndarray | None,
+                       y_dev: np.ndarray | None, labels: Sequence[str]) -> Aggregation:
+    """The aggregation that labels the data (see :func:`fit_label_models`); gold dev only."""
+    if kind == "majority" or lm is None:
+        return mv
+    if kind == "snorkel" or dev_pos is None or y_dev is None or len(y_dev) == 0:
+        return lm
+    score = {a.name: classification_report(y_dev, probs_to_preds(a.probs[dev_pos]), list(labels), n_boot=0)["macro_f1"]
+             for a in (mv, lm)}
+    return lm if score["label_model"] >= score["majority_vote"] else mv
+
+
+def final_probs(chosen: Aggregation, fill: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(probs, source) of the final labels: the chosen label model where an LF voted, ``fill``
+    (the end model's probabilities) elsewhere, or the prior that ``chosen`` holds there.
+
+    >>> agg = majority_vote(np.array([[0, -1], [-1, -1]]), 2)
+    >>> p, source = final_probs(agg, np.array([[0.5, 0.5], [0.2, 0.8]]))
+    >>> p.tolist(), source.tolist()
+    ([[1.0, 0.0], [0.2, 0.8]], ['majority_vote', 'end_model'])
+    """
+    probs = chosen.probs.copy()
+    fallback = "prior"
+    if fill is not None:
+        probs[~chosen.covered] = fill[~chosen.covered]
+        fallback = "end_model"
+    source = np.where(chosen.covered, chosen.name, fallback).astype(object)
+    return probs, source

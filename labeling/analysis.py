@@ -21,7 +21,7 @@ import polars as pl
 
 from wslab.labeling.aggregate import vote_counts
 from wslab.labeling.spec import ABSTAIN
-from wslab.quality.intervals import wilson_interval
+from wslab.stats.intervals import wilson_interval
 
 
 def lf_summary(L: np.ndarray, names: Sequence[str], labels: Sequence[str], *,

@@ -2,11 +2,23 @@
 
 Three sources of votes, merged in spec order:
 
-* declarative LFs: compiled to Polars expressions and evaluated column-wise over the lazily
-  scanned corpus (streamed straight to parquet when they are the only source);
+* declarative LFs: compiled once (:func:`plan_lfs`, which also validates them) to Polars
+  expressions and evaluated column-wise over the lazily scanned corpus by the streaming engine
+  (or, with ``executor="spark"``, as the same rules in Spark SQL);
 * ``kind: python`` LFs (Snorkel style, ``module:function``): run row by row, in parallel
   processes when ``workers > 1``;
-* precomputed votes: a parquet label matrix joined on ``id`` (missing ids abstain).
+* precomputed votes: a parquet label matrix joined on ``id`` (missing ids abstain);
+
+and prompt LFs, whose votes a caller-supplied function returns (:mod:`wslab.labeling.prompt_lf`).
+:func:`label_matrix` merges them all.
+
+>>> import polars as pl
+>>> from wslab.data import Corpus
+>>> from wslab.labeling.spec import parse_lf
+>>> corpus = Corpus.from_frame(pl.DataFrame({"id": ["a", "b"], "text": ["free prize", "see you"]}))
+>>> lf = parse_lf({"name": "prize", "label": "spam", "kind": "keywords", "keywords": ["prize"]})
+>>> label_matrix(corpus, plan_lfs(corpus, [lf], ["ham", "spam"]))["prize"].to_list()
+[1, -1]
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -151,11 +164,14 @@ def apply_python_lfs(df: pl.DataFrame, specs: Sequence[LFSpec], labels: Sequence
 # ------------------------------------------------------------------ precomputed votes
 
 
-def load_precomputed(path: Path, ids: pl.Series, *, n_labels: int) -> pl.DataFrame:
-    """Read a parquet label matrix and align it to ``ids`` (ids it lacks abstain on every LF)."""
+def load_precomputed(path: Path, ids: pl.Series, *, n_labels: int, lf_names: Sequence[str] = ()) -> pl.DataFrame:
+    """Read a parquet label matrix and align it to ``ids`` (ids it lacks abstain on every LF).
+
+    ``lf_names``: the LFs of the spec files; a precomputed column of the same name is an error."""
     from wslab.io import check_unique, read_table
 
     votes = read_table(path, required=["id"], what="precomputed label matrix")
+    ids = ids.cast(pl.String)
     check_unique(votes, "id", path=path, what="precomputed label matrix")
     lf_cols = [c for c in votes.columns if c != "id"]
     if not lf_cols:
@@ -166,9 +182,110 @@ def load_precomputed(path: Path, ids: pl.Series, *, n_labels: int) -> pl.DataFra
         bad = votes.filter((pl.col(c) < -1) | (pl.col(c) >= n_labels)).head(1)
         if bad.height:
             raise InputError(f"{path}: column {c!r}: id {bad['id'][0]!r}: vote {bad[c][0]}; expected -1..{n_labels - 1}")
-    votes = votes.with_columns(pl.col("id").cast(ids.dtype))
+    clash = sorted(set(lf_cols) & set(lf_names))
+    if clash:
+        raise ConfigError(f"{path}: column {clash[0]!r} has the name of an LF in the spec; expected distinct names")
     extra = votes.join(pl.DataFrame({"id": ids}), on="id", how="anti").head(1)
     if extra.height:
         raise InputError(f"{path}: id {extra['id'][0]!r} is not in the corpus; expected votes for corpus ids only")
     aligned = pl.DataFrame({"id": ids}).join(votes, on="id", how="left", maintain_order="left")
     return aligned.with_columns([pl.col(c).fill_null(ABSTAIN).cast(pl.Int8) for c in lf_cols])
+
+
+# ------------------------------------------------------------------ the label matrix
+
+
+@dataclass
+class LFPlan:
+    """Validated LFs, compiled once: what :func:`label_matrix` runs."""
+
+    specs: list[LFSpec]
+    labels: list[str]
+    declarative: pl.LazyFrame
+    """``id`` + one Int8 column per declarative LF, not yet evaluated."""
+    executor: str = "polars"
+    names: list[str] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[LFSpec]:
+        return [s for s in self.specs if s.kind == kind]
+
+
+def plan_lfs(corpus: Any, specs: Sequence[LFSpec], labels: Sequence[str], *, executor: str = "polars") -> LFPlan:
+    """Check every LF against ``corpus`` (a :class:`wslab.data.Corpus`: columns exist, regexes
+    compile, Spark portability) and compile the declarative ones, once."""
+    check_columns(specs, corpus.columns, text_column=corpus.text_column, corpus_path=corpus.name)
+    frame = declarative_frame(corpus.frame, specs, labels, id_column=corpus.id_column, text_column=corpus.text_column)
+    if executor == "spark":
+        from wslab.labeling.spark import check_portable
+
+        check_portable(specs, labels, text_column=corpus.text_column)  # before Spark starts
+    return LFPlan(specs=list(specs), labels=list(labels), declarative=frame, executor=executor,
+                  names=[s.name for s in specs])
+
+
+def label_matrix(corpus: Any, plan: LFPlan, *, python_paths: Sequence[Path] = (), workers: int = 1,
+                 spark_master: str | None = None, spark_output: str | None = None,
+                 prompt_votes: Callable[[pl.DataFrame, list[LFSpec]], np.ndarray] | None = None,
+                 precomputed: pl.DataFrame | None = None, reporter: Reporter | None = None) -> pl.DataFrame:
+    """Apply every LF of ``plan`` to ``corpus``: ``id`` + one Int8 column per LF (spec order), then
+    the ``precomputed`` columns (already aligned to the corpus ids, see :func:`load_precomputed`).
+
+    ``prompt_votes(docs, specs)`` returns the (n, len(specs)) votes of the prompt LFs for ``docs``
+    (``id``, ``text``); it is required when the plan has prompt LFs.
+    """
+    with get_reporter(reporter).task("declarative LFs", total=len(corpus)) as advance:
+        if plan.executor == "spark":
+            from wslab.labeling.spark import spark_label_matrix
+
+            frame = spark_label_matrix(corpus.path, plan.specs, plan.labels, order=corpus.ids,
+                                       id_column=corpus.id_column, text_column=corpus.text_column,
+                                       master=spark_master, output=spark_output)
+            frame = frame.with_columns(pl.col("id").cast(pl.String))
+        else:
+            frame = plan.declarative.collect(engine="streaming")
+        advance(len(corpus))
+    python_specs = plan.of_kind("python")
+    if python_specs:
+        votes = apply_python_lfs(corpus.frame.collect(), python_specs, plan.labels, id_column=corpus.id_column,
+                                 paths=python_paths, workers=workers, reporter=reporter)
+        frame = frame.with_columns(pl.Series(s.name, votes[:, j], dtype=pl.Int8) for j, s in enumerate(python_specs))
+    prompt_specs = plan.of_kind("prompt")
+    if prompt_specs:
+        if prompt_votes is None:
+            raise ValueError("the plan has prompt LFs; expected a prompt_votes function")
+        votes = prompt_votes(corpus.documents(), prompt_specs)
+        frame = frame.with_columns(pl.Series(s.name, votes[:, j], dtype=pl.Int8) for j, s in enumerate(prompt_specs))
+    frame = frame.select(["id", *plan.names])
+    if precomputed is not None:
+        frame = frame.hstack(precomputed.drop("id"))
+    return frame
+
+
+def votes_array(matrix: pl.DataFrame) -> np.ndarray:
+    """The (n, m) int8 votes of a label matrix frame (30 LFs x 10M documents is 300 MB as int8)."""
+    if matrix.width <= 1:
+        return np.empty((matrix.height, 0), np.int8)
+    return matrix.drop("id").to_numpy().astype(np.int8)
+
+
+def apply_lfs(df: Any, lfs: Sequence[LFSpec | dict] | str | Path, labels: Sequence[str], *, id_column: str = "id",
+              text_column: str = "text") -> pl.DataFrame:
+    """The label matrix of declarative ``lfs`` on an in-memory polars or pandas ``df``.
+
+    ``lfs``: LF specs, LF mappings as in an LF YAML file, or the path of such a file. Returns
+    ``id`` (text) + one Int8 column per LF, ``-1`` = abstain. For Python LFs, prompt LFs and
+    files on disk, use :func:`wslab.run_apply` or :func:`label_matrix`.
+    """
+    from wslab.data import Corpus
+    from wslab.labeling.spec import check_lf_set, load_lf_specs, parse_lf
+
+    if isinstance(lfs, (str, Path)):
+        specs = load_lf_specs(lfs)
+    else:
+        specs = [lf if isinstance(lf, LFSpec) else parse_lf(lf, where=f"LF {i}") for i, lf in enumerate(lfs)]
+    check_lf_set(specs, list(labels))
+    kinds = sorted({s.kind for s in specs if not is_declarative(s)})
+    if kinds:
+        raise ConfigError(f"apply_lfs: LFs of kind {kinds[0]!r} need the pipeline; expected declarative LFs")
+    corpus = Corpus.from_frame(df, id_column=id_column, text_column=text_column)
+    return label_matrix(corpus, plan_lfs(corpus, specs, labels))

@@ -41,7 +41,6 @@ import numpy as np
 import polars as pl
 
 from wslab import io
-from wslab.data import load_gold, scan_corpus
 from wslab.errors import BudgetExceeded, ConfigError
 from wslab.labeling.aggregate import vote_counts
 from wslab.labeling.analysis import lf_summary
@@ -311,21 +310,15 @@ class _Pool:
     masked: dict[str, int] = field(default_factory=dict)
 
 
-def _build_pool(cfg: Any, *, sample_size: int, dry_run_docs: int, rng: np.random.Generator,
+def _build_pool(cfg: Any, corpus: Any, gold: Any, *, sample_size: int, dry_run_docs: int, rng: np.random.Generator,
                 masking: MaskingSettings) -> _Pool:
-    if cfg.gold is None:
+    if gold is None:
         where = cfg.config_path or "config"
         raise ConfigError(f"{where}: key 'gold': required by lfs author (LFs are scored on gold dev items); "
                           "expected gold: {path: gold.csv}")
     labels = cfg.label_names
-    id_col, text_col = cfg.corpus.id_column, cfg.corpus.text_column
-    corpus_path = cfg.resolve(cfg.corpus.path)
-    corpus = scan_corpus(corpus_path, id_column=id_col, text_column=text_col)
-    corpus_ids = corpus.select(pl.col(id_col)).collect().to_series()
-    gold = load_gold(cfg.resolve(cfg.gold.path), labels=labels, id_column=cfg.gold.id_column,
-                     label_column=cfg.gold.label_column, split_column=cfg.gold.split_column,
-                     dev_fraction=cfg.gold.dev_fraction, seed=cfg.seed, corpus_ids=corpus_ids,
-                     corpus_path=corpus_path)
+    id_col, text_col = corpus.id_column, corpus.text_column
+    corpus = corpus.frame
     dev_ids = gold.dev_ids
     dev = (pl.DataFrame({id_col: dev_ids})
            .join(corpus.filter(pl.col(id_col).is_in(dev_ids.implode())).collect(), on=id_col, how="left",
@@ -431,7 +424,7 @@ def _unique_name(name: str, taken: set[str]) -> str:
     return f"{name[:75]}_{i}"
 
 
-def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: int = 10,
+def author_lfs(cfg: Any, corpus: Any, gold: Any, *, out_path: str | Path, rounds: int = 3, per_round: int = 10,
                sample_size: int = 30, dev_examples: int = 30, min_accuracy: float = 0.7,
                max_overlap: float = 0.9, dry_run_docs: int = 50_000, model: str | None = None,
                score_prompt_lfs: bool = False, reporter: Reporter | None = None) -> AuthoringResult:
@@ -458,7 +451,7 @@ def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: in
     client = LLMClient(author_settings, cache_path=cache_path)
     rng = np.random.default_rng([cfg.seed, 7])
 
-    pool = _build_pool(cfg, sample_size=sample_size, dry_run_docs=dry_run_docs, rng=rng,
+    pool = _build_pool(cfg, corpus, gold, sample_size=sample_size, dry_run_docs=dry_run_docs, rng=rng,
                        masking=author_settings.masking)
 
     # the current LF set: what out_path holds (kept and rewritten), and the config's other files

@@ -75,19 +75,13 @@ def check_llm_baseline(cfg: Any) -> None:
     llm_settings_from_config(cfg)
 
 
-def llm_baseline_predictions(cfg: Any, ids: pl.Series, gold_ids: pl.Series, prior: np.ndarray,
+def llm_baseline_predictions(cfg: Any, corpus: Any, gold_ids: pl.Series, prior: np.ndarray,
                              llm_usage: dict[str, Any], *, reporter: Reporter | None = None
                              ) -> tuple[np.ndarray, np.ndarray]:
-    """(probs (n, K), covered (n,)) aligned to ``ids``: the LLM's answers on the gold items, the prior
-    elsewhere (uncovered). Adds the calls' tokens and cost to ``llm_usage`` (the manifest's block)."""
-    from wslab.data import scan_corpus
-
-    id_col, text_col = cfg.corpus.id_column, cfg.corpus.text_column
-    corpus = scan_corpus(cfg.resolve(cfg.corpus.path), id_column=id_col, text_column=text_col)
-    docs = (pl.DataFrame({"id": gold_ids})
-            .join(corpus.filter(pl.col(id_col).is_in(gold_ids.implode()))
-                  .select([pl.col(id_col).alias("id"), pl.col(text_col).cast(pl.String).alias("text")]).collect(),
-                  on="id", how="left", maintain_order="left"))
+    """(probs (n, K), covered (n,)) aligned to the rows of ``corpus`` (a :class:`wslab.data.Corpus`):
+    the LLM's answers on the gold items, the prior elsewhere (uncovered). Adds the calls' tokens
+    and cost to ``llm_usage`` (the manifest's block)."""
+    docs = pl.DataFrame({"id": gold_ids, "text": corpus.texts(gold_ids)})
     votes, info = llm_baseline_votes(cfg, docs, spent_usd=float(llm_usage.get("cost_usd", 0.0)), reporter=reporter)
     u = info["usage"]
     llm_usage["tokens_in"] = llm_usage.get("tokens_in", 0) + u["input_tokens"]
@@ -95,8 +89,6 @@ def llm_baseline_predictions(cfg: Any, ids: pl.Series, gold_ids: pl.Series, prio
     llm_usage["cost_usd"] = round(llm_usage.get("cost_usd", 0.0) + u["cost_usd"], 6)
     llm_usage["baseline"] = info
     K = len(cfg.label_names)
-    all_votes = np.full(len(ids), -1, dtype=np.int64)
-    lookup = pl.DataFrame({"id": ids}).with_row_index("_pos")
-    pos = pl.DataFrame({"id": gold_ids}).join(lookup, on="id", how="left", maintain_order="left")["_pos"].to_numpy()
-    all_votes[pos] = votes
+    all_votes = np.full(len(corpus), -1, dtype=np.int64)
+    all_votes[corpus.positions(gold_ids)] = votes
     return votes_to_probs(all_votes, K, prior)

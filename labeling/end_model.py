@@ -1,18 +1,20 @@
 """The end model: a text classifier trained on aggregated (weak) labels.
 
 It generalises beyond the LFs' rules and labels the documents that no LF covers. Default:
-TF-IDF word + char n-grams (:func:`wslab.quality.features.make_text_featurizer`) with a
+TF-IDF word + char n-grams (:func:`wslab.stats.features.make_text_featurizer`) with a
 logistic regression, trained with each label's confidence as its sample weight.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from wslab.errors import InputError
-from wslab.quality.features import default_text_classifier, make_text_featurizer
+from wslab.progress import Reporter, get_reporter
+from wslab.stats.features import default_text_classifier, make_text_featurizer
 
 
 @dataclass
@@ -44,3 +46,31 @@ def train_end_model(texts: list[str], y: np.ndarray, *, n_classes: int, sample_w
     clf = default_text_classifier(C=C, seed=seed)
     clf.fit(X, y, sample_weight=sample_weight)
     return EndModel(featurizer=featurizer, classifier=clf, n_classes=n_classes)
+
+
+def end_model_probs(fetch_texts: Callable[[np.ndarray], list[str]], y: np.ndarray, confidence: np.ndarray,
+                    covered: np.ndarray, *, needed: np.ndarray, prior: np.ndarray, min_confidence: float = 0.0,
+                    max_train: int = 500_000, C: float = 4.0, max_features: int = 200_000, seed: int = 0,
+                    batch_size: int = 500_000, reporter: Reporter | None = None) -> np.ndarray:
+    """Train the end model on the aggregated labels and predict the rows that need it.
+
+    ``y``, ``confidence``, ``covered``: the aggregated labels (n,), trained on where covered and
+    at least ``min_confidence`` confident (at most ``max_train`` rows, sampled with ``seed``),
+    weighted by confidence. ``needed`` (n,) bool: the rows to predict (uncovered and gold rows);
+    the others keep ``prior``. ``fetch_texts(positions)`` returns the texts of those rows, so
+    only the sample and the needed rows are ever read, in batches of ``batch_size``.
+    """
+    with get_reporter(reporter).task("end model", total=1 + int(needed.sum())) as advance:
+        train = np.flatnonzero(covered & (confidence >= min_confidence))
+        if len(train) > max_train:
+            train = np.sort(np.random.default_rng(seed).choice(train, max_train, replace=False))
+        model = train_end_model(fetch_texts(train), y[train], n_classes=len(prior), sample_weight=confidence[train],
+                                C=C, max_features=max_features, seed=seed)
+        advance(1)
+        probs = np.tile(np.asarray(prior, dtype=float), (len(y), 1))
+        rows = np.flatnonzero(needed)
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start:start + batch_size]
+            probs[batch] = model.predict_proba(fetch_texts(batch))
+            advance(len(batch))
+    return probs

@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from wslab.errors import ConfigError
 
-ABSTAIN = -1
+from wslab.artifacts import ABSTAIN  # noqa: E402  (defined once, with the other contracts)
 """The vote of an LF that does not label a document. Defined once, here."""
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,79}$")
@@ -173,7 +173,7 @@ class LFSpec(_Strict):
 META_KEYS = {"name", "label", "description", "provenance"}
 
 
-def parse_lf(raw: Any, *, where: str) -> LFSpec:
+def parse_lf(raw: Any, *, where: str = "LF spec") -> LFSpec:
     """Validate one LF entry (a mapping) and return its spec; ``where`` names it in errors."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a mapping with name, label and kind; got {type(raw).__name__}")

@@ -42,6 +42,7 @@ import polars as pl
 
 from wslab.errors import InputError
 from wslab.progress import Reporter, get_reporter
+from wslab.frames import as_polars
 from wslab.quality.agreement import (LEVELS, Coefficient, category_counts, cohen_kappa,
                                      fleiss_kappa_from_counts,
                                      fleiss_kappa_per_category_from_counts,
@@ -236,8 +237,12 @@ def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
     """Agreement among annotators and against gold, as one JSON-serialisable dict.
 
     ``names`` maps ``"ratings"``, ``"gold"`` and each label-source name to the file name used in
-    error messages. See the module docstring for the inputs and the result.
+    error messages. See the module docstring for the inputs and the result. Frames may be
+    polars or pandas.
     """
+    ratings = as_polars(ratings, name="ratings")
+    gold = as_polars(gold, name="gold") if gold is not None else None
+    labels = {k: as_polars(v, name=k) for k, v in labels.items()} if labels else labels
     check_scale(scale)
     names = dict(names or {})
     r_name, g_name = names.get("ratings", "ratings"), names.get("gold", "gold")

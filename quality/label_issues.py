@@ -18,7 +18,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from wslab.errors import InputError
 from wslab.progress import Reporter, get_reporter
-from wslab.quality.features import default_text_classifier
+from wslab.stats.features import default_text_classifier
 
 __all__ = [
     "check_class_counts",
@@ -56,7 +56,7 @@ def check_class_counts(labels: np.ndarray, class_names: list[str], *, folds: int
 def default_cv_classifier(n_classes: int, *, C: float = 4.0, seed: int | None = None):
     """Return the unfitted classifier that cross-validation clones for each fold.
 
-    The model is the one of :func:`~wslab.quality.features.default_text_classifier` (L2
+    The model is the one of :func:`~wslab.stats.features.default_text_classifier` (L2
     logistic regression, ``C=4``); only the solver differs. For two classes it is solved in the
     dual by liblinear's coordinate descent, which on sparse TF-IDF features with many more
     columns than rows reaches the same optimum several times faster than lbfgs (5-fold CV over

@@ -38,11 +38,7 @@ import polars as pl
 
 __all__ = ["SIGNAL_SCORES", "build_queue", "percentile_rank", "flagged_queue", "to_label_studio_tasks", "label_studio_config"]
 
-SIGNAL_SCORES = ("cleanlab_score", "cartography_score", "disagreement_score", "lf_conflict_score")
-
-QUEUE_COLUMNS = ["rank", "id", "text", "given_label", "suggested_label", "priority", "flagged", "reasons",
-                 *SIGNAL_SCORES, "label_quality", "is_label_issue", "p_suggested", "confidence",
-                 "variability", "correctness", "region", "disagreement", "lf_conflicts"]
+from wslab.artifacts import QUEUE_COLUMNS, SIGNAL_SCORES  # noqa: E402
 
 
 def _fmt(x: pl.Expr) -> pl.Expr:

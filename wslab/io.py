@@ -67,10 +67,13 @@ def _require_file(path: str | Path) -> Path:
     return p
 
 
-def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "table") -> pl.LazyFrame:
+def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "table",
+               id_columns: Sequence[str] = ("id",)) -> pl.LazyFrame:
     """Lazily scan a csv, parquet or jsonl file and check that ``required`` columns exist.
 
-    Text formats are checked for UTF-8 first, so a bad byte is reported with its line.
+    Text formats are checked for UTF-8 first, so a bad byte is reported with its line. The
+    ``id_columns`` that the file has are read as text, exactly as written (``007`` stays
+    ``007``, and ``1`` followed by ``A1`` is no type clash): every reader of an id goes here.
     """
     p = _require_file(path)
     fmt = table_format(p)
@@ -78,13 +81,21 @@ def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "t
         if fmt == "csv":
             check_utf8(p)
             sep = "\t" if p.suffix.lower() == ".tsv" else ","
-            lf = pl.scan_csv(p, separator=sep, infer_schema_length=10000)
+            lf = pl.scan_csv(p, separator=sep, infer_schema_length=10000,
+                             schema_overrides={c: pl.String for c in id_columns})
         elif fmt == "jsonl":
             check_utf8(p)
             lf = pl.scan_ndjson(p, infer_schema_length=10000)
+            present = [c for c in id_columns if c in lf.collect_schema().names()]
+            if present:
+                lf = pl.scan_ndjson(p, infer_schema_length=10000, schema_overrides={c: pl.String for c in present})
         else:
             lf = pl.scan_parquet(p)
         schema = lf.collect_schema()
+        text_ids = [c for c in id_columns if c in schema.names() and schema[c] != pl.String]
+        if text_ids:  # parquet keeps its types: integers become their decimal text
+            lf = lf.with_columns(pl.col(c).cast(pl.String) for c in text_ids)
+            schema = lf.collect_schema()
     except InputError:
         raise
     except Exception as exc:  # polars raises several error types for unreadable files
@@ -98,9 +109,10 @@ def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "t
     return lf
 
 
-def read_table(path: str | Path, *, required: Sequence[str] = (), what: str = "table") -> pl.DataFrame:
+def read_table(path: str | Path, *, required: Sequence[str] = (), what: str = "table",
+               id_columns: Sequence[str] = ("id",)) -> pl.DataFrame:
     """Read a whole csv, parquet or jsonl file into memory (see :func:`scan_table`)."""
-    lf = scan_table(path, required=required, what=what)
+    lf = scan_table(path, required=required, what=what, id_columns=id_columns)
     try:
         df = lf.collect()
     except Exception as exc:

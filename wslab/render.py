@@ -76,3 +76,22 @@ def print_run(result, console: Console | None = None) -> None:
     for note in result.metrics.get("notes", []):
         console.print(f"[yellow]note:[/yellow] {note}")
     console.print(summary_table(result))
+
+
+def print_review(result, summary: dict, console: Console | None = None) -> None:
+    """``wslab issues``: the counts and the top of the relabel queue."""
+    console = console or Console()
+    console.print(f"[bold]{summary['items']}[/] items, {len(result.labels)} classes, {summary['folds']}-fold CV, "
+                  f"{summary['epochs']} epochs: cleanlab issues {summary['cleanlab_issues']}, "
+                  f"hard-to-learn {summary['regions']['hard-to-learn']}, ambiguous "
+                  f"{summary['regions']['ambiguous']}, flagged {summary['flagged']}")
+    table = Table(title="Top of the relabel queue")
+    for name in ("rank", "id", "given", "suggested", "priority"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("reasons", min_width=16, max_width=40, overflow="fold")
+    table.add_column("text", no_wrap=True, overflow="ellipsis", min_width=20, max_width=60)
+    for row in result.queue.filter(result.queue["flagged"]).head(10).iter_rows(named=True):
+        table.add_row(str(row["rank"]), str(row["id"]), row["given_label"], row["suggested_label"],
+                      f"{row['priority']:.3f}", row["reasons"], row["text"].replace("\n", " "))
+    console.print(table)
+    console.print(f"queue: {summary['queue']}  (all files in {summary['out']})")

@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from wslab import artifacts as A
 from wslab import io
 from wslab.errors import InputError
 
@@ -57,11 +58,14 @@ def _read_json(path: Path, *, required: bool) -> Any:
                          "expected the JSON file wslab apply writes") from None
 
 
-def _read_frame(path: Path, what: str) -> pl.DataFrame | None:
+def _read_frame(path: Path, what: str, dtypes: dict | None = None) -> pl.DataFrame | None:
     """An optional table of the run folder (may have zero rows); None when absent."""
     if not path.is_file():
         return None
     lf = io.scan_table(path, what=what)
+    if dtypes:
+        names = lf.collect_schema().names()
+        lf = lf.with_columns(pl.col(c).cast(t) for c, t in dtypes.items() if c in names)
     try:
         return lf.collect()
     except Exception as exc:  # polars raises several error types for unreadable files
@@ -74,12 +78,12 @@ def _load(run_dir: Path) -> dict[str, Any]:
         raise InputError(f"{run_dir}: run folder not found")
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: is a file; expected a run folder written by wslab apply")
-    manifest = _read_json(run_dir / "manifest.json", required=True)
-    metrics = _read_json(run_dir / "metrics.json", required=True)
-    for name, obj in (("manifest.json", manifest), ("metrics.json", metrics)):
+    manifest = _read_json(run_dir / A.MANIFEST, required=True)
+    metrics = _read_json(run_dir / A.METRICS, required=True)
+    for name, obj in ((A.MANIFEST, manifest), (A.METRICS, metrics)):
         if not isinstance(obj, dict):
             raise InputError(f"{run_dir / name}: expected a JSON object; got {type(obj).__name__}")
-    labels_frame = _read_frame(run_dir / "labels.parquet", "labels")
+    labels_frame = _read_frame(run_dir / A.LABELS, "labels")
     class_counts = None
     if labels_frame is not None and "label" in labels_frame.columns:
         class_counts = {str(k): int(v) for k, v in labels_frame["label"].value_counts().iter_rows()}
@@ -90,11 +94,11 @@ def _load(run_dir: Path) -> dict[str, Any]:
     return {
         "manifest": manifest,
         "metrics": metrics,
-        "lfs": _read_frame(run_dir / "lf_analysis.csv", "LF analysis"),
+        "lfs": _read_frame(run_dir / A.LF_ANALYSIS, "LF analysis"),
         "classes": class_counts,
-        "agreement": _read_json(run_dir / "agreement.json", required=False),
-        "cartography": _read_frame(run_dir / "cartography.parquet", "cartography"),
-        "queue": _read_frame(run_dir / "queue.csv", "relabel queue"),
+        "agreement": _read_json(run_dir / A.AGREEMENT, required=False),
+        "cartography": _read_frame(run_dir / A.CARTOGRAPHY, "cartography"),
+        "queue": _read_frame(run_dir / A.QUEUE, "relabel queue", A.QUEUE_DTYPES),
     }
 
 
@@ -506,7 +510,7 @@ def _queue(d: dict[str, Any]) -> str:
             f'epochs): {_int(summ.get("cleanlab_issues"))} cleanlab issues, {_int(regions.get("hard-to-learn"))} '
             f'hard-to-learn, {_int(regions.get("ambiguous"))} ambiguous; <strong>{flagged.height:,} flagged</strong>. '
             f'The first {min(QUEUE_ROWS, flagged.height)} by priority; all of them are in <code>queue.csv</code> and '
-            "<code>queue_label_studio.json</code> (<code>wslab relabel export</code>).")
+            "<code>label_studio.json</code> (<code>wslab relabel export</code>).")
     body = _table(head, rows, num_cols=(0, 3), cls="queue") if rows else "<p>No item was flagged.</p>"
     return _section("queue", title, body, lead)
 

@@ -16,7 +16,7 @@ from wslab.config import load_config
 from wslab.data import load_gold
 from wslab.labeling.analysis import lf_summary
 from wslab.pipeline import run_apply
-from wslab.quality.metrics import classification_report
+from wslab.stats.metrics import classification_report
 
 LFS = {"lfs": [
     {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love", "excellent", "happy"]},

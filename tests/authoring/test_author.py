@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from wslab.cli import app
 from wslab.config import load_config
 from wslab.data import load_gold
+from wslab.project import open_data
 from wslab.labeling.author import ProposalRejected, author_lfs, near_duplicate, proposal_to_spec
 from wslab.labeling.compile import compile_lf
 from wslab.labeling.spec import load_lf_specs
@@ -82,7 +83,7 @@ def authored(project, fake_server, scripted, update_config, llm_settings):
     with fake_server.FakeOpenAIServer(scripted) as srv:
         update_config(project, llm=llm_settings(srv.base_url))
         cfg = load_config(project)
-        result = author_lfs(cfg, out_path=project.parent / "lfs_llm.yaml", rounds=2, per_round=10,
+        result = author_lfs(cfg, *open_data(cfg), out_path=project.parent / "lfs_llm.yaml", rounds=2, per_round=10,
                             sample_size=1000, dev_examples=400)
         yield project, result, list(srv.requests)
 
@@ -189,8 +190,8 @@ def test_a_rerun_keeps_earlier_lfs_and_pays_nothing(project, fake_server, script
     with fake_server.FakeOpenAIServer(scripted) as srv:
         update_config(project, llm=llm_settings(srv.base_url))
         cfg = load_config(project)
-        first = author_lfs(cfg, out_path=project.parent / "a.yaml", rounds=1)
-        again = author_lfs(cfg, out_path=project.parent / "b.yaml", rounds=1)
+        first = author_lfs(cfg, *open_data(cfg), out_path=project.parent / "a.yaml", rounds=1)
+        again = author_lfs(cfg, *open_data(cfg), out_path=project.parent / "b.yaml", rounds=1)
         assert len(srv.paid()) == 1  # the same prompt is answered from the cache
     assert again.usage["cache_hits"] == 1 and again.usage["cost_usd"] == 0
     assert (project.parent / "a.yaml").read_text() == (project.parent / "b.yaml").read_text()
@@ -268,7 +269,7 @@ def test_score_prompt_lfs_runs_them_on_gold_dev_only(project, fake_server, updat
     with fake_server.FakeOpenAIServer(answer) as srv:
         update_config(project, llm=llm_settings(srv.base_url))
         cfg = load_config(project)
-        result = author_lfs(cfg, out_path=project.parent / "lfs_llm.yaml", rounds=1, score_prompt_lfs=True)
+        result = author_lfs(cfg, *open_data(cfg), out_path=project.parent / "lfs_llm.yaml", rounds=1, score_prompt_lfs=True)
         labelled = [fake_server.user_text(r.body).split("ref ", 1)[1][:6] for r in srv.requests
                     if r.body["response_format"]["json_schema"]["name"] == "label"]
     gold = load_gold(cfg.resolve(cfg.gold.path), labels=LABELS, dev_fraction=0.5, seed=cfg.seed)

@@ -5,7 +5,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from wslab.errors import InputError
-from wslab.quality.features import build_features, make_text_featurizer
+from wslab.stats.features import build_features, make_text_featurizer
 from wslab.quality.label_issues import (check_class_counts, default_cv_classifier, find_label_issues,
                                         majority_vote, multiannotator_consensus, out_of_sample_pred_probs)
 
@@ -42,7 +42,7 @@ def test_importing_wslab_quality_does_not_load_sklearn():
 
     code = ("import sys, wslab.quality as q; assert callable(q.cohen_kappa); "
             "print('sklearn' in sys.modules, 'cleanlab' in sys.modules); "
-            "q.find_suspicious_labels; print('sklearn' in sys.modules)")
+            "q.find_label_issues; print('sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False", "True"]
 

@@ -3,7 +3,7 @@ import polars as pl
 import pytest
 
 from wslab.errors import InputError
-from wslab.quality.suspicious import find_suspicious_labels
+from wslab.review import find_suspicious_labels
 
 
 def _precision_at_k(queue: pl.DataFrame, flipped_ids: set) -> float:

@@ -67,7 +67,7 @@ def test_config_check_validates_without_applying_lfs(project, monkeypatch):
     def no_apply(*args, **kwargs):
         raise AssertionError("config check must not apply LFs")
 
-    monkeypatch.setattr(wslab.pipeline, "build_label_matrix", no_apply)
+    monkeypatch.setattr(wslab.pipeline, "label_matrix", no_apply)
     before = sorted(p.name for p in project.parent.iterdir())
     result = runner.invoke(app, ["config", "check", str(project), "--json"])
     assert result.exit_code == 0, result.output

@@ -43,6 +43,8 @@ def repo(tmp_path_factory) -> Path:
     words = np.array([["great", "love", "nice", "fine"], ["awful", "hate", "bad", "broken"]])
     texts = [f"the {words[k][rng.integers(0, 4)]} order {words[k][rng.integers(0, 4)]}" if rng.random() < 0.8
              else f"the order came {'today' if k else 'late'}" for k in y]
+    # a few mixed messages, where the two LFs conflict: the queue (flagged items only) is not empty
+    texts = [t if rng.random() > 0.1 else f"{t} but {words[1 - k][rng.integers(0, 3)]}" for t, k in zip(texts, y)]
     ids = [f"r{i:04d}" for i in range(n)]
     names = np.array(["pos", "neg"])
     pl.DataFrame({"id": ids, "text": texts}).write_parquet(root / "data" / "corpus.parquet")

@@ -82,12 +82,15 @@ def test_json_output_and_module_entry_point(project):
 def test_apply_ranks_suspicious_labels_above_correct_ones(project):
     res = run_apply(load_config(project))
     run = res.run_dir
-    for name in ("queue.csv", "queue_label_studio.json", "cartography.parquet", "data_map.png", "data_map.html"):
+    for name in ("queue.csv", "label_studio.json", "cartography.parquet", "data_map.png", "data_map.html"):
         assert (run / name).stat().st_size > 0, name
-    queue = pl.read_csv(run / "queue.csv")
+    flagged = pl.read_csv(run / "queue.csv", schema_overrides={"id": pl.String})
+    assert flagged["flagged"].all() and flagged.height > 0  # queue.csv: the flagged items, as `issues` writes it
+    queue = pl.read_parquet(run / "scores.parquet")  # every checked item with its scores
+    assert flagged["id"].to_list() == queue.filter(pl.col("flagged"))["id"].to_list()
     assert {"id", "text", "given_label", "suggested_label", "priority", "reasons"} <= set(queue.columns)
     assert queue["priority"].is_sorted(descending=True)
-    gold = pl.read_csv(project.parent / "gold.csv").rename({"label": "gold"})
+    gold = pl.read_csv(project.parent / "gold.csv", schema_overrides={"id": pl.String}).rename({"label": "gold"})
     checked = queue.join(gold, on="id")
     wrong = (checked["given_label"] != checked["gold"]).to_numpy()
     from sklearn.metrics import roc_auc_score
@@ -96,7 +99,7 @@ def test_apply_ranks_suspicious_labels_above_correct_ones(project):
     # priority ranks the truly wrong aggregated labels above the right ones (0.5 = chance)
     assert roc_auc_score(wrong, checked["priority"].to_numpy()) > 0.6
     assert wrong[checked["flagged"].to_numpy()].mean() > wrong[~checked["flagged"].to_numpy()].mean()
-    tasks = json.loads((run / "queue_label_studio.json").read_text())
+    tasks = json.loads((run / "label_studio.json").read_text())
     assert len(tasks) == queue["flagged"].sum()
     assert tasks[0]["predictions"][0]["result"][0]["value"]["choices"] == [queue["suggested_label"][0]]
 

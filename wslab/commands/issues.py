@@ -6,38 +6,13 @@ from pathlib import Path
 
 import typer
 
-from wslab.io import read_table, to_json, write_bytes, write_json, write_table, write_text
-from wslab.progress import NullReporter, RichReporter
+from wslab.io import to_json
+from wslab.progress import cli_reporter
 
 
 def _split(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    items = [v.strip() for v in value.split(",") if v.strip()]
+    items = [v.strip() for v in (value or "").split(",") if v.strip()]
     return items or None
-
-
-def write_issue_outputs(result, out: Path, *, top: int | None = None, title: str = "Data map") -> dict[str, Path]:
-    """Write the artefacts of a :class:`~wslab.quality.suspicious.SuspicionResult` into ``out``."""
-    from wslab.cartography.plots import data_map_html, data_map_png
-    from wslab.quality.queue import flagged_queue, label_studio_config, to_label_studio_tasks
-
-    queue = flagged_queue(result.queue, top=top)
-    paths = {
-        "queue": write_table(out / "queue.csv", queue),
-        "scores": write_table(out / "scores.parquet", result.queue),
-        "cartography": write_table(out / "cartography.parquet", result.cartography),
-        "pred_probs": write_table(out / "pred_probs.parquet", result.pred_probs),
-        "label_studio": write_json(out / "label_studio.json", to_label_studio_tasks(queue)),
-        "label_studio_config": write_text(out / "label_studio_config.xml", label_studio_config(result.labels)),
-        "data_map_png": write_bytes(out / "data_map.png", data_map_png(result.cartography, title=title)),
-        "data_map_html": write_text(out / "data_map.html", data_map_html(result.cartography, title=title)),
-    }
-    if result.annotators is not None:
-        paths["annotators"] = write_table(out / "annotators.csv", result.annotators)
-    paths["summary"] = write_json(out / "summary.json", {**result.summary, "queue_rows": queue.height,
-                                                        "files": {k: str(v) for k, v in paths.items()}})
-    return paths
 
 
 def issues(
@@ -67,44 +42,18 @@ def issues(
 
     Example: wslab issues --data gold.csv --label-col label --text-col text --out issues/
     """
-    from wslab.quality.suspicious import find_suspicious_labels
+    from wslab.review import review_file
 
-    reporter = NullReporter() if (quiet or as_json) else RichReporter()
-    feats = _split(feature_cols)
-    required = [id_col, label_col] + ([] if feats else [text_col]) + ([annotator_col] if annotator_col else [])
-    df = read_table(data, required=required, what="labelled table")
-    result = find_suspicious_labels(
-        df, id_col=id_col, text_col=text_col if text_col in df.columns else None, label_col=label_col,
-        labels=_split(labels), annotator_col=annotator_col, feature_cols=feats, seed=seed, folds=folds,
-        epochs=epochs, source=str(data), reporter=reporter)
-    paths = write_issue_outputs(result, out, top=top, title=f"Data map: {data.name}")
-    summary = {**result.summary, "out": str(out), "queue": str(paths["queue"])}
+    result, summary = review_file(data, out, id_col=id_col, text_col=text_col, label_col=label_col,
+                                  annotator_col=annotator_col, feature_cols=_split(feature_cols), labels=_split(labels),
+                                  folds=folds, epochs=epochs, seed=seed, top=top,
+                                  reporter=cli_reporter(quiet=quiet, machine_output=as_json))
     if as_json:
         typer.echo(to_json(summary, indent=None))
-        return
-    if not quiet:
-        _render(result, summary)
+    elif not quiet:
+        from wslab.render import print_review
 
-
-def _render(result, summary: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    console.print(f"[bold]{summary['items']}[/] items, {len(result.labels)} classes, {summary['folds']}-fold CV, "
-                  f"{summary['epochs']} epochs: cleanlab issues {summary['cleanlab_issues']}, "
-                  f"hard-to-learn {summary['regions']['hard-to-learn']}, ambiguous "
-                  f"{summary['regions']['ambiguous']}, flagged {summary['flagged']}")
-    table = Table(title="Top of the relabel queue")
-    for name in ("rank", "id", "given", "suggested", "priority"):
-        table.add_column(name, no_wrap=True)
-    table.add_column("reasons", min_width=16, max_width=40, overflow="fold")
-    table.add_column("text", no_wrap=True, overflow="ellipsis", min_width=20, max_width=60)
-    for row in result.queue.filter(result.queue["flagged"]).head(10).iter_rows(named=True):
-        table.add_row(str(row["rank"]), str(row["id"]), row["given_label"], row["suggested_label"],
-                      f"{row['priority']:.3f}", row["reasons"], row["text"].replace("\n", " "))
-    console.print(table)
-    console.print(f"queue: {summary['queue']}  (all files in {summary['out']})")
+        print_review(result, summary)
 
 
 def register(app: typer.Typer) -> None:

@@ -43,7 +43,9 @@ def author(
     cfg = load_config(config)
     out_path = out if out is not None else cfg.resolve("lfs_authored.yaml")
     reporter = cli_reporter(quiet=quiet, machine_output=as_json)
-    result = author_lfs(cfg, out_path=out_path, rounds=rounds, per_round=per_round, sample_size=sample_size,
+    from wslab.project import open_data
+
+    result = author_lfs(cfg, *open_data(cfg), out_path=out_path, rounds=rounds, per_round=per_round, sample_size=sample_size,
                         dev_examples=dev_examples, min_accuracy=min_accuracy, max_overlap=max_overlap,
                         dry_run_docs=dry_run_docs, model=model, score_prompt_lfs=score_prompt_lfs,
                         reporter=reporter)

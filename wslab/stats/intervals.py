@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
+from statsmodels.stats.proportion import proportion_confint
 
 
 def wilson_interval(successes: np.ndarray | int, n: np.ndarray | int, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial proportion; (nan, nan) where n == 0.
+    """Wilson score interval for a binomial proportion (statsmodels' ``proportion_confint``,
+    vectorised); (nan, nan) where n == 0.
 
     >>> lo, hi = wilson_interval(8, 10)
     >>> round(float(lo), 4), round(float(hi), 4)
@@ -15,12 +16,8 @@ def wilson_interval(successes: np.ndarray | int, n: np.ndarray | int, *, confide
     """
     s = np.asarray(successes, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = norm.ppf(0.5 + confidence / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = s / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    lo = np.where(n > 0, centre - half, np.nan)
-    hi = np.where(n > 0, centre + half, np.nan)
+    safe_n = np.where(n > 0, n, 1.0)
+    lo, hi = proportion_confint(np.where(n > 0, s, 0.0), safe_n, alpha=1 - confidence, method="wilson")
+    lo = np.where(n > 0, lo, np.nan)
+    hi = np.where(n > 0, hi, np.nan)
     return np.clip(lo, 0, 1), np.clip(hi, 0, 1)

@@ -1,5 +1,9 @@
-"""The suspicious-labels stage: cleanlab + dataset cartography (+ optional annotator and LF
-signals) into one ranked queue. One library call, no files: the caller writes the outputs.
+"""Suspicious labels: cleanlab (:mod:`wslab.quality`) + dataset cartography
+(:mod:`wslab.cartography`) (+ optional annotator and LF signals) into one ranked queue.
+
+It joins two stage packages, so it lives here, above them. :func:`find_suspicious_labels` is
+one library call on any labelled table (``wslab issues``); :func:`check_aggregated_labels` runs
+it on ``apply``'s aggregated labels; :func:`write_review` writes the same files for both.
 
     result = find_suspicious_labels(df, id_col="id", text_col="text", label_col="label", seed=0)
     result.queue        # every labelled item, ranked; see wslab.quality.queue
@@ -8,7 +12,8 @@ signals) into one ranked queue. One library call, no files: the caller writes th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,14 +21,15 @@ import polars as pl
 
 from wslab.cartography.dynamics import data_map_metrics, record_training_dynamics
 from wslab.cartography.regions import assign_regions
+from wslab import artifacts, io
 from wslab.errors import InputError
 from wslab.progress import Reporter, get_reporter
-from wslab.quality.features import build_features
+from wslab.stats.features import build_features
 from wslab.quality.label_issues import (check_class_counts, find_label_issues, majority_vote,
                                         multiannotator_consensus, out_of_sample_pred_probs)
 from wslab.quality.queue import build_queue
 
-__all__ = ["SuspicionResult", "find_suspicious_labels"]
+__all__ = ["SuspicionResult", "find_suspicious_labels", "check_aggregated_labels", "write_review", "review_file"]
 
 
 @dataclass(frozen=True)
@@ -223,3 +229,82 @@ def find_suspicious_labels(
     }
     return SuspicionResult(queue=queue, cartography=cart, pred_probs=probs, labels=classes,
                            annotators=annotator_frame, summary=summary)
+
+
+def check_aggregated_labels(ids: pl.Series, fetch_texts: Callable[[pl.Series], list[str]], labels: list[str],
+                            given: np.ndarray, covered: np.ndarray, L: np.ndarray, *, folds: int = 5,
+                            epochs: int = 5, max_items: int = 100_000, seed: int = 0,
+                            annotations: pl.DataFrame | None = None,
+                            reporter: Reporter | None = None) -> SuspicionResult:
+    """cleanlab + cartography on the aggregated labels ``given`` (n,) of covered documents.
+
+    Only documents an LF voted on are checked: the end model's own labels on uncovered
+    documents would be judged by a model of the same kind. At most ``max_items`` (sampled);
+    ``fetch_texts(ids)`` returns the texts of the checked ids only, in that order. LF votes
+    against the label (``L``) and annotator disagreement join the queue as signals.
+    """
+    from wslab.quality.signals import annotator_disagreement, lf_conflicts
+
+    rows = np.flatnonzero(covered)
+    if len(rows) > max_items:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, max_items, replace=False))
+    names = np.asarray(labels, dtype=object)
+    checked_ids = ids.gather(rows)
+    df = pl.DataFrame({"id": checked_ids, "text": fetch_texts(checked_ids), "label": names[given[rows]].tolist()})
+    extra = pl.DataFrame({"id": df["id"], "lf_conflicts": lf_conflicts(L[rows], given[rows])})
+    if annotations is not None:
+        extra = extra.join(annotator_disagreement(annotations.with_columns(pl.col("id").cast(pl.String))),
+                           on="id", how="left")
+    result = find_suspicious_labels(df, id_col="id", text_col="text", label_col="label", labels=labels,
+                                    seed=seed, folds=folds, epochs=epochs, extra_signals=extra,
+                                    source="aggregated labels", reporter=reporter)
+    result.summary.update(checked=int(df.height))
+    return result
+
+
+def write_review(result: SuspicionResult, out: Path, *, labels: Sequence[str] | None = None, top: int | None = None,
+                 title: str = "Data map") -> dict[str, Path]:
+    """Write :data:`wslab.artifacts.REVIEW_FILES` (and annotators.csv with several annotators) into ``out``.
+
+    ``queue.csv`` holds the flagged items ranked (at most ``top``), ``scores.parquet`` every
+    checked item; the Label Studio config lists every class of ``labels`` (default: the result's).
+    """
+    from wslab.cartography.plots import data_map_html, data_map_png
+    from wslab.quality.queue import flagged_queue, label_studio_config, to_label_studio_tasks
+
+    a = artifacts
+    queue = flagged_queue(result.queue, top=top)
+    paths = {
+        "queue": io.write_table(out / a.QUEUE, queue),
+        "scores": io.write_table(out / a.SCORES, result.queue),
+        "cartography": io.write_table(out / a.CARTOGRAPHY, result.cartography),
+        "pred_probs": io.write_table(out / a.PRED_PROBS, result.pred_probs),
+        "label_studio": io.write_json(out / a.LABEL_STUDIO_TASKS, to_label_studio_tasks(queue)),
+        "label_studio_config": io.write_text(out / a.LABEL_STUDIO_CONFIG,
+                                             label_studio_config(list(labels or result.labels))),
+        "data_map_png": io.write_bytes(out / a.DATA_MAP_PNG, data_map_png(result.cartography, title=title)),
+        "data_map_html": io.write_text(out / a.DATA_MAP_HTML, data_map_html(result.cartography, title=title)),
+    }
+    if result.annotators is not None:
+        paths["annotators"] = io.write_table(out / a.ANNOTATORS, result.annotators)
+    return paths
+
+
+def review_file(data: Path, out: Path, *, id_col: str = "id", text_col: str = "text", label_col: str = "label",
+                annotator_col: str | None = None, feature_cols: Sequence[str] | None = None,
+                labels: Sequence[str] | None = None, folds: int = 5, epochs: int = 5, seed: int = 0,
+                top: int | None = None, reporter: Reporter | None = None) -> tuple[SuspicionResult, dict]:
+    """``wslab issues``: read a labelled table, rank its labels, write the review files into ``out``
+    (:func:`write_review`, plus summary.json); return the result and the summary."""
+    required = [id_col, label_col] + ([] if feature_cols else [text_col]) + ([annotator_col] if annotator_col else [])
+    df = io.read_table(data, required=required, what="labelled table", id_columns=[id_col])
+    result = find_suspicious_labels(
+        df, id_col=id_col, text_col=text_col if text_col in df.columns else None, label_col=label_col,
+        labels=labels, annotator_col=annotator_col, feature_cols=feature_cols, seed=seed, folds=folds,
+        epochs=epochs, source=str(data), reporter=reporter)
+    paths = write_review(result, out, top=top, title=f"Data map: {Path(data).name}")
+    queue_rows = int(min(result.summary["flagged"], top or result.summary["flagged"]))
+    summary = {**result.summary, "queue_rows": queue_rows, "out": str(out), "queue": str(paths["queue"]),
+               "files": {k: str(v) for k, v in paths.items()}}
+    io.write_json(out / artifacts.REVIEW_SUMMARY, summary)
+    return result, summary

@@ -1,0 +1,127 @@
+"""A project's inputs, loaded and checked once, before any work: what ``apply``, ``lfs analyze``
+and ``config check`` share.
+
+:func:`open_project` runs every check that ``wslab apply`` runs before it spends anything: LF
+files (keys, labels, regexes, columns, Spark portability), prompt-LF and LLM settings, the corpus
+(columns, rows, unique ids), the gold file (labels, ids in the corpus), annotations and the
+precomputed votes. The corpus is opened once and the LFs compiled once; the stages get the
+:class:`Project`'s parts as arguments and never read a file themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from wslab import io
+from wslab.config import Config
+from wslab.data import Corpus, Gold, load_gold
+from wslab.errors import ConfigError
+from wslab.labeling.apply import LFPlan, load_precomputed, load_python_lf, plan_lfs
+from wslab.labeling.spec import LFSpec, check_lf_set, load_lf_specs
+
+__all__ = ["Project", "open_project", "open_data", "load_lfs"]
+
+
+@dataclass
+class Project:
+    cfg: Config
+    corpus: Corpus
+    plan: LFPlan
+    gold: Gold | None
+    annotations: pl.DataFrame | None
+    precomputed: pl.DataFrame | None
+
+    @property
+    def labels(self) -> list[str]:
+        return self.cfg.label_names
+
+    @property
+    def specs(self) -> list[LFSpec]:
+        return self.plan.specs
+
+    def gold_positions(self, split: str) -> np.ndarray | None:
+        """Corpus row positions of the gold ``dev`` or ``test`` items (None without gold)."""
+        if self.gold is None:
+            return None
+        return self.corpus.positions(self.gold.dev_ids if split == "dev" else self.gold.test_ids)
+
+    def inputs(self) -> list[Path]:
+        """Every input file of the project (what a run folder must never hold)."""
+        cfg = self.cfg
+        paths = [cfg.resolve(cfg.corpus.path), *(cfg.resolve(f) for f in cfg.lfs.files)]
+        paths += [cfg.resolve(p) for p in (cfg.gold.path if cfg.gold else None, cfg.annotations,
+                                           cfg.lfs.precomputed) if p is not None]
+        return paths + ([cfg.config_path] if cfg.config_path else [])
+
+
+def load_lfs(cfg: Config) -> list[LFSpec]:
+    """Every LF of the config's spec files, checked as a set against the label names."""
+    specs: list[LFSpec] = []
+    for f in cfg.lfs.files:
+        specs.extend(load_lf_specs(cfg.resolve(f)))
+    check_lf_set(specs, cfg.label_names)
+    if not specs and cfg.lfs.precomputed is None:
+        raise ConfigError(f"{cfg.config_path or 'config'}: key 'lfs': no labeling functions; "
+                          "expected lfs.files or lfs.precomputed")
+    return specs
+
+
+def check_llm_use(cfg: Config, specs: list[LFSpec]) -> None:
+    """Prompt-LF parameters, the LLM baseline and the LLM settings, before any paid call."""
+    from wslab.labeling.baseline import check_llm_baseline
+
+    prompt_specs = [s for s in specs if s.kind == "prompt"]
+    if prompt_specs:
+        from wslab.labeling.prompt_lf import llm_settings_from_config, parse_prompt_spec
+
+        for spec in prompt_specs:
+            parse_prompt_spec(spec.name, spec.prompt or {}, where=spec.source_file or "LF spec")
+        if cfg.llm is None:
+            raise ConfigError(f"{cfg.config_path}: key 'llm': required by prompt LF {prompt_specs[0].name!r}; "
+                              "expected llm settings (base_url, model, ...)")
+        llm_settings_from_config(cfg)
+    check_llm_baseline(cfg)
+
+
+def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
+    """Load and check every input of ``cfg`` (see the module doc). ``prompt_lfs=False`` leaves
+    prompt LFs out (``lfs analyze --no-prompt``)."""
+    specs = [s for s in load_lfs(cfg) if prompt_lfs or s.kind != "prompt"]
+    check_llm_use(cfg, specs)
+    paths = [cfg.base_dir, *(cfg.resolve(p) for p in cfg.lfs.python_paths)]
+    for spec in specs:
+        if spec.kind == "python":
+            load_python_lf(spec.condition.function, paths=paths)  # type: ignore[union-attr]
+    corpus = Corpus.open(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column,
+                         text_column=cfg.corpus.text_column)
+    plan = plan_lfs(corpus, specs, cfg.label_names, executor=cfg.lfs.executor)
+    precomputed = None
+    if cfg.lfs.precomputed is not None:
+        precomputed = load_precomputed(cfg.resolve(cfg.lfs.precomputed), corpus.ids, n_labels=len(cfg.label_names),
+                                       lf_names=plan.names)
+    gold = open_gold(cfg, corpus)
+    annotations = None
+    if cfg.annotations is not None:
+        annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
+                                    what="annotations")
+    return Project(cfg=cfg, corpus=corpus, plan=plan, gold=gold, annotations=annotations, precomputed=precomputed)
+
+
+def open_gold(cfg: Config, corpus: Corpus) -> Gold | None:
+    """The config's gold file, checked against the corpus, split into dev and test."""
+    if cfg.gold is None:
+        return None
+    g = cfg.gold
+    return load_gold(cfg.resolve(g.path), labels=cfg.label_names, id_column=g.id_column, label_column=g.label_column,
+                     split_column=g.split_column, dev_fraction=g.dev_fraction, seed=cfg.seed, corpus=corpus)
+
+
+def open_data(cfg: Config) -> tuple[Corpus, Gold | None]:
+    """The corpus handle and the gold set of ``cfg`` (what ``lfs author`` needs, without LFs)."""
+    corpus = Corpus.open(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column,
+                         text_column=cfg.corpus.text_column)
+    return corpus, open_gold(cfg, corpus)

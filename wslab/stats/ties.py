@@ -1,0 +1,34 @@
+"""Argmax with Snorkel's deterministic tie-break, the one rule for label models and evaluation.
+
+>>> import numpy as np
+>>> probs_to_preds(np.array([[0.2, 0.8], [0.5, 0.5], [0.5, 0.5]])).tolist()
+[1, 1, 0]
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+__all__ = ["probs_to_preds"]
+
+
+def _snorkel_hash(i: int) -> int:
+    # the same deterministic hash as snorkel.utils.core._hash
+    return int(hashlib.sha1(str(i).encode("utf-8")).hexdigest(), 16)
+
+
+def probs_to_preds(probs: np.ndarray, *, tol: float = 1e-5) -> np.ndarray:
+    """Argmax per row; ties broken as Snorkel's ``probs_to_preds(tie_break_policy="random")``.
+
+    Vectorised: only tied rows (usually few) go through the hash.
+    """
+    probs = np.asarray(probs)
+    preds = probs.argmax(axis=1)
+    is_max = np.abs(probs - probs.max(axis=1, keepdims=True)) < tol
+    n_max = is_max.sum(axis=1)
+    for i in np.flatnonzero(n_max > 1):
+        options = np.flatnonzero(is_max[i])
+        preds[i] = options[_snorkel_hash(int(i)) % len(options)]
+    return preds
