@@ -95,3 +95,122 @@ def print_review(result, summary: dict, console: Console | None = None) -> None:
                       f"{row['priority']:.3f}", row["reasons"], row["text"].replace("\n", " "))
     console.print(table)
     console.print(f"queue: {summary['queue']}  (all files in {summary['out']})")
+
+
+# ---------------------------------------------------------------- wslab agreement
+
+
+def _num(v: float | None, digits: int = 3) -> str:
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def _ci(c: dict | None, digits: int = 3) -> str:
+    if not c or c.get("ci") is None:
+        return "—"
+    lo, hi = c["ci"]
+    return f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def print_agreement(report: dict, console: Console | None = None) -> None:
+    """``wslab agreement``: the coefficients, pairs, per category, against gold, per batch."""
+    console = console or Console()
+    d = report["data"]
+    scale = report["scale"]
+    console.print(f"[bold]{d['n_items']}[/] items ({d['n_items_rated_twice']} rated at least twice), "
+                  f"{len(d['annotators'])} annotators, {d['n_ratings']} ratings, categories "
+                  f"{d['categories']}{' (ordered)' if d['ordered'] else ''}. Bands: {scale['name']} "
+                  f"({scale['reference']}); {int(d['confidence'] * 100)}% CIs.")
+
+    t = Table(title="Agreement between annotators")
+    for col in ("coefficient", "value", "CI", "n", "band"):
+        t.add_column(col, justify="right" if col in ("value", "n") else "left")
+    methods: dict[str, list[str]] = {}
+
+    def row(name: str, c: dict) -> None:
+        value = _num(c["value"]) if c["value"] is not None else f"undefined: {c.get('note', '')}"
+        t.add_row(name, value, _ci(c), str(c["n"]), c.get("band") or "—")
+        methods.setdefault(c.get("ci_method", ""), []).append(name)
+
+    row("percent agreement (pairwise)", report["percent_agreement"])
+    row("Fleiss' kappa", report["fleiss_kappa"])
+    for lv, c in report["krippendorff_alpha"]["levels"].items():
+        row(f"Krippendorff's alpha ({lv})", c)
+    row("Gwet's AC1", report["gwet_ac1"])
+    console.print(t)
+    console.print("CIs: " + "; ".join(f"{m} ({', '.join(names)})" for m, names in methods.items() if m),
+                  style="dim")
+
+    anns = d["annotators"]
+    if len(anns) >= 2:
+        variants = [("Cohen's kappa by pair", lambda p: p)]
+        if d["ordered"]:
+            variants.append(("Cohen's kappa by pair, quadratic weights", lambda p: p["weighted"]["quadratic"]))
+        for title, get in variants:
+            m = Table(title=title)
+            m.add_column("")
+            for a in anns[1:]:
+                m.add_column(a, justify="right")
+            cells = {tuple(p["annotators"]): get(p) for p in report["cohen_kappa"]}
+            for i, a in enumerate(anns[:-1]):
+                out = []
+                for j, b in enumerate(anns[1:], start=1):
+                    c = cells.get((a, b))
+                    out.append("" if j <= i else f"{_num(c['value'], 2)} (n={c['n']})")
+                m.add_row(a, *out)
+            console.print(m)
+
+    per_cat = report["fleiss_kappa"]["per_category"]
+    if 2 < len(per_cat) <= 30:
+        t = Table(title="Fleiss' kappa per category (k vs not k)")
+        for col in ("category", "kappa", "CI", "band"):
+            t.add_column(col)
+        for cat, c in per_cat.items():
+            t.add_row(cat, _num(c["value"]) if c["value"] is not None else c.get("note", "undefined"),
+                      _ci(c), c.get("band") or "—")
+        console.print(t)
+
+    gold = report["vs_gold"]
+    if gold:
+        t = Table(title=f"Against gold ({gold['n_gold']} gold items)")
+        for col in ("source", "n", "accuracy [CI]", "kappa [CI]", "kappa band", "macro F1"):
+            t.add_column(col, justify="left" if col in ("source", "kappa band") else "right")
+        for s in gold["sources"]:
+            t.add_row(s["name"], str(s["n"]), f"{_num(s['accuracy']['value'], 2)} {_ci(s['accuracy'], 2)}",
+                      f"{_num(s['cohen_kappa']['value'], 2)} {_ci(s['cohen_kappa'], 2)}",
+                      s["cohen_kappa"].get("band") or "—", _num(s["macro_f1"], 2))
+        console.print(t)
+        t = Table(title="Precision / recall / F1 per class against gold")
+        t.add_column("source")
+        classes = list(gold["sources"][0]["per_class"]) if gold["sources"] else []
+        for cls in classes:
+            t.add_column(cls, justify="right")
+        for s in gold["sources"]:
+            t.add_row(s["name"], *[
+                f"{_num(s['per_class'][c]['precision'], 2)} / {_num(s['per_class'][c]['recall'], 2)} / "
+                f"{_num(s['per_class'][c]['f1'], 2)}" for c in classes])
+        console.print(t)
+        if len(classes) <= 8:
+            for s in gold["sources"]:
+                conf = s["confusion"]
+                t = Table(title=f"Confusion: {s['name']} (rows: gold)")
+                t.add_column("gold \\ source")
+                for lab in conf["labels"]:
+                    t.add_column(lab, justify="right")
+                for lab, line in zip(conf["labels"], conf["matrix"]):
+                    t.add_row(lab, *[str(v) for v in line])
+                console.print(t)
+
+    batches = report["batches"]
+    if batches["rows"]:
+        shown = batches["rows"] if len(batches["rows"]) <= 30 else [r for r in batches["rows"] if r["flagged"]]
+        t = Table(title=f"Gold accuracy per annotator and batch (flag below {batches['threshold']:g}; "
+                        f"{batches['n_flagged']} flagged)")
+        for col in ("annotator", "batch", "n", "accuracy", "CI", "flag"):
+            t.add_column(col)
+        for r in shown:
+            t.add_row(r["annotator"], str(r["batch"]), str(r["n"]), _num(r["accuracy"]["value"]),
+                      _ci(r["accuracy"]), "[red]below[/]" if r["flagged"] else "")
+        console.print(t)
+
+    for w in report["warnings"]:
+        console.print(f"[yellow]warning:[/] {w}")
