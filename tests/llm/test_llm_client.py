@@ -12,7 +12,7 @@ import pytest
 
 from fake_openai_server import Answer, Fault
 from wslab.errors import BudgetExceeded, ConfigError
-from wslab.llm_client import LLMClient, LLMError, LLMSettings, parse_json_tolerant
+from wslab.llm import LLMClient, LLMError, LLMSettings, LLMUnavailable, parse_json_tolerant
 
 SCHEMA = {"type": "object", "properties": {"label": {"type": "string", "enum": ["a", "b", "ABSTAIN"]}},
           "required": ["label"], "additionalProperties": False}
