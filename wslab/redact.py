@@ -7,7 +7,8 @@
   (``*_API_KEY``, ``*_KEY``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``; values of 8 or more
   characters);
 * credentials inside URLs (``https://user:pass@host`` -> ``https://***@host``);
-* bearer tokens (``Authorization: Bearer ...``).
+* HTTP credentials (``Bearer ...``, ``Basic ...``: a server may echo the Authorization header,
+  and ``Basic`` is how URL credentials travel).
 
 The CLI's one error wrapper (:mod:`wslab.cli`) and the LLM client's errors and warnings call it;
 nothing else needs to.
@@ -27,8 +28,8 @@ MASK = "***"
 MIN_SECRET_CHARS = 8
 _SECRETS: set[str] = set()
 _SECRET_ENV = re.compile(r"(API_?KEY|_KEY$|TOKEN|SECRET|PASSWORD|PASSWD)", re.I)
-_URL_CREDENTIALS = re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*://)[^\s/@'\"<>]+@")
-_BEARER = re.compile(r"\b(Bearer\s+)[A-Za-z0-9._~+/=\-]{8,}", re.I)
+_URL_CREDENTIALS = re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*:/{1,2})[^\s/@'\"<>]+@")
+_AUTH_HEADER = re.compile(r"\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=\-]{8,}", re.I)
 
 
 def register_secret(value: str | None) -> None:
@@ -51,4 +52,4 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     text = _URL_CREDENTIALS.sub(rf"\1{MASK}@", text)
-    return _BEARER.sub(rf"\1{MASK}", text)
+    return _AUTH_HEADER.sub(rf"\1{MASK}", text)

@@ -342,3 +342,107 @@ def test_budget_is_shared_by_all_prompt_lfs_of_a_run(server, settings_for, corpu
     with pytest.raises(BudgetExceeded, match="prompt LF p1: stopped"):
         run_prompt_lfs(cfg, corpus, specs)
     assert 200 < len(srv.paid()) < 400  # a budget per LF would have let all 600 calls through
+
+
+# ---------------------------------------------------------------------- issue 13: keys, failures
+
+
+def test_votes_are_keyed_by_the_text_sent_not_by_id(server, settings_for, tmp_path):
+    """A changed text is asked again; a reused id does not inherit; equal texts are one paid call."""
+    srv = server(spam_model)
+    kw = dict(name="spam", instruction="Is it spam?", labels=LABELS, work_dir=tmp_path / "w")
+    no_cache = dict(cache_path=None, concurrency=1)  # only the vote store can save a call here
+    first = pl.DataFrame({"id": ["a", "b", "c"], "text": ["doc 1: hello", "doc 2: buy now", "doc 2: buy now"]})
+    r = run_prompt_lf(first, settings=settings_for(srv, **no_cache), **kw)
+    assert r.votes.tolist() == [0, 1, 1] and len(srv.requests) == 2  # b and c: one paid call
+    changed = pl.DataFrame({"id": ["a", "b", "c"], "text": ["doc 1: buy cheap", "doc 2: buy now", "doc 3: hi"]})
+    r2 = run_prompt_lf(changed, settings=settings_for(srv, **no_cache), **kw)
+    assert r2.votes.tolist() == [1, 1, 0] and r2.resumed == 1
+    assert sorted(doc_of(q.body) for q in srv.requests[2:]) == [1, 3]  # a's new text, c's new text
+    reused = pl.DataFrame({"id": ["z"], "text": ["doc 1: hello"]})  # first run's text of 'a', new id
+    assert run_prompt_lf(reused, settings=settings_for(srv, **no_cache), **kw).votes.tolist() == [0]
+    assert len(srv.requests) == 4
+    # the model and the label descriptions are part of the key too
+    run_prompt_lf(reused, settings=settings_for(srv, **no_cache), label_descriptions={"spam": "ads"}, **kw)
+    assert len(srv.requests) == 5
+
+
+def test_a_store_of_the_old_format_is_dropped_not_a_crash(server, settings_for, corpus, tmp_path):
+    path = prompt_lf_store_path(tmp_path / "w", "spam")
+    path.parent.mkdir(parents=True)
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    old.execute("INSERT INTO meta VALUES ('fingerprint', 'abc')")
+    old.execute("CREATE TABLE votes (id TEXT PRIMARY KEY, label TEXT, confidence REAL, status TEXT NOT NULL, "
+                "masked TEXT NOT NULL)")
+    old.executemany("INSERT INTO votes VALUES (?, 'spam', NULL, 'ok', '{}')", [(i,) for i in corpus["id"]])
+    old.commit()
+    old.close()
+    srv = server(spam_model)
+    r = run_prompt_lf(corpus, name="spam", instruction="Is it spam?", labels=LABELS,
+                      settings=settings_for(srv), work_dir=tmp_path / "w")
+    np.testing.assert_array_equal(r.votes, expected_votes(corpus))  # not the stale 'spam' everywhere
+    assert r.resumed == 0 and len(srv.requests) == corpus.height
+
+
+def _poisoned(doc_no: int, fault: str = "500"):
+    """Faults for every request about document ``doc_no``; ``state['on']`` switches them off."""
+    from fake_openai_server import Fault
+
+    state = {"on": True}
+
+    def faults(i, body):
+        return Fault(fault) if state["on"] and doc_of(body) == doc_no else None
+
+    return state, faults
+
+
+def test_a_document_that_always_fails_abstains_and_is_retried_next_run(server, settings_for, corpus, tmp_path):
+    state, faults = _poisoned(5)
+    srv = server(spam_model, faults=faults)
+    kw = dict(name="spam", instruction=INSTRUCTION, labels=LABELS, work_dir=tmp_path / "w")
+    r = run_prompt_lf(corpus, settings=settings_for(srv, max_retries=2), **kw)  # finishes, no exception
+    exp = expected_votes(corpus)
+    assert r.failed == 1 and r.status["failed"] == 1 and r.votes[5] == -1
+    np.testing.assert_array_equal(np.delete(r.votes, 5), np.delete(exp, 5))
+    assert sum(doc_of(q.body) == 5 for q in srv.requests) == 3  # 1 + max_retries, then given up
+    again = run_prompt_lf(corpus, settings=settings_for(srv, max_retries=2), **kw)  # still failing: asked again
+    assert again.failed == 1 and again.resumed == 199 and sum(doc_of(q.body) == 5 for q in srv.requests) == 6
+    state["on"] = False
+    n = len(srv.requests)
+    fixed = run_prompt_lf(corpus, settings=settings_for(srv), **kw)
+    np.testing.assert_array_equal(fixed.votes, exp)
+    assert fixed.failed == 0 and "failed" not in fixed.status and len(srv.requests) == n + 1
+    run_prompt_lf(corpus, settings=settings_for(srv), **kw)  # answered documents are never asked again
+    assert len(srv.requests) == n + 1
+
+
+def test_an_unusable_answer_is_paid_twice_at_most_and_retried_next_run(server, settings_for, corpus, tmp_path):
+    prose = {"on": True}
+
+    def model(body):
+        if prose["on"] and doc_of(body) in (3, 4):
+            return "I am not sure what you mean." if doc_of(body) == 3 else ""
+        return spam_model(body)
+
+    srv = server(model)
+    kw = dict(name="spam", instruction=INSTRUCTION, labels=LABELS, work_dir=tmp_path / "w")
+    r = run_prompt_lf(corpus, settings=settings_for(srv, max_retries=6, cache_path=None), **kw)
+    per_doc = Counter(doc_of(q.body) for q in srv.paid())
+    assert per_doc[3] == 2 and per_doc[4] == 2  # not 1 + max_retries = 7 paid answers
+    assert r.status["failed"] == 2 and r.votes[3] == -1 and r.votes[4] == -1
+    prose["on"] = False
+    again = run_prompt_lf(corpus, settings=settings_for(srv, cache_path=None), **kw)
+    np.testing.assert_array_equal(again.votes, expected_votes(corpus))
+    assert again.usage["calls"] == 2  # only the two failed documents
+
+
+def test_an_endpoint_that_is_down_stops_the_run_with_exit_code_4(server, settings_for, corpus, tmp_path):
+    from fake_openai_server import Fault
+    from wslab.llm import LLMUnavailable
+
+    srv = server(spam_model, faults=lambda i, body: Fault("500"))
+    with pytest.raises(LLMUnavailable, match="documents in a row failed") as info:
+        run_prompt_lf(corpus, name="spam", instruction=INSTRUCTION, labels=LABELS,
+                      settings=settings_for(srv, max_retries=0, concurrency=2), work_dir=tmp_path)
+    assert info.value.exit_code == 4 and len(srv.requests) < 20  # not 200 documents times the retries
