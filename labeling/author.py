@@ -451,7 +451,7 @@ def author_lfs(cfg: Any, *, out_path: str | Path, rounds: int = 3, per_round: in
     out_path = Path(out_path)
     report_path = out_path.with_name(out_path.stem + ".authoring.json")
     settings = llm_settings_from_config(cfg)
-    author_settings = settings.model_copy(update={"model": model}) if model else settings
+    author_settings = settings.with_overrides(where="lfs author", model=model)
     work_dir = cfg.resolve(cfg.output.dir) / "prompt_lfs"
     cache_path = settings.cache_path or work_dir / "llm_cache.sqlite"
     client = LLMClient(author_settings, cache_path=cache_path, reporter=rep)

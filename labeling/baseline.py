@@ -28,9 +28,8 @@ def llm_baseline_votes(cfg: Any, docs: pl.DataFrame, *, spent_usd: float = 0.0,
     from wslab.labeling.prompt_lf import llm_settings_from_config, run_prompt_lf
     from wslab.llm import LLMClient
 
-    settings = llm_settings_from_config(cfg).after_spending(spent_usd)  # one budget for the whole run
-    if cfg.llm_baseline.model:
-        settings = settings.model_copy(update={"model": cfg.llm_baseline.model})
+    settings = llm_settings_from_config(cfg).after_spending(spent_usd).with_overrides(  # one budget per run
+        where="llm_baseline", model=cfg.llm_baseline.model)
     work_dir = cfg.resolve(cfg.output.dir) / "prompt_lfs"
     client = LLMClient(settings, cache_path=settings.cache_path or work_dir / "llm_cache.sqlite",
                        reporter=reporter)

@@ -519,9 +519,8 @@ def run_prompt_lfs(cfg: Any, docs: pl.DataFrame, specs: Sequence[Any], *,
     for j, raw in enumerate(specs):
         spec = raw if isinstance(raw, PromptLFSpec) else parse_prompt_spec(
             raw.name, raw.prompt or {}, where=getattr(raw, "source_file", None) or "LF spec")
-        lf_settings = settings.after_spending(manifest["cost_usd"])  # one budget for the whole run
-        if spec.model:
-            lf_settings = lf_settings.model_copy(update={"model": spec.model})
+        lf_settings = settings.after_spending(manifest["cost_usd"]).with_overrides(  # one budget per run
+            where=f"prompt LF {spec.name!r}", model=spec.model)
         client = LLMClient(lf_settings, cache_path=cache_path, reporter=reporter)
         result = run_prompt_lf(
             docs, name=spec.name, instruction=spec.instruction, labels=cfg.label_names,
