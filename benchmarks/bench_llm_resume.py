@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT / "tests" / "llm"))
 from fake_openai_server import FakeOpenAIServer, user_text  # noqa: E402
 
 from wslab.io import write_text  # noqa: E402
-from wslab.labeling.prompt_lf import execute_prompt_lf, prompt_lf_store_path  # noqa: E402
-from wslab.llm_client import LLMSettings  # noqa: E402
+from wslab.labeling.prompt_lf import run_prompt_lf, prompt_lf_store_path  # noqa: E402
+from wslab.llm import LLMSettings  # noqa: E402
 
 LABELS = ["other", "card", "tariff"]
 INSTRUCTION = "Which team should handle this customer message?"
@@ -83,9 +83,9 @@ def settings(base_url: str, work_dir: Path, concurrency: int) -> LLMSettings:
 
 
 def run_job(corpus: Path, work_dir: Path, base_url: str, out: Path, concurrency: int) -> None:
-    r = execute_prompt_lf(pl.read_parquet(corpus), name="route", instruction=INSTRUCTION,
-                          labels=LABELS, settings=settings(base_url, work_dir, concurrency),
-                          work_dir=work_dir)
+    r = run_prompt_lf(pl.read_parquet(corpus), name="route", instruction=INSTRUCTION,
+                      labels=LABELS, settings=settings(base_url, work_dir, concurrency),
+                      work_dir=work_dir)
     np.save(out, r.votes)
 
 
@@ -129,8 +129,8 @@ def interrupted_then_resumed(corpus: pl.DataFrame, corpus_path: Path, work: Path
         paid_first = len(srv.paid())
         saved_first = stored(work)
         t1 = time.perf_counter()
-        r = execute_prompt_lf(corpus, name="route", instruction=INSTRUCTION, labels=LABELS,
-                              settings=settings(srv.base_url, work, concurrency), work_dir=work)
+        r = run_prompt_lf(corpus, name="route", instruction=INSTRUCTION, labels=LABELS,
+                          settings=settings(srv.base_url, work, concurrency), work_dir=work)
         t_rerun = time.perf_counter() - t1
         per_doc = Counter(doc_of(q.body) for q in srv.paid())
         return {"votes": r.votes, "paid_first": paid_first, "saved_first": saved_first,
@@ -170,9 +170,9 @@ def main() -> None:
     srv = FakeOpenAIServer(model, latency_s=args.latency).start()
     try:
         t0 = time.perf_counter()
-        ref = execute_prompt_lf(corpus, name="route", instruction=INSTRUCTION, labels=LABELS,
-                                settings=settings(srv.base_url, WORK / "ref", args.concurrency),
-                                work_dir=WORK / "ref")
+        ref = run_prompt_lf(corpus, name="route", instruction=INSTRUCTION, labels=LABELS,
+                            settings=settings(srv.base_url, WORK / "ref", args.concurrency),
+                            work_dir=WORK / "ref")
         t_ref = time.perf_counter() - t0
         ref_paid = len(srv.paid())
     finally:

@@ -47,8 +47,7 @@ from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import check_columns
 from wslab.labeling.compile import compile_lf, is_declarative
 from wslab.labeling.spec import ABSTAIN, CONDITION_KINDS, LFSpec, dump_lf_specs, load_lf_specs, parse_lf
-from wslab.llm_client import LLMClient, LLMSettings
-from wslab.pii import MaskingSettings, mask_text
+from wslab.llm import LLMClient, LLMSettings, MaskingSettings, mask_text
 from wslab.progress import Reporter, get_reporter
 
 __all__ = ["author_lfs", "AuthoringResult", "Candidate", "proposal_schema", "build_author_messages",
@@ -445,10 +444,10 @@ def author_lfs(cfg: Any, corpus: Any, gold: Any, *, out_path: str | Path, rounds
     out_path = Path(out_path)
     report_path = out_path.with_name(out_path.stem + ".authoring.json")
     settings = llm_settings_from_config(cfg)
-    author_settings = settings.model_copy(update={"model": model}) if model else settings
+    author_settings = settings.with_overrides(where="lfs author", model=model)
     work_dir = cfg.resolve(cfg.output.dir) / "prompt_lfs"
     cache_path = settings.cache_path or work_dir / "llm_cache.sqlite"
-    client = LLMClient(author_settings, cache_path=cache_path)
+    client = LLMClient(author_settings, cache_path=cache_path, reporter=rep)
     rng = np.random.default_rng([cfg.seed, 7])
 
     pool = _build_pool(cfg, corpus, gold, sample_size=sample_size, dry_run_docs=dry_run_docs, rng=rng,
@@ -606,13 +605,13 @@ class _Judge:
 
     def _prompt_votes(self, spec: LFSpec) -> np.ndarray:
         """Run a prompt LF on the gold dev documents (only) and return pool-sized votes."""
-        from wslab.labeling.prompt_lf import execute_prompt_lf
+        from wslab.labeling.prompt_lf import run_prompt_lf
 
         pool, cfg = self.pool, self.cfg
         dev_docs = pl.DataFrame({"id": [str(j) for j in range(pool.n_dev)],
                                  "text": pool.frame[cfg.corpus.text_column].head(pool.n_dev).cast(pl.String)})
-        settings = self.settings.model_copy(update=_remaining(self.settings, self.used()))
-        res = execute_prompt_lf(dev_docs, name=f"author_{spec.name}", instruction=spec.prompt["instruction"],  # type: ignore[index]
+        settings = self.settings.after_spending(float(self.used().get("cost_usd", 0.0)))
+        res = run_prompt_lf(dev_docs, name=f"author_{spec.name}", instruction=spec.prompt["instruction"],  # type: ignore[index]
                                 labels=cfg.label_names, vote_labels=spec.prompt["labels"],  # type: ignore[index]
                                 settings=settings, work_dir=self.work_dir / "authoring",
                                 label_descriptions=cfg.labels, task=cfg.task,
@@ -667,12 +666,6 @@ def _vote_label(spec: LFSpec) -> str | None:
 
 def _norm(text: Any) -> str:
     return " ".join(str(text or "").casefold().split())
-
-
-def _remaining(settings: LLMSettings, used: Mapping[str, Any]) -> dict[str, Any]:
-    if settings.max_cost_usd is None:
-        return {}
-    return {"max_cost_usd": max(settings.max_cost_usd - float(used.get("cost_usd", 0.0)), 1e-12)}
 
 
 def _judge(row: Mapping[str, Any], *, min_accuracy: float) -> None:

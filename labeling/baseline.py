@@ -3,7 +3,7 @@
 With ``llm_baseline: {enabled: true}`` in the config, ``wslab apply`` asks the configured LLM
 (``llm`` settings; ``llm_baseline.model`` overrides the model) for one label per gold dev and
 test document and reports it as the row ``llm_zero_shot`` of the evaluation. The calls go through
-:func:`wslab.labeling.prompt_lf.execute_prompt_lf`: PII-masked, delimited as data, cached,
+:func:`wslab.labeling.prompt_lf.run_prompt_lf`: PII-masked, delimited as data, cached,
 resumable, inside the run's budget. An abstention is an uncovered item: it gets the class
 prior's most frequent class, as uncovered items do for the label models, and ``coverage`` says
 how many items the LLM answered.
@@ -25,19 +25,15 @@ DEFAULT_INSTRUCTION = "Choose the label that fits the document best."
 def llm_baseline_votes(cfg: Any, docs: pl.DataFrame, *, spent_usd: float = 0.0,
                        reporter: Reporter | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Votes (int8, aligned to ``docs`` with columns id, text; -1 = abstain) and a manifest block."""
-    from wslab.labeling.prompt_lf import execute_prompt_lf, llm_settings_from_config
-    from wslab.llm_client import LLMClient
+    from wslab.labeling.prompt_lf import llm_settings_from_config, run_prompt_lf
+    from wslab.llm import LLMClient
 
-    settings = llm_settings_from_config(cfg)
-    update: dict[str, Any] = {}
-    if cfg.llm_baseline.model:
-        update["model"] = cfg.llm_baseline.model
-    if settings.max_cost_usd is not None:  # one budget for the whole run
-        update["max_cost_usd"] = max(settings.max_cost_usd - spent_usd, 1e-12)
-    settings = settings.model_copy(update=update)
+    settings = llm_settings_from_config(cfg).after_spending(spent_usd).with_overrides(  # one budget per run
+        where="llm_baseline", model=cfg.llm_baseline.model)
     work_dir = cfg.resolve(cfg.output.dir) / "prompt_lfs"
-    client = LLMClient(settings, cache_path=settings.cache_path or work_dir / "llm_cache.sqlite")
-    result = execute_prompt_lf(docs, name=f"baseline_{BASELINE_ROW}", labels=cfg.label_names,
+    client = LLMClient(settings, cache_path=settings.cache_path or work_dir / "llm_cache.sqlite",
+                       reporter=reporter)
+    result = run_prompt_lf(docs, name=f"baseline_{BASELINE_ROW}", labels=cfg.label_names,
                                instruction=cfg.llm_baseline.instruction or DEFAULT_INSTRUCTION,
                                settings=settings, work_dir=work_dir, label_descriptions=cfg.labels,
                                task=cfg.task, client=client, reporter=reporter)

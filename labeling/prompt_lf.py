@@ -6,13 +6,23 @@ be data, never instructions. The model answers ``{"label": ...}`` with one of th
 or ``ABSTAIN`` (a json_schema enum where the server supports it); anything else it returns is
 compared with the label names and otherwise ignored -- nothing it says is ever executed.
 
-Votes are written to a SQLite store in ``work_dir`` as each answer arrives, so a crash, a
-Ctrl-C or a budget stop loses nothing: the next run with the same LF skips every document
-already answered (and the response cache catches calls that were paid but not yet recorded).
+Answers are written to a SQLite store in ``work_dir`` as each arrives, so a crash, a Ctrl-C or
+a budget stop loses nothing. The store (like the response cache) is keyed by what determines
+the answer -- the request actually sent: the masked text, the instruction, the label set and
+descriptions, the model and its parameters -- never by document id. So a document whose text
+changed is asked again, a reused id does not inherit another document's vote, and documents
+with the same text are one paid call.
 
-    votes = run_prompt_lf(docs, name="is_fraud", instruction="Is the customer reporting fraud?",
-                          labels=["fraud", "other"], settings=LLMSettings(model="gpt-4o-mini"),
-                          work_dir=Path("runs/x/prompt_lfs"))
+A document the endpoint keeps failing on (5xx, timeouts after every retry; an answer that
+stays empty, prose or truncated after one more try) abstains with status ``failed``; the run
+finishes and reports how many failed. Failed documents are asked again on every later run;
+answered ones never. Many failures in a row mean the endpoint is down: the run stops with
+:class:`~wslab.llm.LLMUnavailable` (exit code 4), everything received is kept.
+
+    result = run_prompt_lf(docs, name="is_fraud", instruction="Is the customer reporting fraud?",
+                           labels=["fraud", "other"], settings=LLMSettings(model="gpt-4o-mini"),
+                           work_dir=Path("runs/x/prompt_lfs"))
+    result.votes  # int8, aligned to docs; -1 = abstain
 """
 
 from __future__ import annotations
@@ -37,18 +47,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from wslab.config import validation_message
 from wslab.errors import BudgetExceeded, ConfigError, InputError
 from wslab.labeling.spec import ABSTAIN
-from wslab.llm_client import (Completion, LLMClient, LLMError, LLMSettings, TokenLogprob,
-                              estimate_tokens)
-from wslab.pii import MaskingSettings, mask_text
+from wslab.llm import (Completion, LLMClient, LLMError, LLMSettings, LLMUnavailable, MaskingSettings,
+                       TokenLogprob, cache_key, estimate_tokens, mask_text)
 from wslab.progress import Reporter, get_reporter
 
-__all__ = ["PromptLFSpec", "PromptLFResult", "CostEstimate", "run_prompt_lf", "execute_prompt_lf",
-           "apply_prompt_lfs", "run_prompt_lfs", "build_messages", "label_schema",
-           "label_confidence", "estimate_prompt_lf_cost", "prompt_lf_store_path", "ABSTAIN_LABEL",
-           "llm_annotations", "parse_prompt_spec", "llm_settings_from_config"]
+__all__ = ["PromptLFSpec", "PromptLFResult", "CostEstimate", "run_prompt_lf", "run_prompt_lfs",
+           "build_messages", "label_schema", "label_confidence", "estimate_prompt_lf_cost",
+           "prompt_lf_store_path", "ABSTAIN_LABEL", "llm_annotations", "parse_prompt_spec",
+           "llm_settings_from_config"]
 
 ABSTAIN_LABEL = "ABSTAIN"
-PROMPT_VERSION = 1  # bump when build_messages changes: stored votes of older prompts are dropped
+STORE_FORMAT = "2"  # votes keyed by request; a store of another format is dropped (the cache keeps its answers)
+FAILED = "failed"  # the status of a document asked again on the next run
 
 
 class PromptLFSpec(BaseModel):
@@ -83,11 +93,12 @@ class CostEstimate:
 class PromptLFResult:
     votes: np.ndarray  # int8 (n,): class index into ``labels`` or -1 (abstain)
     confidence: np.ndarray  # float (n,): probability of the voted label from logprobs; nan if unknown
-    status: dict[str, int]  # ok, abstain, invalid, empty, below_threshold, no_confidence
+    status: dict[str, int]  # ok, abstain, invalid, empty, failed, below_threshold, no_confidence
     usage: dict[str, Any]  # LLMUsage of this run (calls, cache hits, tokens, cost)
     masked: dict[str, int]  # PII occurrences masked, per kind, over all documents
     estimate: CostEstimate  # for the documents that were still to do at the start
     resumed: int  # documents already answered by an earlier run
+    failed: int = 0  # documents without an answer after the retries (abstain; retried next run)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -182,32 +193,37 @@ def prompt_lf_store_path(work_dir: str | Path, name: str) -> Path:
 
 
 class _VoteStore:
-    def __init__(self, path: Path, fingerprint: str) -> None:
+    """Answers by request key: ``key -> (label, confidence, status)``."""
+
+    def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        self.conn.execute("CREATE TABLE IF NOT EXISTS votes (id TEXT PRIMARY KEY, label TEXT, "
-                          "confidence REAL, status TEXT NOT NULL, masked TEXT NOT NULL)")
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
-        if row is None or row[0] != fingerprint:  # another instruction/model: old votes are stale
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if row is None or row[0] != STORE_FORMAT:  # an older store (votes by id): not trusted
             self.conn.execute("BEGIN")
-            self.conn.execute("DELETE FROM votes")
-            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+            self.conn.execute("DROP TABLE IF EXISTS votes")
+            self.conn.execute("DELETE FROM meta")
+            self.conn.execute("INSERT INTO meta VALUES ('format', ?)", (STORE_FORMAT,))
             self.conn.execute("COMMIT")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS votes (key TEXT PRIMARY KEY, label TEXT, "
+                          "confidence REAL, status TEXT NOT NULL)")
 
-    def done(self) -> set[str]:
-        return {r[0] for r in self.conn.execute("SELECT id FROM votes")}
+    def put(self, key: str, label: str | None, confidence: float | None, status: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO votes VALUES (?, ?, ?, ?)", (key, label, confidence, status))
 
-    def put(self, doc_id: str, label: str | None, confidence: float | None, status: str,
-            masked: Mapping[str, int]) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO votes VALUES (?, ?, ?, ?, ?)",
-                          (doc_id, label, confidence, status, json.dumps(dict(masked), sort_keys=True)))
-
-    def rows(self) -> dict[str, tuple[str | None, float | None, str, str]]:
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in
-                self.conn.execute("SELECT id, label, confidence, status, masked FROM votes")}
+    def get(self, keys: set[str]) -> dict[str, tuple[str | None, float | None, str]]:
+        """The stored answers among ``keys``."""
+        out: dict[str, tuple[str | None, float | None, str]] = {}
+        wanted = list(keys)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            rows = self.conn.execute("SELECT key, label, confidence, status FROM votes WHERE key IN "
+                                     f"({','.join('?' * len(chunk))})", chunk)
+            out.update({r[0]: (r[1], r[2], r[3]) for r in rows})
+        return out
 
     def close(self) -> None:
         self.conn.close()
@@ -246,19 +262,53 @@ def _check_docs(docs: pl.DataFrame, name: str) -> tuple[list[str], list[str | No
     return ids, docs["text"].cast(pl.String).to_list()
 
 
-def execute_prompt_lf(docs: pl.DataFrame, *, name: str, instruction: str, labels: Sequence[str],
-                      settings: LLMSettings, work_dir: str | Path,
-                      vote_labels: Sequence[str] | None = None,
-                      masking: MaskingSettings | None = None,
-                      confidence_threshold: float | None = None,
-                      label_descriptions: Mapping[str, str] | None = None, task: str = "",
-                      client: LLMClient | None = None,
-                      reporter: Reporter | None = None) -> PromptLFResult:
+@dataclass
+class _Requests:
+    """The request of every document: its key (None for an empty text) and, per key to ask, the messages."""
+
+    keys: list[str | None]
+    messages: dict[str, list[dict[str, str]]]  # first document of each key
+    texts: dict[str, str]  # masked text per key, for the estimate
+    masked: Counter[str]
+
+
+def _requests(texts: Sequence[str | None], *, model: str, settings: LLMSettings, instruction: str,
+              vote_labels: list[str], descriptions: Mapping[str, str], task: str,
+              masking: MaskingSettings, want_logprobs: bool) -> _Requests:
+    """Mask every text and key it by the request it becomes (text sent, prompt, labels, model, params)."""
+    params = {"schema": label_schema(vote_labels), "temperature": settings.temperature,
+              "max_tokens": settings.max_tokens or 64, "logprobs": want_logprobs}
+    out = _Requests(keys=[], messages={}, texts={}, masked=Counter())
+    for text in texts:
+        if not text or not text.strip():
+            out.keys.append(None)
+            continue
+        masked = mask_text(text, masking)
+        out.masked.update(masked.counts)
+        messages = build_messages(masked.text, instruction=instruction, vote_labels=vote_labels,
+                                  label_descriptions=descriptions, task=task)
+        key = cache_key(model, messages, params)
+        out.keys.append(key)
+        if key not in out.messages:
+            out.messages[key] = messages
+            out.texts[key] = masked.text
+    return out
+
+
+def run_prompt_lf(docs: pl.DataFrame, *, name: str, instruction: str, labels: Sequence[str],
+                  settings: LLMSettings, work_dir: str | Path,
+                  vote_labels: Sequence[str] | None = None,
+                  masking: MaskingSettings | None = None,
+                  confidence_threshold: float | None = None,
+                  label_descriptions: Mapping[str, str] | None = None, task: str = "",
+                  client: LLMClient | None = None,
+                  reporter: Reporter | None = None) -> PromptLFResult:
     """Run one prompt LF over ``docs`` (columns ``id``, ``text``); resumable, see module doc.
 
     ``labels`` is the task's class list (vote ``k`` means ``labels[k]``); ``vote_labels`` the
-    subset this LF may vote (default: all). Raises :class:`BudgetExceeded` or :class:`LLMError`
-    after saving every answer received.
+    subset this LF may vote (default: all). Raises :class:`BudgetExceeded`,
+    :class:`LLMUnavailable` (the endpoint is down) or :class:`LLMError` (it refuses the
+    requests) after saving every answer received.
     """
     labels = list(labels)
     vote_labels = list(vote_labels) if vote_labels is not None else labels
@@ -271,50 +321,64 @@ def execute_prompt_lf(docs: pl.DataFrame, *, name: str, instruction: str, labels
     masking = masking if masking is not None else settings.masking
     rep = get_reporter(reporter)
     ids, texts = _check_docs(docs, name)
-    client = client or LLMClient(settings, cache_path=settings.cache_path or Path(work_dir) / "llm_cache.sqlite")
-    model = client.model
+    client = client or LLMClient(settings, cache_path=settings.cache_path or Path(work_dir) / "llm_cache.sqlite",
+                                 reporter=rep)
     descriptions = {k: v for k, v in (label_descriptions or {}).items() if k in vote_labels}
-    fingerprint = hashlib.sha256(json.dumps({
-        "v": PROMPT_VERSION, "model": model, "instruction": instruction, "vote_labels": vote_labels,
-        "descriptions": descriptions, "task": task, "masking": masking.model_dump(),
-    }, sort_keys=True).encode()).hexdigest()
-    store = _VoteStore(prompt_lf_store_path(work_dir, name), fingerprint)
-    try:
-        done = store.done()
-        pending = [(i, t) for i, t in zip(ids, texts) if i not in done]
-        resumed = len(ids) - len(pending)
-        estimate = estimate_prompt_lf_cost([t or "" for _, t in pending], instruction=instruction,
-                                           vote_labels=vote_labels, settings=settings, model=model,
-                                           label_descriptions=descriptions, task=task)
-        if estimate.calls > settings.estimate_above_calls:
-            rep.info(f"prompt LF {name}: {estimate.describe()}"
-                     + (f" (resuming: {resumed} already done)" if resumed else ""))
-            if (settings.max_cost_usd is not None and estimate.cost_usd is not None
-                    and estimate.cost_usd > settings.max_cost_usd):
-                rep.info(f"prompt LF {name}: the estimate exceeds llm.max_cost_usd "
-                         f"${settings.max_cost_usd:.4f}; the run will stop at the budget and can be resumed")
-        if pending:
-            try:
-                asyncio.run(_label_pending(
-                    pending, client=client, store=store, instruction=instruction,
+    req = _requests(texts, model=client.model, settings=client.settings, instruction=instruction,
                     vote_labels=vote_labels, descriptions=descriptions, task=task, masking=masking,
-                    want_logprobs=confidence_threshold is not None, name=name, rep=rep))
+                    want_logprobs=confidence_threshold is not None)
+    store = _VoteStore(prompt_lf_store_path(work_dir, name))
+    try:
+        before = store.get(set(req.messages))
+        todo = [k for k in req.messages if k not in before or before[k][2] == FAILED]
+        resumed = sum(k is not None and k in before and before[k][2] != FAILED for k in req.keys)
+        estimate = estimate_prompt_lf_cost([req.texts[k] for k in todo], instruction=instruction,
+                                           vote_labels=vote_labels, settings=settings, model=client.model,
+                                           label_descriptions=descriptions, task=task)
+        _announce(estimate, settings, name=name, resumed=resumed, rep=rep)
+        if todo:
+            try:
+                asyncio.run(_ask_all([(k, req.messages[k]) for k in todo], client=client, store=store,
+                                     vote_labels=vote_labels, want_logprobs=confidence_threshold is not None,
+                                     name=name, rep=rep))
             except (BudgetExceeded, LLMError) as exc:
-                n_done = len(store.done())
-                raise type(exc)(f"prompt LF {name}: stopped with {n_done} of {len(ids)} documents "
+                rows = store.get(set(req.messages))
+                answered = sum(k in rows and rows[k][2] != FAILED for k in req.keys)
+                raise type(exc)(f"prompt LF {name}: stopped with {answered} of {len(ids)} documents "
                                 f"labelled ({resumed} by earlier runs); {exc}") from None
-        rows = store.rows()
+        rows = store.get(set(req.messages))
     finally:
         store.close()
+    return _result(req.keys, rows, labels=labels, confidence_threshold=confidence_threshold, name=name,
+                   rep=rep, usage=client.usage.as_dict(), masked=dict(req.masked), estimate=estimate,
+                   resumed=resumed)
 
-    votes = np.full(len(ids), ABSTAIN, dtype=np.int8)
-    conf = np.full(len(ids), np.nan)
+
+def _announce(estimate: CostEstimate, settings: LLMSettings, *, name: str, resumed: int, rep: Reporter) -> None:
+    """Say what a large run will cost before it starts."""
+    if estimate.calls <= settings.estimate_above_calls:
+        return
+    rep.info(f"prompt LF {name}: {estimate.describe()}"
+             + (f" (resuming: {resumed} already done)" if resumed else ""))
+    if (settings.max_cost_usd is not None and estimate.cost_usd is not None
+            and estimate.cost_usd > settings.max_cost_usd):
+        rep.info(f"prompt LF {name}: the estimate exceeds llm.max_cost_usd "
+                 f"${settings.max_cost_usd:.4f}; the run will stop at the budget and can be resumed")
+
+
+def _result(keys: list[str | None], rows: Mapping[str, tuple[str | None, float | None, str]], *,
+            labels: list[str], confidence_threshold: float | None, name: str, rep: Reporter,
+            **fields: Any) -> PromptLFResult:
+    """Votes, confidences and status counts of the documents, from the stored answers."""
+    votes = np.full(len(keys), ABSTAIN, dtype=np.int8)
+    conf = np.full(len(keys), np.nan)
     status: Counter[str] = Counter()
-    masked: Counter[str] = Counter()
     index = {lab: k for k, lab in enumerate(labels)}
-    for pos, doc_id in enumerate(ids):
-        label, c, st, m = rows[doc_id]
-        masked.update(json.loads(m))
+    for pos, key in enumerate(keys):
+        if key is None:
+            status["empty"] += 1
+            continue
+        label, c, st = rows.get(key, (None, None, FAILED))
         if c is not None:
             conf[pos] = c
         if st == "ok" and confidence_threshold is not None:
@@ -329,38 +393,45 @@ def execute_prompt_lf(docs: pl.DataFrame, *, name: str, instruction: str, labels
     if status.get("no_confidence"):
         rep.info(f"prompt LF {name}: {status['no_confidence']} answers came without logprobs; "
                  "confidence_threshold could not be applied to them")
-    return PromptLFResult(votes=votes, confidence=conf, status=dict(status),
-                          usage=client.usage.as_dict(), masked=dict(masked), estimate=estimate,
-                          resumed=resumed)
+    if status.get(FAILED):
+        rep.info(f"prompt LF {name}: {status[FAILED]} documents got no answer after the retries; "
+                 "they abstain in this run and are asked again on the next one")
+    return PromptLFResult(votes=votes, confidence=conf, status=dict(status), failed=status.get(FAILED, 0),
+                          **fields)
 
 
-async def _label_pending(pending: list[tuple[str, str | None]], *, client: LLMClient, store: _VoteStore,
-                         instruction: str, vote_labels: list[str], descriptions: Mapping[str, str],
-                         task: str, masking: MaskingSettings, want_logprobs: bool, name: str,
-                         rep: Any) -> None:
-    queue = deque(pending)
+async def _ask_all(todo: list[tuple[str, list[dict[str, str]]]], *, client: LLMClient, store: _VoteStore,
+                   vote_labels: list[str], want_logprobs: bool, name: str, rep: Reporter) -> None:
+    """Ask every request of ``todo`` (key, messages) and store each answer as it arrives."""
+    queue = deque(todo)
     schema = label_schema(vote_labels)
     max_tokens = client.settings.max_tokens or 64
     stop: list[BaseException] = []
+    down_after = max(10, 2 * client.settings.concurrency)  # failures in a row: the endpoint is down
+    in_a_row = [0]
 
     async def worker(advance: Any) -> None:
         while queue and not stop:
-            doc_id, text = queue.popleft()
-            if not text or not text.strip():
-                store.put(doc_id, None, None, "empty", {})
-                advance(1)
-                continue
-            masked = mask_text(text, masking)
-            messages = build_messages(masked.text, instruction=instruction, vote_labels=vote_labels,
-                                      label_descriptions=descriptions, task=task)
+            key, messages = queue.popleft()
             try:
                 c = await client.complete_json(messages, schema, logprobs=want_logprobs,
                                                max_tokens=max_tokens, schema_name="label")
+            except LLMUnavailable as exc:  # this document failed after every retry
+                store.put(key, None, None, FAILED)
+                in_a_row[0] += 1
+                if in_a_row[0] >= down_after and not stop:
+                    stop.append(LLMUnavailable(f"{in_a_row[0]} documents in a row failed; {exc}"))
+                advance(1)
+                continue
             except (BudgetExceeded, LLMError) as exc:
                 stop.append(exc)
                 return
-            label, conf, st = _interpret(c, vote_labels)
-            store.put(doc_id, label, conf, st, masked.counts)
+            if c.error is not None:  # paid, but no usable answer: asked again on the next run
+                label, conf, st = None, None, FAILED
+            else:
+                label, conf, st = _interpret(c, vote_labels)
+                in_a_row[0] = 0
+            store.put(key, label, conf, st)
             advance(1, cost=f"${client.usage.cost_usd:.4f}")
 
     loop = asyncio.get_running_loop()
@@ -384,7 +455,7 @@ async def _label_pending(pending: list[tuple[str, str | None]], *, client: LLMCl
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
             pass
     try:
-        with rep.task(f"prompt LF {name}", total=len(pending)) as advance:
+        with rep.task(f"prompt LF {name}", total=len(todo)) as advance:
             tasks.extend(asyncio.create_task(worker(advance)) for _ in range(client.settings.concurrency))
             await asyncio.gather(*tasks)
     finally:
@@ -404,20 +475,6 @@ class _Interrupted(Exception):
     def __init__(self, signum: int) -> None:
         super().__init__(f"signal {signum}")
         self.signum = signum
-
-
-def run_prompt_lf(docs: pl.DataFrame, *, name: str, instruction: str, labels: Sequence[str],
-                  settings: LLMSettings, work_dir: str | Path,
-                  vote_labels: Sequence[str] | None = None, masking: MaskingSettings | None = None,
-                  confidence_threshold: float | None = None,
-                  label_descriptions: Mapping[str, str] | None = None, task: str = "",
-                  reporter: Reporter | None = None) -> np.ndarray:
-    """The votes (int8, aligned to ``docs``; -1 = abstain) of one prompt LF. See :func:`execute_prompt_lf`."""
-    return execute_prompt_lf(docs, name=name, instruction=instruction, labels=labels,
-                             settings=settings, work_dir=work_dir, vote_labels=vote_labels,
-                             masking=masking, confidence_threshold=confidence_threshold,
-                             label_descriptions=label_descriptions, task=task,
-                             reporter=reporter).votes
 
 
 # ---------------------------------------------------------------------- pipeline entry points
@@ -457,17 +514,15 @@ def run_prompt_lfs(cfg: Any, docs: pl.DataFrame, specs: Sequence[Any], *,
     cache_path = settings.cache_path or work_dir / "llm_cache.sqlite"
     votes = np.full((docs.height, len(specs)), ABSTAIN, dtype=np.int8)
     manifest: dict[str, Any] = {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0, "calls": 0,
-                                "cache_hits": 0, "retries": 0, "masked": {}, "lfs": {}}
+                                "cache_hits": 0, "retries": 0, "failed": 0, "masked": {}, "lfs": {}}
     masked: Counter[str] = Counter()
     for j, raw in enumerate(specs):
         spec = raw if isinstance(raw, PromptLFSpec) else parse_prompt_spec(
             raw.name, raw.prompt or {}, where=getattr(raw, "source_file", None) or "LF spec")
-        update: dict[str, Any] = {"model": spec.model} if spec.model else {}
-        if settings.max_cost_usd is not None:  # one budget for the whole run, across LFs
-            update["max_cost_usd"] = max(settings.max_cost_usd - manifest["cost_usd"], 1e-12)
-        lf_settings = settings.model_copy(update=update)
-        client = LLMClient(lf_settings, cache_path=cache_path)
-        result = execute_prompt_lf(
+        lf_settings = settings.after_spending(manifest["cost_usd"]).with_overrides(  # one budget per run
+            where=f"prompt LF {spec.name!r}", model=spec.model)
+        client = LLMClient(lf_settings, cache_path=cache_path, reporter=reporter)
+        result = run_prompt_lf(
             docs, name=spec.name, instruction=spec.instruction, labels=cfg.label_names,
             vote_labels=spec.labels, settings=lf_settings, work_dir=work_dir,
             confidence_threshold=spec.confidence_threshold, label_descriptions=cfg.labels,
@@ -480,17 +535,12 @@ def run_prompt_lfs(cfg: Any, docs: pl.DataFrame, specs: Sequence[Any], *,
         manifest["calls"] += u["calls"]
         manifest["cache_hits"] += u["cache_hits"]
         manifest["retries"] += u["retries"]
+        manifest["failed"] += result.failed
         masked.update(result.masked)
         manifest["lfs"][spec.name] = {"model": client.model, "status": result.status, "usage": u,
                                       "resumed": result.resumed}
     manifest["masked"] = dict(masked)
     return votes, manifest
-
-
-def apply_prompt_lfs(cfg: Any, docs: pl.DataFrame, specs: Sequence[Any], *,
-                     reporter: Reporter | None = None) -> np.ndarray:
-    """Votes (n, len(specs)) int8 of the prompt LFs of a config (see :func:`run_prompt_lfs`)."""
-    return run_prompt_lfs(cfg, docs, specs, reporter=reporter)[0]
 
 
 # ---------------------------------------------------------------------- the LLM as annotator
@@ -505,9 +555,10 @@ def llm_annotations(docs: pl.DataFrame, *, labels: Sequence[str], settings: LLMS
     Abstentions are left out (a missing row means "not rated"). ``annotator`` defaults to the
     model name. The run is a prompt LF named after the annotator, so it resumes the same way.
     """
-    client = LLMClient(settings, cache_path=settings.cache_path or Path(work_dir) / "llm_cache.sqlite")
+    client = LLMClient(settings, cache_path=settings.cache_path or Path(work_dir) / "llm_cache.sqlite",
+                       reporter=reporter)
     who = annotator or client.model
-    result = execute_prompt_lf(
+    result = run_prompt_lf(
         docs, name=f"llm_label_{who}", labels=labels, settings=settings, work_dir=work_dir,
         instruction=instruction or "Choose the label that fits the document best.",
         label_descriptions=label_descriptions, task=task, client=client, reporter=reporter)

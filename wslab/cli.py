@@ -2,7 +2,8 @@
 
 Each command lives in ``wslab/commands/<name>.py`` and exposes ``register(app)``. This module
 only assembles them and turns a :class:`~wslab.errors.WslabError` into a one-line message and
-its exit code (2 for bad input).
+its exit code (2 for bad input). Every message it prints passes :func:`wslab.redact.redact`,
+so an API key or a password inside a URL never reaches the terminal.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
+import traceback
 
 import typer
 
 from wslab.errors import WslabError
+from wslab.redact import redact
 
 app = typer.Typer(
     name="wslab",
@@ -46,6 +49,11 @@ COMMAND_MODULES = [
 ]
 
 
+def _error_line(exc: BaseException) -> str:
+    """The one line a WslabError becomes, redacted."""
+    return redact(f"error: {exc}")
+
+
 def _one_line_errors(callback):
     """Wrap a command so a WslabError becomes ``error: ...`` on stderr and its exit code.
 
@@ -58,7 +66,7 @@ def _one_line_errors(callback):
         try:
             return callback(*args, **kwargs)
         except WslabError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(_error_line(exc), err=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper
@@ -90,9 +98,12 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point. A bug's traceback is printed redacted too (exit 1)."""
     try:
         app(args=argv, prog_name="wslab")
     except WslabError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_error_line(exc), err=True)
         sys.exit(exc.exit_code)
+    except Exception:  # a bug: keep the traceback, but never with a secret in it
+        sys.stderr.write(redact(traceback.format_exc()))
+        sys.exit(1)

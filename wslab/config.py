@@ -128,7 +128,7 @@ class Config(_Strict):
     end_model: EndModelConfig = Field(default_factory=EndModelConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
-    llm: dict[str, Any] | None = Field(None, description="LLM settings (see wslab.llm_client.LLMSettings).")
+    llm: dict[str, Any] | None = Field(None, description="LLM settings (see wslab.llm.LLMSettings).")
     llm_baseline: LLMBaselineConfig = Field(default_factory=LLMBaselineConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

@@ -220,7 +220,8 @@ def cli_reference(app=None) -> str:
     lines = [GENERATED, "", "# Command-line reference", "",
              "Every command prints `--help` with an example. Exit codes: 0 success, 1 a `--fail-under` gate not "
              "met, 2 bad input (one line on stderr: `error: <file>: <key/row/column>: <what was expected>`), "
-             "3 an LLM budget stop.", "", "| command | what it does |", "|---|---|"]
+             "3 an LLM budget stop, 4 the LLM endpoint stayed unavailable (rerun later; answers received are kept).",
+             "", "| command | what it does |", "|---|---|"]
     for path, cmd in commands:
         summary = inspect.cleandoc(cmd.help or "").split("\n\n")[0].replace("\n", " ")
         lines.append(f"| [`{path}`](#{_anchor(path)}) | {_cell(_text(summary))} |")

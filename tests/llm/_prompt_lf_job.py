@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from wslab.labeling.prompt_lf import run_prompt_lf
-from wslab.llm_client import LLMSettings
+from wslab.llm import LLMSettings
 
 LABELS = ["ham", "spam"]
 INSTRUCTION = "Is this message spam?"
@@ -23,5 +23,5 @@ def settings(base_url: str, work_dir: str) -> LLMSettings:
 if __name__ == "__main__":
     corpus, work_dir, base_url, out = sys.argv[1:5]
     votes = run_prompt_lf(pl.read_parquet(corpus), name="job", instruction=INSTRUCTION,
-                          labels=LABELS, settings=settings(base_url, work_dir), work_dir=work_dir)
+                          labels=LABELS, settings=settings(base_url, work_dir), work_dir=work_dir).votes
     np.save(out, votes)

@@ -25,7 +25,9 @@ starts a threaded ``http.server`` and stops it on exit.
   ``Fault("429", retry_after="1")`` (header ``Retry-After``; ``retry_after_ms`` sets
   ``retry-after-ms``), ``Fault("500")``, ``Fault("hang", seconds=2.0)`` (no answer until the
   client has timed out), ``Fault("malformed")`` (status 200, body that is not JSON),
-  ``Fault("truncated")`` (status 200, content cut in half, ``finish_reason="length"``).
+  ``Fault("truncated")`` (status 200, content cut in half, ``finish_reason="length"``),
+  ``Fault("401")`` (an auth error whose message echoes the bearer token received, as some
+  servers do).
 * ``json_schema=False``: the server rejects ``response_format`` of type ``json_schema`` with a
   400, as servers without structured output do.
 * ``hold_after=n``: once ``n`` requests have been answered, every further request is held
@@ -62,7 +64,7 @@ class Answer:
 
 @dataclass
 class Fault:
-    kind: str  # "429" | "500" | "hang" | "malformed" | "truncated"
+    kind: str  # "429" | "500" | "hang" | "malformed" | "truncated" | "401"
     retry_after: str | None = None
     retry_after_ms: str | None = None
     seconds: float = 2.0
@@ -240,6 +242,11 @@ class FakeOpenAIServer:
         if fault.kind == "500":
             rec.status = 500
             return self._send(h, 500, {"error": {"message": "internal error", "type": "server_error"}})
+        if fault.kind == "401":
+            rec.status = 401
+            token = (h.headers.get("Authorization") or "").removeprefix("Bearer ")
+            return self._send(h, 401, {"error": {"message": f"Incorrect API key provided: {token}",
+                                                 "type": "invalid_request_error"}})
         if fault.kind == "hang":
             self._stopping.wait(fault.seconds)
             h.close_connection = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import math
 import sqlite3
@@ -12,7 +13,7 @@ import pytest
 
 from fake_openai_server import Answer, Fault
 from wslab.errors import BudgetExceeded, ConfigError
-from wslab.llm_client import LLMClient, LLMError, LLMSettings, parse_json_tolerant
+from wslab.llm import LLMClient, LLMError, LLMSettings, LLMUnavailable, parse_json_tolerant
 
 SCHEMA = {"type": "object", "properties": {"label": {"type": "string", "enum": ["a", "b", "ABSTAIN"]}},
           "required": ["label"], "additionalProperties": False}
@@ -184,3 +185,52 @@ def test_tolerant_parser():
     assert parse_json_tolerant("```\n{\"label\": \"a\"}\n```") == {"label": "a"}
     assert parse_json_tolerant('{"label": "a"') is None
     assert parse_json_tolerant("[1, 2]") is None
+
+
+def test_retry_after_above_the_cap_is_capped_with_one_warning(server, settings_for):
+    srv = server(faults={0: Fault("429", retry_after="3600"), 1: Fault("429", retry_after="86400"),
+                         2: Fault("429", retry_after_ms="100")})
+    delays: list[float] = []
+    said: list[str] = []
+
+    async def fake_sleep(d):
+        delays.append(d)
+
+    class Reporter:
+        def info(self, message):
+            said.append(message)
+
+    client = LLMClient(settings_for(srv, retry_after_max_s=0.5), sleep=fake_sleep, reporter=Reporter())
+    [c] = client.complete_many([(msgs(), SCHEMA)])
+    assert c.data == {"label": "a"}
+    assert delays == [0.5, 0.5, pytest.approx(0.1)]  # capped twice; a short wait is kept as asked
+    assert len(said) == 1 and "3600 s" in said[0] and "retry_after_max_s" in said[0]
+
+
+def test_unusable_content_is_asked_once_more_not_max_retries_times(server, settings_for):
+    srv = server(lambda body: "")
+    client = LLMClient(settings_for(srv, max_retries=6, cache_path=None))
+    [c] = client.complete_many([(msgs(), SCHEMA)])
+    assert c.data is None and c.error.startswith("content:unparseable") and len(srv.requests) == 2
+    srv2 = server(faults=lambda i, body: Fault("truncated"))
+    [c2] = LLMClient(settings_for(srv2, max_retries=6, cache_path=None)).complete_many([(msgs(), SCHEMA)])
+    assert c2.error.startswith("content:truncated") and len(srv2.requests) == 2
+
+
+def test_errors_never_carry_the_key_or_url_credentials(server, settings_for, monkeypatch):
+    secret = "sk-test-SECRET-abcdef123456"
+    monkeypatch.setenv("MY_LLM_KEY", secret)
+    srv = server(faults=lambda i, body: Fault("401"))  # echoes the Authorization header it got
+    with pytest.raises(LLMError) as info:
+        LLMClient(settings_for(srv, api_key_env="MY_LLM_KEY")).complete_many([(msgs(), SCHEMA)])
+    message = str(info.value)
+    assert "HTTP 401" in message and "Incorrect API key provided: ***" in message and secret not in message
+    assert srv.requests[0].status == 401 and not isinstance(info.value, LLMUnavailable)
+    # credentials in the URL: the SDK sends them as Basic auth, which the server echoes too
+    url = srv.base_url.replace("http://", "http://alice:hunter2pw@")
+    with pytest.raises(LLMError) as info:
+        LLMClient(settings_for(srv, api_key_env="MY_LLM_KEY", base_url=url)).complete_many([(msgs(), SCHEMA)])
+    message = str(info.value)
+    assert "http://***@127.0.0.1" in message and "Incorrect API key provided: Basic ***" in message
+    for leak in (secret, "hunter2pw", "alice", base64.b64encode(b"alice:hunter2pw").decode()):
+        assert leak not in message

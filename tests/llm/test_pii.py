@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from wslab.pii import MaskingSettings, iban_valid, luhn_valid, mask_text
+from wslab.llm.pii import MaskingSettings, iban_valid, luhn_valid, mask_text
 
 
 @pytest.mark.parametrize("text", [

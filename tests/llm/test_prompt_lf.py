@@ -21,9 +21,8 @@ import pytest
 from _prompt_lf_job import INSTRUCTION, LABELS, settings as job_settings
 from fake_openai_server import Answer, user_text
 from wslab.errors import BudgetExceeded, ConfigError, InputError
-from wslab.labeling.prompt_lf import (PromptLFSpec, apply_prompt_lfs, build_messages, execute_prompt_lf,
-                                      parse_prompt_spec, prompt_lf_store_path, run_prompt_lf,
-                                      run_prompt_lfs)
+from wslab.labeling.prompt_lf import (PromptLFSpec, build_messages, parse_prompt_spec,
+                                      prompt_lf_store_path, run_prompt_lf, run_prompt_lfs)
 
 DOC_RE = re.compile(r"\bdoc (\d+):")
 
@@ -54,15 +53,15 @@ def test_votes_follow_the_answers_and_rerun_is_free(server, settings_for, corpus
     srv = server(spam_model)
     kw = dict(name="spam", instruction="Is it spam?", labels=LABELS, settings=settings_for(srv),
               work_dir=tmp_path / "work")
-    r = execute_prompt_lf(corpus, **kw)
+    r = run_prompt_lf(corpus, **kw)
     assert r.votes.dtype == np.int8
     np.testing.assert_array_equal(r.votes, expected_votes(corpus))
     assert r.status == {"ok": 200} and r.usage["calls"] == 200 and r.resumed == 0
-    again = execute_prompt_lf(corpus, **kw)
+    again = run_prompt_lf(corpus, **kw)
     np.testing.assert_array_equal(again.votes, r.votes)
     assert again.resumed == 200 and again.usage["calls"] == 0 and len(srv.requests) == 200
     # a different instruction is a different LF run: stale votes are not reused
-    execute_prompt_lf(corpus, **{**kw, "instruction": "Is it an advert?"})
+    run_prompt_lf(corpus, **{**kw, "instruction": "Is it an advert?"})
     assert len(srv.requests) == 400
 
 
@@ -76,7 +75,7 @@ def test_subset_of_labels_and_abstain(server, settings_for, tmp_path):
         return {"label": "card" if "card" in t else ("ABSTAIN" if "hello" in t else "tariff")}
 
     srv = server(model)
-    r = execute_prompt_lf(df, name="p", instruction="Card problem?", labels=["tariff", "card"],
+    r = run_prompt_lf(df, name="p", instruction="Card problem?", labels=["tariff", "card"],
                           vote_labels=["card"], settings=settings_for(srv), work_dir=tmp_path)
     # 'tariff' is a label of the task but not one this LF may vote: invalid -> abstain
     assert r.votes.tolist() == [1, -1, -1, -1]
@@ -90,7 +89,7 @@ def test_server_never_receives_raw_pii(server, settings_for, tmp_path):
     texts = [f"doc {i}: contact {s} about buy order" for i, s in enumerate(secrets)]
     df = pl.DataFrame({"id": list(range(len(texts))), "text": texts})
     srv = server(spam_model)
-    r = execute_prompt_lf(df, name="p", instruction="spam?", labels=LABELS, settings=settings_for(srv),
+    r = run_prompt_lf(df, name="p", instruction="spam?", labels=LABELS, settings=settings_for(srv),
                           work_dir=tmp_path)
     sent = json.dumps([q.body for q in srv.requests], ensure_ascii=False)
     digits_sent = re.sub(r"\D", "", sent)
@@ -125,8 +124,8 @@ def test_prompt_injection_changes_no_other_document(server, settings_for, corpus
 
     srv = server(gullible_model)
     kw = dict(instruction="Is it spam?", labels=LABELS, settings=settings_for(srv))
-    clean = run_prompt_lf(corpus.head(100), name="clean", work_dir=tmp_path / "a", **kw)
-    attacked = run_prompt_lf(mixed, name="mixed", work_dir=tmp_path / "b", **kw)
+    clean = run_prompt_lf(corpus.head(100), name="clean", work_dir=tmp_path / "a", **kw).votes
+    attacked = run_prompt_lf(mixed, name="mixed", work_dir=tmp_path / "b", **kw).votes
     ids = mixed["id"].to_list()
     keep = [i for i, x in enumerate(ids) if not x.startswith("x")]
     np.testing.assert_array_equal(attacked[keep], clean)
@@ -155,7 +154,7 @@ def test_confidence_threshold_abstains_on_low_logprob(server, settings_for, tmp_
         return Answer(spam_model(body), logprob=math.log(p))
 
     srv = server(model)
-    r = execute_prompt_lf(df, name="p", instruction="spam?", labels=LABELS, settings=settings_for(srv),
+    r = run_prompt_lf(df, name="p", instruction="spam?", labels=LABELS, settings=settings_for(srv),
                           work_dir=tmp_path, confidence_threshold=0.6)
     assert r.votes.tolist() == [1, -1, 0]
     assert r.status == {"ok": 2, "below_threshold": 1}
@@ -167,13 +166,13 @@ def test_budget_stop_saves_everything_and_resume_completes(server, settings_for,
     srv = server(spam_model)
     kw = dict(name="spam", instruction=INSTRUCTION, labels=LABELS, work_dir=tmp_path / "w")
     with pytest.raises(BudgetExceeded, match=r"stopped with \d+ of 200 documents") as info:
-        execute_prompt_lf(corpus, settings=settings_for(srv, max_cost_usd=0.004), **kw)
+        run_prompt_lf(corpus, settings=settings_for(srv, max_cost_usd=0.004), **kw)
     assert info.value.exit_code == 3
     paid_first = len(srv.paid())
     stored = sqlite3.connect(prompt_lf_store_path(tmp_path / "w", "spam")).execute(
         "SELECT COUNT(*) FROM votes").fetchone()[0]
     assert 0 < paid_first < 200 and stored == paid_first  # every paid answer was saved
-    r = execute_prompt_lf(corpus, settings=settings_for(srv, max_cost_usd=1.0), **kw)
+    r = run_prompt_lf(corpus, settings=settings_for(srv, max_cost_usd=1.0), **kw)
     np.testing.assert_array_equal(r.votes, expected_votes(corpus))
     assert r.resumed == stored and r.usage["calls"] == 200 - stored
     per_doc = Counter(doc_of(q.body) for q in srv.paid())
@@ -182,16 +181,16 @@ def test_budget_stop_saves_everything_and_resume_completes(server, settings_for,
 
 def test_endpoint_failure_keeps_answers_and_resumes(server, settings_for, corpus, tmp_path):
     from fake_openai_server import Fault
-    from wslab.llm_client import LLMError
+    from wslab.llm import LLMError
 
     down = {"from": 60}  # the endpoint fails from its 60th request on, until it is repaired
     srv = server(spam_model, faults=lambda i, body: Fault("500") if i >= down["from"] else None)
     kw = dict(name="spam", instruction=INSTRUCTION, labels=LABELS, work_dir=tmp_path / "w")
     with pytest.raises(LLMError, match="failed after 1 retries"):
-        execute_prompt_lf(corpus, settings=settings_for(srv, max_retries=1, concurrency=2), **kw)
+        run_prompt_lf(corpus, settings=settings_for(srv, max_retries=1, concurrency=2), **kw)
     assert 58 <= len(srv.paid()) <= 60
     down["from"] = 10**9
-    r = execute_prompt_lf(corpus, settings=settings_for(srv), **kw)
+    r = run_prompt_lf(corpus, settings=settings_for(srv), **kw)
     assert r.resumed == len(srv.paid()) - r.usage["calls"]
     np.testing.assert_array_equal(r.votes, expected_votes(corpus))
     assert max(Counter(doc_of(q.body) for q in srv.paid()).values()) == 1
@@ -241,7 +240,7 @@ def test_resume_after_sigkill_pays_no_call_twice(server, corpus, tmp_path):
     assert n // 2 <= paid_before < n
 
     resumed = run_prompt_lf(corpus, name="job", instruction=INSTRUCTION, labels=LABELS,
-                            settings=job_settings(srv.base_url, str(work)), work_dir=work)
+                            settings=job_settings(srv.base_url, str(work)), work_dir=work).votes
     per_doc = Counter(doc_of(q.body) for q in srv.paid())
     assert len(per_doc) == n and max(per_doc.values()) == 1  # no document paid twice
     assert len(srv.paid()) == n
@@ -249,7 +248,7 @@ def test_resume_after_sigkill_pays_no_call_twice(server, corpus, tmp_path):
     ref_srv = server(spam_model)
     reference = run_prompt_lf(corpus, name="job", instruction=INSTRUCTION, labels=LABELS,
                               settings=job_settings(ref_srv.base_url, str(tmp_path / "ref")),
-                              work_dir=tmp_path / "ref")
+                              work_dir=tmp_path / "ref").votes
     np.testing.assert_array_equal(resumed, reference)
 
 
@@ -292,7 +291,7 @@ def test_pipeline_entry_point_with_a_config(server, corpus, tmp_path):
     assert manifest["calls"] == 400 and manifest["cost_usd"] > 0
     assert "adverts" in user_text(srv.requests[0].body) and "Sort messages." in user_text(srv.requests[0].body)
     assert (tmp_path / "run" / "prompt_lfs" / "p1.sqlite").exists()
-    np.testing.assert_array_equal(apply_prompt_lfs(cfg, corpus, specs), votes)
+    np.testing.assert_array_equal(run_prompt_lfs(cfg, corpus, specs)[0], votes)
     assert len(srv.requests) == 400  # the second call was answered from the stores
 
 
@@ -317,7 +316,7 @@ def test_ctrl_c_saves_the_answers_in_flight(server, corpus, tmp_path):
     paid_before = len(srv.paid())
     assert paid_before < n and _stored(work) == paid_before  # every answer received was saved
     resumed = run_prompt_lf(corpus, name="job", instruction=INSTRUCTION, labels=LABELS,
-                            settings=job_settings(srv.base_url, str(work)), work_dir=work)
+                            settings=job_settings(srv.base_url, str(work)), work_dir=work).votes
     per_doc = Counter(doc_of(q.body) for q in srv.paid())
     assert len(per_doc) == n and max(per_doc.values()) == 1
     np.testing.assert_array_equal(resumed, expected_votes(corpus))
@@ -328,7 +327,7 @@ def test_budget_is_shared_by_all_prompt_lfs_of_a_run(server, settings_for, corpu
     from wslab.labeling.spec import parse_lf
 
     srv = server(spam_model)
-    one = execute_prompt_lf(corpus, name="probe", instruction="spam 0?", labels=LABELS,
+    one = run_prompt_lf(corpus, name="probe", instruction="spam 0?", labels=LABELS,
                             settings=settings_for(srv, cache_path=None), work_dir=tmp_path / "probe")
     per_lf = one.usage["cost_usd"]
     srv.requests.clear()
@@ -343,3 +342,107 @@ def test_budget_is_shared_by_all_prompt_lfs_of_a_run(server, settings_for, corpu
     with pytest.raises(BudgetExceeded, match="prompt LF p1: stopped"):
         run_prompt_lfs(cfg, corpus, specs)
     assert 200 < len(srv.paid()) < 400  # a budget per LF would have let all 600 calls through
+
+
+# ---------------------------------------------------------------------- issue 13: keys, failures
+
+
+def test_votes_are_keyed_by_the_text_sent_not_by_id(server, settings_for, tmp_path):
+    """A changed text is asked again; a reused id does not inherit; equal texts are one paid call."""
+    srv = server(spam_model)
+    kw = dict(name="spam", instruction="Is it spam?", labels=LABELS, work_dir=tmp_path / "w")
+    no_cache = dict(cache_path=None, concurrency=1)  # only the vote store can save a call here
+    first = pl.DataFrame({"id": ["a", "b", "c"], "text": ["doc 1: hello", "doc 2: buy now", "doc 2: buy now"]})
+    r = run_prompt_lf(first, settings=settings_for(srv, **no_cache), **kw)
+    assert r.votes.tolist() == [0, 1, 1] and len(srv.requests) == 2  # b and c: one paid call
+    changed = pl.DataFrame({"id": ["a", "b", "c"], "text": ["doc 1: buy cheap", "doc 2: buy now", "doc 3: hi"]})
+    r2 = run_prompt_lf(changed, settings=settings_for(srv, **no_cache), **kw)
+    assert r2.votes.tolist() == [1, 1, 0] and r2.resumed == 1
+    assert sorted(doc_of(q.body) for q in srv.requests[2:]) == [1, 3]  # a's new text, c's new text
+    reused = pl.DataFrame({"id": ["z"], "text": ["doc 1: hello"]})  # first run's text of 'a', new id
+    assert run_prompt_lf(reused, settings=settings_for(srv, **no_cache), **kw).votes.tolist() == [0]
+    assert len(srv.requests) == 4
+    # the model and the label descriptions are part of the key too
+    run_prompt_lf(reused, settings=settings_for(srv, **no_cache), label_descriptions={"spam": "ads"}, **kw)
+    assert len(srv.requests) == 5
+
+
+def test_a_store_of_the_old_format_is_dropped_not_a_crash(server, settings_for, corpus, tmp_path):
+    path = prompt_lf_store_path(tmp_path / "w", "spam")
+    path.parent.mkdir(parents=True)
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    old.execute("INSERT INTO meta VALUES ('fingerprint', 'abc')")
+    old.execute("CREATE TABLE votes (id TEXT PRIMARY KEY, label TEXT, confidence REAL, status TEXT NOT NULL, "
+                "masked TEXT NOT NULL)")
+    old.executemany("INSERT INTO votes VALUES (?, 'spam', NULL, 'ok', '{}')", [(i,) for i in corpus["id"]])
+    old.commit()
+    old.close()
+    srv = server(spam_model)
+    r = run_prompt_lf(corpus, name="spam", instruction="Is it spam?", labels=LABELS,
+                      settings=settings_for(srv), work_dir=tmp_path / "w")
+    np.testing.assert_array_equal(r.votes, expected_votes(corpus))  # not the stale 'spam' everywhere
+    assert r.resumed == 0 and len(srv.requests) == corpus.height
+
+
+def _poisoned(doc_no: int, fault: str = "500"):
+    """Faults for every request about document ``doc_no``; ``state['on']`` switches them off."""
+    from fake_openai_server import Fault
+
+    state = {"on": True}
+
+    def faults(i, body):
+        return Fault(fault) if state["on"] and doc_of(body) == doc_no else None
+
+    return state, faults
+
+
+def test_a_document_that_always_fails_abstains_and_is_retried_next_run(server, settings_for, corpus, tmp_path):
+    state, faults = _poisoned(5)
+    srv = server(spam_model, faults=faults)
+    kw = dict(name="spam", instruction=INSTRUCTION, labels=LABELS, work_dir=tmp_path / "w")
+    r = run_prompt_lf(corpus, settings=settings_for(srv, max_retries=2), **kw)  # finishes, no exception
+    exp = expected_votes(corpus)
+    assert r.failed == 1 and r.status["failed"] == 1 and r.votes[5] == -1
+    np.testing.assert_array_equal(np.delete(r.votes, 5), np.delete(exp, 5))
+    assert sum(doc_of(q.body) == 5 for q in srv.requests) == 3  # 1 + max_retries, then given up
+    again = run_prompt_lf(corpus, settings=settings_for(srv, max_retries=2), **kw)  # still failing: asked again
+    assert again.failed == 1 and again.resumed == 199 and sum(doc_of(q.body) == 5 for q in srv.requests) == 6
+    state["on"] = False
+    n = len(srv.requests)
+    fixed = run_prompt_lf(corpus, settings=settings_for(srv), **kw)
+    np.testing.assert_array_equal(fixed.votes, exp)
+    assert fixed.failed == 0 and "failed" not in fixed.status and len(srv.requests) == n + 1
+    run_prompt_lf(corpus, settings=settings_for(srv), **kw)  # answered documents are never asked again
+    assert len(srv.requests) == n + 1
+
+
+def test_an_unusable_answer_is_paid_twice_at_most_and_retried_next_run(server, settings_for, corpus, tmp_path):
+    prose = {"on": True}
+
+    def model(body):
+        if prose["on"] and doc_of(body) in (3, 4):
+            return "I am not sure what you mean." if doc_of(body) == 3 else ""
+        return spam_model(body)
+
+    srv = server(model)
+    kw = dict(name="spam", instruction=INSTRUCTION, labels=LABELS, work_dir=tmp_path / "w")
+    r = run_prompt_lf(corpus, settings=settings_for(srv, max_retries=6, cache_path=None), **kw)
+    per_doc = Counter(doc_of(q.body) for q in srv.paid())
+    assert per_doc[3] == 2 and per_doc[4] == 2  # not 1 + max_retries = 7 paid answers
+    assert r.status["failed"] == 2 and r.votes[3] == -1 and r.votes[4] == -1
+    prose["on"] = False
+    again = run_prompt_lf(corpus, settings=settings_for(srv, cache_path=None), **kw)
+    np.testing.assert_array_equal(again.votes, expected_votes(corpus))
+    assert again.usage["calls"] == 2  # only the two failed documents
+
+
+def test_an_endpoint_that_is_down_stops_the_run_with_exit_code_4(server, settings_for, corpus, tmp_path):
+    from fake_openai_server import Fault
+    from wslab.llm import LLMUnavailable
+
+    srv = server(spam_model, faults=lambda i, body: Fault("500"))
+    with pytest.raises(LLMUnavailable, match="documents in a row failed") as info:
+        run_prompt_lf(corpus, name="spam", instruction=INSTRUCTION, labels=LABELS,
+                      settings=settings_for(srv, max_retries=0, concurrency=2), work_dir=tmp_path)
+    assert info.value.exit_code == 4 and len(srv.requests) < 20  # not 200 documents times the retries

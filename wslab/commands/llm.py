@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from wslab.errors import InputError
-from wslab.io import check_not_null, check_unique, read_table, to_json, write_table
+from wslab.io import check_not_null, check_unique, read_table, table_format, to_json, write_table
 from wslab.progress import NullReporter, RichReporter
 
 
@@ -34,8 +34,11 @@ def llm_label(
     Example: wslab llm-label --corpus corpus.parquet --labels spam,ham --model gpt-4o-mini --out llm.csv
     """
     from wslab.labeling.prompt_lf import llm_annotations, llm_settings_from_config
-    from wslab.llm_client import LLMSettings
+    from wslab.llm import LLMSettings
 
+    table_format(out)  # every option is checked before the first paid call
+    if out.is_dir() or not out.parent.is_dir():
+        raise InputError(f"--out {out}: expected a file path in an existing folder")
     task = ""
     descriptions: dict[str, str] | None = None
     if config is not None:
@@ -56,9 +59,8 @@ def llm_label(
         if len(label_names) < 2 or len(set(label_names)) != len(label_names):
             raise InputError(f"--labels: expected at least two distinct comma-separated names; got {labels!r}")
         corpus_path, id_col, text_col = corpus, "id", "text"
-    updates = {k: v for k, v in {"model": model, "base_url": base_url, "max_cost_usd": max_cost_usd,
-                                 "concurrency": concurrency}.items() if v is not None}
-    settings = LLMSettings(**{**settings.model_dump(), **updates})
+    settings = settings.with_overrides(where="llm-label", model=model, base_url=base_url,
+                                       max_cost_usd=max_cost_usd, concurrency=concurrency)
 
     table = read_table(corpus_path, required=[id_col, text_col], what="corpus")
     check_unique(table, id_col, path=corpus_path, what="corpus")

@@ -9,8 +9,13 @@ package. The client adds what the SDK leaves to the caller:
 * a concurrency limit (asyncio semaphore);
 * its own retry loop (the SDK's is switched off): exponential backoff with jitter on 429, 5xx,
   timeouts, connection errors and malformed bodies, honouring ``Retry-After`` /
-  ``retry-after-ms``; unparseable or truncated content is retried too;
-* a persistent SQLite response cache (:mod:`wslab.llm_cache`);
+  ``retry-after-ms`` up to ``retry_after_max_s`` (a longer wait is capped, with one warning);
+  unparseable, empty or truncated content is retried once more, then returned with ``error``
+  set (the caller records it as failed and retries it on its next run);
+* after the retries a request that still fails raises :class:`LLMUnavailable` (exit code 4);
+  an endpoint that refuses the request (auth, bad request) raises :class:`LLMError` at once;
+* every error message and warning passes :func:`wslab.redact.redact` (the key, URL credentials);
+* a persistent SQLite response cache (:mod:`wslab.llm.cache`);
 * token and cost accounting from ``prices`` and a hard budget: a call that could take the spend
   past ``max_cost_usd`` is never started and :class:`~wslab.errors.BudgetExceeded` is raised;
 * structured output through ``response_format`` json_schema, falling back to a schema in the
@@ -24,6 +29,7 @@ import asyncio
 import dataclasses
 import email.utils
 import json
+import logging
 import os
 import random
 import re
@@ -35,19 +41,34 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pydantic import ValidationError
+
 from wslab.errors import BudgetExceeded, ConfigError, WslabError
-from wslab.llm_cache import ResponseCache, cache_key
-from wslab.pii import MaskingSettings
+from wslab.llm.cache import ResponseCache, cache_key
+from wslab.llm.pii import MaskingSettings
+from wslab.progress import Reporter
+from wslab.redact import redact, register_secret
 
 __all__ = ["LLMSettings", "ModelPrice", "LLMClient", "Completion", "TokenLogprob", "LLMUsage",
-           "LLMError", "parse_json_tolerant", "estimate_tokens"]
+           "LLMError", "LLMUnavailable", "parse_json_tolerant", "estimate_tokens"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_OUTPUT_TOKENS = 64  # output reserved per call for the budget when max_tokens is unset
+CONTENT_RETRIES = 1  # an unusable answer (empty, prose, truncated) is asked again once, no more
+log = logging.getLogger("wslab.llm")
 
 
 class LLMError(WslabError):
-    """The LLM endpoint could not be used (auth, bad request, or failures after all retries)."""
+    """The LLM endpoint refused the request (auth, bad request): a setting to fix, exit code 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+
+class LLMUnavailable(LLMError):
+    """A request still failed after all retries (5xx, timeouts, ...): rerun later, exit code 4."""
+
+    exit_code = 4
 
 
 class ModelPrice(BaseModel):
@@ -72,6 +93,7 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(60.0, gt=0)
     backoff_base_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(60.0, ge=0)
+    retry_after_max_s: float = Field(120.0, ge=0)  # a longer Retry-After is capped (with a warning)
     temperature: float = Field(0.0, ge=0, le=2)
     max_tokens: int | None = Field(None, ge=1)
     max_cost_usd: float | None = Field(None, gt=0)
@@ -102,6 +124,26 @@ class LLMSettings(BaseModel):
 
     def price(self, model: str) -> ModelPrice | None:
         return self.prices.get(model)
+
+    def with_overrides(self, *, where: str = "llm", **updates: Any) -> LLMSettings:
+        """A copy with ``updates`` (``None`` values skipped), validated like the config.
+
+        An invalid value is a one-line :class:`ConfigError` naming ``where`` and the key.
+        """
+        from wslab.config import validation_message
+
+        updates = {k: v for k, v in updates.items() if v is not None}
+        try:
+            return LLMSettings(**{**self.model_dump(), **updates})
+        except ValidationError as exc:
+            raise ConfigError(f"{where}: {validation_message(exc, LLMSettings, prefix='llm')}") from None
+
+    def after_spending(self, spent_usd: float) -> LLMSettings:
+        """The settings for the next step of a run that has spent ``spent_usd``: one budget
+        (``max_cost_usd``) for the whole run, whatever number of clients it uses."""
+        if self.max_cost_usd is None:
+            return self
+        return self.model_copy(update={"max_cost_usd": max(self.max_cost_usd - spent_usd, 1e-12)})
 
 
 @dataclass(frozen=True)
@@ -220,12 +262,14 @@ class LLMClient:
     """Async client; one per run. Use ``await complete_json(...)`` or :meth:`complete_many`.
 
     ``sleep`` can be replaced in tests. Call :meth:`aclose` (or use ``async with``) at the end of
-    an event loop; the SDK client is created lazily inside the running loop.
+    an event loop; the SDK client is created lazily inside the running loop. Warnings go to
+    ``reporter`` (or the ``wslab.llm`` logger when there is none), redacted.
     """
 
     def __init__(self, settings: LLMSettings, *, cache: ResponseCache | None = None,
                  cache_path: str | Path | None = None,
-                 sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Any] = asyncio.sleep,
+                 reporter: Reporter | None = None) -> None:
         self.settings = settings
         self.model = settings.resolved_model()
         self.base_url = settings.resolved_base_url()
@@ -235,6 +279,7 @@ class LLMClient:
         if os.environ.get(settings.api_key_env) is None and self.base_url == DEFAULT_BASE_URL:
             raise ConfigError(f"llm.api_key_env: environment variable {settings.api_key_env} is "
                               f"not set; expected the API key for {self.base_url} there")
+        register_secret(os.environ.get(settings.api_key_env))
         path = cache_path or settings.cache_path
         self.cache = cache if cache is not None else (ResponseCache(path) if path else None)
         self.usage = LLMUsage()
@@ -246,6 +291,8 @@ class LLMClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sem: asyncio.Semaphore | None = None
         self._inflight: dict[str, asyncio.Future[Completion]] = {}
+        self.reporter = reporter
+        self._warned: set[str] = set()
 
     # ------------------------------------------------------------------ plumbing
     def _ensure_loop_state(self) -> None:
@@ -299,6 +346,28 @@ class LLMClient:
 
     def _fault(self, kind: str) -> None:
         self.usage.faults[kind] = self.usage.faults.get(kind, 0) + 1
+
+    def warn_once(self, topic: str, message: str) -> None:
+        """One warning per ``topic`` and client, redacted, to the reporter or the logger."""
+        if topic in self._warned:
+            return
+        self._warned.add(topic)
+        message = redact(message)
+        if self.reporter is not None:
+            self.reporter.info(f"warning: {message}")
+        else:
+            log.warning(message)
+
+    def _delay(self, retry: _Retry, attempt: int) -> float:
+        """The wait before the next attempt: the server's Retry-After (capped) or backoff."""
+        if retry.delay is None:
+            return self._backoff(attempt)
+        cap = self.settings.retry_after_max_s
+        if retry.delay > cap:
+            self.warn_once("retry_after", f"LLM endpoint asked to wait {retry.delay:.0f} s (Retry-After); "
+                           f"waiting llm.retry_after_max_s = {cap:g} s instead")
+            return cap
+        return retry.delay
 
     def _request(self, messages: list[dict[str, Any]], schema: Mapping[str, Any], *,
                  logprobs: bool, max_tokens: int | None, schema_name: str) -> tuple[dict, dict]:
@@ -369,6 +438,7 @@ class LLMClient:
         s = self.settings
         async with self._sem:
             attempt = 0
+            content_retries = 0
             last = "no attempt"
             while True:
                 estimate = self.cost(self.model, _messages_tokens(kwargs["messages"]),
@@ -390,7 +460,11 @@ class LLMClient:
                         continue  # a mode switch is not a retry
                     if attempt >= s.max_retries:
                         break
-                    delay = r.delay if r.delay is not None else self._backoff(attempt)
+                    if r.kind.startswith("content:"):  # paid for: ask once more, not max_retries times
+                        if content_retries >= CONTENT_RETRIES:
+                            break
+                        content_retries += 1
+                    delay = self._delay(r, attempt)
                     attempt += 1
                     self.usage.retries += 1
                     if delay > 0:
@@ -401,9 +475,9 @@ class LLMClient:
         if last.startswith("content:"):
             return Completion(content="", data=None, logprobs=None, input_tokens=0,
                               output_tokens=0, cost_usd=0.0, cached=False, finish_reason=None,
-                              model=self.model, error=f"{last} after {s.max_retries} retries")
-        raise LLMError(f"LLM endpoint {self.base_url} failed after {s.max_retries} retries "
-                       f"(last: {last}); rerun later, answers already received are saved")
+                              model=self.model, error=f"{last} after {attempt} retries")
+        raise LLMUnavailable(f"LLM endpoint {self.base_url} failed after {s.max_retries} retries "
+                             f"(last: {last}); rerun later, answers already received are saved")
 
     def _cached(self, key: str) -> Completion | None:
         if self.cache is None:
