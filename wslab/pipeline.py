@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from wslab import io
+from wslab import io, rundir
 from wslab.config import Config
 from wslab.data import Gold, load_gold, scan_corpus
 from wslab.errors import ConfigError, InputError
@@ -210,10 +210,11 @@ def _evaluate(probs: dict[str, tuple[np.ndarray, np.ndarray]], y: np.ndarray, po
 def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
     """Run the whole pipeline for a validated config; return metrics and where files went.
 
-    Artefacts are staged and moved into the run folder only when every stage succeeded.
+    Artefacts are staged; the staging folder replaces the run folder only when every stage
+    succeeded (see :mod:`wslab.rundir`: checks, one run per folder, paid work kept).
     """
     run_dir = cfg.resolve(cfg.output.dir)
-    with io.staged_dir(run_dir) as staging:
+    with rundir.run_folder(run_dir, inputs=rundir.project_inputs(cfg)) as staging:
         result = _run_apply(cfg, staging, reporter=reporter)
     result.files = {k: run_dir / v.name for k, v in result.files.items()}
     result.run_dir = run_dir
