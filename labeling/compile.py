@@ -108,7 +108,22 @@ def checked_regex_pattern(cond: RegexCond, *, where: str) -> str:
     if error:
         raise ConfigError(f"{where}: key 'pattern': invalid regex {cond.pattern!r} ({error}); "
                           "expected a pattern the Rust regex engine accepts (no look-around or backreferences)")
+    if matches_empty(pattern):
+        raise ConfigError(f"{where}: key 'pattern': regex {cond.pattern!r} matches the empty string, so it fires "
+                          "on every document; expected a pattern that needs at least one character "
+                          "(an empty text: kind text_length, max 0)")
     return pattern
+
+
+def matches_empty(pattern: str) -> bool:
+    """True if ``pattern`` (valid) matches the empty string, so it is found in every text.
+
+    An empty text is found by ``kind: text_length`` with ``max: 0``, not by ``^$``.
+
+    >>> matches_empty("a*"), matches_empty("(great)?"), matches_empty("card"), matches_empty(r"\\b")
+    (True, True, False, False)
+    """
+    return bool(pl.select(pl.lit("", dtype=pl.String).str.contains(pattern)).item())
 
 
 def validate_regex(pattern: str) -> str | None:
