@@ -104,7 +104,7 @@ CASES = {
         lambda p: add_lf(p, {"name": "every_doc", "label": "pos", "kind": "any_of",
                              "conditions": [{"kind": "keywords", "keywords": ["great"]}, {"kind": "regex", "pattern": "x*"}]}),
         ["config", "check", "{p}/config.yaml"],
-        r"lfs\.yaml: LF 'every_doc': key 'pattern': regex 'x\*' matches the empty string, so it fires on every document"),
+        r"lfs\.yaml: LF 'every_doc': key 'pattern': regex 'x\*' matches the empty string anywhere, so it fires on every document"),
     # negative counts: every count option has a minimum, and the message is one line
     "agreement_negative_n_boot": (None, ["agreement", "--gold", "{p}/gold.csv", "--n-boot", "-1"],
                                   r"Invalid value for '--n-boot': Input should be greater than or equal to 0"),
