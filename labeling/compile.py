@@ -108,7 +108,25 @@ def checked_regex_pattern(cond: RegexCond, *, where: str) -> str:
     if error:
         raise ConfigError(f"{where}: key 'pattern': invalid regex {cond.pattern!r} ({error}); "
                           "expected a pattern the Rust regex engine accepts (no look-around or backreferences)")
+    if matches_empty(pattern):
+        raise ConfigError(f"{where}: key 'pattern': regex {cond.pattern!r} matches the empty string anywhere, so it "
+                          "fires on every document; expected a pattern that needs at least one character")
     return pattern
+
+
+def matches_empty(pattern: str) -> bool:
+    """True if ``pattern`` (valid) finds an empty match in any text, so it fires on every document.
+
+    Tested on texts no rule targets (empty, a NUL, two newlines): ``a*``, ``x?``, ``^``, ``(?m)$``
+    are such patterns; ``^$`` (only an empty text, e.g. inside ``not``) and ``\\b`` are not.
+
+    >>> [matches_empty(p) for p in ("a*", "(great)?", "^", "^$", r"\\b", "card")]
+    [True, True, True, False, False, False]
+    """
+    return bool(pl.select(pl.Series(_NO_RULE_TEXTS, dtype=pl.String).str.contains(pattern).all()).item())
+
+
+_NO_RULE_TEXTS = ["", "\x00", "\n\n"]
 
 
 def validate_regex(pattern: str) -> str | None:

@@ -14,11 +14,25 @@ import sys
 import traceback
 
 import typer
+from typer.core import TyperGroup
 
 from wslab.errors import WslabError
 from wslab.redact import redact
 
+
+class _OneLineBadValues(TyperGroup):
+    """An option value typer rejects (e.g. a count below its ``min``) is one line too, exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            typer.echo(f"error: {exc.format_message()}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_OneLineBadValues,
     name="wslab",
     help="Weak supervision lab: labeling functions -> label model -> end model, agreement "
     "statistics, and label-quality queues for expert relabeling.",

@@ -118,7 +118,7 @@ class Config(_Strict):
     """A wslab project."""
 
     task: str = Field("", description="What the labels mean, in a sentence or two (shown to LLMs).")
-    seed: int = Field(0, description="The one seed: gold split, label model, end model, bootstrap.")
+    seed: int = Field(0, ge=0, description="The one seed: gold split, label model, end model, bootstrap.")
     corpus: CorpusConfig
     labels: dict[str, str] = Field(description="Label name -> one-line description. Order defines class indices.")
     gold: GoldConfig | None = None

@@ -223,23 +223,11 @@ def sink_parquet(lf: pl.LazyFrame, path: str | Path) -> Path:
 
 @contextlib.contextmanager
 def staged_dir(final_dir: str | Path) -> Iterator[Path]:
-    """Yield a staging folder; on success move every file in it into ``final_dir``.
+    """Yield a staging folder that replaces ``final_dir`` as a whole on success.
 
-    A run writes its artefacts into the staging folder, so a failure part-way leaves
-    ``final_dir`` exactly as it was (the staging folder is removed).
+    Kept for callers of the old name: see :func:`wslab.rundir.run_folder` (checks, lock, swap).
     """
-    import shutil
+    from wslab.rundir import run_folder
 
-    final = Path(final_dir)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
-    try:
+    with run_folder(final_dir) as staging:
         yield staging
-        final.mkdir(parents=True, exist_ok=True)
-        for item in sorted(staging.rglob("*")):
-            if item.is_file():
-                dest = final / item.relative_to(staging)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(item, dest)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from wslab import artifacts as A
-from wslab import io
+from wslab import io, rundir
 from wslab.config import Config
 from wslab.errors import ConfigError
 from wslab.labeling.aggregate import LabelModels, class_prior, final_probs, fit_label_models
@@ -94,10 +94,11 @@ def package_versions() -> dict[str, str]:
 def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
     """Run the whole pipeline for a validated config; return metrics and where files went.
 
-    Artefacts are staged and moved into the run folder only when every step succeeded.
+    Artefacts are staged; the staging folder replaces the run folder only when every step
+    succeeded (see :mod:`wslab.rundir`: checks, one run per folder, paid work kept).
     """
     run_dir = cfg.resolve(cfg.output.dir)
-    with io.staged_dir(run_dir) as staging:
+    with rundir.run_folder(run_dir, inputs=rundir.project_inputs(cfg)) as staging:
         result = _run_apply(cfg, _Run(staging), reporter=reporter)
     result.files = {k: run_dir / v.name for k, v in result.files.items()}
     result.run_dir = run_dir

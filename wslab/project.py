@@ -49,14 +49,6 @@ class Project:
             return None
         return self.corpus.positions(self.gold.dev_ids if split == "dev" else self.gold.test_ids)
 
-    def inputs(self) -> list[Path]:
-        """Every input file of the project (what a run folder must never hold)."""
-        cfg = self.cfg
-        paths = [cfg.resolve(cfg.corpus.path), *(cfg.resolve(f) for f in cfg.lfs.files)]
-        paths += [cfg.resolve(p) for p in (cfg.gold.path if cfg.gold else None, cfg.annotations,
-                                           cfg.lfs.precomputed) if p is not None]
-        return paths + ([cfg.config_path] if cfg.config_path else [])
-
 
 def load_lfs(cfg: Config) -> list[LFSpec]:
     """Every LF of the config's spec files, checked as a set against the label names."""

@@ -28,9 +28,9 @@ Examples:
 
 def demo(
     out_dir: Path = typer.Argument(..., help="Folder to write the project into (created if missing)."),
-    docs: int = typer.Option(50_000, "--docs", help="Number of messages in the corpus."),
-    gold: int = typer.Option(2000, "--gold", help="Number of expert-labelled gold items."),
-    seed: int = typer.Option(7, "--seed", help="Seed: the same seed writes the same project."),
+    docs: int = typer.Option(50_000, "--docs", min=1, help="Number of messages in the corpus."),
+    gold: int = typer.Option(2000, "--gold", min=1, help="Number of expert-labelled gold items."),
+    seed: int = typer.Option(7, "--seed", min=0, help="Seed: the same seed writes the same project."),
     force: bool = typer.Option(False, "--force", help="Write into a non-empty folder, overwriting demo files."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
     quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors."),

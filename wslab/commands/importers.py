@@ -15,7 +15,7 @@ import_app = typer.Typer(help="Import datasets from other tools' formats.", no_a
 def wrench(
     dataset_dir: Path = typer.Argument(..., help="WRENCH dataset folder (train/valid/test.json, label.json)."),
     out_dir: Path = typer.Argument(..., help="Folder to write the wslab project into."),
-    seed: int = typer.Option(0, help="Seed written into config.yaml."),
+    seed: int = typer.Option(0, min=0, help="Seed written into config.yaml."),
 ) -> None:
     """Turn a WRENCH dataset into corpus, LF votes, gold dev/test and a ready config.yaml.
 

@@ -27,7 +27,7 @@ def issues(
     labels: str | None = typer.Option(None, "--labels", help="Comma-separated class names (default: those found)."),
     folds: int = typer.Option(5, "--folds", min=2, help="Cross-validation folds for cleanlab."),
     epochs: int = typer.Option(5, "--epochs", min=2, help="Training epochs for cartography."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
     out: Path = typer.Option(Path("issues"), "--out", help="Output folder."),
     top: int | None = typer.Option(None, "--top", min=1, help="Keep at most this many rows in the queue."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables."),

@@ -20,7 +20,7 @@ def llm_label(
     model: str | None = typer.Option(None, "--model", help="Model name (overrides llm.model / $WSLAB_LLM_MODEL)."),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (overrides llm.base_url / $OPENAI_BASE_URL)."),
     max_cost_usd: float | None = typer.Option(None, "--max-cost", help="Hard budget in USD (needs a price for the model)."),
-    concurrency: int | None = typer.Option(None, "--concurrency", help="Parallel requests."),
+    concurrency: int | None = typer.Option(None, "--concurrency", min=1, help="Parallel requests."),
     annotator: str | None = typer.Option(None, "--annotator", help="Annotator name in the output; default: the model name."),
     work_dir: Path | None = typer.Option(None, "--work-dir", help="Resumable work folder; default: <out folder>/.llm_label."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables."),
