@@ -171,7 +171,7 @@ def test_rerun_replaces_the_run_folder_as_a_whole_and_keeps_paid_work(project, s
     edit_config(project, quality={"folds": 2, "epochs": 2})
     code, lines = apply(project)
     assert code == 0, lines
-    quality_files = {"queue.csv", "queue_label_studio.json", "cartography.parquet", "data_map.png", "data_map.html"}
+    quality_files = {"queue.csv", "label_studio.json", "cartography.parquet", "data_map.png", "data_map.html"}
     assert quality_files <= {p.name for p in run.iterdir()}
     votes = run / "prompt_lfs" / "llm_sentiment.sqlite"  # paid prompt-LF votes live in the run folder
     votes.parent.mkdir()
