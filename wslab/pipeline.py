@@ -293,6 +293,12 @@ class LFAnalysis:
     n_dev: int
     llm: dict[str, Any]
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{n_docs, n_dev, llm, lfs: [...]}`` (NaN, which JSON lacks, as null)."""
+        rows = [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
+                for row in self.table.to_dicts()]
+        return {"n_docs": self.n_docs, "n_dev": self.n_dev, "llm": self.llm, "lfs": rows}
+
 
 def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bool = True) -> LFAnalysis:
     """``wslab lfs analyze``: apply the LFs and summarise them (the lf_analysis.csv of ``apply``),

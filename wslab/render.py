@@ -1,12 +1,30 @@
-"""Console rendering of run results (rich). Used by the CLI only."""
+"""Console rendering (rich): every table the CLI prints is drawn here, and nowhere else.
+
+Each command computes a result with one library call and hands it to :func:`emit`, which
+prints it as one JSON object (``--json``), nothing (``--quiet``), or through a ``print_*``
+function of this module.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 from rich.console import Console
 from rich.table import Table
+
+def emit(payload: Any, render: Callable[[], None], *, as_json: bool = False, quiet: bool = False) -> None:
+    """Print ``payload`` as one JSON line with ``as_json``, nothing with ``quiet``, else ``render()``."""
+    if as_json:
+        import typer
+
+        from wslab.io import to_json
+
+        typer.echo(to_json(payload, indent=None))
+    elif not quiet:
+        render()
+
 
 ROWS = [("majority_vote", "majority vote"), ("label_model", "label model (Snorkel)"),
         ("end_model", "end model"), ("final", "final labels"), ("llm_zero_shot", "LLM zero-shot (baseline)")]
@@ -214,3 +232,63 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
 
     for w in report["warnings"]:
         console.print(f"[yellow]warning:[/] {w}")
+
+
+# ---------------------------------------------------------------- wslab config check
+
+
+def print_check(result: dict, config: Any, console: Console | None = None) -> None:
+    """``wslab config check``: what was checked."""
+    t = Table(title=f"config check: {config} — ok")
+    t.add_column("input")
+    t.add_column("checked")
+    lfs = result["lfs"]
+    kinds = ", ".join(f"{n} {k}" for k, n in lfs["by_kind"].items()) or "none"
+    t.add_row("labels", ", ".join(result["labels"]))
+    t.add_row("LFs", f"{lfs['total']} ({kinds}); columns and regexes valid")
+    c = result["corpus"]
+    t.add_row("corpus", f"{c['path']}: {c['documents']:,} documents, unique ids, columns {c['columns']}")
+    if result["precomputed"]:
+        t.add_row("precomputed votes", f"{result['precomputed']['path']}: {result['precomputed']['lfs']} LFs")
+    g = result["gold"]
+    t.add_row("gold", f"{g['path']}: {g['items']:,} items (dev {g['dev']:,} / test {g['test']:,}), ids in the corpus"
+              if g else "none (no evaluation)")
+    a = result["annotations"]
+    t.add_row("annotations", f"{a['path']}: {a['ratings']:,} ratings by {a['annotators']} annotators"
+              if a else "none")
+    t.add_row("output", result["output_dir"])
+    (console or Console()).print(t)
+
+
+# ---------------------------------------------------------------- wslab lfs
+
+
+def print_authoring(result, console: Console | None = None) -> None:
+    """``wslab lfs author``: every candidate and the decision on it, and the spend."""
+    console = console or Console()
+    t = Table(title=f"LF candidates ({len(result.candidates)}; model {result.model})")
+    for col, justify in (("round", "right"), ("LF", "left"), ("kind", "left"), ("label", "left"),
+                         ("decision", "left"), ("dev acc [95% CI]", "right"), ("dev n", "right"),
+                         ("coverage", "right"), ("reason", "left")):
+        t.add_column(col, justify=justify)
+    for c in result.candidates:
+        acc = "-" if c.dev_accuracy is None else f"{c.dev_accuracy:.2f} [{c.dev_ci[0]:.2f}, {c.dev_ci[1]:.2f}]"
+        t.add_row(str(c.round), c.name, c.kind, str(c.label or "-"), c.decision, acc,
+                  "-" if c.dev_n is None else str(c.dev_n),
+                  "-" if c.coverage is None else f"{c.coverage:.3f}", c.reason)
+    console.print(t)
+    u = result.usage
+    console.print(f"{len(result.accepted)} LFs accepted in {result.rounds_run} rounds -> {result.out_path} "
+                  f"(report: {result.report_path.name})")
+    console.print(f"LLM: {u.get('calls', 0)} paid calls, {u.get('cache_hits', 0)} cache hits, "
+                  f"{u.get('input_tokens', 0):,} tokens in / {u.get('output_tokens', 0):,} out, "
+                  f"${u.get('cost_usd', 0.0):.4f}")
+    console.print(f"dev scores over {result.dev_n} gold dev items (shown to the model, so optimistic); "
+                  f"coverage over {result.coverage_docs:,} documents. Add the file to lfs.files to use it.")
+
+
+def print_lf_analysis(result, console: Console | None = None) -> None:
+    """``wslab lfs analyze``: the LF table."""
+    console = console or Console()
+    console.print(lf_table(result.table, limit=max(result.table.height, 1)))
+    console.print(f"{result.n_docs:,} documents; dev accuracy over {result.n_dev} gold dev items")

@@ -41,33 +41,9 @@ def check(
     from wslab.check import check_project
 
     result = check_project(load_config(config))
-    if as_json:
-        typer.echo(to_json(result, indent=None))
-        return
-    if quiet:
-        return
-    from rich.console import Console
-    from rich.table import Table
+    from wslab.render import emit, print_check
 
-    t = Table(title=f"config check: {config} — ok")
-    t.add_column("input")
-    t.add_column("checked")
-    lfs = result["lfs"]
-    kinds = ", ".join(f"{n} {k}" for k, n in lfs["by_kind"].items()) or "none"
-    t.add_row("labels", ", ".join(result["labels"]))
-    t.add_row("LFs", f"{lfs['total']} ({kinds}); columns and regexes valid")
-    c = result["corpus"]
-    t.add_row("corpus", f"{c['path']}: {c['documents']:,} documents, unique ids, columns {c['columns']}")
-    if result["precomputed"]:
-        t.add_row("precomputed votes", f"{result['precomputed']['path']}: {result['precomputed']['lfs']} LFs")
-    g = result["gold"]
-    t.add_row("gold", f"{g['path']}: {g['items']:,} items (dev {g['dev']:,} / test {g['test']:,}), ids in the corpus"
-              if g else "none (no evaluation)")
-    a = result["annotations"]
-    t.add_row("annotations", f"{a['path']}: {a['ratings']:,} ratings by {a['annotators']} annotators"
-              if a else "none")
-    t.add_row("output", result["output_dir"])
-    Console().print(t)
+    emit(result, lambda: print_check(result, config), as_json=as_json, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:

@@ -49,10 +49,9 @@ def author(
                         dev_examples=dev_examples, min_accuracy=min_accuracy, max_overlap=max_overlap,
                         dry_run_docs=dry_run_docs, model=model, score_prompt_lfs=score_prompt_lfs,
                         reporter=reporter)
-    if as_json:
-        typer.echo(to_json(result.as_dict(), indent=None))
-    elif not quiet:
-        _print_authoring(result)
+    from wslab.render import emit, print_authoring
+
+    emit(result.as_dict(), lambda: print_authoring(result), as_json=as_json, quiet=quiet)
     if result.stopped:
         from wslab.errors import BudgetExceeded
 
@@ -60,32 +59,6 @@ def author(
         typer.echo(f"error: stopped early, {n} LF{'' if n == 1 else 's'} written to {result.out_path}: "
                    f"{result.stopped}", err=True)
         raise typer.Exit(BudgetExceeded.exit_code)
-
-
-def _print_authoring(result) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    t = Table(title=f"LF candidates ({len(result.candidates)}; model {result.model})")
-    for col, justify in (("round", "right"), ("LF", "left"), ("kind", "left"), ("label", "left"),
-                         ("decision", "left"), ("dev acc [95% CI]", "right"), ("dev n", "right"),
-                         ("coverage", "right"), ("reason", "left")):
-        t.add_column(col, justify=justify)
-    for c in result.candidates:
-        acc = "-" if c.dev_accuracy is None else f"{c.dev_accuracy:.2f} [{c.dev_ci[0]:.2f}, {c.dev_ci[1]:.2f}]"
-        t.add_row(str(c.round), c.name, c.kind, str(c.label or "-"), c.decision, acc,
-                  "-" if c.dev_n is None else str(c.dev_n),
-                  "-" if c.coverage is None else f"{c.coverage:.3f}", c.reason)
-    console.print(t)
-    u = result.usage
-    console.print(f"{len(result.accepted)} LFs accepted in {result.rounds_run} rounds -> {result.out_path} "
-                  f"(report: {result.report_path.name})")
-    console.print(f"LLM: {u.get('calls', 0)} paid calls, {u.get('cache_hits', 0)} cache hits, "
-                  f"{u.get('input_tokens', 0):,} tokens in / {u.get('output_tokens', 0):,} out, "
-                  f"${u.get('cost_usd', 0.0):.4f}")
-    console.print(f"dev scores over {result.dev_n} gold dev items (shown to the model, so optimistic); "
-                  f"coverage over {result.coverage_docs:,} documents. Add the file to lfs.files to use it.")
 
 
 @lfs_app.command("analyze")
@@ -106,18 +79,9 @@ def analyze(
     cfg = load_config(config)
     reporter = cli_reporter(quiet=quiet, machine_output=as_json)
     result = analyze_lfs(cfg, reporter=reporter, prompt_lfs=not no_prompt_lfs)
-    if as_json:
-        rows = [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()}  # NaN is not JSON
-                for row in result.table.to_dicts()]
-        typer.echo(to_json({"n_docs": result.n_docs, "n_dev": result.n_dev, "llm": result.llm, "lfs": rows},
-                           indent=None))
-    elif not quiet:
-        from rich.console import Console
+    from wslab.render import emit, print_lf_analysis
 
-        from wslab.render import lf_table
-
-        Console().print(lf_table(result.table, limit=max(result.table.height, 1)))
-        Console().print(f"{result.n_docs:,} documents; dev accuracy over {result.n_dev} gold dev items")
+    emit(result.as_dict(), lambda: print_lf_analysis(result), as_json=as_json, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:
