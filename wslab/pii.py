@@ -4,10 +4,10 @@ Detected, each with its placeholder kind:
 
 * ``EMAIL``: e-mail addresses, also with Cyrillic (IDN) or punycode domains.
 * ``PHONE``: ``+CC ...`` and ``00CC ...`` international numbers; Russian numbers with ``+7``,
-  ``7``, ``8`` or no country code (10 digits starting 3, 4, 8 or 9 in phone-like groups; a bare
-  ungrouped 10-digit number only when it starts with 9, a mobile number); groups separated by
-  spaces, dashes (with or without spaces around them), dots or parentheses; glued to a word
-  (``тел89161234567``). Numbers grouped by thousands (``8 900 000 000``) are amounts, not phones.
+  ``7``, ``8`` or no country code (10 digits starting 3, 4, 8 or 9 whose first group is a 3-5
+  digit area code, ``4862 12-34-56``; ungrouped, only a mobile number starting 9); groups
+  separated by spaces, dashes (with or without spaces around them), dots or parentheses; glued
+  to a word (``тел89161234567``). Numbers grouped by thousands (``8 900 000 000``) are amounts.
 * ``CARD``: 13-19 digits that pass the Luhn check, ungrouped or in groups separated by one
   space, two spaces, a dash or a dot (one kind of separator per number).
 * ``CVV``: 3-4 digits after CVV / CVC / CVV2 / CID / "код безопасности", and 3 digits right
@@ -372,10 +372,12 @@ def _phone_value(text: str, groups: list[tuple[int, int]], plus: bool) -> str | 
     if (seps and all(re.fullmatch(f"{_SP}", s) for s in seps) and len(parts[0]) <= 3
             and all(len(p) == 3 for p in parts[1:])):
         return None  # thousands grouping: an amount
-    if n == 11 and digits[0] in "78" and digits[1] in "3489":
-        return "7" + digits[1:]
-    if n == 10 and digits[0] in "3489" and (len(groups) > 1 or digits[0] == "9"):
-        return "7" + digits
+    first = len(parts[0])
+    if n == 11 and digits[0] in "78" and digits[1] in "3489" and first != 2 and first != 3:
+        return "7" + digits[1:]  # 8 912..., 8(912)..., 8912...: not 89 12... or 891 2...
+    if n == 10 and digits[0] in "3489" and (first == 3 or first in (4, 5) and len(parts) > 2
+                                             or first == 10 and digits[0] == "9"):
+        return "7" + digits  # area code, then the number (4862 12-34-56, not 4506 123456)
     return None
 
 
