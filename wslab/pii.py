@@ -240,6 +240,7 @@ _CARD_RUN = re.compile(rf"(?<!\d)\d+(?:(?:{_SP}{{1,2}}|{_DASH}|\.)\d+)*")
 _PHONE_SEP = rf"(?:{_SP}*(?:{_DASH}|\.|\(|\)){_SP}*|{_SP}+)"
 _PHONE_RUN = re.compile(rf"(?<![\d+])(?:\+{_SP}?)?(?:\({_SP}?)?\d+(?:{_PHONE_SEP}\d+)*")
 _DIGITS = re.compile(r"\d+")
+_ONE_SPACE = re.compile(_SP)
 
 _ACCOUNT_RU = re.compile(r"(?<!\d)\d{20}(?!\d)")
 _ACCOUNT_KW = re.compile(
@@ -260,7 +261,7 @@ _KW_DOB = re.compile(
     r"date\s+of\s+birth|birth\s?date|birthday|d\.o\.b\.?|dob|born)" + _LETTER_AFTER + r"[^\d\n]{0,25}$")
 _KW_CVV = re.compile(
     r"(?i)" + _LETTER_BEFORE + r"(?:cvv2?|cvc2?|cvn2?|cav2|cid|csc|код\w*\s+безопасности|защитн\w+\s+код\w*)"
-    + _LETTER_AFTER + r"[^\d\n]{0,15}?(?<!\d)(\d{3,4})(?!\d)")
+    + _LETTER_AFTER + r"[^\w\n]{0,5}(?:(?:код|code|is|=)[^\w\n]{0,5})?(?<!\d)(\d{3,4})(?!\d)")
 _AFTER_CARD_CVV = re.compile(
     rf"{_SP}*[,;:/]?{_SP}*(?:(?:exp\w*\.?|срок\w*|до|valid\w*)?(?:{_SP}|:)*"
     rf"(?:0[1-9]|1[0-2]){_SP}?/{_SP}?(?:\d{{4}}|\d{{2}}){_SP}*[,;]?{_SP}*)?(\d{{3}})(?!\d)")
@@ -335,25 +336,39 @@ def _number_bounds(text: str, groups: list[tuple[int, int]]) -> list[bool]:
     return [True, *inner, True]
 
 
+# Card layouts looked for inside a longer run of digit groups (a whole run may be grouped any way)
+_CARD_LAYOUTS = ((4, 4, 4, 4, 3), (4, 4, 4, 4), (4, 6, 5), *((n,) for n in range(19, 12, -1)))
+
+
+def _card_digits(text: str, groups: list[tuple[int, int]]) -> str | None:
+    seps = {text[groups[k][1]:groups[k + 1][0]] for k in range(len(groups) - 1)}
+    digits = "".join(text[a:b] for a, b in groups)
+    return digits if len(seps) <= 1 and 13 <= len(digits) <= 19 and luhn_valid(digits) else None
+
+
 def _cards(text: str) -> list[Span]:
-    """Luhn-valid card numbers; a run of groups is split at separators when the whole fails."""
+    """Luhn-valid card numbers. When a whole run of digit groups is not one, a card is looked
+    for inside it (``4111 1111 1111 1111 123``), in the usual layouts only, starting 2-6."""
     found: list[Span] = []
     for run in _CARD_RUN.finditer(text):
         groups = _groups(text, run)
+        digits = _card_digits(text, groups) if len(groups) <= 19 else None
+        if digits:
+            found.append((groups[0][0], groups[-1][1], "CARD", digits))
+            continue
+        if len(groups) == 1:
+            continue
         bounds = _number_bounds(text, groups)
+        lens = [b - a for a, b in groups]
         i = 0
         while i < len(groups):
-            for j in range(min(len(groups), i + 19) - 1, i - 1, -1):  # longest first
-                if not (bounds[i] and bounds[j + 1]):
-                    continue
-                digits = "".join(text[a:b] for a, b in groups[i:j + 1])
-                if not 13 <= len(digits) <= 19:
-                    continue
-                seps = {text[groups[k][1]:groups[k + 1][0]] for k in range(i, j)}
-                if len(seps) <= 1 and luhn_valid(digits):
-                    found.append((groups[i][0], groups[j][1], "CARD", digits))
-                    i = j
-                    break
+            if bounds[i] and text[groups[i][0]] in "23456":
+                for layout in _CARD_LAYOUTS:
+                    j = i + len(layout)
+                    if tuple(lens[i:j]) == layout and bounds[j] and (digits := _card_digits(text, groups[i:j])):
+                        found.append((groups[i][0], groups[j - 1][1], "CARD", digits))
+                        i = j - 1
+                        break
             i += 1
     return found
 
@@ -365,12 +380,17 @@ def _phone_value(text: str, groups: list[tuple[int, int]], plus: bool) -> str | 
     n = len(digits)
     if plus:
         return digits if 8 <= n <= 15 and digits[0] != "0" else None
-    if digits.startswith("00"):
-        rest = digits[2:]
-        return rest if 8 <= len(rest) <= 15 and rest[0] != "0" else None
-    seps = [text[groups[k][1]:groups[k + 1][0]] for k in range(len(groups) - 1)]
-    if (seps and all(re.fullmatch(f"{_SP}", s) for s in seps) and len(parts[0]) <= 3
-            and all(len(p) == 3 for p in parts[1:])):
+    if digits.startswith("00"):  # 00 + country code; 1 and 7 are the only 1-digit codes (11 digits)
+        rest, cc = digits[2:], parts[0][2:]
+        if rest[:1] in ("1", "7"):
+            ok = len(rest) == 11 and len(cc) <= 1
+        else:
+            ok = 8 <= len(rest) <= 15 and rest[0] != "0" and len(cc) in (0, 2, 3)
+        return rest if ok else None
+    if n not in (10, 11):
+        return None
+    if (len(parts) > 1 and len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:])
+            and all(_ONE_SPACE.fullmatch(text, groups[k][1], groups[k + 1][0]) for k in range(len(groups) - 1))):
         return None  # thousands grouping: an amount
     first = len(parts[0])
     if n == 11 and digits[0] in "78" and digits[1] in "3489" and first != 2 and first != 3:
@@ -387,10 +407,13 @@ def _phones(text: str) -> list[Span]:
         groups = _groups(text, run)
         plus = run.group().startswith("+")
         bounds = _number_bounds(text, groups)
+        ends = [0]
+        for a, b in groups:
+            ends.append(ends[-1] + b - a)  # digits before group k: ends[k]
         i = 0
         while i < len(groups):
             for j in range(min(len(groups), i + 8) - 1, i - 1, -1):
-                if not (bounds[i] and bounds[j + 1]):
+                if not (bounds[i] and bounds[j + 1] and 8 <= ends[j + 1] - ends[i] <= 17):
                     continue
                 value = _phone_value(text, groups[i:j + 1], plus and i == 0)
                 if value is not None:
@@ -415,10 +438,12 @@ def _find_spans(text: str, s: MaskingSettings) -> list[Span]:
     found: list[Span] = []
     if s.ner is not None:
         found += _ner_spans(text, s.ner)
-    if s.emails:
+    if s.emails and "@" in text:
         found += [(m.start(), m.end(), "EMAIL", m.group().lower()) for m in _EMAIL.finditer(text)]
     for name, pattern in s.patterns.items():
         found += [(m.start(), m.end(), name.upper(), m.group()) for m in re.finditer(pattern, text) if m.end() > m.start()]
+    if _DIGITS.search(text) is None:  # every other kind has digits
+        return found
     if s.ibans:
         for m in _IBAN.finditer(text):
             if iban_valid(m.group()):
