@@ -248,17 +248,23 @@ _ACCOUNT_KW = re.compile(
     r"(\d(?:[ -]?\d){7,19})(?!\d)"
 )
 _NUMBER = re.compile(r"(?<!\d)(?:\d{9}|\d{10}|\d{11}|\d{12})(?!\d)")
-_SNILS_FORMATTED = re.compile(rf"(?<!\d)\d{{3}}{_DASH}?{_SP}?\d{{3}}{_DASH}?{_SP}?\d{{3}}(?:{_SP}{{1,2}}|{_DASH}){_SP}?\d{{2}}(?!\d)")
+_SNILS_FORMATTED = re.compile(
+    rf"(?<!\d)\d{{3}}{_DASH}?{_SP}?\d{{3}}{_DASH}?{_SP}?\d{{3}}(?:{_SP}{{1,2}}|{_DASH}){_SP}?\d{{2}}(?!\d)")
 _PASSPORT_KW_NUMBER = re.compile(rf"(?<!\d)(\d{{2}}{_SP}?\d{{2}})[^\d\n]{{0,12}}?(\d{{6}})(?!\d)")
 _PASSPORT_FORMATTED = re.compile(rf"(?<!\d)(\d{{2}}){_SP}(\d{{2}}){_SP}(?:№{_SP}?)?\d{{6}}(?!\d)")
 
-_KW_INN = re.compile(r"(?i)" + _LETTER_BEFORE + r"(?:инн|inn|taxpayer\s+id)" + _LETTER_AFTER + r"[^\d\n]{0,20}$")
-_KW_SNILS = re.compile(r"(?i)" + _LETTER_BEFORE + r"(?:снилс|snils|страхов\w*\s+(?:номер|свидетельств\w*))" + _LETTER_AFTER + r"[^\d\n]{0,20}$")
-_KW_BIK = re.compile(r"(?i)" + _LETTER_BEFORE + r"(?:бик|bik|bic)" + _LETTER_AFTER + r"[^\d\n]{0,20}$")
-_KW_PASSPORT = re.compile(r"(?i)" + _LETTER_BEFORE + r"(?:паспорт\w*|passport|сери[яи]|series)" + _LETTER_AFTER + r"[^\d\n]{0,25}$")
-_KW_DOB = re.compile(
-    r"(?i)" + _LETTER_BEFORE + r"(?:дат[аыу]\s+рожд\w*|д\.\s?р\.|д/р|рождени[яе]|родил(?:ся|ась|ись)|"
-    r"date\s+of\s+birth|birth\s?date|birthday|d\.o\.b\.?|dob|born)" + _LETTER_AFTER + r"[^\d\n]{0,25}$")
+
+def _keyword_before(words: str, gap: int = 20) -> re.Pattern[str]:
+    """A keyword, then at most ``gap`` characters without a digit, then the end of the search window."""
+    return re.compile(rf"(?i){_LETTER_BEFORE}(?:{words}){_LETTER_AFTER}[^\d\n]{{0,{gap}}}$")
+
+
+_KW_INN = _keyword_before(r"инн|inn|taxpayer\s+id")
+_KW_SNILS = _keyword_before(r"снилс|snils|страхов\w*\s+(?:номер|свидетельств\w*)")
+_KW_BIK = _keyword_before(r"бик|bik|bic")
+_KW_PASSPORT = _keyword_before(r"паспорт\w*|passport|сери[яи]|series", 25)
+_KW_DOB = _keyword_before(r"дат[аыу]\s+рожд\w*|д\.\s?р\.|д/р|рождени[яе]|родил(?:ся|ась|ись)|"
+                          r"date\s+of\s+birth|birth\s?date|birthday|d\.o\.b\.?|dob|born", 25)
 _KW_CVV = re.compile(
     r"(?i)" + _LETTER_BEFORE + r"(?:cvv2?|cvc2?|cvn2?|cav2|cid|csc|код\w*\s+безопасности|защитн\w+\s+код\w*)"
     + _LETTER_AFTER + r"[^\w\n]{0,5}(?:(?:код|code|is|=)[^\w\n]{0,5})?(?<!\d)(\d{3,4})(?!\d)")
@@ -266,7 +272,8 @@ _AFTER_CARD_CVV = re.compile(
     rf"{_SP}*[,;:/]?{_SP}*(?:(?:exp\w*\.?|срок\w*|до|valid\w*)?(?:{_SP}|:)*"
     rf"(?:0[1-9]|1[0-2]){_SP}?/{_SP}?(?:\d{{4}}|\d{{2}}){_SP}*[,;]?{_SP}*)?(\d{{3}})(?!\d)")
 
-_MONTHS_RU = r"(?:январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]|октябр[яь]|ноябр[яь]|декабр[яь])"
+_MONTHS_RU = (r"(?:январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]|"
+              r"октябр[яь]|ноябр[яь]|декабр[яь])")
 _MONTHS_EN = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
               r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _DATE = re.compile(
