@@ -444,12 +444,12 @@ def test_server_never_receives_what_the_hook_finds(ner_module, server, settings_
     import polars as pl
 
     from fake_openai_server import user_text
-    from wslab.labeling.prompt_lf import execute_prompt_lf
+    from wslab.labeling.prompt_lf import run_prompt_lf
 
     texts = ["Иван Петров, ИНН 500100732259, д.р. 01.02.1985, buy", "паспорт 45 06 123456, СНИЛС 112-233-445 95"]
     srv = server(lambda body: {"label": "spam"})
     settings = settings_for(srv, masking={"ner": f"{ner_module}:names"})
-    r = execute_prompt_lf(pl.DataFrame({"id": ["a", "b"], "text": texts}), name="p", instruction="spam?",
+    r = run_prompt_lf(pl.DataFrame({"id": ["a", "b"], "text": texts}), name="p", instruction="spam?",
                           labels=["ham", "spam"], settings=settings, work_dir=tmp_path)
     sent = " ".join(user_text(q.body) for q in srv.requests)
     for secret in ["Иван", "500100732259", "01.02.1985", "123456", "112-233-445"]:
