@@ -43,8 +43,28 @@ app = typer.Typer(
 
 
 
+def _version() -> str:
+    """The installed distribution's version (the wheel's or the editable install's metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wslab")
+    except PackageNotFoundError:  # imported from a checkout that was never installed
+        from wslab import __version__
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"wslab {_version()}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the installed version and exit."),
+) -> None:
     """wslab: weak supervision lab. Every command has --help with an example."""
 
 

@@ -1,4 +1,7 @@
-"""The Makefile snippet in README.md ("Using wslab from a Makefile"), run against a generated project."""
+"""The Makefile snippet in README.md ("Using wslab from a Makefile"), run against a generated project.
+
+tests/packaging/test_wheel.py runs the same targets with wslab installed from a wheel: it reuses
+:func:`readme_snippet`, :func:`write_training_repo` and :func:`check_makefile_targets`."""
 
 from __future__ import annotations
 
@@ -34,7 +37,11 @@ def wslab_command(tmp: Path) -> str:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     """A training repo laid out as the snippet's defaults expect."""
-    root = tmp_path_factory.mktemp("training-repo")
+    return write_training_repo(tmp_path_factory.mktemp("training-repo"))
+
+
+def write_training_repo(root: Path) -> Path:
+    """Write a tiny training repo (data/, labeling/ and the README's Makefile) into ``root``."""
     (root / "data").mkdir()
     (root / "labeling").mkdir()
     rng = np.random.default_rng(8)
@@ -64,29 +71,37 @@ def repo(tmp_path_factory) -> Path:
     return root
 
 
-def make(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "120"}
-    return subprocess.run(["make", "--no-print-directory", f"WSLAB={wslab_command(repo)}", *args], cwd=repo,
+def run_make(repo: Path, *args: str, wslab: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**(env if env is not None else os.environ), "COLUMNS": "120"}
+    return subprocess.run(["make", "--no-print-directory", f"WSLAB={wslab or wslab_command(repo)}", *args], cwd=repo,
                           capture_output=True, text=True, timeout=600, env=env)
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
 def test_readme_makefile_targets(repo):
+    check_makefile_targets(repo)
+
+
+def check_makefile_targets(repo: Path, **make_kwargs) -> None:
+    """Run the README's targets in ``repo``: labels (twice), agreement passing and failing, the queue."""
+    def make(*args):
+        return run_make(repo, *args, **make_kwargs)
+
     run = repo / "labeling" / "runs" / "labels"
-    first = make(repo, "labels")
+    first = make("labels")
     assert first.returncode == 0, first.stdout + first.stderr
     assert (run / "labels.parquet").exists() and (run / "report.html").exists()
-    again = make(repo, "labels")  # nothing changed: make does not run wslab again
+    again = make("labels")  # nothing changed: make does not run wslab again
     assert again.returncode == 0 and "wslab" not in again.stdout, again.stdout
     assert "up to date" in again.stdout or "Nothing to be done" in again.stdout
 
-    ok = make(repo, "agreement", "MIN_ALPHA=0.0")
+    ok = make("agreement", "MIN_ALPHA=0.0")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    gate = make(repo, "agreement", "MIN_ALPHA=0.99")
+    gate = make("agreement", "MIN_ALPHA=0.99")
     assert gate.returncode != 0
     assert re.search(r"fail: krippendorff_alpha = 0\.\d+ is below --fail-under 0\.99", gate.stderr), gate.stderr
 
-    queue = make(repo, "relabel-queue", "QUEUE_TOP=5")
+    queue = make("relabel-queue", "QUEUE_TOP=5")
     assert queue.returncode == 0, queue.stdout + queue.stderr
     tasks = json.loads((repo / "relabel" / "tasks.json").read_text())
     assert 1 <= len(tasks) <= 5

@@ -1,0 +1,17 @@
+"""``wslab demo``: a realistic, seeded demo project (bank support messages, ru/en/mixed).
+
+The code is in :mod:`wslab.demo.generate`; the phrase banks, the demo's LFs and the README
+template are data files in ``wslab/demo/data/``.
+"""
+
+from wslab.demo.generate import (ASSESSOR_ACCURACY, ASSESSORS, BATCH_SIZE, CHANNELS, CLASS_SHARES, DATA,
+                                 LABELS, MISSING_RATE, PIPELINE_SEED, SHARED_CONFUSION, DemoData, DemoSummary,
+                                 PhraseBank, build_demo, config_dict, config_yaml, data_text, generate_corpus,
+                                 lfs_yaml, phrase_bank, sample_gold, simulate_annotations, write_demo)
+
+__all__ = [
+    "ASSESSORS", "ASSESSOR_ACCURACY", "BATCH_SIZE", "CHANNELS", "CLASS_SHARES", "DATA", "LABELS", "MISSING_RATE",
+    "PIPELINE_SEED", "SHARED_CONFUSION", "DemoData", "DemoSummary", "PhraseBank", "build_demo", "config_dict",
+    "config_yaml", "data_text", "generate_corpus", "lfs_yaml", "phrase_bank", "sample_gold",
+    "simulate_annotations", "write_demo",
+]
