@@ -292,3 +292,41 @@ def print_lf_analysis(result, console: Console | None = None) -> None:
     console = console or Console()
     console.print(lf_table(result.table, limit=max(result.table.height, 1)))
     console.print(f"{result.n_docs:,} documents; dev accuracy over {result.n_dev} gold dev items")
+
+
+# ---------------------------------------------------------------- wslab llm-label
+
+
+def print_llm_label(result, summary: dict, console: Console | None = None) -> None:
+    """``wslab llm-label``: documents, answers, statuses, spend, masking."""
+    t = Table(title=f"llm-label -> {summary['out']}")
+    t.add_column("what")
+    t.add_column("value", justify="right")
+    t.add_row("documents", str(summary["documents"]))
+    t.add_row("annotated (not abstained)", str(summary["annotated"]))
+    for k, v in sorted(result.status.items()):
+        t.add_row(f"status {k}", str(v))
+    t.add_row("from earlier runs", str(result.resumed))
+    t.add_row("paid calls / cache hits", f"{result.usage['calls']} / {result.usage['cache_hits']}")
+    t.add_row("tokens in / out", f"{result.usage['input_tokens']} / {result.usage['output_tokens']}")
+    t.add_row("cost (USD)", f"{result.usage['cost_usd']:.4f}")
+    t.add_row("PII masked", ", ".join(f"{k} {v}" for k, v in sorted(result.masked.items())) or "none")
+    (console or Console()).print(t)
+
+
+# ---------------------------------------------------------------- wslab demo
+
+
+def print_demo(summary, console: Console | None = None) -> None:
+    """``wslab demo``: the classes written and what to run next."""
+    table = Table(title=f"{summary.out_dir} (seed {summary.seed})")
+    table.add_column("class")
+    table.add_column("messages", justify="right")
+    table.add_column("share", justify="right")
+    for label, n in summary.class_counts.items():
+        table.add_row(label, f"{n:,}", f"{n / summary.n_docs:.1%}")
+    console = console or Console()
+    console.print(table)
+    console.print(f"{summary.n_gold:,} gold items, {summary.n_annotations:,} ratings of {summary.n_annotated_items:,} "
+                  f"items by 3 assessors, {summary.n_lfs} LFs")
+    console.print(f"next: cd {summary.out_dir} && wslab apply config.yaml")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
 from wslab.demo import write_demo
-from wslab.io import to_json
+from wslab.progress import cli_reporter
 
 HELP = """Write a ready-to-run demo project: synthetic bank support messages (Russian, English and
 mixed), expert gold labels, three assessors' annotations and ~25 labeling functions.
@@ -35,34 +34,11 @@ def demo(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
     quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors."),
 ) -> None:
-    reporter = None
-    if not (quiet or json_out) and sys.stderr.isatty():
-        from wslab.progress import RichReporter
-        reporter = RichReporter()
-    summary = write_demo(out_dir, n_docs=docs, n_gold=gold, seed=seed, force=force, reporter=reporter)
-    if json_out:
-        typer.echo(to_json({
-            "out_dir": summary.out_dir, "seed": summary.seed, "n_docs": summary.n_docs, "n_gold": summary.n_gold,
-            "n_annotated_items": summary.n_annotated_items, "n_annotations": summary.n_annotations,
-            "n_lfs": summary.n_lfs, "class_counts": summary.class_counts, "files": summary.files,
-        }))
-        return
-    if quiet:
-        return
-    from rich.console import Console
-    from rich.table import Table
+    from wslab.render import emit, print_demo
 
-    table = Table(title=f"{summary.out_dir} (seed {summary.seed})")
-    table.add_column("class")
-    table.add_column("messages", justify="right")
-    table.add_column("share", justify="right")
-    for label, n in summary.class_counts.items():
-        table.add_row(label, f"{n:,}", f"{n / summary.n_docs:.1%}")
-    console = Console()
-    console.print(table)
-    console.print(f"{summary.n_gold:,} gold items, {summary.n_annotations:,} ratings of {summary.n_annotated_items:,} "
-                  f"items by 3 assessors, {summary.n_lfs} LFs")
-    console.print(f"next: cd {summary.out_dir} && wslab apply config.yaml")
+    summary = write_demo(out_dir, n_docs=docs, n_gold=gold, seed=seed, force=force,
+                         reporter=cli_reporter(quiet=quiet, machine_output=json_out))
+    emit(summary.as_dict(), lambda: print_demo(summary), as_json=json_out, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import typer
 
-from wslab.errors import InputError
-from wslab.io import check_not_null, check_unique, read_table, table_format, to_json, write_table
-from wslab.progress import NullReporter, RichReporter
+from wslab.progress import cli_reporter
 
 
 def llm_label(
@@ -33,68 +31,14 @@ def llm_label(
 
     Example: wslab llm-label --corpus corpus.parquet --labels spam,ham --model gpt-4o-mini --out llm.csv
     """
-    from wslab.labeling.prompt_lf import llm_annotations, llm_settings_from_config
-    from wslab.llm import LLMSettings
+    from wslab.llm_label import llm_label as label_corpus
+    from wslab.render import emit, print_llm_label
 
-    table_format(out)  # every option is checked before the first paid call
-    if out.is_dir() or not out.parent.is_dir():
-        raise InputError(f"--out {out}: expected a file path in an existing folder")
-    task = ""
-    descriptions: dict[str, str] | None = None
-    if config is not None:
-        from wslab.config import load_config
-
-        cfg = load_config(config)
-        settings = llm_settings_from_config(cfg)
-        label_names = cfg.label_names
-        descriptions = cfg.labels
-        task = cfg.task
-        corpus_path = corpus or cfg.resolve(cfg.corpus.path)
-        id_col, text_col = cfg.corpus.id_column, cfg.corpus.text_column
-    else:
-        if corpus is None or labels is None:
-            raise InputError("llm-label: expected --config, or both --corpus and --labels")
-        settings = LLMSettings()
-        label_names = [x.strip() for x in labels.split(",") if x.strip()]
-        if len(label_names) < 2 or len(set(label_names)) != len(label_names):
-            raise InputError(f"--labels: expected at least two distinct comma-separated names; got {labels!r}")
-        corpus_path, id_col, text_col = corpus, "id", "text"
-    settings = settings.with_overrides(where="llm-label", model=model, base_url=base_url,
-                                       max_cost_usd=max_cost_usd, concurrency=concurrency)
-
-    table = read_table(corpus_path, required=[id_col, text_col], what="corpus")
-    check_unique(table, id_col, path=corpus_path, what="corpus")
-    check_not_null(table, id_col, path=corpus_path, what="corpus")
-    docs = table.select([table[id_col].alias("id"), table[text_col].alias("text")])
-
-    reporter = NullReporter() if (quiet or as_json) else RichReporter()
-    frame, result = llm_annotations(
-        docs, labels=label_names, settings=settings, work_dir=work_dir or out.parent / ".llm_label",
-        instruction=instruction, annotator=annotator, label_descriptions=descriptions, task=task,
-        reporter=reporter)
-    write_table(out, frame)
-    summary = {"out": str(out), "documents": docs.height, "annotated": frame.height,
-               "status": result.status, "resumed": result.resumed, "usage": result.usage,
-               "masked": result.masked}
-    if as_json:
-        typer.echo(to_json(summary, indent=None))
-    elif not quiet:
-        from rich.console import Console
-        from rich.table import Table
-
-        t = Table(title=f"llm-label -> {out}")
-        t.add_column("what")
-        t.add_column("value", justify="right")
-        t.add_row("documents", str(docs.height))
-        t.add_row("annotated (not abstained)", str(frame.height))
-        for k, v in sorted(result.status.items()):
-            t.add_row(f"status {k}", str(v))
-        t.add_row("from earlier runs", str(result.resumed))
-        t.add_row("paid calls / cache hits", f"{result.usage['calls']} / {result.usage['cache_hits']}")
-        t.add_row("tokens in / out", f"{result.usage['input_tokens']} / {result.usage['output_tokens']}")
-        t.add_row("cost (USD)", f"{result.usage['cost_usd']:.4f}")
-        t.add_row("PII masked", ", ".join(f"{k} {v}" for k, v in sorted(result.masked.items())) or "none")
-        Console().print(t)
+    result, summary = label_corpus(out, config=config, corpus=corpus, labels=labels, instruction=instruction,
+                                   model=model, base_url=base_url, max_cost_usd=max_cost_usd, concurrency=concurrency,
+                                   annotator=annotator, work_dir=work_dir,
+                                   reporter=cli_reporter(quiet=quiet, machine_output=as_json))
+    emit(summary, lambda: print_llm_label(result, summary), as_json=as_json, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:

@@ -154,6 +154,12 @@ class DemoSummary:
     class_counts: dict[str, int]
     files: list[Path] = field(default_factory=list)
 
+    def as_dict(self) -> dict:
+        """JSON-ready (``wslab demo --json``)."""
+        return {"out_dir": self.out_dir, "seed": self.seed, "n_docs": self.n_docs, "n_gold": self.n_gold,
+                "n_annotated_items": self.n_annotated_items, "n_annotations": self.n_annotations,
+                "n_lfs": self.n_lfs, "class_counts": self.class_counts, "files": self.files}
+
 
 # --------------------------------------------------------------------------- text generation
 
