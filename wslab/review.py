@@ -23,6 +23,7 @@ from wslab.cartography.dynamics import data_map_metrics, record_training_dynamic
 from wslab.cartography.regions import assign_regions
 from wslab import artifacts, io
 from wslab.errors import InputError
+from wslab.frames import as_polars
 from wslab.progress import Reporter, get_reporter
 from wslab.stats.features import build_features
 from wslab.quality.label_issues import (check_class_counts, find_label_issues, majority_vote,
@@ -106,14 +107,81 @@ def find_suspicious_labels(
     - The queue's ``priority`` is the mean percentile rank of the signals
       (:func:`wslab.quality.queue.build_queue`).
     """
-    rep = get_reporter(reporter)
+    df = as_polars(df, name=source)
+    df, n_rows, skipped, classes = _labelled_rows(df, id_col=id_col, text_col=text_col, label_col=label_col,
+                                                  annotator_col=annotator_col, feature_cols=feature_cols,
+                                                  labels=labels, source=source, reporter=reporter)
+    if text_col and text_col not in df.columns:
+        text_col = None
+    if annotator_col:
+        crowd = _crowd_items(df, id_col=id_col, label_col=label_col, annotator_col=annotator_col, classes=classes,
+                             source=source)
+        items, given = crowd.items, crowd.given
+    else:
+        items, given, crowd = _single_items(df, id_col=id_col, label_col=label_col, classes=classes, source=source)
+
+    # Model only the classes that occur; absent ones cannot be predicted anyway.
+    present = [k for k in range(len(classes)) if (given == k).any()]
+    remap = np.full(len(classes), -1)
+    remap[present] = np.arange(len(present))
+    y = remap[given]
+    model_classes = [classes[k] for k in present]
+    folds_used = check_class_counts(y, model_classes, folds=folds, source=source)
+    if folds_used < folds:
+        get_reporter(reporter).info(f"{source}: smallest class has {folds_used} examples; using {folds_used}-fold "
+                                    f"cross-validation instead of {folds}")
+
+    X = build_features(items, text_col=text_col, feature_cols=feature_cols, featurizer=featurizer, source=source)
+    pred_probs = out_of_sample_pred_probs(X, y, n_classes=len(present), model=model, folds=folds_used,
+                                          seed=seed, reporter=reporter)
+    cl = find_label_issues(y, pred_probs)
+    suggested = cl["cleanlab_suggested"].to_numpy()
+    consensus = annotator_frame = None
+    if crowd is not None:
+        suggested, consensus, annotator_frame = crowd.consensus(remap, pred_probs, model_classes)
+    dyn = record_training_dynamics(X, y, n_classes=len(present), epochs=epochs, model=dynamics_model,
+                                   seed=seed, reporter=reporter)
+    metrics = data_map_metrics(dyn)
+    metrics = metrics.with_columns(assign_regions(metrics))
+
+    base = pl.DataFrame({
+        "id": items[id_col].cast(pl.String),
+        "text": items[text_col].cast(pl.String).fill_null("") if text_col else pl.Series([""] * items.height),
+        "given_label": [model_classes[k] for k in y],
+        "suggested_label": [model_classes[k] for k in suggested],
+    })
+    signal_cols = [cl.select("label_quality", "is_label_issue", "p_suggested"), metrics]
+    if consensus is not None:
+        signal_cols.append(pl.DataFrame({"disagreement": 1.0 - consensus["annotator_agreement"].to_numpy(),
+                                         "consensus_quality": consensus["consensus_quality"]}))
+    item_frame = pl.concat([base, *signal_cols], how="horizontal")
+    queue = build_queue(item_frame.drop("consensus_quality", strict=False), extra_signals=extra_signals)
+    cart = pl.concat([base.select("id", "text", "given_label"), metrics], how="horizontal")
+    probs = pl.concat([base.select("id"), pl.DataFrame(
+        {f"p_{c}": pred_probs[:, j] for j, c in enumerate(model_classes)})], how="horizontal")
+    if consensus is not None:
+        probs = probs.with_columns(consensus_quality=consensus["consensus_quality"])
+    summary = {
+        "items": int(items.height), "rows": int(n_rows), "skipped_missing_label": int(skipped),
+        "classes": classes, "classes_absent": [c for c in classes if c not in model_classes],
+        "folds": folds_used, "epochs": epochs, "seed": seed, "cleanlab_issues": int(cl["is_label_issue"].sum()),
+        "regions": {r: int((metrics["region"] == r).sum()) for r in ("easy-to-learn", "ambiguous", "hard-to-learn")},
+        "flagged": int(queue["flagged"].sum()),
+        "annotators": len(annotator_frame) if annotator_frame is not None else None,
+    }
+    return SuspicionResult(queue=queue, cartography=cart, pred_probs=probs, labels=classes,
+                           annotators=annotator_frame, summary=summary)
+
+
+def _labelled_rows(df: pl.DataFrame, *, id_col: str, text_col: str | None, label_col: str,
+                   annotator_col: str | None, feature_cols: Sequence[str] | None, labels: Sequence[str] | None,
+                   source: str, reporter: Reporter | None) -> tuple[pl.DataFrame, int, int, list[str]]:
+    """Check columns and ids; drop rows without a label; return (rows, n_rows, skipped, classes)."""
     needed = [id_col, label_col] + ([text_col] if text_col and not feature_cols else []) \
         + ([annotator_col] if annotator_col else [])
     for name in needed:
         if name not in df.columns:
             raise InputError(f"{source}: missing column {name!r}; found columns {df.columns}")
-    if text_col and text_col not in df.columns:
-        text_col = None
     df = _clean_labels(df.with_row_index("_row"), label_col)
     null_ids = df[id_col].is_null()
     if null_ids.any():
@@ -125,110 +193,70 @@ def find_suspicious_labels(
     if df.height == 0:
         raise InputError(f"{source}: column {label_col!r} is empty in every row; expected labels")
     if skipped:
-        rep.info(f"{source}: skipped {skipped} rows without a {label_col!r} value")
+        get_reporter(reporter).info(f"{source}: skipped {skipped} rows without a {label_col!r} value")
     classes = _class_list(df[label_col], labels, label_col=label_col, source=source, row_of=df["_row"])
+    return df, n_rows, skipped, classes
+
+
+def _single_items(df: pl.DataFrame, *, id_col: str, label_col: str, classes: list[str],
+                  source: str) -> tuple[pl.DataFrame, np.ndarray, None]:
+    """One row per item: the given label is the row's label."""
+    dup = ~df[id_col].is_first_distinct()
+    if dup.any():
+        i = int(dup.arg_true()[0])
+        raise InputError(f"{source}: row {int(df['_row'][i]) + 2}: duplicate {id_col} {df[id_col][i]!r}; "
+                         f"expected each {id_col} once (pass an annotator column for one row per annotator)")
     code = {c: i for i, c in enumerate(classes)}
+    return df, df[label_col].replace_strict(code, return_dtype=pl.Int64).to_numpy(), None
 
-    annotator_frame = None
-    disagreement = None
-    consensus = None
-    if annotator_col:
-        df = df.with_columns(pl.col(annotator_col).cast(pl.String))
-        dup = df.group_by([id_col, annotator_col]).agg(pl.col(label_col).n_unique().alias("n"),
-                                                       pl.col("_row").min()).filter(pl.col("n") > 1)
-        if dup.height:
-            r = dup.sort("_row").row(0, named=True)
-            raise InputError(f"{source}: row {r['_row'] + 2}: duplicate ({id_col}, {annotator_col}) "
-                             f"({r[id_col]!r}, {r[annotator_col]!r}) with different labels; expected one label "
-                             "per annotator and item")
-        df = df.unique([id_col, annotator_col], keep="first", maintain_order=True)
-        annotators = df[annotator_col].unique().sort().to_list()
-        wide = df.with_columns(pl.col(label_col).replace_strict(code, return_dtype=pl.Float64)).pivot(
-            on=annotator_col, index=id_col, values=label_col, aggregate_function="first")
-        wide = wide.select(id_col, *annotators)
-        firsts = df.group_by(id_col, maintain_order=True).agg(
-            pl.all().exclude(annotator_col, label_col).first())
-        items = wide.select(id_col).join(firsts, on=id_col, how="left", maintain_order="left")
-        L = wide.select(annotators).to_numpy().astype(np.float64)
-        given = majority_vote(L)
-        items = items.with_columns(pl.Series(label_col, [classes[g] for g in given]))
-    else:
-        dup = ~df[id_col].is_first_distinct()
-        if dup.any():
-            i = int(dup.arg_true()[0])
-            raise InputError(f"{source}: row {int(df['_row'][i]) + 2}: duplicate {id_col} {df[id_col][i]!r}; "
-                             f"expected each {id_col} once (pass an annotator column for one row per annotator)")
-        items = df
-        given = items[label_col].replace_strict(code, return_dtype=pl.Int64).to_numpy()
 
-    # Model only the classes that occur; absent ones cannot be predicted anyway.
-    present = [k for k in range(len(classes)) if (given == k).any()]
-    remap = np.full(len(classes), -1)
-    remap[present] = np.arange(len(present))
-    y = remap[given]
-    model_classes = [classes[k] for k in present]
-    folds_used = check_class_counts(y, model_classes, folds=folds, source=source)
-    if folds_used < folds:
-        rep.info(f"{source}: smallest class has {folds_used} examples; using {folds_used}-fold cross-validation "
-                 f"instead of {folds}")
+@dataclass
+class _Crowd:
+    """Items rated by several annotators: the majority vote is the given label, CROWDLAB the consensus."""
 
-    X = build_features(items, text_col=text_col, feature_cols=feature_cols, featurizer=featurizer, source=source)
-    pred_probs = out_of_sample_pred_probs(X, y, n_classes=len(present), model=model, folds=folds_used,
-                                          seed=seed, reporter=reporter)
-    cl = find_label_issues(y, pred_probs)
-    suggested = cl["cleanlab_suggested"].to_numpy()
-    if annotator_col:
-        # Votes for a class that never wins the majority vote cannot be scored by the model; they
-        # are dropped (each item keeps at least the votes for its majority class).
-        L_model = remap[np.nan_to_num(L, nan=0).astype(int)].astype(np.float64)
-        L_model[np.isnan(L) | (L_model < 0)] = np.nan
+    items: pl.DataFrame
+    given: np.ndarray
+    L: np.ndarray
+    annotators: list[str]
+
+    def consensus(self, remap: np.ndarray, pred_probs: np.ndarray,
+                  model_classes: list[str]) -> tuple[np.ndarray, pl.DataFrame, pl.DataFrame]:
+        """(suggested labels, per-item consensus frame, per-annotator quality) from CROWDLAB.
+
+        Votes for a class that never wins the majority vote cannot be scored by the model; they
+        are dropped (each item keeps at least the votes for its majority class).
+        """
+        L_model = remap[np.nan_to_num(self.L, nan=0).astype(int)].astype(np.float64)
+        L_model[np.isnan(self.L) | (L_model < 0)] = np.nan
         rated = ~np.isnan(L_model).all(axis=0)
         crowd = multiannotator_consensus(L_model[:, rated], pred_probs,
-                                         annotator_names=[a for a, r in zip(annotators, rated) if r])
-        suggested = crowd.items["consensus"].to_numpy()
-        disagreement = 1.0 - crowd.items["annotator_agreement"].to_numpy()
-        consensus = crowd.items
-        annotator_frame = crowd.annotators.with_columns(
+                                         annotator_names=[a for a, r in zip(self.annotators, rated) if r])
+        annotators = crowd.annotators.with_columns(
             pl.col("worst_class").map_elements(lambda k: model_classes[k], return_dtype=pl.String))
+        return crowd.items["consensus"].to_numpy(), crowd.items, annotators
 
-    dyn = record_training_dynamics(X, y, n_classes=len(present), epochs=epochs, model=dynamics_model,
-                                   seed=seed, reporter=reporter)
-    metrics = data_map_metrics(dyn)
-    metrics = metrics.with_columns(assign_regions(metrics))
 
-    base = pl.DataFrame({
-        "id": items[id_col],
-        "text": items[text_col].cast(pl.String).fill_null("") if text_col else pl.Series([""] * items.height),
-        "given_label": [model_classes[k] for k in y],
-        "suggested_label": [model_classes[k] for k in suggested],
-    })
-    signal_cols = [cl.select("label_quality", "is_label_issue", "p_suggested"), metrics]
-    if disagreement is not None:
-        signal_cols.append(pl.DataFrame({"disagreement": disagreement,
-                                         "consensus_quality": consensus["consensus_quality"]}))
-    item_frame = pl.concat([base, *signal_cols], how="horizontal")
-    queue = build_queue(item_frame.drop("consensus_quality", strict=False), extra_signals=extra_signals)
-    cart = pl.concat([base.select("id", "text", "given_label"), metrics], how="horizontal")
-    probs = pl.concat([base.select("id"), pl.DataFrame(
-        {f"p_{c}": pred_probs[:, j] for j, c in enumerate(model_classes)})], how="horizontal")
-    if consensus is not None:
-        probs = probs.with_columns(consensus_quality=consensus["consensus_quality"])
-    summary = {
-        "items": int(items.height),
-        "rows": int(n_rows),
-        "skipped_missing_label": int(skipped),
-        "classes": classes,
-        "classes_absent": [c for c in classes if c not in model_classes],
-        "folds": folds_used,
-        "epochs": epochs,
-        "seed": seed,
-        "cleanlab_issues": int(cl["is_label_issue"].sum()),
-        "regions": {r: int((metrics["region"] == r).sum()) for r in ("easy-to-learn", "ambiguous", "hard-to-learn")},
-        "flagged": int(queue["flagged"].sum()),
-        "annotators": len(annotator_frame) if annotator_frame is not None else None,
-    }
-    return SuspicionResult(queue=queue, cartography=cart, pred_probs=probs, labels=classes,
-                           annotators=annotator_frame, summary=summary)
+def _crowd_items(df: pl.DataFrame, *, id_col: str, label_col: str, annotator_col: str, classes: list[str],
+                 source: str) -> _Crowd:
+    df = df.with_columns(pl.col(annotator_col).cast(pl.String))
+    dup = df.group_by([id_col, annotator_col]).agg(pl.col(label_col).n_unique().alias("n"),
+                                                   pl.col("_row").min()).filter(pl.col("n") > 1)
+    if dup.height:
+        r = dup.sort("_row").row(0, named=True)
+        raise InputError(f"{source}: row {r['_row'] + 2}: duplicate ({id_col}, {annotator_col}) "
+                         f"({r[id_col]!r}, {r[annotator_col]!r}) with different labels; expected one label "
+                         "per annotator and item")
+    df = df.unique([id_col, annotator_col], keep="first", maintain_order=True)
+    annotators = df[annotator_col].unique().sort().to_list()
+    code = {c: i for i, c in enumerate(classes)}
+    wide = df.with_columns(pl.col(label_col).replace_strict(code, return_dtype=pl.Float64)).pivot(
+        on=annotator_col, index=id_col, values=label_col, aggregate_function="first").select(id_col, *annotators)
+    firsts = df.group_by(id_col, maintain_order=True).agg(pl.all().exclude(annotator_col, label_col).first())
+    items = wide.select(id_col).join(firsts, on=id_col, how="left", maintain_order="left")
+    L = wide.select(annotators).to_numpy().astype(np.float64)
+    given = majority_vote(L)
+    items = items.with_columns(pl.Series(label_col, [classes[g] for g in given]))
+    return _Crowd(items=items, given=given, L=L, annotators=annotators)
 
 
 def check_aggregated_labels(ids: pl.Series, fetch_texts: Callable[[pl.Series], list[str]], labels: list[str],
