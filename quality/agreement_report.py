@@ -35,6 +35,8 @@ Warnings (``report["warnings"]``, plain sentences):
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -252,79 +254,25 @@ def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
     if not 0.0 <= min_batch_accuracy <= 1.0:
         raise InputError(f"The 'min_batch_accuracy' parameter must be between 0 and 1. Got {min_batch_accuracy!r} instead.")
     declared = order if order is not None else categories
-    rep = get_reporter(reporter)
-    with rep.task("agreement", total=4) as advance:
+    with get_reporter(reporter).task("agreement", total=4) as advance:
         df = _clean_ratings(ratings, r_name, declared)
-        gold_df = None
-        if gold is not None:
-            gold_df = _clean_single(gold, g_name, "gold", declared, allow_empty_label=False)
+        gold_df = _clean_single(gold, g_name, "gold", declared, allow_empty_label=False) if gold is not None else None
         observed = df["label"].unique().to_list()
         if gold_df is not None:
             observed = sorted(set(observed) | set(gold_df["label"].unique().to_list()))
         cats, ordered, level, values = _resolve_categories(observed, categories, order, level)
-        k = len(cats)
-
-        items = df.select("id").unique(maintain_order=True).with_row_index("_item")
-        annotators = sorted(df["annotator"].unique().to_list())
-        coded = df.join(items, on="id").select(
-            "_item",
-            pl.col("annotator").replace_strict(annotators, list(range(len(annotators))), return_dtype=pl.Int64),
-            pl.col("label").replace_strict(cats, list(range(k)), return_dtype=pl.Int16))
-        codes = np.full((items.height, len(annotators)), -1, dtype=np.int16)
-        codes[coded["_item"].to_numpy(), coded["annotator"].to_numpy()] = coded["label"].to_numpy()
-        counts = category_counts(codes, n_categories=k)
+        items, annotators, codes = _code_ratings(df, cats)
+        counts = category_counts(codes, n_categories=len(cats))
         advance(1)
-
-        report: dict = {}
-        per_item = (codes >= 0).sum(1)
-        report["data"] = {
-            "n_items": int(items.height), "n_ratings": int(df.height),
-            "n_items_rated_twice": int((per_item >= 2).sum()),
-            "ratings_per_item": {"min": int(per_item.min()), "mean": float(per_item.mean()),
-                                 "max": int(per_item.max())},
-            "annotators": annotators, "categories": cats, "ordered": ordered, "level": level,
-            "interval_values": values if values is not None else (list(range(k)) if ordered else None),
-            "confidence": confidence,
-        }
-        report["scale"] = describe_scale(scale)
-        report["percent_agreement"] = _coef(percent_agreement_from_counts(counts, confidence=confidence), None)
-
-        pairs = []
-        for a in range(len(annotators)):  # loop over annotator pairs, not items
-            for b in range(a + 1, len(annotators)):
-                entry = {"annotators": [annotators[a], annotators[b]],
-                         **_coef(cohen_kappa(codes[:, a], codes[:, b], n_categories=k, confidence=confidence), scale)}
-                if ordered:
-                    entry["weighted"] = {w: _coef(cohen_kappa(codes[:, a], codes[:, b], weights=w, n_categories=k,
-                                                              confidence=confidence), scale)
-                                         for w in ("linear", "quadratic")}
-                pairs.append(entry)
-        report["cohen_kappa"] = pairs
+        report: dict = {"data": _data_block(df, items, codes, annotators, cats, ordered, level, values, confidence),
+                        "scale": describe_scale(scale),
+                        "percent_agreement": _coef(percent_agreement_from_counts(counts, confidence=confidence), None),
+                        "cohen_kappa": _pairwise_kappas(codes, annotators, len(cats), ordered, confidence, scale)}
         advance(1)
-
-        fk = _coef(fleiss_kappa_from_counts(counts, confidence=confidence), scale)
-        fk["per_category"] = {c: _coef(res, scale) for c, res in
-                              zip(cats, fleiss_kappa_per_category_from_counts(counts, confidence=confidence))}
-        report["fleiss_kappa"] = fk
-        levels_run = [lv for lv in LEVELS if lv == "nominal" or ordered]
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        alphas = {lv: _coef(krippendorff_alpha_from_counts(
-            counts, level=lv, values=(values if values is not None else None) if lv == "interval" else None,
-            n_boot=n_boot, seed=rng, confidence=confidence), scale) for lv in levels_run}
-        report["krippendorff_alpha"] = {**alphas[level], "level": level, "levels": alphas}
-        report["gwet_ac1"] = _coef(gwet_ac1_from_counts(counts, confidence=confidence), scale)
+        report.update(_chance_corrected(counts, cats, ordered, level, values, n_boot, rng, confidence, scale))
         advance(1)
-
-        warnings: list[str] = []
-        if len(annotators) < 2:
-            warnings.append(f"only one annotator ({annotators[0]!r}): agreement between annotators is "
-                            "undefined; only the scores against gold are meaningful")
-        elif report["data"]["n_items_rated_twice"] == 0:
-            warnings.append("no item was rated by two annotators: agreement between annotators is undefined")
-        paradox = _paradox_warning(report, counts, cats)
-        if paradox:
-            warnings.append(paradox)
-
+        warnings = _warnings(report, counts, annotators, cats)
         report["vs_gold"] = None
         report["batches"] = {"threshold": min_batch_accuracy, "rows": [], "n_flagged": 0,
                              "note": "needs gold and a 'batch' column in the ratings"}
@@ -332,21 +280,94 @@ def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
             report["vs_gold"] = _vs_gold(df, gold_df, items, codes, counts, annotators, cats, labels,
                                          names, declared, confidence, scale, warnings, g_name, r_name)
             if "batch" in df.columns:
-                rows = batch_accuracy(df.filter(pl.col("id").is_in(gold_df["id"].implode())), gold_df,
-                                      threshold=min_batch_accuracy, confidence=confidence)
-                flagged = [r for r in rows if r["flagged"]]
-                report["batches"] = {"threshold": min_batch_accuracy, "rows": rows, "n_flagged": len(flagged)}
-                if flagged:
-                    shown = ", ".join(f"{r['annotator']}/{r['batch']} ({r['accuracy']['value']:.2f}, n={r['n']})"
-                                      for r in flagged[:5])
-                    more = f" and {len(flagged) - 5} more" if len(flagged) > 5 else ""
-                    warnings.append(f"{len(flagged)} annotator batch(es) below gold accuracy "
-                                    f"{min_batch_accuracy:g}: {shown}{more}")
+                report["batches"] = _batches(df, gold_df, min_batch_accuracy, confidence, warnings)
         report["warnings"] = warnings
         advance(1)
     first = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1",
              "vs_gold", "batches", "warnings")
     return {**{key: report[key] for key in first}, **report}
+
+
+def _code_ratings(df: pl.DataFrame, cats: list[str]) -> tuple[pl.DataFrame, list[str], np.ndarray]:
+    """(items with ``_item`` index, annotators, codes (items x annotators), -1 = not rated)."""
+    items = df.select("id").unique(maintain_order=True).with_row_index("_item")
+    annotators = sorted(df["annotator"].unique().to_list())
+    coded = df.join(items, on="id").select(
+        "_item",
+        pl.col("annotator").replace_strict(annotators, list(range(len(annotators))), return_dtype=pl.Int64),
+        pl.col("label").replace_strict(cats, list(range(len(cats))), return_dtype=pl.Int16))
+    codes = np.full((items.height, len(annotators)), -1, dtype=np.int16)
+    codes[coded["_item"].to_numpy(), coded["annotator"].to_numpy()] = coded["label"].to_numpy()
+    return items, annotators, codes
+
+
+def _data_block(df: pl.DataFrame, items: pl.DataFrame, codes: np.ndarray, annotators: list[str], cats: list[str],
+                ordered: bool, level: str, values: Any, confidence: float) -> dict:
+    per_item = (codes >= 0).sum(1)
+    return {
+        "n_items": int(items.height), "n_ratings": int(df.height),
+        "n_items_rated_twice": int((per_item >= 2).sum()),
+        "ratings_per_item": {"min": int(per_item.min()), "mean": float(per_item.mean()), "max": int(per_item.max())},
+        "annotators": annotators, "categories": cats, "ordered": ordered, "level": level,
+        "interval_values": values if values is not None else (list(range(len(cats))) if ordered else None),
+        "confidence": confidence,
+    }
+
+
+def _pairwise_kappas(codes: np.ndarray, annotators: list[str], k: int, ordered: bool, confidence: float,
+                     scale: str) -> list[dict]:
+    pairs = []
+    for a in range(len(annotators)):  # loop over annotator pairs, not items
+        for b in range(a + 1, len(annotators)):
+            entry = {"annotators": [annotators[a], annotators[b]],
+                     **_coef(cohen_kappa(codes[:, a], codes[:, b], n_categories=k, confidence=confidence), scale)}
+            if ordered:
+                entry["weighted"] = {w: _coef(cohen_kappa(codes[:, a], codes[:, b], weights=w, n_categories=k,
+                                                          confidence=confidence), scale)
+                                     for w in ("linear", "quadratic")}
+            pairs.append(entry)
+    return pairs
+
+
+def _chance_corrected(counts: np.ndarray, cats: list[str], ordered: bool, level: str, values: Any, n_boot: int,
+                      rng: np.random.Generator, confidence: float, scale: str) -> dict:
+    """Fleiss' kappa (overall and per category), Krippendorff's alpha per level, Gwet's AC1."""
+    fk = _coef(fleiss_kappa_from_counts(counts, confidence=confidence), scale)
+    fk["per_category"] = {c: _coef(res, scale) for c, res in
+                          zip(cats, fleiss_kappa_per_category_from_counts(counts, confidence=confidence))}
+    levels_run = [lv for lv in LEVELS if lv == "nominal" or ordered]
+    alphas = {lv: _coef(krippendorff_alpha_from_counts(
+        counts, level=lv, values=values if lv == "interval" else None,
+        n_boot=n_boot, seed=rng, confidence=confidence), scale) for lv in levels_run}
+    return {"fleiss_kappa": fk, "krippendorff_alpha": {**alphas[level], "level": level, "levels": alphas},
+            "gwet_ac1": _coef(gwet_ac1_from_counts(counts, confidence=confidence), scale)}
+
+
+def _warnings(report: dict, counts: np.ndarray, annotators: list[str], cats: list[str]) -> list[str]:
+    warnings: list[str] = []
+    if len(annotators) < 2:
+        warnings.append(f"only one annotator ({annotators[0]!r}): agreement between annotators is "
+                        "undefined; only the scores against gold are meaningful")
+    elif report["data"]["n_items_rated_twice"] == 0:
+        warnings.append("no item was rated by two annotators: agreement between annotators is undefined")
+    paradox = _paradox_warning(report, counts, cats)
+    if paradox:
+        warnings.append(paradox)
+    return warnings
+
+
+def _batches(df: pl.DataFrame, gold_df: pl.DataFrame, threshold: float, confidence: float,
+             warnings: list[str]) -> dict:
+    """Gold accuracy per annotator and batch; a warning names the batches below ``threshold``."""
+    rows = batch_accuracy(df.filter(pl.col("id").is_in(gold_df["id"].implode())), gold_df,
+                          threshold=threshold, confidence=confidence)
+    flagged = [r for r in rows if r["flagged"]]
+    if flagged:
+        shown = ", ".join(f"{r['annotator']}/{r['batch']} ({r['accuracy']['value']:.2f}, n={r['n']})"
+                          for r in flagged[:5])
+        more = f" and {len(flagged) - 5} more" if len(flagged) > 5 else ""
+        warnings.append(f"{len(flagged)} annotator batch(es) below gold accuracy {threshold:g}: {shown}{more}")
+    return {"threshold": threshold, "rows": rows, "n_flagged": len(flagged)}
 
 
 def _paradox_warning(report: dict, counts: np.ndarray, cats: list[str]) -> str | None:

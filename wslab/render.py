@@ -157,26 +157,39 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
     console.print(t)
     console.print("CIs: " + "; ".join(f"{m} ({', '.join(names)})" for m, names in methods.items() if m),
                   style="dim")
+    for part in (_agreement_pairs(report, d["annotators"], d["ordered"]), _agreement_per_category(report),
+                 _agreement_vs_gold(report), _agreement_batches(report)):
+        for table in part:
+            console.print(table)
+    for w in report["warnings"]:
+        console.print(f"[yellow]warning:[/] {w}")
 
-    anns = d["annotators"]
-    if len(anns) >= 2:
-        variants = [("Cohen's kappa by pair", lambda p: p)]
-        if d["ordered"]:
-            variants.append(("Cohen's kappa by pair, quadratic weights", lambda p: p["weighted"]["quadratic"]))
-        for title, get in variants:
-            m = Table(title=title)
-            m.add_column("")
-            for a in anns[1:]:
-                m.add_column(a, justify="right")
-            cells = {tuple(p["annotators"]): get(p) for p in report["cohen_kappa"]}
-            for i, a in enumerate(anns[:-1]):
-                out = []
-                for j, b in enumerate(anns[1:], start=1):
-                    c = cells.get((a, b))
-                    out.append("" if j <= i else f"{_num(c['value'], 2)} (n={c['n']})")
-                m.add_row(a, *out)
-            console.print(m)
 
+def _agreement_pairs(report: dict, anns: list[str], ordered: bool) -> list[Table]:
+    """Cohen's kappa for every pair of annotators (and weighted, for ordered categories)."""
+    tables: list[Table] = []
+    if len(anns) < 2:
+        return tables
+    variants = [("Cohen's kappa by pair", lambda p: p)]
+    if ordered:
+        variants.append(("Cohen's kappa by pair, quadratic weights", lambda p: p["weighted"]["quadratic"]))
+    for title, get in variants:
+        m = Table(title=title)
+        m.add_column("")
+        for a in anns[1:]:
+            m.add_column(a, justify="right")
+        cells = {tuple(p["annotators"]): get(p) for p in report["cohen_kappa"]}
+        for i, a in enumerate(anns[:-1]):
+            out = []
+            for j, b in enumerate(anns[1:], start=1):
+                c = cells.get((a, b))
+                out.append("" if j <= i else f"{_num(c['value'], 2)} (n={c['n']})")
+            m.add_row(a, *out)
+        tables.append(m)
+    return tables
+
+
+def _agreement_per_category(report: dict) -> list[Table]:
     per_cat = report["fleiss_kappa"]["per_category"]
     if 2 < len(per_cat) <= 30:
         t = Table(title="Fleiss' kappa per category (k vs not k)")
@@ -185,8 +198,12 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
         for cat, c in per_cat.items():
             t.add_row(cat, _num(c["value"]) if c["value"] is not None else c.get("note", "undefined"),
                       _ci(c), c.get("band") or "—")
-        console.print(t)
+        return [t]
+    return []
 
+
+def _agreement_vs_gold(report: dict) -> list[Table]:
+    tables: list[Table] = []
     gold = report["vs_gold"]
     if gold:
         t = Table(title=f"Against gold ({gold['n_gold']} gold items)")
@@ -196,7 +213,7 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
             t.add_row(s["name"], str(s["n"]), f"{_num(s['accuracy']['value'], 2)} {_ci(s['accuracy'], 2)}",
                       f"{_num(s['cohen_kappa']['value'], 2)} {_ci(s['cohen_kappa'], 2)}",
                       s["cohen_kappa"].get("band") or "—", _num(s["macro_f1"], 2))
-        console.print(t)
+        tables.append(t)
         t = Table(title="Precision / recall / F1 per class against gold")
         t.add_column("source")
         classes = list(gold["sources"][0]["per_class"]) if gold["sources"] else []
@@ -206,7 +223,7 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
             t.add_row(s["name"], *[
                 f"{_num(s['per_class'][c]['precision'], 2)} / {_num(s['per_class'][c]['recall'], 2)} / "
                 f"{_num(s['per_class'][c]['f1'], 2)}" for c in classes])
-        console.print(t)
+        tables.append(t)
         if len(classes) <= 8:
             for s in gold["sources"]:
                 conf = s["confusion"]
@@ -216,8 +233,11 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
                     t.add_column(lab, justify="right")
                 for lab, line in zip(conf["labels"], conf["matrix"]):
                     t.add_row(lab, *[str(v) for v in line])
-                console.print(t)
+                tables.append(t)
+    return tables
 
+
+def _agreement_batches(report: dict) -> list[Table]:
     batches = report["batches"]
     if batches["rows"]:
         shown = batches["rows"] if len(batches["rows"]) <= 30 else [r for r in batches["rows"] if r["flagged"]]
@@ -228,10 +248,9 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
         for r in shown:
             t.add_row(r["annotator"], str(r["batch"]), str(r["n"]), _num(r["accuracy"]["value"]),
                       _ci(r["accuracy"]), "[red]below[/]" if r["flagged"] else "")
-        console.print(t)
+        return [t]
+    return []
 
-    for w in report["warnings"]:
-        console.print(f"[yellow]warning:[/] {w}")
 
 
 # ---------------------------------------------------------------- wslab config check
