@@ -41,9 +41,10 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from wslab.artifacts import ABSTAIN  # noqa: F401  (defined once, with the other contracts)
 from wslab.errors import ConfigError
+from wslab.validation import did_you_mean
 
-from wslab.artifacts import ABSTAIN  # noqa: E402  (defined once, with the other contracts)
 """The vote of an LF that does not label a document. Defined once, here."""
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,79}$")
@@ -228,13 +229,6 @@ def _first_error(exc: ValidationError) -> str:
     if err["type"] == "extra_forbidden":
         msg = "unknown key" + did_you_mean(parts[-1] if parts else "", _known_keys())
     return f"key {loc!r}: {msg}" if loc else msg
-
-
-def did_you_mean(word: str, options: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _known_keys() -> list[str]:

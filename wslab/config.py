@@ -23,22 +23,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from wslab.errors import ConfigError
+from wslab.validation import Strict, model_keys, validation_message  # noqa: F401  (re-exported)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CorpusConfig(_Strict):
+class CorpusConfig(Strict):
     path: Path = Field(description="Corpus file: parquet, csv or jsonl.")
     id_column: str = Field("id", description="Column with a unique document id.")
     text_column: str = Field("text", description="Column with the document text.")
 
 
-class GoldConfig(_Strict):
+class GoldConfig(Strict):
     path: Path = Field(description="Expert labels: csv or parquet with id and label columns.")
     id_column: str = "id"
     label_column: str = "label"
@@ -48,7 +45,7 @@ class GoldConfig(_Strict):
     dev_fraction: float = Field(0.5, gt=0.0, lt=1.0, description="Share of gold used as dev (stratified, seeded).")
 
 
-class LFsConfig(_Strict):
+class LFsConfig(Strict):
     files: list[Path] = Field(default_factory=list, description="Declarative LF spec files (YAML).")
     precomputed: Path | None = Field(
         None, description="A parquet label matrix (id + one integer column per LF, -1 = abstain)."
@@ -70,7 +67,7 @@ class LFsConfig(_Strict):
     )
 
 
-class LabelModelConfig(_Strict):
+class LabelModelConfig(Strict):
     kind: Literal["auto", "snorkel", "majority"] = Field(
         "auto", description="auto = whichever of snorkel and majority scores better (macro F1) on gold dev."
     )
@@ -83,7 +80,7 @@ class LabelModelConfig(_Strict):
     )
 
 
-class EndModelConfig(_Strict):
+class EndModelConfig(Strict):
     enabled: bool = True
     kind: Literal["tfidf_logreg"] = "tfidf_logreg"
     C: float = Field(4.0, gt=0, description="Inverse regularisation strength of the logistic regression.")
@@ -92,29 +89,29 @@ class EndModelConfig(_Strict):
     max_train: int = Field(500_000, ge=100, description="Train on at most this many covered documents (sampled).")
 
 
-class EvaluationConfig(_Strict):
+class EvaluationConfig(Strict):
     bootstrap: int = Field(1000, ge=0, description="Bootstrap replicates for 95% CIs (0 = no CIs).")
 
 
-class OutputConfig(_Strict):
+class OutputConfig(Strict):
     dir: Path = Field(Path("runs/latest"), description="Run folder; every artefact is written here.")
 
 
-class QualityConfig(_Strict):
+class QualityConfig(Strict):
     enabled: bool = Field(True, description="Run cleanlab + cartography on the aggregated labels.")
     folds: int = Field(5, ge=2)
     epochs: int = Field(5, ge=2)
     max_items: int = Field(100_000, ge=100, description="Check at most this many labelled documents (sampled).")
 
 
-class LLMBaselineConfig(_Strict):
+class LLMBaselineConfig(Strict):
     enabled: bool = Field(False, description="Label the gold dev and test items zero-shot with the LLM (llm settings) "
                           "and report it as the row llm_zero_shot beside the label models.")
     instruction: str | None = Field(None, description="What to decide; default: choose the label that fits best.")
     model: str | None = Field(None, description="Overrides llm.model for the baseline.")
 
 
-class Config(_Strict):
+class Config(Strict):
     """A wslab project."""
 
     task: str = Field("", description="What the labels mean, in a sentence or two (shown to LLMs).")
@@ -168,40 +165,6 @@ class Config(_Strict):
         """A stable hash of the validated config (what the run manifest records)."""
         payload = self.model_dump_json()
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-def validation_message(exc: ValidationError, model: type[BaseModel], *, prefix: str = "") -> str:
-    """One line for a pydantic error: ``key 'a.b': what was wrong``.
-
-    An unknown key is reported before any other error (it is usually a typo, and it explains a
-    "missing" error beside it), with the closest known key of ``model`` as a suggestion.
-    """
-    errors = exc.errors()
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = ".".join([prefix] * bool(prefix) + [str(p) for p in err["loc"]])
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        from wslab.labeling.spec import did_you_mean
-
-        msg = "unknown key" + did_you_mean(str(err["loc"][-1]), model_keys(model))
-    if err["type"] == "missing":
-        msg = "required key is missing"
-    return f"key {loc!r}: {msg}" if loc else msg
-
-
-def model_keys(root: type[BaseModel]) -> list[str]:
-    """Every field name of ``root`` and of the pydantic models nested in it."""
-    keys: set[str] = set()
-    stack: list[type[BaseModel]] = [root]
-    while stack:
-        model = stack.pop()
-        for name, f in model.model_fields.items():
-            keys.add(name)
-            ann = f.annotation
-            for cand in (ann, *getattr(ann, "__args__", ())):
-                if isinstance(cand, type) and issubclass(cand, BaseModel) and cand is not model:
-                    stack.append(cand)
-    return sorted(keys)
 
 
 def parse_config(data: Any, *, path: Path) -> Config:
