@@ -45,8 +45,6 @@ from wslab.artifacts import ABSTAIN  # noqa: F401  (defined once, with the other
 from wslab.errors import ConfigError
 from wslab.validation import did_you_mean
 
-"""The vote of an LF that does not label a document. Defined once, here."""
-
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,79}$")
 
 
