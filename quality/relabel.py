@@ -4,7 +4,7 @@ The original file is never changed: :func:`apply_answers` returns a new table an
 (``id``, ``old_label``, ``new_label``, ``changed``, ``expert``, ``time``), and
 :func:`next_version_path` names the new file (``gold.csv`` -> ``gold.v2.csv`` -> ``gold.v3.csv``).
 
-Answers come as a table (CSV from ``wslab relabel export --format csv``, filled in: columns
+Answers come as a table (the CSV form of ``wslab relabel export --out answers.csv``, filled in: columns
 ``id`` and ``new_label``, or ``label``; optional ``expert``/``annotator`` and ``time``) or as a
 Label Studio JSON export (a list of tasks; the item id is ``data.id``, the answer the
 ``choices`` of the task's latest annotation that was not cancelled).
