@@ -10,7 +10,7 @@ precomputed votes. The corpus is opened once and the LFs compiled once; the stag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ class Project:
     gold: Gold | None
     annotations: pl.DataFrame | None
     precomputed: pl.DataFrame | None
+    _positions: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def labels(self) -> list[str]:
@@ -44,10 +45,12 @@ class Project:
         return self.plan.specs
 
     def gold_positions(self, split: str) -> np.ndarray | None:
-        """Corpus row positions of the gold ``dev`` or ``test`` items (None without gold)."""
+        """Corpus row positions of the gold ``dev`` or ``test`` items (None without gold); computed once."""
         if self.gold is None:
             return None
-        return self.corpus.positions(self.gold.dev_ids if split == "dev" else self.gold.test_ids)
+        if split not in self._positions:
+            self._positions[split] = self.corpus.positions(self.gold.dev_ids if split == "dev" else self.gold.test_ids)
+        return self._positions[split].copy()
 
 
 def load_lfs(cfg: Config) -> list[LFSpec]:
