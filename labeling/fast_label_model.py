@@ -26,9 +26,9 @@ expansion subtracts nearly equal numbers, which float32 would not survive); the 
 reaches Snorkel's float32 ``mu`` and Snorkel's own optimizer, scheduler, clamp and column
 symmetry breaking run unchanged. Tested against ``LabelModel.fit`` to 1e-6 in ``mu``.
 
-Early stopping is optional: after each epoch (Snorkel's ``_execute_logging`` hook) the loss is
-compared with the loss ``patience`` epochs earlier; a relative improvement below ``tol`` ends
-the loop, and Snorkel's post-processing (clamp, symmetry breaking) runs as after a full fit.
+Early stopping is optional: after each epoch (Snorkel's ``_execute_logging`` hook) the best loss
+of the last ``patience`` epochs is compared with the best loss before them; a relative
+improvement below ``tol`` ends the loop, and Snorkel's post-processing (clamp, symmetry breaking) runs as after a full fit.
 """
 
 from __future__ import annotations
@@ -43,7 +43,10 @@ class _EarlyStop(Exception):
 
 
 class EarlyStopping:
-    """Stop when the loss improved by less than ``tol`` (relative) over the last ``patience`` epochs."""
+    """Stop when the best loss of the last ``patience`` epochs improves on the best loss before
+    them by less than ``tol`` (relative). Comparing best values, not the last loss with the loss
+    ``patience`` epochs ago, keeps a momentum overshoot (the loss going up for a few epochs,
+    common with Snorkel's SGD at momentum 0.9) from ending the fit early."""
 
     def __init__(self, tol: float = 1e-4, patience: int = 20) -> None:
         if tol <= 0 or patience < 1:
@@ -53,8 +56,9 @@ class EarlyStopping:
     def should_stop(self, history: list[float]) -> bool:
         if len(history) <= self.patience:
             return False
-        before, now = history[-1 - self.patience], history[-1]
-        return before - now <= self.tol * abs(before)
+        before = min(history[:-self.patience])
+        recent = min(history[-self.patience:])
+        return before - recent <= self.tol * abs(before)
 
 
 def fast_label_model_class(base: type | None = None) -> type:
