@@ -157,3 +157,13 @@ def test_enough_overlap_fits_and_no_vote_at_all_is_skipped():
     assert "0.00%" in agg.note
     np.testing.assert_allclose(agg.probs, np.tile([0.7, 0.3], (50, 1)))
     assert not agg.covered.any()
+
+
+def test_sparse_predict_proba_equals_snorkels_on_the_same_model():
+    L = _matrix(3, 5000, 80, 9, 0.05, True)
+    L[:5] = -1  # uncovered rows: Snorkel gives them the class balance
+    fast = _fast(L, 9, np.random.default_rng(0).dirichlet(np.full(9, 5.0)), n_epochs=30)
+    want = LabelModel.predict_proba(fast, L)  # Snorkel's own method, dense indicator
+    np.testing.assert_allclose(fast.predict_proba(L), want, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="cardinality"):
+        fast.predict_proba(np.full((2, 80), 9))
