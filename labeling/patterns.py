@@ -24,11 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from wslab.labeling.aggregate import Aggregation
+from wslab.labeling.aggregate import Aggregation, majority_vote
+from wslab.labeling.fast_label_model import EarlyStopping
 from wslab.labeling.spec import ABSTAIN
 
 __all__ = ["VotePatterns", "vote_patterns", "fit_pattern_label_model", "fit_label_model_on_patterns",
-           "pattern_probs_frame"]
+           "pattern_probs_frame", "overlap_share", "EarlyStopping", "MIN_OVERLAP"]
+
+MIN_OVERLAP = 0.01
+"""Below this share of covered rows with votes from 2+ LFs, the label model is not fitted."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,21 @@ def vote_patterns(L: np.ndarray | pl.DataFrame | pl.LazyFrame, *, columns: Seque
                         counts=grouped["_count"].to_numpy().astype(np.int64), inverse=inverse, columns=cols)
 
 
+_MODEL_CLASSES: dict[bool, type] = {}
+
+
+def _label_model_class(fast: bool) -> type:
+    """The weighted LabelModel (Snorkel's loss), or it with the exact fast loss of
+    :mod:`wslab.labeling.fast_label_model`; built once (importing snorkel is slow)."""
+    if fast not in _MODEL_CLASSES:
+        from wslab.labeling.fast_label_model import fast_label_model_class
+
+        weighted = _weighted_label_model_class()
+        _MODEL_CLASSES[False] = weighted
+        _MODEL_CLASSES[True] = fast_label_model_class(weighted)
+    return _MODEL_CLASSES[fast]
+
+
 def _weighted_label_model_class():
     from snorkel.labeling.model import LabelModel
 
@@ -119,11 +138,16 @@ def _weighted_label_model_class():
 
 def fit_pattern_label_model(patterns: np.ndarray, counts: np.ndarray, n_classes: int, *,
                             prior: np.ndarray | None = None, n_epochs: int = 500, lr: float = 0.01,
-                            l2: float = 0.0, seed: int = 0, progress_bar: bool = False):
+                            l2: float = 0.0, seed: int = 0, progress_bar: bool = False, fast: bool = True,
+                            early_stopping: EarlyStopping | None = None):
     """Fit Snorkel's LabelModel on vote patterns with counts; equal to a fit on the expanded matrix.
 
     ``patterns``: (p, m) votes in -1..K-1; ``counts``: (p,) positive integers. Returns the fitted
     ``snorkel.labeling.model.LabelModel`` (a subclass); its ``predict_proba`` is Snorkel's own.
+    ``fast`` (default) evaluates Snorkel's objective without its dense (m*K)^2 masked matrices
+    (same parameters to ~1e-8; :mod:`wslab.labeling.fast_label_model`); ``fast=False`` runs
+    Snorkel's own loss. ``early_stopping`` (fast only) ends the loop when the loss stops
+    improving; the model's ``epochs_run`` says how many epochs ran.
     Snorkel seeds numpy and torch globally inside ``fit``; that is Snorkel's behaviour.
     """
     patterns = np.asarray(patterns, dtype=np.int64)
@@ -133,8 +157,12 @@ def fit_pattern_label_model(patterns: np.ndarray, counts: np.ndarray, n_classes:
     if (counts <= 0).any():
         raise ValueError("counts must be positive")
     prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
-    model = _weighted_label_model_class()(cardinality=n_classes, verbose=False, device="cpu")
+    if early_stopping is not None and not fast:
+        raise ValueError("early_stopping needs the fast loss (fast=True)")
+    model = _label_model_class(fast)(cardinality=n_classes, verbose=False, device="cpu")
     model._row_counts = counts
+    if fast:
+        model.early_stopping = early_stopping
     import torch
 
     threads = torch.get_num_threads()
@@ -177,31 +205,51 @@ def fit_with_restarts(patterns: np.ndarray, counts: np.ndarray, n_classes: int, 
     return best, losses
 
 
+def overlap_share(votes: np.ndarray, counts: np.ndarray) -> float:
+    """Share of covered rows (1+ votes) that hold votes of 2+ LFs; 0.0 when no row is covered.
+
+    Snorkel's objective learns LF accuracies from how LFs agree and disagree on the same rows
+    (the off-diagonal blocks of the overlap matrix); rows with a single vote only fix the
+    LFs' vote rates.
+    """
+    n_votes = (np.asarray(votes) != ABSTAIN).sum(axis=1)
+    covered = int(counts[n_votes >= 1].sum())
+    return float(counts[n_votes >= 2].sum()) / covered if covered else 0.0
+
+
 def fit_label_model_on_patterns(L: np.ndarray | pl.DataFrame | pl.LazyFrame, n_classes: int, *,
                                 columns: Sequence[str] | None = None, prior: np.ndarray | None = None,
                                 n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0, seed: int = 0,
                                 restarts: int = 3, progress_bar: bool = False,
-                                on_fit: Callable[[float], None] | None = None) -> Aggregation:
+                                on_fit: Callable[[float], None] | None = None, fast: bool = True,
+                                early_stopping: EarlyStopping | None = None,
+                                min_overlap: float = MIN_OVERLAP) -> Aggregation:
     """Snorkel's LabelModel on the distinct vote patterns of ``L``, predictions joined back to rows.
 
     ``L`` is an (n, m) array (-1 = abstain) or a Polars frame of vote columns. With
     ``restarts=1`` the result equals ``LabelModel.fit(L, seed=seed)`` then ``predict_proba(L)``;
     with more, the restart with the lowest training loss is kept (:func:`fit_with_restarts`).
-    Uncovered rows (no LF voted) get ``prior``.
+    Uncovered rows (no LF voted) get ``prior``. ``fast``/``early_stopping``: see
+    :func:`fit_pattern_label_model`.
+
+    When fewer than ``min_overlap`` of the covered rows hold votes of 2+ LFs
+    (:func:`overlap_share`), the fit cannot learn LF accuracies: it is skipped, the result holds
+    majority vote's probabilities and its ``note`` says why (``min_overlap=0`` always fits).
     """
     p = vote_patterns(L, columns=columns)
     prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
+    assert p.inverse is not None
+    share = overlap_share(p.votes, p.counts)
+    if share < min_overlap:
+        mv = majority_vote(p.votes, n_classes, prior=prior)
+        note = (f"label model not fitted: only {share:.2%} of the rows with a vote have votes from 2 or more LFs "
+                f"(at least {min_overlap:.0%} needed); Snorkel's label model learns LF accuracies from LFs voting "
+                "on the same rows, so majority vote labels the data")
+        return Aggregation("label_model", mv.probs[p.inverse], mv.covered[p.inverse], note=note)
     model, _ = fit_with_restarts(p.votes, p.counts, n_classes, restarts=restarts, seed=seed, l2=l2, prior=prior,
-                                 n_epochs=n_epochs, lr=lr, progress_bar=progress_bar, on_fit=on_fit)
+                                 n_epochs=n_epochs, lr=lr, progress_bar=progress_bar, on_fit=on_fit, fast=fast,
+                                 early_stopping=early_stopping)
     pattern_probs = model.predict_proba(p.votes)
     pattern_covered = (p.votes != ABSTAIN).any(axis=1)
     pattern_probs = np.where(pattern_covered[:, None], pattern_probs, prior)
-    assert p.inverse is not None
     return Aggregation("label_model", pattern_probs[p.inverse], pattern_covered[p.inverse])
-
-
-def pattern_probs_frame(p: VotePatterns, probs: np.ndarray, labels: Sequence[str]) -> pl.DataFrame:
-    """A frame of the LF columns of each pattern and its ``p_<label>`` columns, to join onto votes."""
-    data = {c: pl.Series(c, p.votes[:, j], dtype=pl.Int8) for j, c in enumerate(p.columns)}
-    data.update({f"p_{lab}": probs[:, k] for k, lab in enumerate(labels)})
-    return pl.DataFrame(data)
