@@ -29,7 +29,7 @@ from wslab.labeling.fast_label_model import EarlyStopping
 from wslab.labeling.spec import ABSTAIN
 
 __all__ = ["VotePatterns", "vote_patterns", "fit_pattern_label_model", "fit_label_model_on_patterns",
-           "pattern_probs_frame", "overlap_share", "EarlyStopping", "MIN_OVERLAP"]
+           "overlap_share", "EarlyStopping", "MIN_OVERLAP"]
 
 MIN_OVERLAP = 0.01
 """Below this share of covered rows with votes from 2+ LFs, the label model is not fitted."""
