@@ -28,6 +28,27 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from wslab.errors import ConfigError
 
 
+MAX_LABELS = 127
+"""Votes are Int8 (-1 = abstain), so class indices run 0..126 at most."""
+
+
+def check_label_names(names: list[Any]) -> None:
+    """Raise ValueError unless ``names`` are 2..MAX_LABELS distinct, non-blank texts other than ABSTAIN."""
+    if len(names) < 2:
+        raise ValueError(f"expected at least two labels; got {len(names)}")
+    if len(names) > MAX_LABELS:
+        raise ValueError(f"expected at most {MAX_LABELS} labels (votes are stored as Int8); got {len(names)}")
+    seen: set[str] = set()
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"label names must be non-empty strings; got {name!r}")
+        if name.strip().upper() == "ABSTAIN":
+            raise ValueError("ABSTAIN is reserved; it is not a label")
+        if name in seen:
+            raise ValueError(f"label {name!r} is listed twice; expected distinct label names")
+        seen.add(name)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -36,6 +57,9 @@ class CorpusConfig(_Strict):
     path: Path = Field(description="Corpus file: parquet, csv or jsonl.")
     id_column: str = Field("id", description="Column with a unique document id.")
     text_column: str = Field("text", description="Column with the document text.")
+    max_text_chars: int = Field(20_000, ge=100, description="Texts are cut to this many characters for features "
+                                "(end model, cleanlab, cartography) and prompts; LFs see whole texts. "
+                                "manifest.json counts the texts cut.")
 
 
 class GoldConfig(_Strict):
@@ -138,13 +162,7 @@ class Config(_Strict):
     @field_validator("labels")
     @classmethod
     def _labels(cls, v: dict[str, str]) -> dict[str, str]:
-        if len(v) < 2:
-            raise ValueError(f"expected at least two labels; got {len(v)}")
-        for name in v:
-            if not isinstance(name, str) or not name.strip():
-                raise ValueError(f"label names must be non-empty strings; got {name!r}")
-            if name.upper() == "ABSTAIN":
-                raise ValueError("ABSTAIN is reserved; it is not a label")
+        check_label_names(list(v))
         return v
 
     @property
@@ -179,7 +197,7 @@ def validation_message(exc: ValidationError, model: type[BaseModel], *, prefix: 
     errors = exc.errors()
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = ".".join([prefix] * bool(prefix) + [str(p) for p in err["loc"]])
-    msg = err["msg"]
+    msg = str((err.get("ctx") or {}).get("error", err["msg"])) if err["type"] == "value_error" else err["msg"]
     if err["type"] == "extra_forbidden":
         from wslab.labeling.spec import did_you_mean
 
