@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from wslab.errors import ConfigError
+from wslab.data import MAX_TEXT_CHARS
 
 
 MAX_LABELS = 127
@@ -57,7 +58,7 @@ class CorpusConfig(_Strict):
     path: Path = Field(description="Corpus file: parquet, csv or jsonl.")
     id_column: str = Field("id", description="Column with a unique document id.")
     text_column: str = Field("text", description="Column with the document text.")
-    max_text_chars: int = Field(20_000, ge=100, description="Texts are cut to this many characters for features "
+    max_text_chars: int = Field(MAX_TEXT_CHARS, ge=100, description="Texts are cut to this many characters for features "
                                 "(end model, cleanlab, cartography) and prompts; LFs see whole texts. "
                                 "manifest.json counts the texts cut.")
 

@@ -14,6 +14,10 @@ from wslab import io
 from wslab.errors import InputError
 from wslab.frames import as_polars
 
+MAX_TEXT_CHARS = 20_000
+"""Texts are featurized and prompted up to this many characters by default: the character
+n-grams of one 50 MB text would otherwise take gigabytes (config key corpus.max_text_chars)."""
+
 
 def scan_corpus(path: Path, *, id_column: str, text_column: str) -> pl.LazyFrame:
     """Lazily scan the corpus, checking its columns, that it has rows and that ids are unique.
