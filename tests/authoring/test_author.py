@@ -40,6 +40,7 @@ ROUND1 = [
     {"name": "llm_angry", "kind": "prompt", "label": "neg", "instruction": "Is the customer angry or disappointed?",
      "keywords": None, "pattern": None, "rationale": "tone"},
     {**kw("kw_exec", "neg", ["hate"]), "exec": "rm -rf /"},
+    kw("id", "pos", ["love"]),  # would replace the id column of the label matrix
     kw("kw_neg", "neg", ["terrible", "hate", "awful", "broken"]),
 ]
 ROUND2 = [
@@ -57,6 +58,7 @@ EXPECTED = {
     "kw_never": ("rejected", "zero coverage"),
     "llm_angry": ("accepted_unscored", "not run"),
     "kw_exec": ("rejected", "unknown key"),
+    "id": ("rejected", "key 'name': 'id' is reserved"),
     "kw_neg": ("accepted", "dev accuracy"),
     "kw_ru": ("accepted", "dev accuracy"),
     "kw_pos_2": ("rejected", "near-duplicate of 'kw_pos'"),

@@ -299,3 +299,20 @@ def test_config_check_and_apply_agree(project, case, monkeypatch):
         assert check[0] == 0 and (project / "run" / "labels.parquet").is_file()
     else:
         assert check[0] == 2 and check[1].startswith("error: ")
+
+
+def test_wrench_readme_lf_named_id_keeps_the_id_column(project):
+    """A readme that names an LF ``id`` (or any name that is not an LF name) gets a numbered name, and
+    the imported project passes config check and apply with its ids intact."""
+    from wslab.cli import app
+
+    wrench_folder(project, {"0": "ham", "1": "spam"},
+                  readme="Labeling functions list:\n    keyword_free,\n    id,\n")
+    res = runner.invoke(app, ["import", "wrench", str(project / "wr"), str(project / "imp")])
+    assert res.exit_code == 0, res.output
+    import polars as pl
+
+    votes = pl.read_parquet(project / "imp" / "votes.parquet")
+    assert votes.columns == ["id", "keyword_free", "lf_01"]
+    assert votes["id"].to_list()[:2] == ["train-1", "train-2"]
+    assert _first_line(["config", "check", project / "imp" / "config.yaml", "-q"]) == (0, "")
