@@ -176,7 +176,7 @@ def test_written_yaml_loads_and_applies_with_wslab_apply(authored, update_config
     assert [s.name for s in specs] == result.accepted
     assert specs[1].kind == "prompt" and specs[1].provenance["scored"] is False
     report = json.loads((project.parent / "lfs_llm.authoring.json").read_text())
-    assert report["decisions"] == {"accepted": 4, "accepted_unscored": 1, "rejected": 8}
+    assert report["decisions"] == {"accepted": 4, "accepted_unscored": 1, "rejected": 9}
     # use the declarative ones (the prompt LF would call the LLM) in the pipeline
     data = yaml.safe_load(out.read_text())
     data["lfs"] = [e for e in data["lfs"] if e["kind"] != "prompt"]
