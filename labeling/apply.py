@@ -75,6 +75,28 @@ def check_columns(specs: Sequence[LFSpec], columns: Sequence[str], *, text_colum
                 )
 
 
+def check_types(corpus: Any, specs: Sequence[LFSpec], labels: Sequence[str]) -> None:
+    """Every declarative LF, run on no rows of the corpus's schema: a column rule whose value has
+    another type than its column (``gt: 3`` on a text column) fails here, before any work."""
+    empty = corpus.frame.clear()
+    for spec in specs:
+        if not is_declarative(spec):
+            continue
+        try:
+            declarative_frame(empty, [spec], labels, id_column=corpus.id_column,
+                              text_column=corpus.text_column).collect()
+        except ConfigError:
+            raise
+        except Exception as exc:  # polars: ComputeError, InvalidOperationError, SchemaError ...
+            schema = corpus.frame.collect_schema()
+            cols = sorted(condition_columns(spec.condition, corpus.text_column))  # type: ignore[arg-type]
+            types = ", ".join(f"{c!r} is {schema[c]}" for c in cols if c in schema)
+            first = str(exc).strip().splitlines()[0]
+            raise ConfigError(f"{spec.source_file or 'LF spec'}: LF {spec.name!r}: key 'value': {first} "
+                              f"(in the corpus {corpus.name}, column {types}); expected a value of the "
+                              "column's type") from None
+
+
 def declarative_frame(corpus: pl.LazyFrame, specs: Sequence[LFSpec], labels: Sequence[str], *,
                       id_column: str, text_column: str) -> pl.LazyFrame:
     """A lazy frame ``id`` + one Int8 column per declarative LF (in spec order)."""
@@ -215,6 +237,7 @@ def plan_lfs(corpus: Any, specs: Sequence[LFSpec], labels: Sequence[str], *, exe
     compile, Spark portability) and compile the declarative ones, once."""
     check_columns(specs, corpus.columns, text_column=corpus.text_column, corpus_path=corpus.name)
     frame = declarative_frame(corpus.frame, specs, labels, id_column=corpus.id_column, text_column=corpus.text_column)
+    check_types(corpus, specs, labels)
     if executor == "spark":
         from wslab.labeling.spark import check_portable
 

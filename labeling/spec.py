@@ -39,13 +39,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from wslab.artifacts import ABSTAIN  # noqa: F401  (defined once, with the other contracts)
 from wslab.errors import ConfigError
 from wslab.validation import did_you_mean
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,79}$")
+RESERVED_NAMES = frozenset({"id"})
+"""LF names that would replace a column of the label matrix (``id`` + one column per LF)."""
 
 
 class _Strict(BaseModel):
@@ -64,7 +66,7 @@ class KeywordsCond(_Strict):
     @classmethod
     def _non_empty(cls, v: list[str]) -> list[str]:
         if any(not k.strip() for k in v):
-            raise ValueError("keywords must not be empty strings")
+            raise ValueError(f"expected keywords that are not blank; got {v!r}")
         return v
 
 
@@ -86,12 +88,12 @@ class ColumnCond(_Strict):
 
     @model_validator(mode="after")
     def _value_fits_op(self) -> "ColumnCond":
-        if self.op in ("in", "not_in") and not isinstance(self.value, list):
-            raise ValueError(f"op {self.op!r} needs a list value")
-        if self.op in ("gt", "ge", "lt", "le") and not isinstance(self.value, (int, float)):
-            raise ValueError(f"op {self.op!r} needs a numeric value")
+        if self.op in ("in", "not_in") and not (isinstance(self.value, list) and self.value):
+            raise ValueError(f"key 'value': expected a non-empty list of values for op {self.op!r}; got {self.value!r}")
+        if self.op in ("gt", "ge", "lt", "le") and (not isinstance(self.value, (int, float)) or isinstance(self.value, bool)):
+            raise ValueError(f"key 'value': expected a number for op {self.op!r}; got {self.value!r}")
         if self.op in ("eq", "ne") and self.value is None:
-            raise ValueError(f"op {self.op!r} needs a value")
+            raise ValueError(f"key 'value': expected a value to compare with for op {self.op!r}; got none")
         return self
 
 
@@ -104,9 +106,9 @@ class TextLengthCond(_Strict):
     @model_validator(mode="after")
     def _bounds(self) -> "TextLengthCond":
         if self.min is None and self.max is None:
-            raise ValueError("text_length needs min or max")
+            raise ValueError("key 'min': expected min and/or max (characters); got neither")
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+            raise ValueError(f"key 'max': expected max >= min ({self.min}); got {self.max}")
         return self
 
 
@@ -133,6 +135,7 @@ AllOfCond.model_rebuild()
 AnyOfCond.model_rebuild()
 NotCond.model_rebuild()
 
+_CONDITION = TypeAdapter(Condition)
 CONDITION_KINDS = ("keywords", "regex", "column", "text_length", "all_of", "any_of", "not")
 
 
@@ -181,6 +184,9 @@ def parse_lf(raw: Any, *, where: str = "LF spec") -> LFSpec:
         raise ConfigError(
             f"{where}: key 'name': expected an identifier (letters, digits, _ or -, at most 80); got {name!r}"
         )
+    if name in RESERVED_NAMES:
+        raise ConfigError(f"{where}: key 'name': {name!r} is reserved (the id column of the label matrix); "
+                          "expected another name")
     where = f"{where} (LF {name!r})"
     kind = raw.get("kind")
     body = {k: v for k, v in raw.items() if k not in META_KEYS}
@@ -194,7 +200,8 @@ def parse_lf(raw: Any, *, where: str = "LF spec") -> LFSpec:
             raise ConfigError(
                 f"{where}: key 'kind': expected one of {', '.join(CONDITION_KINDS + ('python', 'prompt'))}; got {kind!r}"
             )
-        spec = LFSpec(**meta, condition=body)
+        # validate against the model of this kind only: a union would report every other model's errors
+        spec = LFSpec(**meta, condition=_CONDITION.validate_python(body))
     except ValidationError as exc:
         raise ConfigError(f"{where}: {_first_error(exc)}") from None
     if spec.label is None:
@@ -203,6 +210,7 @@ def parse_lf(raw: Any, *, where: str = "LF spec") -> LFSpec:
 
 
 def _first_error(exc: ValidationError) -> str:
+    """One error of ``exc`` as ``key 'a.b': what was expected; got what``."""
     errors = exc.errors()
     # an unknown key is usually a typo, and it explains the "missing" error beside it: report it first
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
@@ -222,11 +230,32 @@ def _first_error(exc: ValidationError) -> str:
         # a list index (conditions[i]) or a nested 'condition' holds another tagged union
         prev_was_union = isinstance(item, int) or text == "condition"
         parts.append(text)
+    msg = _expected(err, parts)
+    m = re.match(r"key '([^']+)': (.*)", msg)
+    if m:  # a model validator names its own key, relative to the condition that failed
+        parts, msg = [*parts, m.group(1)], m.group(2)
     loc = ".".join(parts)
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key" + did_you_mean(parts[-1] if parts else "", _known_keys())
     return f"key {loc!r}: {msg}" if loc else msg
+
+
+def _expected(err: Any, parts: list[str]) -> str:
+    """pydantic's message of ``err`` phrased as what was expected and what was found."""
+    kind, ctx, got = err["type"], err.get("ctx") or {}, err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key" + did_you_mean(parts[-1] if parts else "", _known_keys())
+    if kind == "missing":
+        return "missing; expected this key"
+    if kind == "too_short":
+        return f"expected at least {ctx.get('min_length', 1)} item(s); got {got!r}"
+    if kind == "string_too_short":
+        return f"expected a non-empty text; got {got!r}"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind == "union_tag_invalid":
+        return f"key 'kind': expected one of {', '.join(CONDITION_KINDS)}; got {ctx.get('tag')!r}"
+    if kind == "union_tag_not_found":
+        return f"key 'kind': missing; expected one of {', '.join(CONDITION_KINDS)}"
+    return f"{err['msg']}; got {got!r}"
 
 
 def _known_keys() -> list[str]:

@@ -133,4 +133,7 @@ class Manifest(TypedDict):
     label_model: str
     llm: dict[str, Any]
     quality: dict[str, Any] | None
+    texts: dict[str, Any]
+    """``max_chars`` (corpus.max_text_chars), ``truncated`` (texts cut to it for features and
+    prompts) and ``empty`` (texts with no characters but white space)."""
     files: dict[str, str]

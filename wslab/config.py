@@ -27,12 +27,37 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from wslab.errors import ConfigError
 from wslab.validation import Strict, model_keys, validation_message  # noqa: F401  (re-exported)
+from wslab.data import MAX_TEXT_CHARS
+
+
+MAX_LABELS = 127
+"""Votes are Int8 (-1 = abstain), so class indices run 0..126 at most."""
+
+
+def check_label_names(names: list[Any]) -> None:
+    """Raise ValueError unless ``names`` are 2..MAX_LABELS distinct, non-blank texts other than ABSTAIN."""
+    if len(names) < 2:
+        raise ValueError(f"expected at least two labels; got {len(names)}")
+    if len(names) > MAX_LABELS:
+        raise ValueError(f"expected at most {MAX_LABELS} labels (votes are stored as Int8); got {len(names)}")
+    seen: set[str] = set()
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"label names must be non-empty strings; got {name!r}")
+        if name.strip().upper() == "ABSTAIN":
+            raise ValueError("ABSTAIN is reserved; it is not a label")
+        if name in seen:
+            raise ValueError(f"label {name!r} is listed twice; expected distinct label names")
+        seen.add(name)
 
 
 class CorpusConfig(Strict):
     path: Path = Field(description="Corpus file: parquet, csv or jsonl.")
     id_column: str = Field("id", description="Column with a unique document id.")
     text_column: str = Field("text", description="Column with the document text.")
+    max_text_chars: int = Field(MAX_TEXT_CHARS, ge=100, description="Texts are cut to this many characters for features "
+                                "(end model, cleanlab, cartography) and prompts; LFs see whole texts. "
+                                "manifest.json counts the texts cut.")
 
 
 class GoldConfig(Strict):
@@ -135,13 +160,7 @@ class Config(Strict):
     @field_validator("labels")
     @classmethod
     def _labels(cls, v: dict[str, str]) -> dict[str, str]:
-        if len(v) < 2:
-            raise ValueError(f"expected at least two labels; got {len(v)}")
-        for name in v:
-            if not isinstance(name, str) or not name.strip():
-                raise ValueError(f"label names must be non-empty strings; got {name!r}")
-            if name.upper() == "ABSTAIN":
-                raise ValueError("ABSTAIN is reserved; it is not a label")
+        check_label_names(list(v))
         return v
 
     @property

@@ -4,7 +4,7 @@ Every id is text, exactly as written."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +13,10 @@ import polars as pl
 from wslab import io
 from wslab.errors import InputError
 from wslab.frames import as_polars
+
+MAX_TEXT_CHARS = 20_000
+"""Texts are featurized and prompted up to this many characters by default: the character
+n-grams of one 50 MB text would otherwise take gigabytes (config key corpus.max_text_chars)."""
 
 
 def scan_corpus(path: Path, *, id_column: str, text_column: str) -> pl.LazyFrame:
@@ -47,13 +51,35 @@ class Corpus:
     id_column: str = "id"
     text_column: str = "text"
     path: Path | None = None
+    max_chars: int | None = None
+    """Texts fetched by :meth:`texts` and :meth:`documents` (features, prompts) are cut to this many
+    characters, so one huge document costs memory in proportion to the bound, not to its length.
+    LFs (:attr:`frame`) see whole texts."""
+    _stats: dict[str, int] | None = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, path: str | Path, *, id_column: str = "id", text_column: str = "text") -> "Corpus":
+    def open(cls, path: str | Path, *, id_column: str = "id", text_column: str = "text",
+             max_chars: int | None = None) -> "Corpus":
         """Scan and check a corpus file (parquet, csv or jsonl)."""
         lf = scan_corpus(Path(path), id_column=id_column, text_column=text_column)
         ids = lf.select(pl.col(id_column)).collect().to_series().rename("id")
-        return cls(frame=lf, ids=ids, id_column=id_column, text_column=text_column, path=Path(path))
+        return cls(frame=lf, ids=ids, id_column=id_column, text_column=text_column, path=Path(path),
+                   max_chars=max_chars)
+
+    def text_stats(self) -> dict[str, int | None]:
+        """``{"max_chars", "truncated", "empty"}``: texts longer than :attr:`max_chars` (cut when
+        fetched) and texts with nothing but white space. One streaming pass, computed once."""
+        if self._stats is None:
+            text = pl.col(self.text_column).cast(pl.String).fill_null("")
+            limit = self.max_chars if self.max_chars is not None else 2**62
+            row = self.frame.select((text.str.len_chars() > limit).sum().alias("truncated"),
+                                    (~text.str.contains(r"\S")).sum().alias("empty")).collect(engine="streaming")
+            self._stats = {"truncated": int(row["truncated"][0]), "empty": int(row["empty"][0])}
+        return {"max_chars": self.max_chars, **self._stats}
+
+    def _text(self) -> pl.Expr:
+        text = pl.col(self.text_column).cast(pl.String).fill_null("")
+        return (text.str.slice(0, self.max_chars) if self.max_chars is not None else text).alias("text")
 
     @classmethod
     def from_frame(cls, df, *, id_column: str = "id", text_column: str = "text", name: str = "corpus") -> "Corpus":
@@ -87,16 +113,14 @@ class Corpus:
                 .join(lookup, on="id", how="left", maintain_order="left")["_pos"].to_numpy())
 
     def documents(self) -> pl.DataFrame:
-        """``id`` and ``text`` of every document (missing text = "")."""
-        return self.frame.select(pl.col(self.id_column).alias("id"),
-                                 pl.col(self.text_column).cast(pl.String).fill_null("").alias("text")).collect()
+        """``id`` and ``text`` of every document (missing text = "", cut to :attr:`max_chars`)."""
+        return self.frame.select(pl.col(self.id_column).alias("id"), self._text()).collect(engine="streaming")
 
     def texts(self, ids: pl.Series) -> list[str]:
-        """The texts of ``ids`` in that order (missing text = "")."""
+        """The texts of ``ids`` in that order (missing text = "", cut to :attr:`max_chars`)."""
         wanted = pl.DataFrame({"id": ids.cast(pl.String)})
         # a streaming filter against a hash set of the wanted ids (a semi join held 8x more memory at 10M)
-        found = (self.frame.select(pl.col(self.id_column).alias("id"),
-                                   pl.col(self.text_column).cast(pl.String).fill_null("").alias("text"))
+        found = (self.frame.select(pl.col(self.id_column).alias("id"), self._text())
                  .filter(pl.col("id").is_in(wanted["id"].implode())).collect(engine="streaming"))
         return wanted.join(found, on="id", how="left", maintain_order="left")["text"].fill_null("").to_list()
 

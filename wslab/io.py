@@ -37,10 +37,15 @@ def table_format(path: str | Path) -> str:
     return TABLE_SUFFIXES[suffix]
 
 
-def check_utf8(path: str | Path, *, chunk_size: int = 1 << 20) -> None:
-    """Raise InputError naming the line of the first byte sequence that is not UTF-8."""
+def check_utf8(path: str | Path, *, chunk_size: int = 1 << 20, quotes: str | None = None) -> None:
+    """Raise InputError naming the line of the first byte sequence that is not UTF-8.
+
+    ``quotes``: the file is CSV with this separator; also raise when a quoted field is never
+    closed (a stray ``"`` would swallow the rest of the file into one field).
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
     line = 1
+    n_quotes = 0
     with open(path, "rb") as fh:
         while True:
             chunk = fh.read(chunk_size)
@@ -54,8 +59,35 @@ def check_utf8(path: str | Path, *, chunk_size: int = 1 << 20) -> None:
                     "expected a UTF-8 encoded file"
                 ) from None
             if final:
-                return
+                break
             line += chunk.count(b"\n")
+            n_quotes += chunk.count(b'"')
+    if quotes is not None and n_quotes % 2:  # a well-formed CSV has an even number of quotes
+        _check_csv_quotes(Path(path), quotes)
+
+
+def _check_csv_quotes(path: Path, sep: str) -> None:
+    """Raise InputError at the line where a quoted field opens and never closes.
+
+    Only a quote at the start of a field opens a quoted field (``5" screen`` is text)."""
+    in_quote, opened, line_no = False, 0, 0
+    with open(path, encoding="utf-8", newline="") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            i, n = 0, len(line)
+            while i < n:
+                ch = line[i]
+                if in_quote:
+                    if ch == '"':
+                        if i + 1 < n and line[i + 1] == '"':
+                            i += 1
+                        else:
+                            in_quote = False
+                elif ch == '"' and (i == 0 or line[i - 1] == sep):
+                    in_quote, opened = True, line_no
+                i += 1
+    if in_quote:
+        raise InputError(f"{path}: line {opened}: a quoted field opens here and is never closed; expected "
+                         'a closing " (a quote inside a quoted field is written "")')
 
 
 def _require_file(path: str | Path) -> Path:
@@ -79,16 +111,18 @@ def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "t
     fmt = table_format(p)
     try:
         if fmt == "csv":
-            check_utf8(p)
             sep = "\t" if p.suffix.lower() == ".tsv" else ","
-            lf = pl.scan_csv(p, separator=sep, infer_schema_length=10000,
+            check_utf8(p, quotes=sep)
+            # types inferred from every row: a column of numbers with text in row 10,050 is text,
+            # not a parse error in the middle of a run
+            lf = pl.scan_csv(p, separator=sep, infer_schema_length=None,
                              schema_overrides={c: pl.String for c in id_columns})
         elif fmt == "jsonl":
             check_utf8(p)
-            lf = pl.scan_ndjson(p, infer_schema_length=10000)
+            lf = pl.scan_ndjson(p, infer_schema_length=None)
             present = [c for c in id_columns if c in lf.collect_schema().names()]
             if present:
-                lf = pl.scan_ndjson(p, infer_schema_length=10000, schema_overrides={c: pl.String for c in present})
+                lf = pl.scan_ndjson(p, infer_schema_length=None, schema_overrides={c: pl.String for c in present})
         else:
             lf = pl.scan_parquet(p)
         schema = lf.collect_schema()

@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
+from wslab.data import MAX_TEXT_CHARS
 from wslab.errors import InputError
 from wslab.io import check_not_null, check_unique, read_table, table_format, write_table
 from wslab.progress import Reporter
@@ -39,7 +42,7 @@ def llm_label(out: Path, *, config: Path | None = None, corpus: Path | None = No
         descriptions = cfg.labels
         task = cfg.task
         corpus_path = corpus or cfg.resolve(cfg.corpus.path)
-        id_col, text_col = cfg.corpus.id_column, cfg.corpus.text_column
+        id_col, text_col, max_chars = cfg.corpus.id_column, cfg.corpus.text_column, cfg.corpus.max_text_chars
     else:
         if corpus is None or labels is None:
             raise InputError("llm-label: expected --config, or both --corpus and --labels")
@@ -47,14 +50,14 @@ def llm_label(out: Path, *, config: Path | None = None, corpus: Path | None = No
         label_names = [x.strip() for x in labels.split(",") if x.strip()]
         if len(label_names) < 2 or len(set(label_names)) != len(label_names):
             raise InputError(f"--labels: expected at least two distinct comma-separated names; got {labels!r}")
-        corpus_path, id_col, text_col = corpus, "id", "text"
+        corpus_path, id_col, text_col, max_chars = corpus, "id", "text", MAX_TEXT_CHARS
     settings = settings.with_overrides(where="llm-label", model=model, base_url=base_url,
                                        max_cost_usd=max_cost_usd, concurrency=concurrency)
 
     table = read_table(corpus_path, required=[id_col, text_col], what="corpus", id_columns=[id_col])
     check_unique(table, id_col, path=corpus_path, what="corpus")
     check_not_null(table, id_col, path=corpus_path, what="corpus")
-    docs = table.select([table[id_col].alias("id"), table[text_col].alias("text")])
+    docs = table.select(table[id_col].alias("id"), table[text_col].cast(pl.String).str.slice(0, max_chars).alias("text"))
 
     frame, result = llm_annotations(
         docs, labels=label_names, settings=settings, work_dir=work_dir or out.parent / ".llm_label",

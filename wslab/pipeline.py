@@ -278,7 +278,7 @@ def build_manifest(project: Project, run: _Run, L: np.ndarray, models: LabelMode
         rows={"corpus": len(project.corpus), "lfs": int(L.shape[1]), "covered": int(models.chosen.covered.sum()),
               "gold_dev": int(gold.is_dev.sum()) if gold is not None else 0,
               "gold_test": int((~gold.is_dev).sum()) if gold is not None else 0},
-        label_model=models.chosen.name, llm=run.llm, quality=quality,
+        label_model=models.chosen.name, llm=run.llm, quality=quality, texts=project.corpus.text_stats(),
         files={k: v.name for k, v in run.files.items()},
     )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from wslab import io
+from wslab import io, rundir
 from wslab.config import Config
 from wslab.data import Corpus, Gold, load_gold
 from wslab.errors import ConfigError
@@ -91,8 +91,8 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     for spec in specs:
         if spec.kind == "python":
             load_python_lf(spec.condition.function, paths=paths)  # type: ignore[union-attr]
-    corpus = Corpus.open(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column,
-                         text_column=cfg.corpus.text_column)
+    corpus = open_corpus(cfg)
+    check_texts(cfg, corpus)
     plan = plan_lfs(corpus, specs, cfg.label_names, executor=cfg.lfs.executor)
     precomputed = None
     if cfg.lfs.precomputed is not None:
@@ -103,7 +103,22 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     if cfg.annotations is not None:
         annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
                                     what="annotations")
+    rundir.check_output_folder(cfg.resolve(cfg.output.dir), inputs=rundir.project_inputs(cfg))
     return Project(cfg=cfg, corpus=corpus, plan=plan, gold=gold, annotations=annotations, precomputed=precomputed)
+
+
+def open_corpus(cfg: Config) -> Corpus:
+    """The config's corpus; texts fetched for features and prompts are cut to corpus.max_text_chars."""
+    return Corpus.open(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column,
+                       text_column=cfg.corpus.text_column, max_chars=cfg.corpus.max_text_chars)
+
+
+def check_texts(cfg: Config, corpus: Corpus) -> None:
+    """The end model and the quality stage learn from texts: some text must be there."""
+    users = [k for k, on in (("end_model", cfg.end_model.enabled), ("quality", cfg.quality.enabled)) if on]
+    if users and corpus.text_stats()["empty"] == len(corpus):
+        raise ConfigError(f"{corpus.name}: column {corpus.text_column!r} is empty in every document; expected some "
+                          f"text for {' and '.join(users)} (or {users[0]}.enabled: false)")
 
 
 def open_gold(cfg: Config, corpus: Corpus) -> Gold | None:
@@ -117,6 +132,5 @@ def open_gold(cfg: Config, corpus: Corpus) -> Gold | None:
 
 def open_data(cfg: Config) -> tuple[Corpus, Gold | None]:
     """The corpus handle and the gold set of ``cfg`` (what ``lfs author`` needs, without LFs)."""
-    corpus = Corpus.open(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column,
-                         text_column=cfg.corpus.text_column)
+    corpus = open_corpus(cfg)
     return corpus, open_gold(cfg, corpus)

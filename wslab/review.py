@@ -248,6 +248,10 @@ def _crowd_items(df: pl.DataFrame, *, id_col: str, label_col: str, annotator_col
                          "per annotator and item")
     df = df.unique([id_col, annotator_col], keep="first", maintain_order=True)
     annotators = df[annotator_col].unique().sort().to_list()
+    if len(annotators) < 2:
+        raise InputError(f"{source}: column {annotator_col!r} names one annotator ({annotators[0]!r}); expected "
+                         "at least two for a multi-annotator table (without --annotator-col one label per item "
+                         "is checked)")
     code = {c: i for i, c in enumerate(classes)}
     wide = df.with_columns(pl.col(label_col).replace_strict(code, return_dtype=pl.Float64)).pivot(
         on=annotator_col, index=id_col, values=label_col, aggregate_function="first").select(id_col, *annotators)

@@ -40,7 +40,7 @@ def validation_message(exc: ValidationError, model: type[BaseModel], *, prefix: 
     errors = exc.errors()
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = ".".join([prefix] * bool(prefix) + [str(p) for p in err["loc"]])
-    msg = err["msg"]
+    msg = str((err.get("ctx") or {}).get("error", err["msg"])) if err["type"] == "value_error" else err["msg"]
     if err["type"] == "extra_forbidden":
         msg = "unknown key" + did_you_mean(str(err["loc"][-1]), model_keys(model))
     if err["type"] == "missing":

@@ -23,7 +23,9 @@ import polars as pl
 import yaml
 
 from wslab import io
+from wslab.config import check_label_names
 from wslab.errors import InputError
+from wslab.labeling.spec import NAME_RE, RESERVED_NAMES
 
 SPLITS = ("train", "valid", "test")
 
@@ -47,7 +49,9 @@ def _lf_names(dataset_dir: Path, m: int) -> list[str]:
             names = re.findall(r"^\s+([A-Za-z_][\w]*),?\s*$", block[1], flags=re.M)
             names = list(dict.fromkeys(n.lower() for n in names))
             if len(names) >= m:
-                return names[:m]
+                # a name that is not a valid LF name (``id`` would replace the id column) keeps its number
+                return [n if NAME_RE.match(n) and n not in RESERVED_NAMES else f"lf_{j:02d}"
+                        for j, n in enumerate(names[:m])]
     return [f"lf_{j:02d}" for j in range(m)]
 
 
@@ -59,7 +63,12 @@ def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[st
     label_map = _read_json(dataset_dir / "label.json")
     if not isinstance(label_map, dict) or not label_map:
         raise InputError(f"{dataset_dir / 'label.json'}: expected a mapping of label ids to names")
-    labels = [str(label_map[k]).lower() for k in sorted(label_map, key=lambda k: int(k))]
+    try:
+        labels = [str(label_map[k]).lower() for k in sorted(label_map, key=lambda k: int(k))]
+        check_label_names(labels)
+    except ValueError as exc:  # a key that is not a number, or names that are not valid labels
+        raise InputError(f"{dataset_dir / 'label.json'}: {exc}; expected {{\"0\": name, \"1\": name, ...}} "
+                         "with distinct label names (compared in lower case)") from None
     K = len(labels)
     rows: dict[str, list] = {"id": [], "text": [], "split": [], "label": [], "votes": []}
     m = None

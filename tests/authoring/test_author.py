@@ -40,6 +40,7 @@ ROUND1 = [
     {"name": "llm_angry", "kind": "prompt", "label": "neg", "instruction": "Is the customer angry or disappointed?",
      "keywords": None, "pattern": None, "rationale": "tone"},
     {**kw("kw_exec", "neg", ["hate"]), "exec": "rm -rf /"},
+    kw("id", "pos", ["love"]),  # would replace the id column of the label matrix
     kw("kw_neg", "neg", ["terrible", "hate", "awful", "broken"]),
 ]
 ROUND2 = [
@@ -57,6 +58,7 @@ EXPECTED = {
     "kw_never": ("rejected", "zero coverage"),
     "llm_angry": ("accepted_unscored", "not run"),
     "kw_exec": ("rejected", "unknown key"),
+    "id": ("rejected", "key 'name': 'id' is reserved"),
     "kw_neg": ("accepted", "dev accuracy"),
     "kw_ru": ("accepted", "dev accuracy"),
     "kw_pos_2": ("rejected", "near-duplicate of 'kw_pos'"),
@@ -174,7 +176,7 @@ def test_written_yaml_loads_and_applies_with_wslab_apply(authored, update_config
     assert [s.name for s in specs] == result.accepted
     assert specs[1].kind == "prompt" and specs[1].provenance["scored"] is False
     report = json.loads((project.parent / "lfs_llm.authoring.json").read_text())
-    assert report["decisions"] == {"accepted": 4, "accepted_unscored": 1, "rejected": 8}
+    assert report["decisions"] == {"accepted": 4, "accepted_unscored": 1, "rejected": 9}
     # use the declarative ones (the prompt LF would call the LLM) in the pipeline
     data = yaml.safe_load(out.read_text())
     data["lfs"] = [e for e in data["lfs"] if e["kind"] != "prompt"]

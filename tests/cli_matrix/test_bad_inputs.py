@@ -37,6 +37,34 @@ def write(p: Path, name: str, text: str) -> None:
     (p / name).write_text(text, encoding="utf-8")
 
 
+def rewrite_corpus(p: Path, **columns) -> None:
+    import polars as pl
+
+    df = pl.read_csv(p / "corpus.csv")
+    df.with_columns(**{k: v if isinstance(v, pl.Expr) else pl.Series(k, v) for k, v in columns.items()}).write_csv(
+        p / "corpus.csv")
+
+
+def wrench_folder(p: Path, label_map: dict, readme: str | None = None) -> None:
+    import json
+
+    (p / "wr").mkdir()
+    item = {"data": {"text": "a text"}, "label": 0, "weak_labels": [0, -1]}
+    for split in ("train", "valid", "test"):
+        write(p, f"wr/{split}.json", json.dumps({"1": item, "2": {**item, "label": 1}}))
+    write(p, "wr/label.json", json.dumps(label_map))
+    if readme is not None:
+        write(p, "wr/readme.txt", readme)
+
+
+def one_annotator(p: Path) -> None:
+    rows = (p / "annotations.csv").read_text().splitlines()
+    write(p, "annotations.csv", "\n".join([rows[0], *[r for r in rows[1:] if r.split(",")[1] == "a"]]) + "\n")
+
+
+CHECK = ["config", "check", "{p}/config.yaml"]
+LF_WHERE = r"lfs\.yaml: lfs\[2\] \(LF 'bad'\): "
+
 # name: (set-up on the project folder or None, argv (with {p} = project folder), message regex)
 CASES = {
     # agreement
@@ -105,6 +133,67 @@ CASES = {
                              "conditions": [{"kind": "keywords", "keywords": ["great"]}, {"kind": "regex", "pattern": "x*"}]}),
         ["config", "check", "{p}/config.yaml"],
         r"lfs\.yaml: LF 'every_doc': key 'pattern': regex 'x\*' matches the empty string anywhere, so it fires on every document"),
+    # LF values (issue 13.10): the file, the LF, its key and what was expected
+    "config_check_lf_no_keywords": (lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "keywords", "keywords": []}),
+                                    CHECK, LF_WHERE + r"key 'keywords': expected at least 1 item\(s\); got \[\]$"),
+    "config_check_lf_blank_keyword": (lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "keywords", "keywords": [" "]}),
+                                      CHECK, LF_WHERE + r"key 'keywords': expected keywords that are not blank; got \[' '\]$"),
+    "config_check_lf_empty_pattern": (lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "regex", "pattern": ""}),
+                                      CHECK, LF_WHERE + r"key 'pattern': expected a non-empty text; got ''$"),
+    "config_check_lf_min_over_max": (lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "text_length", "min": 9, "max": 3}),
+                                     CHECK, LF_WHERE + r"key 'max': expected max >= min \(9\); got 3$"),
+    "config_check_lf_no_bounds": (lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "text_length"}),
+                                  CHECK, LF_WHERE + r"key 'min': expected min and/or max \(characters\); got neither$"),
+    "config_check_lf_in_one_value": (lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "column", "column": "text",
+                                                          "op": "in", "value": "x"}),
+                                     CHECK, LF_WHERE + r"key 'value': expected a non-empty list of values for op 'in'; got 'x'$"),
+    "config_check_lf_gt_text_value": (lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "column", "column": "text",
+                                                           "op": "gt", "value": "x"}),
+                                      CHECK, LF_WHERE + r"key 'value': expected a number for op 'gt'; got 'x'$"),
+    "config_check_lf_nested_no_keywords": (
+        lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "all_of", "conditions": [
+            {"kind": "regex", "pattern": "x"}, {"kind": "not", "condition": {"kind": "keywords", "keywords": []}}]}),
+        CHECK, LF_WHERE + r"key 'conditions\.1\.condition\.keywords': expected at least 1 item\(s\); got \[\]$"),
+    "config_check_lf_nested_bad_kind": (
+        lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "any_of", "conditions": [{"kind": "keyword", "keywords": ["x"]}]}),
+        CHECK, LF_WHERE + r"key 'conditions\.0\.kind': expected one of keywords, regex, .*; got 'keyword'$"),
+    # what apply rejects, config check finds (issue 13.11)
+    "config_check_too_many_labels": (
+        lambda p: edit_config(p, labels={"pos": "p", "neg": "n", **{f"c{i}": "x" for i in range(126)}}), CHECK,
+        r"config\.yaml: key 'labels': expected at most 127 labels \(votes are stored as Int8\); got 128$"),
+    "config_check_lf_named_id": (lambda p: add_lf(p, {"name": "id", "label": "pos", "kind": "keywords", "keywords": ["x"]}),
+                                 CHECK, r"lfs\.yaml: lfs\[2\]: key 'name': 'id' is reserved \(the id column of the label matrix\)"),
+    "config_check_numeric_rule_on_text_column": (
+        lambda p: (rewrite_corpus(p, channel=["web"] * 59 + ["12"]),
+                   add_lf(p, {"name": "ch", "label": "pos", "kind": "column", "column": "channel", "op": "ge", "value": 3})),
+        CHECK, r"lfs\.yaml: LF 'ch': key 'value': cannot compare string with numeric type .*column 'channel' is String\); "
+               r"expected a value of the column's type$"),
+    "config_check_text_rule_on_numeric_column": (
+        lambda p: (rewrite_corpus(p, stars=list(range(60))),
+                   add_lf(p, {"name": "st", "label": "pos", "kind": "column", "column": "stars", "op": "eq", "value": "high"})),
+        CHECK, r"lfs\.yaml: LF 'st': key 'value': cannot compare string with numeric type .*column 'stars' is Int64\)"),
+    "config_check_all_texts_empty": (lambda p: rewrite_corpus(p, text=[""] * 30 + [" "] * 30), CHECK,
+                                     r"corpus\.csv: column 'text' is empty in every document; expected some text for "
+                                     r"end_model and quality"),
+    "config_check_unclosed_quote": (lambda p: write(p, "corpus.csv", "id,text\nd000,great\nd001,\"awful\nd002,ok\n"), CHECK,
+                                    r"corpus\.csv: line 3: a quoted field opens here and is never closed"),
+    "config_check_output_is_a_file": (lambda p: (write(p, "out.txt", "x"), edit_config(p, output__dir="out.txt")), CHECK,
+                                      r"out\.txt: output folder is a file; expected a folder for the run"),
+    "config_check_output_holds_the_inputs": (lambda p: edit_config(p, output__dir="."), CHECK,
+                                             r"output folder holds the input .*config\.yaml; expected an output\.dir "
+                                             r"that holds no input"),
+    "issues_one_annotator": (one_annotator, ["issues", "--data", "{p}/annotations.csv", "--annotator-col", "annotator",
+                                             "--text-col", "label", "--out", "{p}/issues"],
+                             r"annotations\.csv: column 'annotator' names one annotator \('a'\); expected at least two"),
+    "import_wrench_duplicate_labels": (lambda p: wrench_folder(p, {"0": "Spam", "1": "SPAM"}),
+                                       ["import", "wrench", "{p}/wr", "{p}/out"],
+                                       r"wr/label\.json: label 'spam' is listed twice; expected distinct label names"),
+    "import_wrench_invalid_label": (lambda p: wrench_folder(p, {"0": "ham", "1": "abstain"}),
+                                    ["import", "wrench", "{p}/wr", "{p}/out"],
+                                    r"wr/label\.json: ABSTAIN is reserved; it is not a label"),
+    "import_wrench_blank_label": (lambda p: wrench_folder(p, {"0": "ham", "1": "  "}),
+                                  ["import", "wrench", "{p}/wr", "{p}/out"],
+                                  r"wr/label\.json: label names must be non-empty strings"),
     # negative counts: every count option has a minimum, and the message is one line
     "agreement_negative_n_boot": (None, ["agreement", "--gold", "{p}/gold.csv", "--n-boot", "-1"],
                                   r"Invalid value for '--n-boot': Input should be greater than or equal to 0"),
@@ -166,3 +255,64 @@ def test_bad_input(project, case, monkeypatch):
     assert re.search(message, lines[0]), lines[0]
     assert snapshot(project) == before, "a failed command must not write or change files"
     assert sorted(str(d.relative_to(project)) for d in project.rglob("*") if d.is_dir()) == dirs_before
+
+
+# ---------------------------------------------------------------- config check agrees with apply (issue 13.11)
+# Every project-level case above (config check), plus valid variants, runs through both commands:
+# both exit 2 with the same one line, or both succeed.
+
+VALID = {
+    "valid_project": None,
+    "valid_one_annotator_in_annotations": lambda p: (one_annotator(p), edit_config(p, annotations="annotations.csv")),
+    "valid_numbers_then_text_in_an_unused_column": lambda p: rewrite_corpus(p, code=[str(i) for i in range(59)] + ["A1"]),
+    "valid_empty_texts_without_text_stages": lambda p: (rewrite_corpus(p, text=[""] * 60),
+                                                         edit_config(p, end_model={"enabled": False},
+                                                                     quality={"enabled": False})),
+}
+# name: (set-up, config path with {p} = the project folder)
+PROJECT_CASES = {**{name: (setup, argv[2]) for name, (setup, argv, _) in CASES.items() if argv[:2] == ["config", "check"]},
+                 **{name: (setup, "{p}/config.yaml") for name, setup in VALID.items()}}
+
+
+def _first_line(argv) -> tuple[int, str]:
+    from wslab.cli import app
+
+    res = runner.invoke(app, [str(a) for a in argv])
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    return res.exit_code, (lines[0] if res.exit_code else "")
+
+
+@pytest.mark.parametrize("case", sorted(PROJECT_CASES))
+def test_config_check_and_apply_agree(project, case, monkeypatch):
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "WSLAB_LLM_MODEL", "WSLAB_LLM_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    setup, config = PROJECT_CASES[case]
+    edit_config(project, evaluation={"bootstrap": 20})
+    if setup is not None:
+        setup(project)
+    config = config.replace("{p}", str(project))
+    check = _first_line(["config", "check", config, "-q"])
+    applied = _first_line(["apply", config, "-q"])
+    assert check == applied, (case, check, applied)
+    assert check[0] in (0, 2), check
+    if case in VALID:
+        assert check[0] == 0 and (project / "run" / "labels.parquet").is_file()
+    else:
+        assert check[0] == 2 and check[1].startswith("error: ")
+
+
+def test_wrench_readme_lf_named_id_keeps_the_id_column(project):
+    """A readme that names an LF ``id`` (or any name that is not an LF name) gets a numbered name, and
+    the imported project passes config check and apply with its ids intact."""
+    from wslab.cli import app
+
+    wrench_folder(project, {"0": "ham", "1": "spam"},
+                  readme="Labeling functions list:\n    keyword_free,\n    id,\n")
+    res = runner.invoke(app, ["import", "wrench", str(project / "wr"), str(project / "imp")])
+    assert res.exit_code == 0, res.output
+    import polars as pl
+
+    votes = pl.read_parquet(project / "imp" / "votes.parquet")
+    assert votes.columns == ["id", "keyword_free", "lf_01"]
+    assert votes["id"].to_list()[:2] == ["train-1", "train-2"]
+    assert _first_line(["config", "check", project / "imp" / "config.yaml", "-q"]) == (0, "")

@@ -125,3 +125,16 @@ def test_stderr_never_shows_the_key_or_url_credentials(server, tmp_path, capsys,
     code, err = run_main(["llm-label", "--corpus", "https://bob:pa55word@example.org/c.csv", "--labels", "a,b",
                           "--out", str(tmp_path / "x.csv")], capsys)
     assert code == 2 and "***@example.org/c.csv" in err and "pa55word" not in err and "bob" not in err
+
+
+def test_llm_label_keeps_ids_as_written(server, tmp_path):
+    """``001`` and ``1`` are two documents, and the annotations file says so (issue 13.2)."""
+    srv = server(model)
+    corpus = tmp_path / "corpus.csv"
+    corpus.write_text("id,text\n001,buy pills\n1,see you at lunch\n010,buy now\n", encoding="utf-8")
+    out = tmp_path / "llm.csv"
+    res = run(["llm-label", "--corpus", str(corpus), "--labels", "ham,spam", "--model", "fake",
+               "--base-url", srv.base_url, "--out", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    lines = sorted(out.read_text(encoding="utf-8").splitlines()[1:])
+    assert lines == ["001,fake,spam", "010,fake,spam", "1,fake,ham"]

@@ -92,7 +92,7 @@ def import_(
     """
     from wslab.quality.relabel import apply_answers, next_version_path
 
-    table = read_table(into, required=[id_col, label_col], what="labelled table")
+    table = read_table(into, required=[id_col, label_col], what="labelled table", id_columns=[id_col])
     parsed = _read_answers(answers, expert=expert)
     if parsed.height == 0:
         raise InputError(f"{answers}: no answered items; expected at least one label from the expert")

@@ -20,9 +20,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from wslab.data import MAX_TEXT_CHARS
 from wslab.errors import InputError
 
-__all__ = ["make_text_featurizer", "default_text_classifier", "build_features"]
+__all__ = ["MAX_TEXT_CHARS", "make_text_featurizer", "default_text_classifier", "build_features"]
 
 
 def make_text_featurizer(
@@ -59,12 +60,14 @@ def build_features(
     feature_cols: Sequence[str] | None = None,
     featurizer=None,
     source: str = "table",
+    max_chars: int | None = MAX_TEXT_CHARS,
 ) -> sp.csr_matrix | np.ndarray:
     """Return the feature matrix of shape (N, D) for the rows of ``df``.
 
     With ``feature_cols`` the named numeric columns are used as they are (a list-typed column,
     e.g. a precomputed embedding, is expanded into one feature per element); otherwise the
-    ``text_col`` is featurized with ``featurizer`` (default :func:`make_text_featurizer`).
+    ``text_col`` is featurized with ``featurizer`` (default :func:`make_text_featurizer`), each
+    text cut to ``max_chars`` characters.
     """
     if feature_cols:
         blocks = []
@@ -93,6 +96,8 @@ def build_features(
     if text_col is None or text_col not in df.columns:
         raise InputError(f"{source}: missing text column {text_col!r}; found columns {df.columns}")
     texts = df[text_col].cast(pl.String).fill_null("")
+    if max_chars is not None:
+        texts = texts.str.slice(0, max_chars)
     if texts.str.strip_chars().str.len_chars().max() in (0, None):
         raise InputError(f"{source}: column {text_col!r} is empty in every row; expected some text to learn from")
     featurizer = featurizer if featurizer is not None else make_text_featurizer()
