@@ -32,9 +32,7 @@ import hashlib
 import json
 import math
 import re
-import signal
-import sqlite3
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +45,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from wslab.config import validation_message
 from wslab.errors import BudgetExceeded, ConfigError, InputError
 from wslab.labeling.spec import ABSTAIN
-from wslab.llm import (Completion, LLMClient, LLMError, LLMSettings, LLMUnavailable, MaskingSettings,
+from wslab.labeling.vote_store import FAILED, VoteStore, ask_all, prompt_lf_store_path
+from wslab.llm import (Completion, LLMClient, LLMError, LLMSettings, MaskingSettings,
                        TokenLogprob, cache_key, estimate_tokens, mask_text)
 from wslab.progress import Reporter, get_reporter
 
@@ -57,8 +56,6 @@ __all__ = ["PromptLFSpec", "PromptLFResult", "CostEstimate", "run_prompt_lf", "r
            "llm_settings_from_config"]
 
 ABSTAIN_LABEL = "ABSTAIN"
-STORE_FORMAT = "2"  # votes keyed by request; a store of another format is dropped (the cache keeps its answers)
-FAILED = "failed"  # the status of a document asked again on the next run
 
 
 class PromptLFSpec(BaseModel):
@@ -184,51 +181,6 @@ def _interpret(c: Completion, vote_labels: Sequence[str]) -> tuple[str | None, f
     return label, label_confidence(c.logprobs, raw), "ok"
 
 
-# ---------------------------------------------------------------------- store
-
-
-def prompt_lf_store_path(work_dir: str | Path, name: str) -> Path:
-    """Where the votes of prompt LF ``name`` are kept (one SQLite file per LF)."""
-    return Path(work_dir) / f"{re.sub(r'[^A-Za-z0-9_-]', '_', name)}.sqlite"
-
-
-class _VoteStore:
-    """Answers by request key: ``key -> (label, confidence, status)``."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-        if row is None or row[0] != STORE_FORMAT:  # an older store (votes by id): not trusted
-            self.conn.execute("BEGIN")
-            self.conn.execute("DROP TABLE IF EXISTS votes")
-            self.conn.execute("DELETE FROM meta")
-            self.conn.execute("INSERT INTO meta VALUES ('format', ?)", (STORE_FORMAT,))
-            self.conn.execute("COMMIT")
-        self.conn.execute("CREATE TABLE IF NOT EXISTS votes (key TEXT PRIMARY KEY, label TEXT, "
-                          "confidence REAL, status TEXT NOT NULL)")
-
-    def put(self, key: str, label: str | None, confidence: float | None, status: str) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO votes VALUES (?, ?, ?, ?)", (key, label, confidence, status))
-
-    def get(self, keys: set[str]) -> dict[str, tuple[str | None, float | None, str]]:
-        """The stored answers among ``keys``."""
-        out: dict[str, tuple[str | None, float | None, str]] = {}
-        wanted = list(keys)
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            rows = self.conn.execute("SELECT key, label, confidence, status FROM votes WHERE key IN "
-                                     f"({','.join('?' * len(chunk))})", chunk)
-            out.update({r[0]: (r[1], r[2], r[3]) for r in rows})
-        return out
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 # ---------------------------------------------------------------------- running
 
 
@@ -327,7 +279,7 @@ def run_prompt_lf(docs: pl.DataFrame, *, name: str, instruction: str, labels: Se
     req = _requests(texts, model=client.model, settings=client.settings, instruction=instruction,
                     vote_labels=vote_labels, descriptions=descriptions, task=task, masking=masking,
                     want_logprobs=confidence_threshold is not None)
-    store = _VoteStore(prompt_lf_store_path(work_dir, name))
+    store = VoteStore(prompt_lf_store_path(work_dir, name))
     try:
         before = store.get(set(req.messages))
         todo = [k for k in req.messages if k not in before or before[k][2] == FAILED]
@@ -338,9 +290,10 @@ def run_prompt_lf(docs: pl.DataFrame, *, name: str, instruction: str, labels: Se
         _announce(estimate, settings, name=name, resumed=resumed, rep=rep)
         if todo:
             try:
-                asyncio.run(_ask_all([(k, req.messages[k]) for k in todo], client=client, store=store,
-                                     vote_labels=vote_labels, want_logprobs=confidence_threshold is not None,
-                                     name=name, rep=rep))
+                asyncio.run(ask_all([(k, req.messages[k]) for k in todo], client=client, store=store,
+                                    schema=label_schema(vote_labels),
+                                    interpret=lambda c: _interpret(c, vote_labels),
+                                    want_logprobs=confidence_threshold is not None, name=name, rep=rep))
             except (BudgetExceeded, LLMError) as exc:
                 rows = store.get(set(req.messages))
                 answered = sum(k in rows and rows[k][2] != FAILED for k in req.keys)
@@ -398,83 +351,6 @@ def _result(keys: list[str | None], rows: Mapping[str, tuple[str | None, float |
                  "they abstain in this run and are asked again on the next one")
     return PromptLFResult(votes=votes, confidence=conf, status=dict(status), failed=status.get(FAILED, 0),
                           **fields)
-
-
-async def _ask_all(todo: list[tuple[str, list[dict[str, str]]]], *, client: LLMClient, store: _VoteStore,
-                   vote_labels: list[str], want_logprobs: bool, name: str, rep: Reporter) -> None:
-    """Ask every request of ``todo`` (key, messages) and store each answer as it arrives."""
-    queue = deque(todo)
-    schema = label_schema(vote_labels)
-    max_tokens = client.settings.max_tokens or 64
-    stop: list[BaseException] = []
-    down_after = max(10, 2 * client.settings.concurrency)  # failures in a row: the endpoint is down
-    in_a_row = [0]
-
-    async def worker(advance: Any) -> None:
-        while queue and not stop:
-            key, messages = queue.popleft()
-            try:
-                c = await client.complete_json(messages, schema, logprobs=want_logprobs,
-                                               max_tokens=max_tokens, schema_name="label")
-            except LLMUnavailable as exc:  # this document failed after every retry
-                store.put(key, None, None, FAILED)
-                in_a_row[0] += 1
-                if in_a_row[0] >= down_after and not stop:
-                    stop.append(LLMUnavailable(f"{in_a_row[0]} documents in a row failed; {exc}"))
-                advance(1)
-                continue
-            except (BudgetExceeded, LLMError) as exc:
-                stop.append(exc)
-                return
-            if c.error is not None:  # paid, but no usable answer: asked again on the next run
-                label, conf, st = None, None, FAILED
-            else:
-                label, conf, st = _interpret(c, vote_labels)
-                in_a_row[0] = 0
-            store.put(key, label, conf, st)
-            advance(1, cost=f"${client.usage.cost_usd:.4f}")
-
-    loop = asyncio.get_running_loop()
-    tasks: list[asyncio.Task[None]] = []
-
-    def on_signal(signum: int) -> None:
-        """Ctrl-C / SIGTERM: start nothing new, let answers in flight arrive and be saved."""
-        if any(isinstance(e, _Interrupted) for e in stop):  # a second signal: stop at once
-            for t in tasks:
-                t.cancel()
-        else:
-            rep.info(f"prompt LF {name}: interrupted; saving the answers in flight "
-                     "(press Ctrl-C again to stop at once)")
-        stop.append(_Interrupted(signum))
-
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, on_signal, sig)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
-            pass
-    try:
-        with rep.task(f"prompt LF {name}", total=len(todo)) as advance:
-            tasks.extend(asyncio.create_task(worker(advance)) for _ in range(client.settings.concurrency))
-            await asyncio.gather(*tasks)
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-        await client.aclose()
-    if stop:
-        first = stop[0]
-        if isinstance(first, _Interrupted):
-            if first.signum == signal.SIGINT:
-                raise KeyboardInterrupt
-            raise SystemExit(128 + first.signum)
-        raise first
-
-
-class _Interrupted(Exception):
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"signal {signum}")
-        self.signum = signum
 
 
 # ---------------------------------------------------------------------- pipeline entry points

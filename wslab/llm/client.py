@@ -21,38 +21,34 @@ package. The client adds what the SDK leaves to the caller:
 * structured output through ``response_format`` json_schema, falling back to a schema in the
   prompt plus a tolerant JSON parser when the server rejects json_schema;
 * logprobs captured when asked for and given.
+
+Its settings, prices and usage totals live in :mod:`wslab.llm.settings`; reading replies (JSON,
+``Retry-After``, error bodies) in :mod:`wslab.llm.parsing`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import email.utils
 import json
 import logging
 import os
 import random
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from pydantic import ValidationError
+from typing import Any
 
 from wslab.errors import BudgetExceeded, ConfigError, WslabError
 from wslab.llm.cache import ResponseCache, cache_key
-from wslab.llm.pii import MaskingSettings
+from wslab.llm.parsing import bare_enum_answer, error_message, parse_json_tolerant, retry_after
+from wslab.llm.settings import DEFAULT_BASE_URL, LLMSettings, LLMUsage, estimate_tokens
 from wslab.progress import Reporter
 from wslab.redact import redact, register_secret
 
-__all__ = ["LLMSettings", "ModelPrice", "LLMClient", "Completion", "TokenLogprob", "LLMUsage",
-           "LLMError", "LLMUnavailable", "parse_json_tolerant", "estimate_tokens"]
+__all__ = ["LLMClient", "Completion", "TokenLogprob", "LLMError", "LLMUnavailable"]
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_OUTPUT_TOKENS = 64  # output reserved per call for the budget when max_tokens is unset
 CONTENT_RETRIES = 1  # an unusable answer (empty, prose, truncated) is asked again once, no more
 log = logging.getLogger("wslab.llm")
@@ -69,81 +65,6 @@ class LLMUnavailable(LLMError):
     """A request still failed after all retries (5xx, timeouts, ...): rerun later, exit code 4."""
 
     exit_code = 4
-
-
-class ModelPrice(BaseModel):
-    """USD per one million tokens."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    input_per_1m: float = Field(ge=0)
-    output_per_1m: float = Field(ge=0)
-
-
-class LLMSettings(BaseModel):
-    """The ``llm:`` section of a config. The API key itself never appears here."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str | None = None  # None: $OPENAI_BASE_URL, else the OpenAI API
-    model: str | None = None  # None: $WSLAB_LLM_MODEL
-    api_key_env: str = "OPENAI_API_KEY"  # the NAME of the variable that holds the key
-    concurrency: int = Field(8, ge=1, le=512)
-    max_retries: int = Field(6, ge=0, le=100)
-    timeout_s: float = Field(60.0, gt=0)
-    backoff_base_s: float = Field(1.0, ge=0)
-    backoff_max_s: float = Field(60.0, ge=0)
-    retry_after_max_s: float = Field(120.0, ge=0)  # a longer Retry-After is capped (with a warning)
-    temperature: float = Field(0.0, ge=0, le=2)
-    max_tokens: int | None = Field(None, ge=1)
-    max_cost_usd: float | None = Field(None, gt=0)
-    prices: dict[str, ModelPrice] = Field(default_factory=dict)
-    cache_path: Path | None = None  # None: the caller's default (prompt LFs: <work_dir>/llm_cache.sqlite)
-    structured_output: Literal["json_schema", "prompt"] = "json_schema"
-    estimate_above_calls: int = Field(1000, ge=0)  # print a cost estimate before larger runs
-    seed: int | None = None  # jitter of the backoff
-    masking: MaskingSettings = Field(default_factory=MaskingSettings)  # applied before any text is sent
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _env_name(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-            raise ValueError("must be the name of an environment variable (letters, digits, _), "
-                             "not the key itself")
-        return value
-
-    def resolved_base_url(self) -> str:
-        return self.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-
-    def resolved_model(self) -> str:
-        model = self.model or os.environ.get("WSLAB_LLM_MODEL")
-        if not model:
-            raise ConfigError("llm.model: no model configured; expected llm.model in the config "
-                              "or the environment variable WSLAB_LLM_MODEL")
-        return model
-
-    def price(self, model: str) -> ModelPrice | None:
-        return self.prices.get(model)
-
-    def with_overrides(self, *, where: str = "llm", **updates: Any) -> LLMSettings:
-        """A copy with ``updates`` (``None`` values skipped), validated like the config.
-
-        An invalid value is a one-line :class:`ConfigError` naming ``where`` and the key.
-        """
-        from wslab.config import validation_message
-
-        updates = {k: v for k, v in updates.items() if v is not None}
-        try:
-            return LLMSettings(**{**self.model_dump(), **updates})
-        except ValidationError as exc:
-            raise ConfigError(f"{where}: {validation_message(exc, LLMSettings, prefix='llm')}") from None
-
-    def after_spending(self, spent_usd: float) -> LLMSettings:
-        """The settings for the next step of a run that has spent ``spent_usd``: one budget
-        (``max_cost_usd``) for the whole run, whatever number of clients it uses."""
-        if self.max_cost_usd is None:
-            return self
-        return self.model_copy(update={"max_cost_usd": max(self.max_cost_usd - spent_usd, 1e-12)})
 
 
 @dataclass(frozen=True)
@@ -166,89 +87,8 @@ class Completion:
     error: str | None = None
 
 
-@dataclass
-class LLMUsage:
-    """Running totals of one client; ``as_dict()`` goes into the run manifest."""
-
-    calls: int = 0  # paid HTTP answers (including ones whose content had to be retried)
-    cache_hits: int = 0
-    retries: int = 0
-    failed: int = 0  # requests that ended without a usable answer
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    estimated_usage: int = 0  # answers without a usage block (tokens estimated from chars)
-    faults: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["cost_usd"] = round(self.cost_usd, 6)
-        return d
-
-
-def estimate_tokens(text: str) -> int:
-    """A rough token count (4 characters per token) for estimates and budget reservations."""
-    return max(1, len(text) // 4)
-
-
 def _messages_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
     return sum(estimate_tokens(str(m.get("content", ""))) + 4 for m in messages)
-
-
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
-
-
-def parse_json_tolerant(text: str) -> dict[str, Any] | None:
-    """The first JSON object in ``text``: plain, inside a code fence, or after prose.
-
-    >>> parse_json_tolerant('Sure! ```json\\n{"label": "spam"}\\n``` hope it helps')
-    {'label': 'spam'}
-    >>> parse_json_tolerant('{"label": "sp') is None
-    True
-    """
-    if not text:
-        return None
-    candidates = [text.strip()] + [m.group(1) for m in _FENCE.finditer(text)]
-    decoder = json.JSONDecoder()
-    for cand in candidates:
-        try:
-            obj = json.loads(cand)
-        except ValueError:
-            obj = None
-        if isinstance(obj, dict):
-            return obj
-    for i, ch in enumerate(text):
-        if ch == "{":
-            try:
-                obj, _ = decoder.raw_decode(text, i)
-            except ValueError:
-                continue
-            if isinstance(obj, dict):
-                return obj
-    return None
-
-
-def _retry_after(headers: Mapping[str, str] | None) -> float | None:
-    if not headers:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class _Retry(Exception):
@@ -495,27 +335,8 @@ class LLMClient:
 
     async def _attempt(self, kwargs: dict[str, Any], key: str, logprobs: bool,
                        schema: Mapping[str, Any]) -> Completion:
-        import openai
-
-        assert self._sdk is not None
-        try:
-            raw = await self._sdk.chat.completions.with_raw_response.create(**kwargs)
-        except openai.APITimeoutError:
-            raise _Retry("timeout") from None
-        except openai.APIConnectionError:
-            raise _Retry("connection") from None
-        except openai.APIStatusError as exc:
-            status = exc.status_code
-            if status == 429:
-                raise _Retry("429", _retry_after(exc.response.headers)) from None
-            if status >= 500 or status == 408:
-                raise _Retry(str(status), _retry_after(exc.response.headers)) from None
-            message = _error_message(exc)
-            if (status in (400, 422) and "response_format" in kwargs
-                    and re.search(r"response_format|json_schema|schema", message, re.I)):
-                raise _Retry("json_schema_unsupported") from None
-            raise LLMError(f"LLM endpoint {self.base_url} refused the request with HTTP {status}: "
-                           f"{message}") from None
+        """One HTTP call; the answer, or :class:`_Retry` naming what went wrong."""
+        raw = await self._post(kwargs)
         try:
             body = json.loads(raw.text)
             choice = body["choices"][0]
@@ -523,41 +344,66 @@ class LLMClient:
             finish = choice.get("finish_reason")
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise _Retry("malformed_body") from None
+        in_tok, out_tok, cost = self._account(body.get("usage") or {}, kwargs["messages"], content)
+        lps = _token_logprobs(choice.get("logprobs")) if logprobs else None
+        data = parse_json_tolerant(content)
+        if data is None:
+            data = bare_enum_answer(content, schema)
+        if data is None:
+            raise _Retry("content:truncated" if finish == "length" else "content:unparseable")
+        completion = Completion(content=content, data=data, logprobs=lps, input_tokens=in_tok,
+                                output_tokens=out_tok, cost_usd=cost, cached=False,
+                                finish_reason=finish, model=self.model)
+        self._store(key, completion)
+        return completion
 
-        usage = body.get("usage") or {}
+    async def _post(self, kwargs: dict[str, Any]) -> Any:
+        """The raw HTTP response; transient failures raise :class:`_Retry`, refusals :class:`LLMError`."""
+        import openai
+
+        assert self._sdk is not None
+        try:
+            return await self._sdk.chat.completions.with_raw_response.create(**kwargs)
+        except openai.APITimeoutError:
+            raise _Retry("timeout") from None
+        except openai.APIConnectionError:
+            raise _Retry("connection") from None
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            if status == 429:
+                raise _Retry("429", retry_after(exc.response.headers)) from None
+            if status >= 500 or status == 408:
+                raise _Retry(str(status), retry_after(exc.response.headers)) from None
+            message = error_message(exc)
+            if (status in (400, 422) and "response_format" in kwargs
+                    and re.search(r"response_format|json_schema|schema", message, re.I)):
+                raise _Retry("json_schema_unsupported") from None
+            raise LLMError(f"LLM endpoint {self.base_url} refused the request with HTTP {status}: "
+                           f"{message}") from None
+
+    def _account(self, usage: Mapping[str, Any], messages: Sequence[Mapping[str, Any]],
+                 content: str) -> tuple[int, int, float]:
+        """Add a paid answer to the usage; (input tokens, output tokens, cost), estimated if not reported."""
         in_tok = usage.get("prompt_tokens")
         out_tok = usage.get("completion_tokens")
         if in_tok is None or out_tok is None:
             self.usage.estimated_usage += 1
-            in_tok = _messages_tokens(kwargs["messages"]) if in_tok is None else in_tok
+            in_tok = _messages_tokens(messages) if in_tok is None else in_tok
             out_tok = estimate_tokens(content) if out_tok is None else out_tok
         cost = self.cost(self.model, int(in_tok), int(out_tok))
         self.usage.calls += 1
         self.usage.input_tokens += int(in_tok)
         self.usage.output_tokens += int(out_tok)
         self.usage.cost_usd += cost
+        return int(in_tok), int(out_tok), cost
 
-        lps: tuple[TokenLogprob, ...] | None = None
-        lp_block = choice.get("logprobs")
-        if logprobs and isinstance(lp_block, dict) and isinstance(lp_block.get("content"), list):
-            lps = tuple(TokenLogprob(str(t.get("token", "")), float(t.get("logprob", 0.0)))
-                        for t in lp_block["content"] if isinstance(t, dict))
-
-        data = parse_json_tolerant(content)
-        if data is None:
-            data = _bare_enum_answer(content, schema)
-        if data is None:
-            raise _Retry("content:truncated" if finish == "length" else "content:unparseable")
-        completion = Completion(content=content, data=data, logprobs=lps, input_tokens=int(in_tok),
-                                output_tokens=int(out_tok), cost_usd=cost, cached=False,
-                                finish_reason=finish, model=self.model)
+    def _store(self, key: str, c: Completion) -> None:
         if self.cache is not None:
             self.cache.put(key, self.model, {
-                "content": content, "data": data, "finish_reason": finish, "model": self.model,
-                "input_tokens": int(in_tok), "output_tokens": int(out_tok), "cost_usd": cost,
-                "logprobs": [[t.token, t.logprob] for t in lps] if lps is not None else None,
+                "content": c.content, "data": c.data, "finish_reason": c.finish_reason, "model": self.model,
+                "input_tokens": c.input_tokens, "output_tokens": c.output_tokens, "cost_usd": c.cost_usd,
+                "logprobs": [[t.token, t.logprob] for t in c.logprobs] if c.logprobs is not None else None,
             })
-        return completion
 
     # ------------------------------------------------------------------ sync helper
     def complete_many(self, requests: Sequence[tuple[list[dict[str, Any]], Mapping[str, Any]]], *,
@@ -575,26 +421,9 @@ class LLMClient:
         return asyncio.run(main())
 
 
-def _bare_enum_answer(content: str, schema: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A reply that is just one allowed value (``spam``, ``"spam".``) for a one-field enum schema."""
-    props = schema.get("properties") or {}
-    if len(props) != 1:
-        return None
-    [(name, prop)] = props.items()
-    enum = prop.get("enum") if isinstance(prop, Mapping) else None
-    if not enum:
-        return None
-    word = content.strip().strip("`'\".,:; \n").casefold()
-    matches = [v for v in enum if isinstance(v, str) and v.casefold() == word]
-    return {name: matches[0]} if len(matches) == 1 else None
-
-
-def _error_message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])[:300]
-        if body.get("message"):
-            return str(body["message"])[:300]
-    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+def _token_logprobs(block: Any) -> tuple[TokenLogprob, ...] | None:
+    """The per-token logprobs of a choice's ``logprobs`` block, None when there are none."""
+    if isinstance(block, dict) and isinstance(block.get("content"), list):
+        return tuple(TokenLogprob(str(t.get("token", "")), float(t.get("logprob", 0.0)))
+                     for t in block["content"] if isinstance(t, dict))
+    return None

@@ -35,7 +35,8 @@ Within one document the same value always gets the same placeholder (``<EMAIL_1>
 ``<PHONE_2>``...), so a model still sees that two mentions are the same person. Where two
 detections overlap, their union is masked (no character any detector flags is sent), under the
 kind of the detector listed first in ``_find_spans``. The original values are never stored;
-only counts per kind are returned, for the run manifest.
+only counts per kind are returned, for the run manifest. Check digits live in
+:mod:`wslab.llm.checksums`, the NER hook in :mod:`wslab.llm.ner`.
 
 >>> mask_text("Mail a@b.io or A@B.io, call +7 (912) 345-67-89").text
 'Mail <EMAIL_1> or <EMAIL_1>, call <PHONE_1>'
@@ -47,42 +48,18 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-import importlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_serializer, field_validator
 
-from wslab.errors import ConfigError
+from wslab.llm.checksums import iban_valid, inn_valid, luhn_valid, snils_valid
+from wslab.llm.ner import KIND_NAME, NerHook, hook_name, load_ner_hook, ner_spans
 
 __all__ = ["MaskingSettings", "MaskResult", "mask_text", "luhn_valid", "iban_valid", "inn_valid",
            "snils_valid", "load_ner_hook"]
-
-NerHook = Callable[[str], Iterable[Any]]
-"""``hook(text)`` returns spans ``(start, end, KIND)`` (or spaCy-like objects with ``start_char``,
-``end_char``, ``label_``); each span is masked as ``<KIND_n>``."""
-
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-
-
-def load_ner_hook(path: str) -> NerHook:
-    """Import ``"package.module:function"`` and return the function."""
-    module_name, sep, attr = path.partition(":")
-    if not sep or not re.fullmatch(r"[A-Za-z_][\w.]*", module_name) or not re.fullmatch(r"[A-Za-z_][\w.]*", attr):
-        raise ValueError(f"expected 'package.module:function'; got {path!r}")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any import failure is a config error
-        raise ValueError(f"{path!r}: cannot import module {module_name!r} ({type(exc).__name__}: {exc}); "
-                         "it must be installed or on PYTHONPATH") from None
-    for part in attr.split("."):
-        obj = getattr(obj, part, None)
-    if obj is None or not callable(obj):
-        raise ValueError(f"{path!r}: module {module_name!r} has no function {attr!r}")
-    return obj
 
 
 class MaskingSettings(BaseModel):
@@ -114,7 +91,7 @@ class MaskingSettings(BaseModel):
     @classmethod
     def _check_patterns(cls, value: dict[str, str]) -> dict[str, str]:
         for name, pattern in value.items():
-            if not _NAME.fullmatch(name):
+            if not KIND_NAME.fullmatch(name):
                 raise ValueError(f"pattern name {name!r} must be letters, digits and _ (it becomes the placeholder <{name.upper()}_1>)")
             try:
                 compiled = re.compile(pattern)
@@ -136,13 +113,7 @@ class MaskingSettings(BaseModel):
     @field_serializer("ner")
     def _ner_name(self, hook: NerHook | None) -> str | None:
         """The hook's import path, so that settings stay JSON (run fingerprints, manifests)."""
-        return None if hook is None else _hook_name(hook)
-
-
-def _hook_name(hook: NerHook) -> str:
-    module = getattr(hook, "__module__", None) or type(hook).__module__
-    name = getattr(hook, "__qualname__", None) or type(hook).__qualname__
-    return f"{module}:{name}"
+        return None if hook is None else hook_name(hook)
 
 
 @dataclass(frozen=True)
@@ -150,81 +121,6 @@ class MaskResult:
     text: str
     counts: dict[str, int] = field(default_factory=dict)  # occurrences masked, per kind
 
-
-# ------------------------------------------------------------------ check digits
-
-
-def luhn_valid(digits: str) -> bool:
-    """Luhn checksum of a digit string.
-
-    >>> luhn_valid("4111111111111111"), luhn_valid("4111111111111112")
-    (True, False)
-    """
-    if not digits.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
-def iban_valid(iban: str) -> bool:
-    """ISO 13616 mod-97 check.
-
-    >>> iban_valid("GB82 WEST 1234 5698 7654 32"), iban_valid("GB82 WEST 1234 5698 7654 33")
-    (True, False)
-    """
-    s = re.sub(r"\s", "", iban).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", s):
-        return False
-    rearranged = s[4:] + s[:4]
-    number = "".join(str(int(c, 36)) for c in rearranged)
-    return int(number) % 97 == 1
-
-
-_INN_W10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_W11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN_W12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-
-
-def _inn_digit(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(c) * w for c, w in zip(digits, weights)) % 11 % 10
-
-
-def inn_valid(inn: str) -> bool:
-    """Check digits of a Russian INN: 10 digits (organisation) or 12 (person).
-
-    >>> inn_valid("7707083893"), inn_valid("7707083894"), inn_valid("500100732259")
-    (True, False, True)
-    """
-    if not (inn.isascii() and inn.isdigit()) or inn[:2] == "00":
-        return False
-    if len(inn) == 10:
-        return _inn_digit(inn, _INN_W10) == int(inn[9])
-    if len(inn) == 12:
-        return _inn_digit(inn, _INN_W11) == int(inn[10]) and _inn_digit(inn, _INN_W12) == int(inn[11])
-    return False
-
-
-def snils_valid(snils: str) -> bool:
-    """SNILS checksum (defined for numbers above 001-001-998); spaces and dashes are ignored.
-
-    >>> snils_valid("112-233-445 95"), snils_valid("112-233-445 96")
-    (True, False)
-    """
-    d = re.sub(r"[\s-]", "", snils)
-    if not re.fullmatch(r"[0-9]{11}", d) or int(d[:9]) <= 1001998:
-        return False
-    total = sum(int(c) * w for c, w in zip(d[:9], range(9, 0, -1)))
-    return total % 101 % 100 == int(d[9:])
-
-
-# ------------------------------------------------------------------ detectors
 
 _SP = r"[ \t\u00a0\u2009\u202f]"  # a space inside a number (also no-break and thin spaces)
 _DASH = r"[-\u2010\u2011\u2012\u2013\u2014]"
@@ -444,13 +340,32 @@ def _find_spans(text: str, s: MaskingSettings) -> list[Span]:
     """Candidate spans in priority order (the first detector names a merged span)."""
     found: list[Span] = []
     if s.ner is not None:
-        found += _ner_spans(text, s.ner)
+        found += [(a, b, kind, _norm(text[a:b])) for a, b, kind in ner_spans(text, s.ner)]
     if s.emails and "@" in text:
         found += [(m.start(), m.end(), "EMAIL", m.group().lower()) for m in _EMAIL.finditer(text)]
     for name, pattern in s.patterns.items():
         found += [(m.start(), m.end(), name.upper(), m.group()) for m in re.finditer(pattern, text) if m.end() > m.start()]
     if _DIGITS.search(text) is None:  # every other kind has digits
         return found
+    found += _payment_spans(text, s)
+    # Bare numbers: after their keyword they outrank phones; alone they come after phones.
+    keyed, bare = _identifier_spans(text, s)
+    found += keyed
+    if s.passports:
+        for m in _PASSPORT_FORMATTED.finditer(text):
+            if _passport_series_plausible(m.group(1), m.group(2)):
+                found.append((m.start(), m.end(), "PASSPORT", re.sub(r"\D", "", m.group())))
+    if s.accounts:
+        found += [(m.start(), m.end(), "ACCOUNT", m.group()) for m in _ACCOUNT_RU.finditer(text)]
+    if s.phones:
+        found += _phones(text)
+    found += bare
+    return found
+
+
+def _payment_spans(text: str, s: MaskingSettings) -> list[Span]:
+    """IBANs, card numbers and CVVs (after their keyword, or right after a card number)."""
+    found: list[Span] = []
     if s.ibans:
         for m in _IBAN.finditer(text):
             if iban_valid(m.group()):
@@ -464,7 +379,11 @@ def _find_spans(text: str, s: MaskingSettings) -> list[Span]:
             m = _AFTER_CARD_CVV.match(text, end)
             if m:
                 found.append((m.start(1), m.end(1), "CVV", m.group(1)))
-    # Bare numbers: after their keyword they outrank phones; alone they come after phones.
+    return found
+
+
+def _identifier_spans(text: str, s: MaskingSettings) -> tuple[list[Span], list[Span]]:
+    """Passports, INN, SNILS, BIK, accounts and birth dates: (after their keyword, bare numbers)."""
     numbers = [(m.start(), m.end(), m.group()) for m in _NUMBER.finditer(text)]
     keyed: list[Span] = []
     bare: list[Span] = []
@@ -498,41 +417,7 @@ def _find_spans(text: str, s: MaskingSettings) -> list[Span]:
         for m in _DATE.finditer(text):
             if _date_ok(m) and (_after_keyword(text, m.start(), _KW_DOB) or _DOB_AFTER.match(text, m.end())):
                 keyed.append((m.start(), m.end(), "DOB", _norm(m.group())))
-    found += keyed
-    if s.passports:
-        for m in _PASSPORT_FORMATTED.finditer(text):
-            if _passport_series_plausible(m.group(1), m.group(2)):
-                found.append((m.start(), m.end(), "PASSPORT", re.sub(r"\D", "", m.group())))
-    if s.accounts:
-        found += [(m.start(), m.end(), "ACCOUNT", m.group()) for m in _ACCOUNT_RU.finditer(text)]
-    if s.phones:
-        found += _phones(text)
-    found += bare
-    return found
-
-
-def _ner_spans(text: str, hook: NerHook) -> list[Span]:
-    """The hook's spans, checked; a hook that fails stops the run (nothing unmasked is sent)."""
-    name = _hook_name(hook)
-    try:
-        items = list(hook(text) or ())
-    except Exception as exc:  # noqa: BLE001 - reported as one line naming the hook
-        raise ConfigError(f"masking.ner {name}: raised {type(exc).__name__}: {exc}") from None
-    spans: list[Span] = []
-    for item in items:
-        if hasattr(item, "start_char") and hasattr(item, "end_char"):
-            start, end, kind = item.start_char, item.end_char, getattr(item, "label_", "NER")
-        else:
-            try:
-                start, end, kind = item
-            except (TypeError, ValueError):
-                start = end = kind = None
-        if (not isinstance(start, int) or not isinstance(end, int) or not isinstance(kind, str)
-                or not 0 <= start < end <= len(text) or not _NAME.fullmatch(kind)):
-            raise ConfigError(f"masking.ner {name}: returned {item!r}; expected (start, end, KIND) with "
-                              f"0 <= start < end <= {len(text)} and KIND letters, digits and _")
-        spans.append((start, end, kind.upper(), _norm(text[start:end])))
-    return spans
+    return keyed, bare
 
 
 def _resolve_overlaps(text: str, candidates: list[Span]) -> list[Span]:
