@@ -40,9 +40,10 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from wslab.config import validation_message
+from wslab.validation import Strict
 from wslab.errors import BudgetExceeded, ConfigError, InputError
 from wslab.labeling.spec import ABSTAIN
 from wslab.labeling.vote_store import FAILED, VoteStore, ask_all, prompt_lf_store_path
@@ -58,10 +59,8 @@ __all__ = ["PromptLFSpec", "PromptLFResult", "CostEstimate", "run_prompt_lf", "r
 ABSTAIN_LABEL = "ABSTAIN"
 
 
-class PromptLFSpec(BaseModel):
+class PromptLFSpec(Strict):
     """A ``kind: prompt`` entry of an LF spec file."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: Literal["prompt"] = "prompt"
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,79}$")
@@ -365,13 +364,8 @@ def parse_prompt_spec(name: str, body: Mapping[str, Any], *, where: str = "LF sp
 
 
 def llm_settings_from_config(cfg: Any) -> LLMSettings:
-    """``cfg.llm`` (a mapping) validated as :class:`LLMSettings`, cache path resolved."""
-    raw = dict(cfg.llm or {})
-    try:
-        settings = LLMSettings(**raw)
-    except ValidationError as exc:
-        where = cfg.config_path or "config"
-        raise ConfigError(f"{where}: {validation_message(exc, LLMSettings, prefix='llm')}") from None
+    """``cfg.llm`` (validated with the config) with its cache path resolved against the config folder."""
+    settings = cfg.llm if cfg.llm is not None else LLMSettings()
     if settings.cache_path is not None:
         settings = settings.model_copy(update={"cache_path": cfg.resolve(settings.cache_path)})
     return settings

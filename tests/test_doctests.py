@@ -16,7 +16,7 @@ def _modules() -> list[str]:
     # the stage packages are mapped from top-level folders (pyproject package-dir), so walk each one
     names = []
     for pkg_name in ("wslab", "wslab.labeling", "wslab.quality", "wslab.cartography", "wslab.stats",
-                     "wslab.commands"):
+                     "wslab.commands", "wslab.llm"):
         pkg = importlib.import_module(pkg_name)
         names.append(pkg_name)
         for info in pkgutil.iter_modules(pkg.__path__, prefix=pkg_name + "."):

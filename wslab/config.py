@@ -26,6 +26,7 @@ import yaml
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from wslab.errors import ConfigError
+from wslab.llm.settings import LLMSettings
 from wslab.validation import Strict, model_keys, validation_message  # noqa: F401  (re-exported)
 from wslab.data import MAX_TEXT_CHARS
 
@@ -150,7 +151,7 @@ class Config(Strict):
     end_model: EndModelConfig = Field(default_factory=EndModelConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
-    llm: dict[str, Any] | None = Field(None, description="LLM settings (see wslab.llm.LLMSettings).")
+    llm: LLMSettings | None = Field(None, description="LLM settings: the one client every LLM call goes through.")
     llm_baseline: LLMBaselineConfig = Field(default_factory=LLMBaselineConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

@@ -64,7 +64,7 @@ def project_inputs(cfg: Config) -> list[Path]:
     if cfg.lfs.precomputed is not None:
         paths.append(cfg.resolve(cfg.lfs.precomputed))
     paths += [cfg.resolve(p) for p in cfg.lfs.python_paths]
-    cache = (cfg.llm or {}).get("cache_path")
+    cache = cfg.llm.cache_path if cfg.llm is not None else None
     if isinstance(cache, str) and cache:
         cache_path = cfg.resolve(cache)
         run_dir = _real(cfg.resolve(cfg.output.dir))

@@ -53,24 +53,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_serializer, field_validator
+from pydantic import Field, WithJsonSchema, field_serializer, field_validator
 
 from wslab.llm.checksums import iban_valid, inn_valid, luhn_valid, snils_valid
+from wslab.validation import Strict
 from wslab.llm.ner import KIND_NAME, NerHook, hook_name, load_ner_hook, ner_spans
 
 __all__ = ["MaskingSettings", "MaskResult", "mask_text", "luhn_valid", "iban_valid", "inn_valid",
            "snils_valid", "load_ner_hook"]
 
 
-class MaskingSettings(BaseModel):
+class MaskingSettings(Strict):
     """What to mask. ``patterns`` maps a placeholder name to a regex, e.g. ``{"ORDER": "ORD-\\d{6}"}``.
 
     ``ner`` is an optional hook that finds what regexes cannot (names, addresses): a callable,
     or ``"package.module:function"`` in the config. Without it, names and addresses are sent as
     they are.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
     emails: bool = True

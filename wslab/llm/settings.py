@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from wslab.validation import Strict
 from wslab.errors import ConfigError
 from wslab.llm.pii import MaskingSettings
 
@@ -23,19 +24,15 @@ __all__ = ["LLMSettings", "ModelPrice", "LLMUsage", "estimate_tokens", "DEFAULT_
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
-class ModelPrice(BaseModel):
+class ModelPrice(Strict):
     """USD per one million tokens."""
-
-    model_config = ConfigDict(extra="forbid")
 
     input_per_1m: float = Field(ge=0)
     output_per_1m: float = Field(ge=0)
 
 
-class LLMSettings(BaseModel):
+class LLMSettings(Strict):
     """The ``llm:`` section of a config. The API key itself never appears here."""
-
-    model_config = ConfigDict(extra="forbid")
 
     base_url: str | None = None  # None: $OPENAI_BASE_URL, else the OpenAI API
     model: str | None = None  # None: $WSLAB_LLM_MODEL
