@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["SIGNAL_SCORES", "build_queue", "percentile_rank", "flagged_queue", "to_label_studio_tasks", "label_studio_config"]
+__all__ = ["SIGNAL_SCORES", "build_queue", "percentile_rank", "flagged_queue", "to_label_studio_tasks", "label_studio_config",
+           "SIGNAL_FLAGS", "queue_signals"]
 
 from wslab.artifacts import QUEUE_COLUMNS, SIGNAL_SCORES  # noqa: E402
 
@@ -133,21 +134,43 @@ def flagged_queue(queue: pl.DataFrame, *, top: int | None = None) -> pl.DataFram
     return out.head(top) if top is not None else out
 
 
+SIGNAL_FLAGS = {"cleanlab": pl.col("is_label_issue"), "cartography": pl.col("region") == "hard-to-learn",
+                "lf_conflict": pl.col("lf_conflicts") >= 1, "disagreement": pl.col("disagreement") >= 0.3}
+"""The signals that can put an item in the queue, and the flag of each (as in :func:`build_queue`'s
+default thresholds); :func:`queue_signals` names those that flagged a row."""
+
+_SIGNAL_COLUMNS = {"cleanlab": "is_label_issue", "cartography": "region", "lf_conflict": "lf_conflicts",
+                   "disagreement": "disagreement"}
+
+
+def queue_signals(queue: pl.DataFrame) -> pl.Series:
+    """Per row, the signals that flagged it, comma-separated (``cleanlab,lf_conflict``; "" for none)."""
+    parts = [pl.when(expr.fill_null(False)).then(pl.lit(name)) for name, expr in SIGNAL_FLAGS.items()
+             if _SIGNAL_COLUMNS[name] in queue.columns]
+    if not parts:
+        return pl.Series("signals", [""] * queue.height, dtype=pl.String)
+    return queue.select(pl.concat_list(parts).list.drop_nulls().list.join(",").alias("signals")).to_series()
+
+
 def to_label_studio_tasks(queue: pl.DataFrame, *, from_name: str = "label", to_name: str = "text",
                           model_version: str = "wslab") -> list[dict]:
     """Label Studio import JSON: one task per row, the suggested label pre-filled as a prediction.
 
-    Task ``data`` holds ``id``, ``text``, ``given_label``, ``reasons`` and ``priority`` so the
-    expert sees why the item is in the queue; the prediction ``score`` is ``p_suggested`` when
-    known (the model's probability of its suggestion), else the priority.
+    Task ``data`` holds ``wslab_id`` (the item id as text; Label Studio's JSON_MIN and CSV exports
+    overwrite a ``data.id`` with the task id), ``text``, ``given_label``, ``suggested_label``,
+    ``reasons``, ``signals`` and ``priority``, so the expert sees why the item is in the queue and
+    the export carries them back; the prediction ``score`` is ``p_suggested`` when known (the
+    model's probability of its suggestion), else the priority.
     """
     score_col = "p_suggested" if "p_suggested" in queue.columns else "priority"
+    signals = queue_signals(queue).to_list()
     tasks = []
-    for row in queue.iter_rows(named=True):
+    for row, sig in zip(queue.iter_rows(named=True), signals):
         score = row.get(score_col)
         tasks.append({
-            "data": {"id": row["id"], "text": row["text"], "given_label": row["given_label"],
-                     "reasons": row.get("reasons", ""), "priority": row.get("priority")},
+            "data": {"wslab_id": str(row["id"]), "text": row["text"], "given_label": row["given_label"],
+                     "suggested_label": row["suggested_label"], "reasons": row.get("reasons") or "",
+                     "signals": sig, "priority": row.get("priority")},
             "predictions": [{
                 "model_version": model_version,
                 "score": None if score is None else round(float(score), 6),
@@ -159,10 +182,14 @@ def to_label_studio_tasks(queue: pl.DataFrame, *, from_name: str = "label", to_n
 
 
 def label_studio_config(labels: list[str], *, from_name: str = "label", to_name: str = "text") -> str:
-    """The Label Studio labeling config that matches :func:`to_label_studio_tasks`."""
+    """The Label Studio labeling config that matches :func:`to_label_studio_tasks`: every class of
+    ``labels`` as a choice, and the given label, the suggested one and why the item is queued
+    shown above them."""
     from xml.sax.saxutils import quoteattr
 
     choices = "\n".join(f"    <Choice value={quoteattr(str(x))}/>" for x in labels)
-    return (f'<View>\n  <Text name="{to_name}" value="$text"/>\n  <Header value="Given label: $given_label"/>\n'
+    return (f'<View>\n  <Text name="{to_name}" value="$text"/>\n'
+            '  <Header value="Given label: $given_label; suggested: $suggested_label" size="5"/>\n'
+            '  <Header value="Why queued: $reasons" size="6"/>\n'
             f'  <Choices name="{from_name}" toName="{to_name}" choice="single" showInLine="true">\n'
             f"{choices}\n  </Choices>\n</View>\n")

@@ -21,7 +21,7 @@ import polars as pl
 
 from wslab.errors import InputError
 
-__all__ = ["ANSWER_COLUMNS", "parse_answer_table", "parse_label_studio_export", "apply_answers",
+__all__ = ["ANSWER_COLUMNS", "parse_answer_table", "parse_label_studio_export", "apply_answers", "parse_expert_answers",
            "next_version_path"]
 
 ANSWER_COLUMNS = ["id", "new_label", "expert", "time"]
@@ -77,7 +77,7 @@ def parse_label_studio_export(tasks: object, *, source: str, expert: str = "expe
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise InputError(f"{source}: task {n}: no 'data' object; expected a Label Studio JSON export "
                              "(not JSON_MIN or CSV)")
-        item = task["data"].get("id")
+        item = task["data"].get("wslab_id", task["data"].get("id"))
         if item is None:
             raise InputError(f"{source}: task {n}: no 'data.id'; expected tasks created by wslab relabel export")
         best = None
@@ -186,3 +186,226 @@ def next_version_path(path: str | Path) -> Path:
     while (p.parent / f"{base}.v{n}{p.suffix}").exists():
         n += 1
     return p.parent / f"{base}.v{n}{p.suffix}"
+
+
+# ------------------------------------------------------------------ Label Studio exports -> answers
+
+EXPERT_ANSWER_SCHEMA = {"id": pl.String, "label": pl.String, "expert": pl.String, "at": pl.String,
+                        "given_label": pl.String, "suggested": pl.String, "signals": pl.String, "source": pl.String}
+"""What :func:`parse_expert_answers` returns: one row per answered item (its latest answer)."""
+
+_NOT_AN_EXPORT = "expected a Label Studio JSON, JSON_MIN or CSV export, or the CSV form of wslab relabel export"
+
+
+def _user(who: object) -> str | None:
+    """The expert a Label Studio annotation names: e-mail or username, else ``label-studio user N``."""
+    if isinstance(who, dict):
+        return str(who.get("email") or who.get("username") or f"label-studio user {who.get('id')}")
+    if who is None or str(who).strip() == "":
+        return None
+    text = str(who).strip()
+    return text if not text.lstrip("-").isdigit() else f"label-studio user {text}"
+
+
+def _one_choice(value: object, *, where: str) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("choices")
+    if value is None or value == "":
+        return None
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise InputError(f"{where}: {len(value)} choices in an annotation; expected exactly one label")
+        value = value[0]
+    return str(value)
+
+
+def _task_item(data: dict, *, where: str) -> str:
+    item = data.get("wslab_id", data.get("id"))
+    if item is None or str(item).strip() == "":
+        raise InputError(f"{where}: no 'data.wslab_id'; expected tasks written by wslab relabel export")
+    return str(item)
+
+
+def _answers_from_json(tasks: list, *, source: str) -> list[dict]:
+    rows = []
+    for n, task in enumerate(tasks):
+        where = f"{source}: task {n}"
+        if not isinstance(task.get("data"), dict):
+            raise InputError(f"{where}: no 'data' object; {_NOT_AN_EXPORT}")
+        data, item = task["data"], _task_item(task["data"], where=where)
+        for ann in task.get("annotations") or []:
+            if not isinstance(ann, dict) or ann.get("was_cancelled"):
+                continue  # a skipped task is no answer
+            results = [r for r in ann.get("result") or [] if isinstance(r, dict) and r.get("type") == "choices"]
+            label = _one_choice((results[0].get("value") if results else None), where=f"{where} (id {item!r})")
+            if label is None:
+                continue
+            rows.append({"id": item, "label": label, "expert": _user(ann.get("completed_by")),
+                         "at": str(ann.get("updated_at") or ann.get("created_at") or ""),
+                         "given_label": data.get("given_label"), "suggested": data.get("suggested_label"),
+                         "signals": data.get("signals"),
+                         "source": f"label-studio task {task.get('id')} annotation {ann.get('id')}"})
+    return rows
+
+
+def _answers_from_rows(records: list[dict], *, source: str, fmt: str) -> list[dict]:
+    """JSON_MIN and Label Studio CSV: one flat record per annotation (skipped tasks are left out)."""
+    rows = []
+    for n, rec in enumerate(records):
+        where = f"{source}: {'row ' + str(n + 2) if fmt == 'CSV' else 'record ' + str(n)}"
+        if not isinstance(rec, dict):
+            raise InputError(f"{where}: not an object; {_NOT_AN_EXPORT}")
+        if "wslab_id" not in rec:
+            raise InputError(f"{where}: no 'wslab_id' field; Label Studio's {fmt} export replaces data.id with its "
+                             "task id, so tasks must come from this wslab's relabel export (or export as JSON)")
+        label = _one_choice(rec.get("label"), where=f"{where} (id {rec['wslab_id']!r})")
+        if label is None:
+            continue
+        rows.append({"id": str(rec["wslab_id"]), "label": label, "expert": _user(rec.get("annotator")),
+                     "at": str(rec.get("updated_at") or rec.get("created_at") or ""),
+                     "given_label": rec.get("given_label"), "suggested": rec.get("suggested_label"),
+                     "signals": rec.get("signals"),
+                     "source": f"label-studio task {rec.get('id')} annotation {rec.get('annotation_id')}"})
+    return rows
+
+
+def _answers_from_form(df: pl.DataFrame, *, source: str) -> list[dict]:
+    form = parse_answer_table(df, source=source)
+    extra = {c: df[c].cast(pl.String) for c in ("given_label", "suggested_label", "signals") if c in df.columns}
+    keep = df.with_row_index("_row").with_columns(pl.col("id").cast(pl.String)).select("_row", "id", **extra)
+    joined = form.join(keep, on="id", how="left")
+    return [{"id": r["id"], "label": r["new_label"], "expert": r["expert"] if "expert" in df.columns else None,
+             "at": r["time"], "given_label": r.get("given_label"), "suggested": r.get("suggested_label"),
+             "signals": r.get("signals"), "source": f"{Path(source).name} row {r['_row'] + 2}"}
+            for r in joined.iter_rows(named=True)]
+
+
+def read_export(path: Path) -> tuple[str, object]:
+    """``(format, content)`` of an answers file: ``JSON`` (a list of tasks), ``JSON_MIN`` (a list of
+    flat records), ``CSV`` (Label Studio's CSV export, as records) or ``FORM`` (a polars frame)."""
+    import json
+
+    from wslab.io import check_utf8, read_table
+
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".csv"):
+        raise InputError(f"{path}: unsupported answers file type {suffix or '(none)'!r}; {_NOT_AN_EXPORT}")
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    check_utf8(path)
+    if suffix == ".csv":
+        df = read_table(path, what="answers", id_columns=[c for c in ("id", "wslab_id") if c])
+        if "wslab_id" in df.columns or {"annotation_id", "annotator"} <= set(df.columns):
+            df = pl.read_csv(path, infer_schema=False)  # every field as written: ids stay text
+            return "CSV", df.to_dicts()
+        return "FORM", df
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}); {_NOT_AN_EXPORT}") from None
+    if not isinstance(obj, list):
+        raise InputError(f"{path}: found a JSON {type(obj).__name__}; {_NOT_AN_EXPORT} (a list)")
+    first = obj[0] if obj else {}
+    return ("JSON" if isinstance(first, dict) and "data" in first else "JSON_MIN"), obj
+
+
+def parse_expert_answers(path: str | Path, *, expert: str | None = None) -> pl.DataFrame:
+    """The expert's answers in ``path`` (:data:`EXPERT_ANSWER_SCHEMA`), the latest answer per item.
+
+    Reads Label Studio's JSON, JSON_MIN and CSV exports and the CSV form of ``wslab relabel
+    export``; ids stay text. A task annotated twice counts once, with its latest answer (by
+    ``updated_at``); skipped (cancelled) tasks and annotations without a choice are no answers.
+    ``expert`` replaces whoever the file names (Label Studio exports name users by numeric id).
+    """
+    path = Path(path)
+    fmt, content = read_export(path)
+    if fmt == "JSON":
+        rows = _answers_from_json(content, source=str(path))  # type: ignore[arg-type]
+    elif fmt == "FORM":
+        rows = _answers_from_form(content, source=str(path))  # type: ignore[arg-type]
+    else:
+        rows = _answers_from_rows(content, source=str(path), fmt=fmt)  # type: ignore[arg-type]
+    df = pl.DataFrame(rows, schema=EXPERT_ANSWER_SCHEMA)
+    if expert:
+        df = df.with_columns(pl.lit(expert).alias("expert"))
+    df = df.with_columns(pl.col("expert").fill_null("expert"),
+                         pl.when(pl.col("at") == "").then(pl.lit(_now())).otherwise(pl.col("at")).alias("at"))
+    return df.with_row_index("_n").sort(["at", "_n"]).unique("id", keep="last").sort("_n").drop("_n")
+
+
+# ------------------------------------------------------------------ the queue out
+
+
+def _classes_beside(queue_path: Path) -> list[str] | None:
+    """The classes of the labeling config that apply or issues wrote beside ``queue_path``."""
+    import xml.etree.ElementTree as ET
+
+    from wslab.artifacts import LABEL_STUDIO_CONFIG
+
+    xml = queue_path.parent / LABEL_STUDIO_CONFIG
+    if not xml.is_file():
+        return None
+    try:
+        return [c.get("value") for c in ET.parse(xml).getroot().iter("Choice") if c.get("value")] or None
+    except ET.ParseError:
+        return None
+
+
+def export_queue(queue_path: Path, out: Path, *, top: int | None = None,
+                 labels: list[str] | None = None) -> dict:
+    """``wslab relabel export``: the queue as Label Studio tasks plus a labeling config listing every
+    class (``labels``, else the config beside the queue, else every label in the whole queue), or
+    as a CSV form to fill in. Returns ``{"tasks", "out", "config", "classes"}``."""
+    from wslab.io import read_table, write_json, write_table, write_text
+    from wslab.quality.queue import label_studio_config, queue_signals, to_label_studio_tasks
+
+    suffix = out.suffix.lower()
+    if suffix not in (".json", ".csv"):
+        raise InputError(f"{out}: unsupported output type {suffix or '(none)'!r}; expected .json (Label Studio) "
+                         "or .csv")
+    q = read_table(queue_path, required=["id", "text", "given_label", "suggested_label"], what="queue")
+    q = q.with_columns(pl.col("id").cast(pl.String), pl.col("text").cast(pl.String).fill_null(""),
+                       pl.col("given_label").cast(pl.String), pl.col("suggested_label").cast(pl.String))
+    classes = labels or _classes_beside(Path(queue_path)) or sorted(
+        set(q["given_label"].drop_nulls().to_list()) | set(q["suggested_label"].drop_nulls().to_list()))
+    missing = sorted((set(q["given_label"].to_list()) | set(q["suggested_label"].to_list())) - set(classes))
+    if missing:
+        raise InputError(f"{queue_path}: label {missing[0]!r} is not one of the classes {classes}")
+    q = q.head(top) if top is not None else q
+    config = None
+    if suffix == ".json":
+        write_json(out, to_label_studio_tasks(q))
+        config = write_text(out.with_suffix(".config.xml"), label_studio_config(classes))
+    else:
+        form = q.with_columns(queue_signals(q)).select(
+            [c for c in ("rank", "id", "text", "given_label", "suggested_label", "priority", "reasons", "signals")
+             if c in q.columns or c == "signals"]).with_columns(
+            pl.lit(None, pl.String).alias("new_label"), pl.lit(None, pl.String).alias("expert"),
+            pl.lit(None, pl.String).alias("time"))
+        write_table(out, form)
+    return {"tasks": q.height, "out": str(out), "config": str(config) if config else None, "classes": classes}
+
+
+def import_into(answers: Path, into: Path, *, queue: Path | None = None, out: Path | None = None,
+                id_col: str = "id", label_col: str = "label", labels: list[str] | None = None,
+                expert: str = "expert") -> dict:
+    """``wslab relabel import --into``: write a new version of ``into`` with the answers applied and
+    an audit log beside it (:func:`apply_answers`); ``into`` itself is never modified."""
+    from wslab.io import read_table, write_table
+
+    table = read_table(into, required=[id_col, label_col], what="labelled table")
+    parsed = parse_expert_answers(answers).select(
+        "id", pl.col("label").alias("new_label"), pl.col("expert").replace("expert", expert), pl.col("at").alias("time"))
+    if parsed.height == 0:
+        raise InputError(f"{answers}: no answered items; expected at least one label from the expert")
+    queue_ids = read_table(queue, required=["id"], what="queue")["id"].to_list() if queue is not None else None
+    new, audit = apply_answers(table, parsed, id_col=id_col, label_col=label_col, labels=labels,
+                               queue_ids=queue_ids, source=str(into), answers_source=str(answers))
+    target = out if out is not None else next_version_path(into)
+    if target.resolve() == Path(into).resolve():
+        raise InputError(f"{target}: is the input file; expected a new path (the original is never overwritten)")
+    audit_path = target.with_name(f"{target.stem}.audit.csv")
+    write_table(target, new)
+    write_table(audit_path, audit)
+    return {"answers": parsed.height, "applied": audit.height, "changed": int(audit["changed"].sum()),
+            "output": str(target), "audit": str(audit_path), "original": str(into)}

@@ -67,7 +67,7 @@ QUEUE_DTYPES = {"rank": pl.Int64, "id": pl.String, "text": pl.String, "given_lab
                 "correctness": pl.Float64, "region": pl.String, "disagreement": pl.Float64, "lf_conflicts": pl.Int64}
 """The dtype of each queue column, for reading ``queue.csv`` back (an empty CSV carries no types)."""
 
-LABEL_SOURCES = ("majority_vote", "label_model", "end_model", "prior")
+LABEL_SOURCES = ("majority_vote", "label_model", "end_model", "prior", "expert")
 """Values of ``labels.parquet``'s ``source``: the label model that labelled a covered document,
 or what filled an uncovered one."""
 

@@ -137,6 +137,25 @@ class LLMBaselineConfig(Strict):
     model: str | None = Field(None, description="Overrides llm.model for the baseline.")
 
 
+class ReviewConfig(Strict):
+    answers: Path | None = Field(
+        None, description="The append-only expert answers store (csv) that wslab relabel import writes and apply "
+        "reads. Default: wslab_answers.csv beside the gold file (or the config)."
+    )
+    split: Path | None = Field(
+        None, description="The frozen gold dev/test split (id, split), written at the first run and never moved. "
+        "Default: wslab_split.csv beside the answers store."
+    )
+    rounds: Path | None = Field(
+        None, description="Each round's final labels on gold test (round, id, label), to score every round on the "
+        "same frozen test. Default: wslab_rounds.csv beside the answers store."
+    )
+    expert_labels: Literal["dev", "labels"] = Field(
+        "dev", description="Expert labels of documents outside gold: dev = they join gold dev (training and "
+        "selection) and override the weak labels; labels = they only override the weak labels."
+    )
+
+
 class Config(Strict):
     """A wslab project."""
 
@@ -154,6 +173,7 @@ class Config(Strict):
     llm: LLMSettings | None = Field(None, description="LLM settings: the one client every LLM call goes through.")
     llm_baseline: LLMBaselineConfig = Field(default_factory=LLMBaselineConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
 
     # set by load_config, not by users
     _config_path: Path | None = PrivateAttr(None)
@@ -180,6 +200,15 @@ class Config(Strict):
         """Resolve a path from the config against the config file's folder."""
         p = Path(path).expanduser()
         return Path(os.path.normpath(p if p.is_absolute() else self.base_dir / p))
+
+    def review_path(self, which: Literal["answers", "split", "rounds"]) -> Path:
+        """Where the review loop's project files live (see :class:`ReviewConfig`)."""
+        given = getattr(self.review, which)
+        if given is not None:
+            return self.resolve(given)
+        home = self.resolve(self.gold.path).parent if self.gold is not None else self.base_dir
+        answers = self.resolve(self.review.answers) if self.review.answers is not None else home / "wslab_answers.csv"
+        return answers if which == "answers" else answers.parent / f"wslab_{which}.csv"
 
     def hash(self) -> str:
         """A stable hash of the validated config (what the run manifest records)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from wslab.labeling.aggregate import LabelModels, class_prior, final_probs, fit_
 from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import label_matrix, votes_array
 from wslab.labeling.end_model import end_model_probs
+from wslab.loop import drop_reviewed, freeze_split, record_round, round_table
 from wslab.progress import Reporter
 from wslab.project import Project, open_project
 from wslab.quality.evaluate import evaluate
@@ -108,6 +109,7 @@ def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
 def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResult:
     with run.stage("validate"):  # every input, before any expensive (or paid) work
         project = open_project(cfg)
+        freeze_split(cfg, project.gold_file)  # the gold test split is fixed at the first run
     with run.stage("apply_lfs"):
         matrix = build_label_matrix(project, run, reporter=reporter)
     L = votes_array(matrix)
@@ -119,11 +121,13 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
     with run.stage("end_model"):
         fill = fill_uncovered(project, models, reporter=reporter)
     probs, source = final_probs(models.chosen, fill)
-    run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels))
+    run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
+                                               expert=project.expert_positions()))
     quality = review_labels(project, models, L, run, reporter=reporter)
     agreement(project, run)
     with run.stage("evaluation"):
         metrics = evaluation(project, models, fill, probs, run, reporter=reporter)
+        metrics["rounds"] = review_rounds(project, probs)
     run.write("metrics", A.METRICS, metrics)
     manifest = build_manifest(project, run, L, models, quality)
     run.write("manifest", A.MANIFEST, manifest)
@@ -188,14 +192,35 @@ def fill_uncovered(project: Project, models: LabelModels, *, reporter: Reporter 
     for pos in (project.gold_positions("dev"), project.gold_positions("test")):
         if pos is not None:
             needed[pos] = True
-    return end_model_probs(lambda rows: corpus.texts(corpus.ids.gather(rows)), chosen.labels, chosen.confidence,
-                           chosen.covered, needed=needed, prior=_prior(project), min_confidence=em.min_confidence,
-                           max_train=em.max_train, C=em.C, max_features=em.max_features, seed=project.cfg.seed,
-                           reporter=reporter)
+    y, confidence, covered = _with_expert(project, chosen.labels, chosen.confidence, chosen.covered)
+    return end_model_probs(lambda rows: corpus.texts(corpus.ids.gather(rows)), y, confidence, covered, needed=needed,
+                           prior=_prior(project), min_confidence=em.min_confidence, max_train=em.max_train, C=em.C,
+                           max_features=em.max_features, seed=project.cfg.seed, reporter=reporter)
 
 
-def labels_frame(ids: pl.Series, probs: np.ndarray, source: np.ndarray, labels: list[str]) -> pl.DataFrame:
-    """labels.parquet (:func:`wslab.artifacts.labels_schema`)."""
+def _with_expert(project: Project, y: np.ndarray, confidence: np.ndarray,
+                 covered: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weak labels with the expert's answers in their place (confidence 1), for training; answers
+    for gold test documents are left out (test only reports)."""
+    ex = project.expert_positions()
+    if ex is None:
+        return y, confidence, covered
+    pos, ey = ex
+    keep = ~np.isin(pos, project.gold_positions("test"))
+    y, confidence, covered = y.copy(), confidence.copy(), covered.copy()
+    y[pos[keep]], confidence[pos[keep]], covered[pos[keep]] = ey[keep], 1.0, True
+    return y, confidence, covered
+
+
+def labels_frame(ids: pl.Series, probs: np.ndarray, source: np.ndarray, labels: list[str], *,
+                 expert: tuple[np.ndarray, np.ndarray] | None = None) -> pl.DataFrame:
+    """labels.parquet (:func:`wslab.artifacts.labels_schema`). ``expert`` (row positions, class
+    indices): expert answers that override the label there (one-hot, confidence 1, source ``expert``)."""
+    if expert is not None:
+        pos, y = expert
+        probs, source = probs.copy(), np.asarray(source, dtype=object).copy()
+        probs[pos] = np.eye(len(labels))[y]
+        source[pos] = "expert"
     frame = pl.DataFrame({
         "id": ids.cast(pl.String),
         "label": pl.Series(labels, dtype=pl.String).gather(probs_to_preds(probs)),
@@ -204,6 +229,17 @@ def labels_frame(ids: pl.Series, probs: np.ndarray, source: np.ndarray, labels: 
         "source": pl.Series(source, dtype=pl.String),
     })
     return A.check_schema(frame, A.labels_schema(labels), name=A.LABELS)
+
+
+def review_rounds(project: Project, probs: np.ndarray) -> list[dict[str, Any]]:
+    """This run's final labels of gold test stored as the current round; every round's answers and
+    scores on the frozen test (:func:`wslab.loop.round_table`)."""
+    gold, cfg = project.gold, project.cfg
+    if gold is None:
+        return []
+    preds = probs_to_preds(probs[project.gold_positions("test")])
+    record_round(cfg, gold.test_ids, [project.labels[k] for k in preds], project.expert.rounds if project.expert else 0)
+    return round_table(cfg, gold, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed)
 
 
 def review_labels(project: Project, models: LabelModels, L: np.ndarray, run: _Run, *,
@@ -219,6 +255,7 @@ def review_labels(project: Project, models: LabelModels, L: np.ndarray, run: _Ru
                                          models.chosen.covered, L, folds=q.folds, epochs=q.epochs,
                                          max_items=q.max_items, seed=project.cfg.seed,
                                          annotations=project.annotations, reporter=reporter)
+        result = replace(result, queue=drop_reviewed(result.queue, project.expert))  # reviewed: out of the queue
         run.files.update(write_review(result, run.dir, labels=project.labels,
                                       title="Data map of the aggregated labels"))
     return result.summary

@@ -22,6 +22,7 @@ from wslab.data import Corpus, Gold, load_gold
 from wslab.errors import ConfigError
 from wslab.labeling.apply import LFPlan, load_precomputed, load_python_lf, plan_lfs
 from wslab.labeling.spec import LFSpec, check_lf_set, load_lf_specs
+from wslab.loop import ExpertLabels, expert_labels, frozen_gold
 
 __all__ = ["Project", "open_project", "open_data", "load_lfs"]
 
@@ -35,6 +36,8 @@ class Project:
     annotations: pl.DataFrame | None
     precomputed: pl.DataFrame | None
     _positions: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    expert: ExpertLabels | None = None  # the review loop's answers (wslab.loop); gold already includes them
+    gold_file: Gold | None = None  # the gold file as written (its seeded or given split), before the loop
 
     @property
     def labels(self) -> list[str]:
@@ -51,6 +54,12 @@ class Project:
         if split not in self._positions:
             self._positions[split] = self.corpus.positions(self.gold.dev_ids if split == "dev" else self.gold.test_ids)
         return self._positions[split].copy()
+
+    def expert_positions(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Corpus row positions of the expert-answered documents and their labels (None without)."""
+        if self.expert is None:
+            return None
+        return self.corpus.positions(self.expert.ids), self.expert.y
 
 
 def load_lfs(cfg: Config) -> list[LFSpec]:
@@ -98,13 +107,15 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     if cfg.lfs.precomputed is not None:
         precomputed = load_precomputed(cfg.resolve(cfg.lfs.precomputed), corpus.ids, n_labels=len(cfg.label_names),
                                        lf_names=plan.names)
-    gold = open_gold(cfg, corpus)
+    gold_file = open_gold(cfg, corpus)
+    expert = expert_labels(cfg, corpus)
     annotations = None
     if cfg.annotations is not None:
         annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
                                     what="annotations")
     rundir.check_output_folder(cfg.resolve(cfg.output.dir), inputs=rundir.project_inputs(cfg))
-    return Project(cfg=cfg, corpus=corpus, plan=plan, gold=gold, annotations=annotations, precomputed=precomputed)
+    return Project(cfg=cfg, corpus=corpus, plan=plan, gold=frozen_gold(cfg, gold_file, expert), annotations=annotations,
+                   precomputed=precomputed, expert=expert, gold_file=gold_file)
 
 
 def open_corpus(cfg: Config) -> Corpus:
@@ -131,6 +142,7 @@ def open_gold(cfg: Config, corpus: Corpus) -> Gold | None:
 
 
 def open_data(cfg: Config) -> tuple[Corpus, Gold | None]:
-    """The corpus handle and the gold set of ``cfg`` (what ``lfs author`` needs, without LFs)."""
+    """The corpus handle and the gold set of ``cfg`` as a run sees it (frozen split, expert answers):
+    what ``lfs author`` needs, without LFs."""
     corpus = open_corpus(cfg)
-    return corpus, open_gold(cfg, corpus)
+    return corpus, frozen_gold(cfg, open_gold(cfg, corpus), expert_labels(cfg, corpus))

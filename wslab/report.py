@@ -31,7 +31,7 @@ from wslab.errors import InputError
 
 __all__ = ["build_report", "REPORT_SECTIONS"]
 
-REPORT_SECTIONS = ("summary", "evaluation", "lfs", "classes", "confusion", "agreement", "data-map", "queue", "run")
+REPORT_SECTIONS = ("summary", "evaluation", "lfs", "classes", "confusion", "agreement", "data-map", "queue", "rounds", "run")
 """The ``id`` of every ``<section>`` of the report, in page order."""
 
 MODEL_ROWS = (("majority_vote", "Majority vote"), ("label_model", "Label model (Snorkel)"),
@@ -515,6 +515,37 @@ def _queue(d: dict[str, Any]) -> str:
     return _section("queue", title, body, lead)
 
 
+def _precision_cell(p: dict[str, Any] | None) -> str:
+    if not p or not p.get("n"):
+        return "—"
+    return f"{_pct(p['precision'])} {_ci(p.get('ci'), 2)} <span class=\"ci\">n={_int(p['n'])}</span>"
+
+
+def _rounds(d: dict[str, Any]) -> str:
+    """Review rounds: answers, changed labels, final labels on the frozen gold test, queue precision."""
+    from wslab.loop import SIGNALS
+
+    title = "Review rounds"
+    rounds = d["metrics"].get("rounds") or []
+    if not rounds:
+        return _section("rounds", title, _not_run("No gold set, so no round can be scored on a frozen test."))
+    head = ["Round", "Answers", "Changed", "Test accuracy", "Test macro F1", "Queue precision",
+            *(f"Precision: {s}" for s in SIGNALS)]
+    rows = []
+    for r in rounds:
+        test = r.get("test") or {}
+        ci = test.get("ci") or {}
+        rows.append([_int(r["round"]), _int(r["answers"]), _int(r["changed"]),
+                     f"{_num(test.get('accuracy'))} {_ci(ci.get('accuracy'))}",
+                     f"{_num(test.get('macro_f1'))} {_ci(ci.get('macro_f1'))}", _precision_cell(r["queue_precision"]),
+                     *(_precision_cell(r["per_signal"].get(s)) for s in SIGNALS)])
+    lead = ("Each round's answers (wslab relabel import) and the final labels of the run that used them, scored "
+            "on the same frozen gold test with today's gold labels (95% bootstrap CIs). Queue precision: the share "
+            "of reviewed items whose label the expert changed (Wilson 95% CI), overall and per signal that flagged "
+            "them. Round 0 is the run before any answer.")
+    return _section("rounds", title, _table(head, rows, num_cols=range(1, len(head)), cls="rounds"), lead)
+
+
 def _run(d: dict[str, Any]) -> str:
     man = d["manifest"]
     rows = man.get("rows") or {}
@@ -601,7 +632,7 @@ details summary{cursor:pointer;color:var(--blue);margin:8px 0}
 
 _NAV = (("summary", "Summary"), ("evaluation", "Evaluation"), ("lfs", "LFs"), ("classes", "Classes"),
         ("confusion", "Confusion"), ("agreement", "Agreement"), ("data-map", "Data map"), ("queue", "Relabel queue"),
-        ("run", "Run details"))
+        ("rounds", "Rounds"), ("run", "Run details"))
 
 
 def build_report(run_dir: Path) -> str:
@@ -618,7 +649,7 @@ def build_report(run_dir: Path) -> str:
     meta = (f"config <code>{_e(Path(cfg).name if cfg else '—')}</code> · hash <code>{_e(man.get('config_hash'))}</code>"
             f" · seed {_e(man.get('seed'))} · labels: {_e(labels)} · wslab {_e((man.get('versions') or {}).get('wslab', '?'))}")
     sections = [_summary(d), _evaluation(d), _lfs(d), _classes(d), _confusion(d), _agreement(d), _data_map(d),
-                _queue(d), _run(d)]
+                _queue(d), _rounds(d), _run(d)]
     nav = "".join(f'<a href="#{sid}">{_e(t)}</a>' for sid, t in _NAV)
     # Nothing loads from anywhere; the only script allowed to run is the data map's own code (by hash),
     # so even a text that escaped escaping could not execute.

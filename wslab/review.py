@@ -325,11 +325,14 @@ def write_review(result: SuspicionResult, out: Path, *, labels: Sequence[str] | 
 def review_file(data: Path, out: Path, *, id_col: str = "id", text_col: str = "text", label_col: str = "label",
                 annotator_col: str | None = None, feature_cols: Sequence[str] | None = None,
                 labels: Sequence[str] | None = None, folds: int = 5, epochs: int = 5, seed: int = 0,
-                top: int | None = None, reporter: Reporter | None = None) -> tuple[SuspicionResult, dict]:
-    """``wslab issues``: read a labelled table, rank its labels, write the review files into ``out``
+                top: int | None = None, corpus: "Corpus | None" = None,
+                reporter: Reporter | None = None) -> tuple[SuspicionResult, dict]:
+    """``wslab issues``: read a labelled table (texts joined from ``corpus`` by id when given), rank its labels, write the review files into ``out``
     (:func:`write_review`, plus summary.json); return the result and the summary."""
-    required = [id_col, label_col] + ([] if feature_cols else [text_col]) + ([annotator_col] if annotator_col else [])
+    required = [id_col, label_col] + ([] if feature_cols or corpus else [text_col]) + ([annotator_col] if annotator_col else [])
     df = io.read_table(data, required=required, what="labelled table", id_columns=[id_col])
+    if corpus is not None:
+        df = with_corpus_texts(df, corpus, id_col=id_col, text_col=text_col, source=str(data))
     result = find_suspicious_labels(
         df, id_col=id_col, text_col=text_col if text_col in df.columns else None, label_col=label_col,
         labels=labels, annotator_col=annotator_col, feature_cols=feature_cols, seed=seed, folds=folds,
@@ -340,3 +343,31 @@ def review_file(data: Path, out: Path, *, id_col: str = "id", text_col: str = "t
                "files": {k: str(v) for k, v in paths.items()}}
     io.write_json(out / artifacts.REVIEW_SUMMARY, summary)
     return result, summary
+
+
+def with_corpus_texts(df: pl.DataFrame, corpus, *, id_col: str, text_col: str, source: str) -> pl.DataFrame:
+    """``df`` with the ``text_col`` of each id taken from ``corpus`` (a :class:`wslab.data.Corpus`);
+    an id the corpus lacks is an InputError naming the row."""
+    ids = df[id_col].cast(pl.String)
+    missing = (~ids.is_in(corpus.ids.implode())).arg_true()
+    if len(missing):
+        i = int(missing[0])
+        raise InputError(f"{source}: row {i + 2}: id {ids[i]!r} is not in the corpus {corpus.name}; expected corpus ids")
+    return df.drop(text_col, strict=False).with_columns(pl.Series(text_col, corpus.texts(ids)))
+
+
+def review_project_gold(cfg, out: Path, *, folds: int = 5, epochs: int = 5, top: int | None = None,
+                        reporter: Reporter | None = None) -> tuple[SuspicionResult, dict]:
+    """``wslab issues --config``: the project's gold file, as the next run sees it (expert corrections
+    applied), with the corpus texts joined, checked like any labelled table."""
+    from wslab.errors import ConfigError
+    from wslab.project import open_data
+
+    if cfg.gold is None:
+        raise ConfigError(f"{cfg.config_path}: key 'gold': required by wslab issues --config; expected a gold file")
+    corpus, gold = open_data(cfg)
+    table = pl.DataFrame({"id": gold.ids, "label": [cfg.label_names[k] for k in gold.y]})
+    path = out / "gold_checked.csv"
+    io.write_table(path, table)
+    return review_file(path, out, labels=cfg.label_names, folds=folds, epochs=epochs, seed=cfg.seed, top=top,
+                       corpus=corpus, reporter=reporter)

@@ -107,7 +107,7 @@ def test_label_studio_tasks_format(items):
     tasks = to_label_studio_tasks(build_queue(items))
     json.dumps(tasks)
     t = tasks[0]
-    assert t["data"]["id"] == "a" and t["data"]["text"] == "t1"
+    assert t["data"]["wslab_id"] == "a" and t["data"]["text"] == "t1" and t["data"]["suggested_label"] == "ham"
     pred = t["predictions"][0]
     assert pred["model_version"] == "wslab" and pred["score"] == 0.9
     assert pred["result"] == [{"from_name": "label", "to_name": "text", "type": "choices",

@@ -72,3 +72,31 @@ def test_next_version_path(tmp_path):
     (tmp_path / "gold.v2.csv").write_text("x")
     assert next_version_path(gold) == tmp_path / "gold.v3.csv"
     assert next_version_path(tmp_path / "gold.v2.csv") == tmp_path / "gold.v3.csv"
+
+
+def _min_record(item, label, task, ann, when):
+    return {"wslab_id": item, "text": "t", "given_label": "ham", "suggested_label": "spam", "signals": "cleanlab",
+            "id": task, "label": label, "annotator": 1, "annotation_id": ann, "created_at": when, "updated_at": when}
+
+
+def test_parse_expert_answers_json_min_and_csv(tmp_path):
+    import json
+
+    from wslab.quality.relabel import parse_expert_answers
+
+    recs = [_min_record("007", "spam", 1, 1, "2024-01-01T00:00:01Z"), _min_record("1e3", "spam", 2, 3, "2024-01-01T00:00:03Z"),
+            _min_record("1e3", "ham", 2, 2, "2024-01-01T00:00:02Z")]
+    (tmp_path / "min.json").write_text(json.dumps(recs))
+    pl.DataFrame(recs).write_csv(tmp_path / "ls.csv")
+    for name in ("min.json", "ls.csv"):
+        out = parse_expert_answers(tmp_path / name)
+        assert out.select("id", "label", "expert").rows() == [("007", "spam", "label-studio user 1"),
+                                                               ("1e3", "spam", "label-studio user 1")], name
+        assert out["source"][1] == "label-studio task 2 annotation 3"
+    assert set(parse_expert_answers(tmp_path / "ls.csv", expert="eve")["expert"]) == {"eve"}
+    (tmp_path / "old.json").write_text(json.dumps([{"id": 1, "label": "ham", "annotator": 1}]))
+    with pytest.raises(InputError, match="no 'wslab_id' field"):
+        parse_expert_answers(tmp_path / "old.json")
+    (tmp_path / "x.tsv").write_text("a")
+    with pytest.raises(InputError, match="expected a Label Studio JSON, JSON_MIN or CSV export"):
+        parse_expert_answers(tmp_path / "x.tsv")

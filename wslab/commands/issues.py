@@ -6,6 +6,9 @@ from pathlib import Path
 
 import typer
 
+from wslab.config import load_config
+from wslab.data import Corpus
+from wslab.errors import InputError
 from wslab.io import to_json
 from wslab.progress import cli_reporter
 
@@ -16,7 +19,10 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def issues(
-    data: Path = typer.Option(..., "--data", help="Labelled table (csv, parquet, jsonl) with id, text and label."),
+    data: Path | None = typer.Option(None, "--data", help="Labelled table (csv, parquet, jsonl) with id, text and label."),
+    config: Path | None = typer.Option(None, "--config", help="Instead of --data: check the project's gold file, "
+                                       "corpus texts joined."),
+    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus (id, text) to take --data's texts from by id."),
     label_col: str = typer.Option("label", "--label-col", help="Column with the given label."),
     text_col: str = typer.Option("text", "--text-col", help="Column with the text."),
     id_col: str = typer.Option("id", "--id-col", help="Column with the unique item id."),
@@ -41,13 +47,20 @@ def issues(
     for --folds lowers the fold count.
 
     Example: wslab issues --data gold.csv --label-col label --text-col text --out issues/
+    Example: wslab issues --config config.yaml --out gold-issues/   (the project's gold, corpus texts joined)
     """
-    from wslab.review import review_file
+    from wslab.review import review_file, review_project_gold
 
-    result, summary = review_file(data, out, id_col=id_col, text_col=text_col, label_col=label_col,
-                                  annotator_col=annotator_col, feature_cols=_split(feature_cols), labels=_split(labels),
-                                  folds=folds, epochs=epochs, seed=seed, top=top,
-                                  reporter=cli_reporter(quiet=quiet, machine_output=as_json))
+    rep = cli_reporter(quiet=quiet, machine_output=as_json)
+    if (data is None) == (config is None):
+        raise InputError("issues: pass exactly one of --data (a labelled table) or --config (the project's gold)")
+    if config is not None:
+        result, summary = review_project_gold(load_config(config), out, folds=folds, epochs=epochs, top=top, reporter=rep)
+    else:
+        result, summary = review_file(data, out, id_col=id_col, text_col=text_col, label_col=label_col,
+                                      annotator_col=annotator_col, feature_cols=_split(feature_cols),
+                                      labels=_split(labels), folds=folds, epochs=epochs, seed=seed, top=top,
+                                      corpus=Corpus.open(corpus) if corpus else None, reporter=rep)
     if as_json:
         typer.echo(to_json(summary, indent=None))
     elif not quiet:

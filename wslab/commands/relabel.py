@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from wslab.errors import InputError
-from wslab.io import check_utf8, read_table, to_json, write_json, write_table, write_text
+from wslab.config import load_config
+from wslab.io import to_json
 
 relabel_app = typer.Typer(help="Send the relabel queue to an expert and bring the answers back.",
                           no_args_is_help=True)
@@ -16,105 +16,79 @@ relabel_app = typer.Typer(help="Send the relabel queue to an expert and bring th
 
 @relabel_app.command("export")
 def export(
-    queue: Path = typer.Option(..., "--queue", help="queue.csv written by wslab issues."),
+    queue: Path = typer.Option(..., "--queue", help="queue.csv written by wslab apply or wslab issues."),
     out: Path = typer.Option(..., "--out", help="tasks.json (Label Studio) or answers.csv (a form to fill)."),
     top: int | None = typer.Option(None, "--top", min=1, help="Only the first N rows of the queue."),
+    config: Path | None = typer.Option(None, "--config", help="Project config: its classes go into the labeling config."),
+    labels: str | None = typer.Option(None, "--labels", help="Comma-separated classes (default: --config's, else the "
+                                      "labeling config beside the queue, else those in the queue)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing."),
 ) -> None:
     """Write the queue as Label Studio import JSON (suggested label pre-filled) or as a CSV form.
 
-    A .json --out also writes the matching labeling config (<out>.config.xml). A .csv --out has
-    an empty new_label column for the expert to fill in, plus expert and time.
+    A .json --out also writes the matching labeling config (<out>.config.xml) with every class;
+    the labeling view shows the text, the given and suggested labels and why the item is queued.
+    A .csv --out has an empty new_label column for the expert to fill in, plus expert and time.
 
-    Example: wslab relabel export --queue issues/queue.csv --out tasks.json --top 200
+    Example: wslab relabel export --queue runs/demo/queue.csv --out tasks.json --top 200 --config config.yaml
     """
-    import polars as pl
+    from wslab.quality.relabel import export_queue
 
-    from wslab.quality.queue import label_studio_config, to_label_studio_tasks
-
-    q = read_table(queue, required=["id", "text", "given_label", "suggested_label"], what="queue")
-    q = q.with_columns(pl.col("id").cast(pl.String), pl.col("text").cast(pl.String).fill_null(""))
-    if top is not None:
-        q = q.head(top)
-    suffix = out.suffix.lower()
-    if suffix == ".json":
-        write_json(out, to_label_studio_tasks(q))
-        labels = sorted(set(q["given_label"].cast(pl.String).to_list()) | set(q["suggested_label"].cast(pl.String).to_list()))
-        write_text(out.with_suffix(".config.xml"), label_studio_config(labels))
-    elif suffix == ".csv":
-        form = q.select([c for c in ("rank", "id", "text", "given_label", "suggested_label", "priority", "reasons")
-                         if c in q.columns]).with_columns(
-            pl.lit(None, pl.String).alias("new_label"), pl.lit(None, pl.String).alias("expert"),
-            pl.lit(None, pl.String).alias("time"))
-        write_table(out, form)
-    else:
-        raise InputError(f"{out}: unsupported output type {suffix or '(none)'!r}; expected .json (Label Studio) "
-                         "or .csv")
+    classes = _split(labels) or (load_config(config).label_names if config is not None else None)
+    summary = export_queue(queue, out, top=top, labels=classes)
     if not quiet:
-        typer.echo(f"wrote {q.height} tasks to {out}")
+        typer.echo(f"wrote {summary['tasks']} tasks to {out}" + (f" and {summary['config']}" if summary["config"] else ""))
 
 
-def _read_answers(path: Path, *, expert: str):
-    from wslab.quality.relabel import parse_answer_table, parse_label_studio_export
-
-    if path.suffix.lower() == ".json":
-        if not path.is_file():
-            raise InputError(f"{path}: file not found")
-        check_utf8(path)
-        try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}); expected a Label Studio "
-                             "JSON export") from None
-        return parse_label_studio_export(obj, source=str(path), expert=expert)
-    return parse_answer_table(read_table(path, what="answers"), source=str(path), expert=expert)
+def _split(value: str | None) -> list[str] | None:
+    return [x.strip() for x in value.split(",") if x.strip()] if value else None
 
 
 @relabel_app.command("import")
 def import_(
-    answers: Path = typer.Option(..., "--answers", help="Label Studio JSON export, or the filled-in CSV form."),
-    into: Path = typer.Option(..., "--into", help="The gold or labels file the answers correct (never overwritten)."),
-    queue: Path | None = typer.Option(None, "--queue", help="queue.csv: every answered id must be in it."),
-    out: Path | None = typer.Option(None, "--out", help="New file (default: next free <name>.vN<suffix>)."),
-    id_col: str = typer.Option("id", "--id-col", help="Id column of --into."),
-    label_col: str = typer.Option("label", "--label-col", help="Label column of --into."),
-    labels: str | None = typer.Option(None, "--labels", help="Comma-separated allowed labels (default: those in --into)."),
-    expert: str = typer.Option("expert", "--expert", help="Expert name when the answers do not carry one."),
+    answers: Path = typer.Option(..., "--answers", help="Label Studio export (JSON, JSON_MIN or CSV), or the filled-in "
+                                 "CSV form."),
+    config: Path | None = typer.Option(None, "--config", help="Project config: append the answers to its answers "
+                                       "store as the next review round (the next apply uses them)."),
+    into: Path | None = typer.Option(None, "--into", help="Instead of --config: the gold or labels file the answers "
+                                     "correct, written as a new version (never overwritten)."),
+    queue: Path | None = typer.Option(None, "--queue", help="With --into: every answered id must be in this queue.csv."),
+    out: Path | None = typer.Option(None, "--out", help="With --into: new file (default: next free <name>.vN<suffix>)."),
+    id_col: str = typer.Option("id", "--id-col", help="With --into: its id column."),
+    label_col: str = typer.Option("label", "--label-col", help="With --into: its label column."),
+    labels: str | None = typer.Option(None, "--labels", help="With --into: comma-separated allowed labels."),
+    expert: str | None = typer.Option(None, "--expert", help="Who answered (replaces the Label Studio user the file names)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
-    """Apply an expert's answers: write a new version of the file plus an audit log.
+    """Bring an expert's answers back: into the project's answers store (--config), or as a new
+    version of a gold or labels file (--into). Input files are never modified.
 
-    Writes <out> and <out stem>.audit.csv (id, old_label, new_label, changed, expert, time).
-    The --into file is never modified; point evaluation at the new file to use the corrections.
+    With --config each import is a review round: one audit row per answer (id, label, round,
+    expert, at, label_before, suggested, accepted, source, signals) appended to the store
+    (review.answers, default wslab_answers.csv beside the gold file). The next apply uses them.
 
-    Example: wslab relabel import --answers export.json --into gold.csv --queue issues/queue.csv
+    Example: wslab relabel import --answers export.json --config config.yaml --expert ann@bank.example
     """
-    from wslab.quality.relabel import apply_answers, next_version_path
+    if (config is None) == (into is None):
+        raise InputError("relabel import: pass exactly one of --config (the project's answers store) or --into")
+    if config is not None:
+        from wslab.loop import import_answers
 
-    table = read_table(into, required=[id_col, label_col], what="labelled table", id_columns=[id_col])
-    parsed = _read_answers(answers, expert=expert)
-    if parsed.height == 0:
-        raise InputError(f"{answers}: no answered items; expected at least one label from the expert")
-    queue_ids = None
-    if queue is not None:
-        queue_ids = read_table(queue, required=["id"], what="queue")["id"].to_list()
-    allowed = [x.strip() for x in labels.split(",") if x.strip()] if labels else None
-    new, audit = apply_answers(table, parsed, id_col=id_col, label_col=label_col, labels=allowed,
-                               queue_ids=queue_ids, source=str(into), answers_source=str(answers))
-    target = out if out is not None else next_version_path(into)
-    if target.resolve() == into.resolve():
-        raise InputError(f"{target}: is the input file; expected a new path (the original is never overwritten)")
-    audit_path = target.with_name(f"{target.stem}.audit.csv")
-    write_table(target, new)
-    write_table(audit_path, audit)
-    summary = {"answers": parsed.height, "applied": audit.height, "changed": int(audit["changed"].sum()),
-               "output": str(target), "audit": str(audit_path), "original": str(into)}
+        summary = import_answers(load_config(config), answers, expert=expert)
+        text = (f"round {summary['round']}: {summary['answers']} answers ({summary['changed']} changed a label, "
+                f"{summary['accepted']} took the suggestion) appended to {summary['store']}")
+    else:
+        from wslab.quality.relabel import import_into
+
+        summary = import_into(answers, into, queue=queue, out=out, id_col=id_col, label_col=label_col,
+                              labels=_split(labels), expert=expert or "expert")
+        text = (f"{summary['changed']} of {summary['applied']} answered labels changed; wrote {summary['output']} "
+                f"and {summary['audit']} ({into} unchanged)")
     if as_json:
         typer.echo(to_json(summary, indent=None))
     elif not quiet:
-        typer.echo(f"{summary['changed']} of {summary['applied']} answered labels changed; wrote {target} "
-                   f"and {audit_path} ({into} unchanged)")
+        typer.echo(text)
 
 
 def register(app: typer.Typer) -> None:
