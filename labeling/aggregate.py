@@ -41,6 +41,9 @@ class Aggregation:
     """(n, K) class probabilities; uncovered rows hold the prior."""
     covered: np.ndarray
     """(n,) True where at least one LF voted."""
+    lf_accuracies: np.ndarray | None = None
+    """(m,) each LF's accuracy as the label model learned it (Snorkel's ``get_weights``: P(vote is
+    right | the LF votes)); None for majority vote."""
     note: str | None = None
     """Why the model was not what its name says, e.g. a label model that was not fitted because
     the LFs almost never overlap (then ``probs`` are majority vote's); None when nothing to say."""

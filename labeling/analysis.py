@@ -10,6 +10,12 @@ All statistics are computed column-wise over the label matrix with numpy (Snorke
 * chance: the accuracy of an LF that voted the same labels at random (sum over classes of the
   LF's vote share times the class's dev prevalence). Flags: ``zero_coverage``, ``below_chance``
   (dev accuracy below chance), ``no_dev_votes``.
+
+:func:`explain_lfs` adds what explains a label model's result: each LF's accuracy as the label
+model learned it beside its dev accuracy, and flags ``below_floor`` (the dev CI lies below a
+configurable floor), ``below_label_model`` (the dev CI lies far below the learned accuracy: the
+label model trusts the LF more than gold says it should) and ``duplicate_of:<LF>`` (fires on
+nearly the same documents with the same votes as an earlier LF).
 """
 
 from __future__ import annotations
@@ -66,3 +72,52 @@ def lf_summary(L: np.ndarray, names: Sequence[str], labels: Sequence[str], *,
         row["flags"] = ",".join(flags)
         rows.append(row)
     return pl.DataFrame(rows)
+
+
+def explain_lfs(table: pl.DataFrame, L: np.ndarray, *, learned_accuracy: np.ndarray | None = None,
+                accuracy_floor: float = 0.5, gap: float = 0.15, duplicate_jaccard: float = 0.9) -> pl.DataFrame:
+    """``table`` (:func:`lf_summary` of ``L``) with ``learned_accuracy`` and the flags above.
+
+    >>> L = np.array([[0, 0, 1], [0, 0, -1], [1, 1, 1], [-1, -1, 0]])
+    >>> t = lf_summary(L, ["a", "b", "c"], ["x", "y"], L_dev=L, y_dev=np.array([0, 0, 1, 1]))
+    >>> explain_lfs(t, L, learned_accuracy=np.array([0.9, 0.9, 0.95]))["flags"].to_list()
+    ['', 'duplicate_of:a', 'below_chance,below_label_model']
+    """
+    L = np.asarray(L)
+    flags = [[f for f in (row or "").split(",") if f] for row in table["flags"].to_list()]
+    has_dev = "dev_ci_high" in table.columns
+    duplicates = _duplicates(L, duplicate_jaccard)
+    for j in range(L.shape[1]):
+        hi = table["dev_ci_high"][j] if has_dev else None
+        if hi is not None and hi == hi:  # not NaN: the LF has dev votes
+            if hi < accuracy_floor:
+                flags[j].append("below_floor")
+            if learned_accuracy is not None and hi < learned_accuracy[j] - gap:
+                flags[j].append("below_label_model")
+        if j in duplicates:
+            flags[j].append(f"duplicate_of:{table['lf'][duplicates[j]]}")
+    out = table.with_columns(pl.Series("flags", [",".join(f) for f in flags], dtype=pl.String))
+    if learned_accuracy is not None:
+        out = out.with_columns(pl.Series("learned_accuracy", np.asarray(learned_accuracy, dtype=float)))
+    return out
+
+
+def _duplicates(L: np.ndarray, threshold: float, *, max_rows: int = 200_000) -> dict[int, int]:
+    """LF j -> the first earlier LF that fires on nearly the same rows (Jaccard >= threshold) and
+    votes the same there; measured on an evenly spaced sample of at most ``max_rows`` rows."""
+    if L.shape[0] > max_rows:
+        L = L[np.linspace(0, L.shape[0] - 1, max_rows).astype(np.int64)]
+    on = (L != ABSTAIN).astype(np.float32)
+    both = on.T @ on  # (m, m) rows where both fire
+    fired = np.diag(both)
+    union = fired[:, None] + fired[None, :] - both
+    with np.errstate(invalid="ignore", divide="ignore"):
+        close = np.where(union > 0, both / union, 0.0) >= threshold
+    out: dict[int, int] = {}
+    for j in range(L.shape[1]):
+        for i in np.flatnonzero(close[j, :j]):
+            rows = (L[:, i] != ABSTAIN) & (L[:, j] != ABSTAIN)
+            if (L[rows, i] == L[rows, j]).all():
+                out[j] = int(i)
+                break
+    return out

@@ -252,4 +252,5 @@ def fit_label_model_on_patterns(L: np.ndarray | pl.DataFrame | pl.LazyFrame, n_c
     pattern_probs = model.predict_proba(p.votes)
     pattern_covered = (p.votes != ABSTAIN).any(axis=1)
     pattern_probs = np.where(pattern_covered[:, None], pattern_probs, prior)
-    return Aggregation("label_model", pattern_probs[p.inverse], pattern_covered[p.inverse])
+    return Aggregation("label_model", pattern_probs[p.inverse], pattern_covered[p.inverse],
+                       lf_accuracies=np.asarray(model.get_weights(), dtype=float))

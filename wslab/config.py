@@ -73,6 +73,9 @@ class GoldConfig(Strict):
 
 class LFsConfig(Strict):
     files: list[Path] = Field(default_factory=list, description="Declarative LF spec files (YAML).")
+    accuracy_floor: float = Field(0.5, ge=0.0, le=1.0, description="Flag an LF (below_floor) whose gold-dev "
+                                  "accuracy CI lies below this; lf_analysis.csv also flags LFs far below the "
+                                  "label model's learned accuracy and near-duplicate LFs.")
     precomputed: Path | None = Field(
         None, description="A parquet label matrix (id + one integer column per LF, -1 = abstain)."
     )

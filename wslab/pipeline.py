@@ -30,7 +30,7 @@ from wslab import io, rundir
 from wslab.config import Config
 from wslab.errors import ConfigError
 from wslab.labeling.aggregate import LabelModels, class_prior, final_probs, fit_label_models
-from wslab.labeling.analysis import lf_summary
+from wslab.labeling.analysis import explain_lfs, lf_summary
 from wslab.labeling.apply import label_matrix, votes_array
 from wslab.labeling.end_model import end_model_probs
 from wslab.loop import drop_reviewed, freeze_split, record_round, round_table
@@ -115,9 +115,11 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
     L = votes_array(matrix)
     run.write("label_matrix", A.LABEL_MATRIX, matrix)
     lf_table = analyze(project, matrix.columns[1:], L)
-    run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
     with run.stage("label_models"):
         models = aggregate(project, L, reporter=reporter)
+    lf_table = explain_lfs(lf_table, L, learned_accuracy=_learned(models),
+                           accuracy_floor=cfg.lfs.accuracy_floor)
+    run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
     with run.stage("end_model"):
         fill = fill_uncovered(project, models, reporter=reporter)
     probs, source = final_probs(models.chosen, fill)
@@ -156,6 +158,11 @@ def build_label_matrix(project: Project, run: _Run | None = None, *, reporter: R
     return label_matrix(project.corpus, project.plan, python_paths=[cfg.base_dir, *map(cfg.resolve, cfg.lfs.python_paths)],
                         workers=cfg.lfs.workers, spark_master=cfg.lfs.spark_master, spark_output=cfg.lfs.spark_output,
                         prompt_votes=prompt_votes, precomputed=project.precomputed, reporter=reporter)
+
+
+def _learned(models: LabelModels) -> np.ndarray | None:
+    """The label model's learned LF accuracies, when it was fitted."""
+    return models.label_model.lf_accuracies if models.label_model is not None else None
 
 
 def analyze(project: Project, lf_names: list[str], L: np.ndarray) -> pl.DataFrame:
@@ -344,5 +351,7 @@ def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bo
     run = _Run(Path("."))
     matrix = build_label_matrix(project, run, reporter=reporter)
     dev_pos = project.gold_positions("dev")
-    return LFAnalysis(table=analyze(project, matrix.columns[1:], votes_array(matrix)), n_docs=matrix.height,
+    L = votes_array(matrix)
+    table = explain_lfs(analyze(project, matrix.columns[1:], L), L, accuracy_floor=cfg.lfs.accuracy_floor)
+    return LFAnalysis(table=table, n_docs=matrix.height,
                       n_dev=len(dev_pos) if dev_pos is not None else 0, llm=run.llm)

@@ -57,15 +57,22 @@ def metrics_table(metrics: dict[str, Any], split: str = "test") -> Table:
 
 
 def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:
+    """Per LF: polarity, coverage, overlaps, conflicts, dev accuracy (and the label model's learned
+    accuracy, when it was fitted), flags."""
+    learned = "learned_accuracy" in lfs.columns
     table = Table(title=f"Labeling functions ({lfs.height})")
-    for col, justify in (("LF", "left"), ("polarity", "left"), ("coverage", "right"), ("overlaps", "right"),
-                         ("conflicts", "right"), ("dev acc [95% CI]", "right"), ("dev n", "right"), ("flags", "left")):
+    cols = [("LF", "left"), ("polarity", "left"), ("coverage", "right"), ("overlaps", "right"),
+            ("conflicts", "right"), ("dev acc [95% CI]", "right"), ("dev n", "right")]
+    cols += [("learned acc", "right")] if learned else []
+    for col, justify in cols + [("flags", "left")]:
         table.add_column(col, justify=justify)
     for row in lfs.head(limit).iter_rows(named=True):
         acc = row.get("dev_accuracy")
         acc_s = "-" if acc is None or acc != acc else f"{acc:.2f} [{row['dev_ci_low']:.2f}, {row['dev_ci_high']:.2f}]"
-        table.add_row(row["lf"], row["polarity"], f"{row['coverage']:.3f}", f"{row['overlaps']:.3f}",
-                      f"{row['conflicts']:.3f}", acc_s, str(row.get("dev_n", "-")), row["flags"])
+        cells = [row["lf"], row["polarity"], f"{row['coverage']:.3f}", f"{row['overlaps']:.3f}",
+                 f"{row['conflicts']:.3f}", acc_s, str(row.get("dev_n", "-"))]
+        cells += [f"{row['learned_accuracy']:.2f}"] if learned else []
+        table.add_row(*cells, row["flags"])
     return table
 
 
