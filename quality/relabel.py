@@ -393,7 +393,7 @@ def import_into(answers: Path, into: Path, *, queue: Path | None = None, out: Pa
     an audit log beside it (:func:`apply_answers`); ``into`` itself is never modified."""
     from wslab.io import read_table, write_table
 
-    table = read_table(into, required=[id_col, label_col], what="labelled table")
+    table = read_table(into, required=[id_col, label_col], what="labelled table", id_columns=[id_col])
     parsed = parse_expert_answers(answers).select(
         "id", pl.col("label").alias("new_label"), pl.col("expert").replace("expert", expert), pl.col("at").alias("time"))
     if parsed.height == 0:

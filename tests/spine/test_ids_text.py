@@ -76,7 +76,7 @@ def test_csv_corpus_keeps_leading_zeros_in_every_run_file(tmp_path):
     queue = read_ids(run / "queue.csv")
     assert queue and set(queue) <= set(ids) and all(len(i) == 3 for i in queue)
     tasks = json.loads((run / "label_studio.json").read_text())
-    assert {t["data"]["id"] for t in tasks} == set(queue)
+    assert {t["data"]["wslab_id"] for t in tasks} == set(queue)
 
 
 def test_relabel_import_writes_the_gold_id_as_written(tmp_path):
