@@ -75,7 +75,7 @@ def weighted_vote_weights(correct: np.ndarray, votes: np.ndarray, unsup: np.ndar
     the dev accuracy ``correct / votes`` shrunk toward ``unsup`` with ``strength`` pseudo-votes.
 
     >>> weighted_vote_weights(np.array([9, 0]), np.array([10, 0]), np.array([0.5, 0.8]), 2).round(2).tolist()
-    [0.53, 1.39]
+    [0.55, 1.39]
     """
     fallback = np.nanmean(unsup) if np.isfinite(unsup).any() else 1.0 / n_classes + 0.1
     unsup = np.where(np.isfinite(unsup), unsup, fallback)

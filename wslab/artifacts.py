@@ -138,7 +138,7 @@ class CandidateRow(TypedDict):
 
 
 class Candidates(TypedDict):
-    """``metrics.json`` ``candidates``: pipeline selection on gold dev (:mod:`wslab.labeling.select`)."""
+    """``metrics.json`` ``candidates``: pipeline selection on gold dev (:mod:`wslab.labeling.selection`)."""
 
     metric: str
     folds: int

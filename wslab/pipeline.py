@@ -35,7 +35,7 @@ from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import label_matrix, votes_array
 from wslab.labeling.candidates import Inputs, TextFeatures
 from wslab.labeling.end_model import end_model_probs
-from wslab.labeling.select import Selection, select_pipeline
+from wslab.labeling.selection import Selection, select_pipeline
 from wslab.progress import Reporter
 from wslab.project import Project, open_project
 from wslab.quality.evaluate import evaluate
@@ -206,7 +206,7 @@ def fill_uncovered(project: Project, models: LabelModels, *, reporter: Reporter 
 
 def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | None = None) -> Selection | None:
     """Every candidate pipeline scored out of fold on gold dev, one chosen (None without gold
-    or with ``selection.enabled: false``). See :mod:`wslab.labeling.select`."""
+    or with ``selection.enabled: false``). See :mod:`wslab.labeling.selection`."""
     cfg, gold = project.cfg, project.gold
     sel, em, lm = cfg.selection, cfg.end_model, cfg.label_model
     if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
