@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -167,6 +167,8 @@ class Inputs:
     features: TextFeatures
     C: float = 4.0
     seed: int = 0
+    warm: dict = field(default_factory=dict)
+    """The dev-free end-model fit every other end-model fit starts from (:func:`end_model_on`)."""
 
 
 def vote_source(probs_for: Callable[[np.ndarray], np.ndarray], *, uses_dev: bool) -> Fit:
@@ -208,11 +210,16 @@ def vote_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]]
     return out
 
 
-def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None) -> Fit:
+def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None, dev_free: bool = False) -> Fit:
     """The end model on ``source``'s labels of the weak sample (weighted by their confidence),
     plus the training dev items with their gold labels making up ``gold_share`` of the total
-    weight (``None``: no gold). Warm-started from the previous fit (the full fit comes first)."""
-    state: dict[str, object] = {}
+    weight (``None``: no gold).
+
+    Every fit is warm-started from ``inp.warm["init"]``, the first fit that saw no dev label
+    (``dev_free=True``: no gold and a source that ignores dev), never from a fit on all of dev:
+    a solver stopped at its tolerance keeps traces of its start, so a start that had seen a
+    held-out item's label would leak it into that item's out-of-fold prediction.
+    """
 
     def fit(train: np.ndarray) -> Predict:
         p = source(train)(inp.sample)
@@ -223,8 +230,9 @@ def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None) -> Fit:
             gw = gold_share / (1 - gold_share) * w.sum() / len(train)
             X = sp.vstack([X, inp.features(g)]).tocsr()
             y, w = np.concatenate([y, inp.y_dev[train]]), np.concatenate([w, np.full(len(train), gw)])
-        clf = fit_classifier(X, y, w, C=inp.C, seed=inp.seed, warm=state.get("warm"))
-        state["warm"] = clf
+        clf = fit_classifier(X, y, w, C=inp.C, seed=inp.seed, warm=inp.warm.get("init"))
+        if dev_free and "init" not in inp.warm:
+            inp.warm["init"] = clf
         return lambda rows: classifier_probs(clf, inp.features(rows), inp.n_classes)
     return fit
 

@@ -169,7 +169,7 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
         for src in sources:
             src_uses_dev = next(c.uses_dev for c in first if c.name == src)
             second.append(Candidate(f"end_model({src})", "end_model", src_uses_dev,
-                                    end_model_on(inp, fits[src], gold_share=None)))
+                                    end_model_on(inp, fits[src], gold_share=None, dev_free=not src_uses_dev)))
             second.append(Candidate(f"{src}+end_model", "votes+end_model", src_uses_dev, parts=(src, f"end_model({src})")))
             second += [Candidate(f"end_model({src})+gold@{s:g}", "end_model+gold", True,
                                  end_model_on(inp, fits[src], gold_share=s)) for s in gold_shares]

@@ -102,7 +102,7 @@ class SelectionConfig(_Strict):
     candidate: str | None = Field(None, description="Pin one candidate by its name (see the candidate table) "
                                   "instead of choosing.")
     folds: int = Field(5, ge=2, le=20, description="Folds over gold dev for the out-of-fold scores.")
-    max_train: int = Field(20_000, ge=100, description="Weak-labelled documents the candidate end models train on "
+    max_train: int = Field(5_000, ge=100, description="Weak-labelled documents the candidate end models train on "
                            "(sampled, gold items excluded).")
     gold_shares: list[float] = Field([0.5], min_length=1, description="Share of the training weight given to the "
                                      "gold dev items in end_model(..)+gold candidates; each share is one candidate.")
