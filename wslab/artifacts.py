@@ -5,7 +5,7 @@ the tests read through them, so a file means the same thing whoever wrote it.
 | file | what it holds |
 |---|---|
 | ``label_matrix.parquet`` | ``id`` + one Int8 column per LF, ``-1`` = abstain (:data:`ABSTAIN`) |
-| ``labels.parquet`` | ``id``, ``label``, ``confidence``, ``p_<class>``..., ``source`` (:func:`labels_schema`) |
+| ``labels.parquet`` | ``id``, ``label``, ``confidence``, ``p_<class>``..., ``source``, ``gold_label`` (:func:`labels_schema`) |
 | ``lf_analysis.csv`` | one row per LF: polarity, coverage, overlaps, conflicts, dev accuracy + CI |
 | ``metrics.json`` | :class:`Metrics`: scores on gold test and dev per model |
 | ``manifest.json`` | :class:`Manifest`: config hash, versions, timings, rows, LLM usage |
@@ -68,18 +68,23 @@ QUEUE_DTYPES = {"rank": pl.Int64, "id": pl.String, "text": pl.String, "given_lab
 """The dtype of each queue column, for reading ``queue.csv`` back (an empty CSV carries no types)."""
 
 LABEL_SOURCES = ("majority_vote", "label_model", "end_model", "prior", "expert")
-"""Values of ``labels.parquet``'s ``source``: the label model that labelled a covered document,
-or what filled an uncovered one."""
+"""Values of ``labels.parquet``'s ``source`` without pipeline selection: the label model that
+labelled a covered document, or what filled an uncovered one; ``expert`` where an expert's answer
+(a review round) sets the label. With selection, ``source`` is the chosen candidate's name
+(``metrics.json`` ``candidates.chosen``), except that a vote-based candidate names its vote source
+on covered documents and ``end_model`` or ``prior`` elsewhere."""
 
 
 def labels_schema(labels: Sequence[str]) -> pl.Schema:
-    """The schema of ``labels.parquet`` for the class names ``labels``.
+    """The schema of ``labels.parquet`` for the class names ``labels``. ``label`` is the
+    pipeline's prediction for every document; ``gold_label`` the expert label where the gold
+    set has one (dev or test; null elsewhere), so a user can train on gold where it exists.
 
     >>> list(labels_schema(["spam", "ham"]))
-    ['id', 'label', 'confidence', 'p_spam', 'p_ham', 'source']
+    ['id', 'label', 'confidence', 'p_spam', 'p_ham', 'source', 'gold_label']
     """
     return pl.Schema({"id": pl.String, "label": pl.String, "confidence": pl.Float64,
-                      **{f"p_{lab}": pl.Float64 for lab in labels}, "source": pl.String})
+                      **{f"p_{lab}": pl.Float64 for lab in labels}, "source": pl.String, "gold_label": pl.String})
 
 
 def label_matrix_schema(lf_names: Sequence[str]) -> pl.Schema:
@@ -110,8 +115,44 @@ class EvaluationRow(TypedDict, total=False):
     ci: dict[str, Any]
 
 
+class Score(TypedDict):
+    """One metric on one gold split: value, bootstrap 95% CI (None without bootstrap), standard
+    error, number of items."""
+
+    value: float
+    ci: list[float] | None
+    se: float
+    n: int
+
+
+class CandidateRow(TypedDict):
+    """One whole pipeline (:mod:`wslab.labeling.candidates`): its out-of-fold score on gold dev
+    (what selection reads) and its score on gold test (reported, never read by a choice)."""
+
+    name: str
+    kind: str
+    uses_dev: bool
+    eligible: bool
+    oof: Score
+    test: Score | None
+    chosen: bool
+
+
+class Candidates(TypedDict):
+    """``metrics.json`` ``candidates``: pipeline selection on gold dev (:mod:`wslab.labeling.selection`)."""
+
+    metric: str
+    folds: int
+    chosen: str
+    pinned: bool
+    rows: list[CandidateRow]
+    learning_curve: list[dict[str, Any]]
+    """gold only at a fraction of dev: ``{fraction, n_train, oof: Score, test: Score}``."""
+
+
 class Metrics(TypedDict, total=False):
-    """``metrics.json``."""
+    """``metrics.json``. With pipeline selection, ``final`` is the chosen candidate, and the
+    dev rows of ``end_model`` and ``final`` are out of fold."""
 
     labels: list[str]
     chosen_label_model: str
@@ -119,6 +160,7 @@ class Metrics(TypedDict, total=False):
     test: dict[str, EvaluationRow]
     dev: dict[str, EvaluationRow]
     gold: dict[str, int]
+    candidates: Candidates
 
 
 class Manifest(TypedDict):

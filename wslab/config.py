@@ -118,6 +118,29 @@ class EndModelConfig(Strict):
     max_train: int = Field(500_000, ge=100, description="Train on at most this many covered documents (sampled).")
 
 
+class SelectionConfig(Strict):
+    enabled: bool = Field(True, description="Choose the pipeline that writes labels.parquet among candidates (vote "
+                          "models, label models, end models on weak labels, with gold dev, on gold dev alone) by a "
+                          "K-fold out-of-fold score on gold dev. Off, or without gold: the label model plus the end "
+                          "model on uncovered documents.")
+    metric: str = Field("macro_f1", pattern=r"^(accuracy|macro_f1|f1:.+)$",
+                        description="accuracy, macro_f1, or f1:<class> (F1 of one class).")
+    candidate: str | None = Field(None, description="Pin one candidate by its name (see the candidate table) "
+                                  "instead of choosing.")
+    folds: int = Field(5, ge=2, le=20, description="Folds over gold dev for the out-of-fold scores.")
+    max_train: int = Field(5_000, ge=100, description="Weak-labelled documents the candidate end models train on "
+                           "(sampled, gold items excluded).")
+    gold_shares: list[float] = Field([0.5], min_length=1, description="Share of the training weight given to the "
+                                     "gold dev items in end_model(..)+gold candidates; each share is one candidate.")
+
+    @field_validator("gold_shares")
+    @classmethod
+    def _shares(cls, v: list[float]) -> list[float]:
+        if any(not 0.0 < s < 1.0 for s in v):
+            raise ValueError(f"expected shares strictly between 0 and 1; got {v}")
+        return v
+
+
 class EvaluationConfig(Strict):
     bootstrap: int = Field(1000, ge=0, description="Bootstrap replicates for 95% CIs (0 = no CIs).")
 
@@ -171,6 +194,7 @@ class Config(Strict):
     lfs: LFsConfig = Field(default_factory=LFsConfig)
     label_model: LabelModelConfig = Field(default_factory=LabelModelConfig)
     end_model: EndModelConfig = Field(default_factory=EndModelConfig)
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
     llm: LLMSettings | None = Field(None, description="LLM settings: the one client every LLM call goes through.")

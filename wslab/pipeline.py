@@ -29,15 +29,21 @@ from wslab import artifacts as A
 from wslab import io, rundir
 from wslab.config import Config
 from wslab.errors import ConfigError
-from wslab.labeling.aggregate import LabelModels, class_prior, final_probs, fit_label_models
+from wslab.labeling.aggregate import (MIN_LFS_FOR_LABEL_MODEL, LabelModels, class_prior, final_probs,
+                                      fit_label_models)
 from wslab.labeling.analysis import explain_lfs, lf_summary
 from wslab.labeling.apply import label_matrix, votes_array
+from wslab.labeling.candidates import Inputs, TextFeatures
 from wslab.labeling.end_model import end_model_probs
 from wslab.loop import drop_reviewed, freeze_split, record_round, round_table
+from wslab.labeling.selection import Selection, select_pipeline
 from wslab.progress import Reporter
 from wslab.project import Project, open_project
 from wslab.quality.evaluate import evaluate
 from wslab.stats.ties import probs_to_preds
+
+SNORKEL_DEFAULTS = {"n_epochs": 100, "lr": 0.01, "l2": 0.0, "restarts": 1}
+"""Snorkel's own LabelModel.fit defaults (one fit), a label-model candidate beside the config's."""
 
 PACKAGES = ["wslab", "snorkel", "cleanlab", "scikit-learn", "polars", "numpy", "torch", "openai"]
 
@@ -120,15 +126,18 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
     lf_table = explain_lfs(lf_table, L, learned_accuracy=_learned(models),
                            accuracy_floor=cfg.lfs.accuracy_floor)
     run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
+    with run.stage("selection"):
+        selection = choose_pipeline(project, L, reporter=reporter)
     with run.stage("end_model"):
-        fill = fill_uncovered(project, models, reporter=reporter)
-    probs, source = final_probs(models.chosen, fill)
+        fill = fill_uncovered(project, models, reporter=reporter) if selection is None else None
+        probs, source = (final_probs(models.chosen, fill) if selection is None
+                         else selected_labels(selection, L, len(project.corpus)))
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
-                                               expert=project.expert_positions()))
+                                               expert=project.expert_positions(), gold_label=gold_labels(project)))
     quality = review_labels(project, models, L, run, reporter=reporter)
     agreement(project, run)
     with run.stage("evaluation"):
-        metrics = evaluation(project, models, fill, probs, run, reporter=reporter)
+        metrics = evaluation(project, models, fill, probs, run, selection=selection, reporter=reporter)
         metrics["rounds"] = review_rounds(project, probs)
     run.write("metrics", A.METRICS, metrics)
     manifest = build_manifest(project, run, L, models, quality)
@@ -219,10 +228,68 @@ def _with_expert(project: Project, y: np.ndarray, confidence: np.ndarray,
     return y, confidence, covered
 
 
+def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | None = None) -> Selection | None:
+    """Every candidate pipeline scored out of fold on gold dev, one chosen (None without gold
+    or with ``selection.enabled: false``). See :mod:`wslab.labeling.selection`."""
+    cfg, gold = project.cfg, project.gold
+    sel, em, lm = cfg.selection, cfg.end_model, cfg.label_model
+    if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
+        return None
+    dev_pos, test_pos = project.gold_positions("dev"), project.gold_positions("test")
+    covered = (L != A.ABSTAIN).any(axis=1)
+    pool = np.setdiff1d(np.flatnonzero(covered), np.concatenate([dev_pos, test_pos]))
+    sample = np.sort(np.random.default_rng(cfg.seed).choice(pool, min(len(pool), sel.max_train), replace=False))
+    corpus = project.corpus
+
+    def fetch(rows: np.ndarray) -> list[str]:
+        return corpus.texts(corpus.ids.gather(rows))
+
+    features = TextFeatures(fetch, np.concatenate([sample, dev_pos, test_pos]), max_features=em.max_features) \
+        if em.enabled else None
+    grid = [("", dict(n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2, restarts=lm.restarts))]
+    if grid[0][1] != SNORKEL_DEFAULTS:
+        grid.append((",snorkel", SNORKEL_DEFAULTS))
+    inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
+                 features=features, C=em.C, seed=cfg.seed)
+    try:
+        return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
+                               metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
+                               label_model_grid=grid if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL else [],
+                               gold_shares=sel.gold_shares, text_models=em.enabled, pin=sel.candidate,
+                               reporter=reporter)
+    except ConfigError as exc:  # the stage names the key; the pipeline adds the file
+        raise ConfigError(f"{cfg.config_path}: {exc}") from None
+
+
+def selected_labels(selection: Selection, L: np.ndarray, n: int, *, batch_size: int = 50_000
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(probs, source) of every document from the chosen candidate, fitted on all of gold dev."""
+    probs = np.vstack([selection.predict(np.arange(s, min(s + batch_size, n))) for s in range(0, n, batch_size)])
+    name, kind = selection.chosen, selection.kinds[selection.chosen]
+    source = np.full(n, name, dtype=object)
+    if kind.startswith("votes"):
+        covered = (L != A.ABSTAIN).any(axis=1)
+        src = name.removesuffix("+end_model")
+        source = np.where(covered, src, "end_model" if kind == "votes+end_model" else "prior").astype(object)
+    return probs, source
+
+
+def gold_labels(project: Project) -> pl.Series | None:
+    """The gold label of each corpus row where the gold set has one (dev or test), else null."""
+    gold = project.gold
+    if gold is None:
+        return None
+    frame = pl.DataFrame({"id": gold.ids, "gold_label": np.asarray(project.labels, dtype=object)[gold.y].tolist()})
+    return (pl.DataFrame({"id": project.corpus.ids.cast(pl.String)})
+            .join(frame, on="id", how="left", maintain_order="left")["gold_label"])
+
+
 def labels_frame(ids: pl.Series, probs: np.ndarray, source: np.ndarray, labels: list[str], *,
-                 expert: tuple[np.ndarray, np.ndarray] | None = None) -> pl.DataFrame:
+                 expert: tuple[np.ndarray, np.ndarray] | None = None,
+                 gold_label: pl.Series | None = None) -> pl.DataFrame:
     """labels.parquet (:func:`wslab.artifacts.labels_schema`). ``expert`` (row positions, class
-    indices): expert answers that override the label there (one-hot, confidence 1, source ``expert``)."""
+    indices): expert answers that override the label there (one-hot, confidence 1, source
+    ``expert``); ``gold_label``: the gold label of each row where one is known."""
     if expert is not None:
         pos, y = expert
         probs, source = probs.copy(), np.asarray(source, dtype=object).copy()
@@ -234,6 +301,7 @@ def labels_frame(ids: pl.Series, probs: np.ndarray, source: np.ndarray, labels: 
         "confidence": probs.max(axis=1),
         **{f"p_{lab}": probs[:, k] for k, lab in enumerate(labels)},
         "source": pl.Series(source, dtype=pl.String),
+        "gold_label": (gold_label if gold_label is not None else pl.Series([None] * len(ids))).cast(pl.String),
     })
     return A.check_schema(frame, A.labels_schema(labels), name=A.LABELS)
 
@@ -285,9 +353,20 @@ def agreement(project: Project, run: _Run) -> None:
                                                              names=names))
 
 
+def _on_gold(project: Project, selection: Selection, name: str) -> np.ndarray:
+    """(n, K) probabilities of candidate ``name``: out of fold on dev rows, on test rows, prior elsewhere."""
+    out = np.tile(_prior(project), (len(project.corpus), 1))
+    out[project.gold_positions("dev")] = selection.oof[name]
+    out[project.gold_positions("test")] = selection.test[name]
+    return out
+
+
 def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, probs: np.ndarray, run: _Run, *,
-               reporter: Reporter | None = None) -> dict[str, Any]:
-    """metrics.json: every label source scored on gold test and dev (:class:`wslab.artifacts.Metrics`)."""
+               selection: Selection | None = None, reporter: Reporter | None = None) -> dict[str, Any]:
+    """metrics.json: every label source scored on gold test and dev (:class:`wslab.artifacts.Metrics`).
+
+    With pipeline selection, ``final`` is the chosen candidate and ``end_model`` the end model on
+    majority-vote labels, both out of fold on dev; ``candidates`` holds every candidate's scores."""
     cfg, gold = project.cfg, project.gold
     metrics: A.Metrics = {"labels": project.labels, "chosen_label_model": models.chosen.name, "notes": models.notes}
     if gold is None:
@@ -299,6 +378,15 @@ def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, p
     if fill is not None:
         preds["end_model"] = (fill, everywhere)
     preds["final"] = (probs, everywhere if fill is not None else models.chosen.covered)
+    if selection is not None:
+        if "end_model(majority_vote)" in selection.oof:
+            preds["end_model"] = (_on_gold(project, selection, "end_model(majority_vote)"), everywhere)
+        covers = not selection.kinds[selection.chosen] == "votes"
+        preds["final"] = (_on_gold(project, selection, selection.chosen),
+                          everywhere if covers else models.chosen.covered)
+        metrics["candidates"] = {"metric": selection.metric, "folds": selection.folds, "chosen": selection.chosen,
+                                 "pinned": selection.pinned, "rows": selection.rows,
+                                 "learning_curve": selection.learning_curve}
     if cfg.llm_baseline.enabled:  # the LLM zero-shot on the gold items, a baseline row
         from wslab.labeling.baseline import BASELINE_ROW, llm_baseline_predictions
 

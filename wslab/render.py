@@ -56,6 +56,27 @@ def metrics_table(metrics: dict[str, Any], split: str = "test") -> Table:
     return table
 
 
+def _score(s: dict | None) -> str:
+    return "-" if s is None else _fmt(s["value"], s.get("ci"))
+
+
+def candidates_table(block: dict[str, Any]) -> Table:
+    """``metrics.json`` ``candidates``: per pipeline, the OOF dev score (what chose) and the test score."""
+    metric = block["metric"]
+    table = Table(title=f"Pipeline candidates: {metric}, {block['folds']}-fold out of fold on gold dev "
+                        "(95% bootstrap CI); gold test only reported")
+    table.add_column("candidate", overflow="fold")
+    for col in ("dev OOF", "test"):
+        table.add_column(col, justify="right")
+    table.add_column("chosen")
+    for row in block["rows"]:
+        mark = ("pinned" if block["pinned"] else "*") if row["chosen"] else ("" if row["eligible"] else "curve")
+        table.add_row(row["name"], _score(row["oof"]), _score(row["test"]), mark)
+    table.caption = ("* best dev OOF score, or a simpler candidate within one standard error of it; "
+                     "curve = gold only on part of dev (learning curve)")
+    return table
+
+
 def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:
     """Per LF: polarity, coverage, overlaps, conflicts, dev accuracy (and the label model's learned
     accuracy, when it was fitted), flags."""
@@ -98,6 +119,8 @@ def print_run(result, console: Console | None = None) -> None:
     console.print(lf_table(result.lf_table))
     if "test" in result.metrics:
         console.print(metrics_table(result.metrics, "test"))
+    if "candidates" in result.metrics:
+        console.print(candidates_table(result.metrics["candidates"]))
     for note in result.metrics.get("notes", []):
         console.print(f"[yellow]note:[/yellow] {note}")
     console.print(summary_table(result))

@@ -295,7 +295,30 @@ def _evaluation(d: dict[str, Any]) -> str:
         body += "<h3>Final labels per class (gold test)</h3>" + _table(
             ["class", "precision [95% CI]", "recall [95% CI]", "F1 [95% CI]", "support"], pc_rows,
             num_cols=(1, 2, 3, 4))
+    body += _candidates(d)
     return _section("evaluation", "Majority vote vs label model vs end model", body, lead)
+
+
+def _score_cell(s: dict | None) -> str:
+    return "—" if not s else f'{_num(s.get("value"))} {_ci(s.get("ci"))}'
+
+
+def _candidates(d: dict[str, Any]) -> str:
+    block = d["metrics"].get("candidates")
+    if not block:
+        return ""
+    rows = []
+    for r in block["rows"]:
+        mark = ('<span class="badge ok">chosen</span>' if r["chosen"] else ("" if r["eligible"] else "learning curve"))
+        rows.append([_e(r["name"]), _e(r["kind"]), _score_cell(r["oof"]), _score_cell(r["test"]), mark])
+    lead = (f'Every whole pipeline scored by <strong>{_e(block["metric"])}</strong>, {_int(block["folds"])}-fold out of '
+            'fold on gold dev (a candidate that learns from dev labels is refitted without the held-out fold). The '
+            'best dev score chose, or a simpler candidate within one standard error of it'
+            + (' (here pinned in the config)' if block.get("pinned") else '') +
+            '. Gold test is scored for every candidate and never used to choose. "gold_only(25%)" and "(50%)": '
+            'the golden set alone with part of dev, so you can see what more expert labels would buy.')
+    body = _table(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]", ""], rows, num_cols=(2, 3))
+    return f'<h3 id="candidates">Pipeline candidates</h3><p class="lead">{lead}</p>{body}'
 
 
 _FLAG_HELP = {"zero_coverage": "never votes", "below_chance": "dev accuracy below chance",

@@ -26,13 +26,18 @@ def test_apply_writes_every_artefact_and_scores_models(project):
     assert all(matrix.schema[c] == pl.Int8 for c in matrix.columns[1:])
     assert matrix.height == 1200
     labels = pl.read_parquet(run / "labels.parquet")
-    assert labels.columns == ["id", "label", "confidence", "p_pos", "p_neg", "source"]
+    assert labels.columns == ["id", "label", "confidence", "p_pos", "p_neg", "source", "gold_label"]
     assert labels["label"].is_in(["pos", "neg"]).all()
     np.testing.assert_allclose((labels["p_pos"] + labels["p_neg"]).to_numpy(), 1.0, atol=1e-6)
     uncovered = (matrix.drop("id").to_numpy() == -1).all(axis=1)
     assert uncovered.sum() > 0
-    assert set(labels.filter(pl.Series(uncovered))["source"]) == {"end_model"}
     metrics = json.loads((run / "metrics.json").read_text())
+    chosen = metrics["candidates"]["chosen"]
+    assert set(labels.filter(pl.Series(uncovered))["source"]) <= {"end_model", "prior", chosen}
+    gold = pl.read_csv(project.parent / "gold.csv", schema_overrides={"id": pl.String})
+    with_gold = labels.filter(pl.col("gold_label").is_not_null())
+    assert with_gold.height == 400 and with_gold.join(gold, on="id")["label_right"].equals(
+        with_gold.join(gold, on="id")["gold_label"], check_names=False)
     for split in ("test", "dev"):
         for model in ("majority_vote", "label_model", "end_model", "final"):
             m = metrics[split][model]
@@ -60,8 +65,9 @@ def test_apply_is_deterministic_for_a_seed(project):
 
 @pytest.mark.parametrize("kind", ["majority", "snorkel"])
 def test_label_model_choice(project, kind):
+    """Without pipeline selection, label_model.kind picks what labels the covered documents."""
     text = project.read_text().replace("kind: auto", f"kind: {kind}")
-    project.write_text(text)
+    project.write_text(text + "selection:\n  enabled: false\n")
     res = run_apply(load_config(project))
     assert res.chosen_label_model == {"majority": "majority_vote", "snorkel": "label_model"}[kind]
     src = set(pl.read_parquet(res.files["labels"])["source"])

@@ -1,0 +1,255 @@
+"""Whole-pipeline candidates: every way wslab can label the corpus from the same inputs (LF
+votes, gold dev, texts), written so that selection can refit each one on part of gold dev.
+
+A candidate's ``fit(train)`` learns from the gold dev items ``train`` (indices into the dev
+arrays: all of dev for the final fit, the training folds during selection) and returns
+``predict(rows)``: (len(rows), K) class probabilities for corpus positions ``rows``. A candidate
+that never reads dev labels ignores ``train``. Gold test labels are not an input here at all.
+
+Vote-based candidates hold the class prior on rows no LF covered; ``S+end_model`` candidates
+(:class:`Candidate` ``parts``) take the vote source where it voted and the end model elsewhere.
+
+>>> import numpy as np
+>>> L = np.array([[0, 0, -1], [1, 0, 1], [-1, -1, -1], [1, -1, 0]])
+>>> probs = weighted_vote_probs(L, 2, np.array([2.0, 0.0, 1.0]), np.array([0.5, 0.5]))
+>>> probs.argmax(axis=1).tolist(), bool(probs[2, 0] == 0.5)
+([0, 1, 0, 1], True)
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from wslab.artifacts import ABSTAIN
+from wslab.labeling.aggregate import class_prior, majority_vote, snorkel_label_model, vote_counts
+from wslab.stats.features import default_text_classifier, make_text_featurizer
+
+Predict = Callable[[np.ndarray], np.ndarray]
+Fit = Callable[[np.ndarray], Predict]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One whole pipeline. ``fit`` or ``parts`` (vote source, end model): see the module doc."""
+
+    name: str
+    kind: str  # votes | votes+end_model | gold | gold+votes | end_model | end_model+gold
+    uses_dev: bool
+    fit: Fit | None = None
+    parts: tuple[str, str] | None = None
+    eligible: bool = True  # False: a learning-curve row, reported but never chosen
+
+
+# ------------------------------------------------------------------ votes
+
+
+def lf_dev_accuracy(L_dev: np.ndarray, y_dev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(correct (m,), votes (m,)): each LF's correct votes and votes on the gold dev rows."""
+    voted = L_dev != ABSTAIN
+    return ((L_dev == y_dev[:, None]) & voted).sum(axis=0), voted.sum(axis=0)
+
+
+def unsupervised_lf_accuracy(L: np.ndarray, n_classes: int) -> np.ndarray:
+    """(m,) each LF's agreement with the majority vote of the *other* LFs where both voted
+    (NaN where it never overlaps another LF): an accuracy estimate that needs no gold."""
+    counts = vote_counts(L, n_classes)
+    out = np.full(L.shape[1], np.nan)
+    for j in range(L.shape[1]):
+        rows = np.flatnonzero(L[:, j] != ABSTAIN)
+        others = counts[rows].copy()
+        others[np.arange(len(rows)), L[rows, j]] -= 1
+        has = others.sum(axis=1) > 0
+        if has.any():
+            out[j] = float((others[has].argmax(axis=1) == L[rows[has], j]).mean())
+    return out
+
+
+def weighted_vote_weights(correct: np.ndarray, votes: np.ndarray, unsup: np.ndarray, n_classes: int, *,
+                          strength: float = 20.0) -> np.ndarray:
+    """(m,) log-odds weights ``log((K-1) a / (1 - a))`` (0 for an LF no better than chance) from
+    the dev accuracy ``correct / votes`` shrunk toward ``unsup`` with ``strength`` pseudo-votes.
+
+    >>> weighted_vote_weights(np.array([9, 0]), np.array([10, 0]), np.array([0.5, 0.8]), 2).round(2).tolist()
+    [0.55, 1.39]
+    """
+    fallback = np.nanmean(unsup) if np.isfinite(unsup).any() else 1.0 / n_classes + 0.1
+    unsup = np.where(np.isfinite(unsup), unsup, fallback)
+    acc = np.clip((correct + strength * unsup) / (votes + strength), 1e-3, 0.99)
+    return np.maximum(np.log((n_classes - 1) * acc / (1 - acc)), 0.0)
+
+
+def weighted_vote_probs(L: np.ndarray, n_classes: int, weights: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """(n, K) softmax of ``log prior + sum of the weights of the LFs voting each class``;
+    rows without a vote (or only zero-weight votes) get ``prior``."""
+    scores = np.stack([((L == k) * weights).sum(axis=1) for k in range(n_classes)], axis=1)
+    covered = scores.sum(axis=1) > 0
+    scores = scores + np.log(prior)
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    probs[~covered] = prior
+    return probs
+
+
+def lf_onehot(L: np.ndarray, n_classes: int) -> sp.csr_matrix:
+    """(n, m*K) sparse one-hot of the votes: column ``j*K + k`` is 1 where LF ``j`` voted ``k``."""
+    rows, lfs = np.nonzero(L != ABSTAIN)
+    cols = lfs * n_classes + L[rows, lfs]
+    return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                         shape=(L.shape[0], L.shape[1] * n_classes))
+
+
+# ------------------------------------------------------------------ text features and the classifier
+
+
+class TextFeatures:
+    """TF-IDF of the corpus rows ``rows``, fitted once on their texts (no labels, so every fold
+    may share it); other rows are featurized on demand."""
+
+    def __init__(self, fetch_texts: Callable[[np.ndarray], list[str]], rows: np.ndarray, *, max_features: int):
+        self.fetch_texts = fetch_texts
+        self.rows = np.unique(rows)
+        self.featurizer = make_text_featurizer(max_features=max_features)
+        self.X = self.featurizer.fit_transform(fetch_texts(self.rows)).tocsr()
+
+    def __call__(self, pos: np.ndarray) -> sp.csr_matrix:
+        idx = np.minimum(np.searchsorted(self.rows, pos), len(self.rows) - 1)
+        if len(pos) and np.array_equal(self.rows[idx], pos):
+            return self.X[idx]
+        return self.featurizer.transform(self.fetch_texts(pos)).tocsr()
+
+
+class _OneClass:
+    """What a classifier learns from labels of a single class: that class."""
+
+    def __init__(self, k: int) -> None:
+        self.classes_ = np.array([k])
+
+    def predict_proba(self, X) -> np.ndarray:
+        return np.ones((X.shape[0], 1))
+
+
+def fit_classifier(X, y: np.ndarray, weight: np.ndarray, *, C: float, seed: int, warm=None):
+    """An L2 logistic regression; ``warm`` (a fitted one with the same classes) starts it."""
+    if len(np.unique(y)) < 2:
+        return _OneClass(int(y[0]))
+    if warm is not None and np.array_equal(warm.classes_, np.unique(y)):
+        clf = copy.deepcopy(warm)
+        clf.set_params(warm_start=True)
+    else:
+        clf = default_text_classifier(C=C, seed=seed)
+    return clf.fit(X, y, sample_weight=weight)
+
+
+def classifier_probs(clf, X, n_classes: int) -> np.ndarray:
+    out = np.zeros((X.shape[0], n_classes))
+    out[:, clf.classes_] = clf.predict_proba(X)
+    return out
+
+
+# ------------------------------------------------------------------ the candidate set
+
+
+@dataclass
+class Inputs:
+    """What every candidate is built from. ``sample``: covered non-gold corpus positions the
+    end models train on (weak labels); ``features``: TF-IDF of sample and gold rows."""
+
+    L: np.ndarray
+    n_classes: int
+    dev_pos: np.ndarray
+    y_dev: np.ndarray
+    sample: np.ndarray
+    features: TextFeatures
+    C: float = 4.0
+    seed: int = 0
+    warm: dict = field(default_factory=dict)
+    """The dev-free end-model fit every other end-model fit starts from (:func:`end_model_on`)."""
+
+
+def vote_source(probs_for: Callable[[np.ndarray], np.ndarray], *, uses_dev: bool) -> Fit:
+    """A vote-based candidate from ``probs_for(train) -> (n, K)``, cached per training set
+    (one entry when it does not use dev), so the end models on it reuse the fit."""
+    cache: dict[bytes, np.ndarray] = {}
+
+    def fit(train: np.ndarray) -> Predict:
+        key = np.sort(train).tobytes() if uses_dev else b""
+        if key not in cache:
+            cache[key] = probs_for(train)
+        probs = cache[key]
+        return lambda rows: probs[rows]
+    return fit
+
+
+def vote_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]]) -> list[Candidate]:
+    """Majority vote, the dev-weighted vote and Snorkel's LabelModel for each grid setting,
+    with the class balance of the training dev items (``dev``) and uniform."""
+    L, K = inp.L, inp.n_classes
+    uniform = np.full(K, 1.0 / K)
+    mv = majority_vote(L, K, prior=class_prior(None, K)).probs
+    unsup = unsupervised_lf_accuracy(L[inp.sample], K) if len(inp.sample) else np.full(L.shape[1], np.nan)
+
+    def weighted(train: np.ndarray) -> np.ndarray:
+        correct, votes = lf_dev_accuracy(L[inp.dev_pos[train]], inp.y_dev[train])
+        w = weighted_vote_weights(correct, votes, unsup, K)
+        return weighted_vote_probs(L, K, w, class_prior(inp.y_dev[train], K))
+
+    out = [Candidate("majority_vote", "votes", False, vote_source(lambda train: mv, uses_dev=False)),
+           Candidate("weighted_vote", "votes", True, vote_source(weighted, uses_dev=True))]
+    for tag, params in label_model_grid:
+        for balance in ("dev", "uniform"):
+            def probs_for(train, params=params, balance=balance):
+                prior = class_prior(inp.y_dev[train], K) if balance == "dev" else uniform
+                return snorkel_label_model(L, K, prior=prior, seed=inp.seed, **params).probs
+            name = f"label_model({balance}{tag})"
+            out.append(Candidate(name, "votes", balance == "dev", vote_source(probs_for, uses_dev=balance == "dev")))
+    return out
+
+
+def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None, dev_free: bool = False) -> Fit:
+    """The end model on ``source``'s labels of the weak sample (weighted by their confidence),
+    plus the training dev items with their gold labels making up ``gold_share`` of the total
+    weight (``None``: no gold).
+
+    Every fit is warm-started from ``inp.warm["init"]``, the first fit that saw no dev label
+    (``dev_free=True``: no gold and a source that ignores dev), never from a fit on all of dev:
+    a solver stopped at its tolerance keeps traces of its start, so a start that had seen a
+    held-out item's label would leak it into that item's out-of-fold prediction.
+    """
+
+    def fit(train: np.ndarray) -> Predict:
+        p = source(train)(inp.sample)
+        y, w = p.argmax(axis=1), p.max(axis=1)
+        X = inp.features(inp.sample)
+        if gold_share is not None and len(train):
+            g = inp.dev_pos[train]
+            gw = gold_share / (1 - gold_share) * w.sum() / len(train)
+            X = sp.vstack([X, inp.features(g)]).tocsr()
+            y, w = np.concatenate([y, inp.y_dev[train]]), np.concatenate([w, np.full(len(train), gw)])
+        clf = fit_classifier(X, y, w, C=inp.C, seed=inp.seed, warm=inp.warm.get("init"))
+        if dev_free and "init" not in inp.warm:
+            inp.warm["init"] = clf
+        return lambda rows: classifier_probs(clf, inp.features(rows), inp.n_classes)
+    return fit
+
+
+def gold_model(inp: Inputs, *, votes: bool, fraction: float = 1.0) -> Fit:
+    """The end model trained on the training dev items alone (a ``fraction`` of them, seeded),
+    on TF-IDF, or on TF-IDF with the one-hot LF votes appended (``votes=True``)."""
+
+    def feats(rows: np.ndarray):
+        X = inp.features(rows)
+        return sp.hstack([X, lf_onehot(inp.L[rows], inp.n_classes)]).tocsr() if votes else X
+
+    def fit(train: np.ndarray) -> Predict:
+        if fraction < 1.0:
+            rng = np.random.default_rng([inp.seed, len(train)])
+            train = np.sort(rng.choice(train, max(2, int(round(fraction * len(train)))), replace=False))
+        y = inp.y_dev[train]
+        clf = fit_classifier(feats(inp.dev_pos[train]), y, np.ones(len(train)), C=inp.C, seed=inp.seed)
+        return lambda rows: classifier_probs(clf, feats(rows), inp.n_classes)
+    return fit

@@ -1,0 +1,130 @@
+"""Pipeline selection (issue 11): candidates scored out of fold on gold dev; gold test never chooses."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+
+from wslab.config import load_config
+from wslab.errors import ConfigError
+from wslab.labeling.candidates import lf_onehot, unsupervised_lf_accuracy, weighted_vote_weights
+from wslab.labeling.selection import choose, dev_folds, parse_metric, score
+from wslab.pipeline import run_apply
+
+
+FAST = {"quality": {"enabled": False}, "label_model": {"restarts": 1}, "selection": {"folds": 3},
+        "evaluation": {"bootstrap": 100}}
+
+
+def _edit(project, **sections):
+    cfg = yaml.safe_load(project.read_text())
+    for key, value in sections.items():
+        cfg.setdefault(key, {}).update(value)
+    project.write_text(yaml.safe_dump(cfg, sort_keys=False))
+
+
+def test_shuffled_test_labels_change_no_choice_and_no_label(project):
+    """Gold test is only reported: shuffling its labels leaves the choice and labels.parquet's
+    predictions unchanged (only gold_label and the test scores move)."""
+    _edit(project, **FAST)
+    gold = pl.read_csv(project.parent / "gold.csv", schema_overrides={"id": pl.String})
+    # split the gold file explicitly so the shuffle cannot move items between dev and test
+    from wslab.project import open_project
+
+    p = open_project(load_config(project))
+    split = pl.DataFrame({"id": pl.concat([p.gold.dev_ids, p.gold.test_ids]),
+                          "split": ["dev"] * len(p.gold.dev_ids) + ["test"] * len(p.gold.test_ids)})
+    gold = gold.join(split, on="id")
+    gold.write_csv(project.parent / "gold.csv")
+    _edit(project, gold={"split_column": "split"})
+    a = run_apply(load_config(project))
+    rng = np.random.default_rng(0)
+    is_test = (gold["split"] == "test").to_numpy()
+    labels = gold["label"].to_numpy().copy()
+    labels[is_test] = rng.permutation(labels[is_test])
+    assert (labels != gold["label"].to_numpy()).sum() > 20
+    gold.with_columns(pl.Series("label", labels)).write_csv(project.parent / "gold.csv")
+    b = run_apply(load_config(project))
+    ma, mb = a.metrics["candidates"], b.metrics["candidates"]
+    assert ma["chosen"] == mb["chosen"]
+    assert [r["oof"] for r in ma["rows"]] == [r["oof"] for r in mb["rows"]]
+    assert [r["test"] for r in ma["rows"]] != [r["test"] for r in mb["rows"]]
+    la, lb = (pl.read_parquet(r.files["labels"]).drop("gold_label") for r in (a, b))
+    assert la.equals(lb)
+
+
+def test_candidate_table_and_pin(project):
+    _edit(project, **FAST)
+    res = run_apply(load_config(project))
+    block = res.metrics["candidates"]
+    names = [r["name"] for r in block["rows"]]
+    html = (res.run_dir / "report.html").read_text()
+    assert "Pipeline candidates" in html and ">gold_only(25%)<" in html and ">end_model(majority_vote)<" in html
+    for expected in ("majority_vote", "weighted_vote", "label_model(dev)", "label_model(uniform,snorkel)",
+                     "gold_only", "gold+votes", "end_model(majority_vote)", "end_model(majority_vote)+gold@0.5",
+                     "majority_vote+end_model", "gold_only(25%)"):
+        assert expected in names
+    assert sum(r["chosen"] for r in block["rows"]) == 1
+    for r in block["rows"]:
+        assert r["oof"]["n"] == 200 and r["test"]["n"] == 200
+        assert r["oof"]["ci"][0] <= r["oof"]["value"] <= r["oof"]["ci"][1]
+    assert [c["fraction"] for c in block["learning_curve"]] == [0.25, 0.5, 1.0]
+    # the final row of metrics is the chosen candidate's test score
+    chosen = next(r for r in block["rows"] if r["chosen"])
+    assert res.metrics["test"]["final"]["macro_f1"] == pytest.approx(chosen["test"]["value"])
+    _edit(project, selection={"candidate": "gold_only", "metric": "f1:neg"})
+    pinned = run_apply(load_config(project))
+    assert pinned.metrics["candidates"]["chosen"] == "gold_only" and pinned.metrics["candidates"]["pinned"]
+    assert set(pl.read_parquet(pinned.files["labels"])["source"]) == {"gold_only"}
+
+
+def test_metric_parse_and_score_reference_values():
+    labels = ["ham", "spam"]
+    y = np.array([0, 1, 1, 0, 1])
+    probs = np.array([[.9, .1], [.2, .8], [.6, .4], [.3, .7], [.1, .9]])  # preds 0 1 0 1 1
+    assert score(y, probs, parse_metric("accuracy", labels), 2, n_boot=0)["value"] == pytest.approx(0.6)
+    # spam: tp 2, fp 1, fn 1 -> F1 2/3; ham: tp 1, fp 1, fn 1 -> 1/2
+    assert score(y, probs, parse_metric("f1:spam", labels), 2, n_boot=0)["value"] == pytest.approx(2 / 3)
+    assert score(y, probs, parse_metric("macro_f1", labels), 2, n_boot=0)["value"] == pytest.approx(7 / 12)
+    s = score(y, probs, parse_metric("accuracy", labels), 2, n_boot=500)
+    assert s["ci"][0] <= 0.6 <= s["ci"][1] and 0.1 < s["se"] < 0.35  # sqrt(.6*.4/5) = 0.22
+    with pytest.raises(ConfigError, match="selection.metric"):
+        parse_metric("f1:eggs", labels)
+
+
+def test_choose_prefers_the_simpler_candidate_within_one_standard_error():
+    def row(name, kind, value, se=0.02, eligible=True):
+        return {"name": name, "kind": kind, "eligible": eligible, "oof": {"value": value, "se": se}}
+
+    rows = [row("end_model(mv)+gold@0.5", "end_model+gold", 0.90), row("majority_vote", "votes", 0.89),
+            row("gold_only(25%)", "gold", 0.99, eligible=False)]
+    assert choose(rows) == "majority_vote"
+    rows[1]["oof"]["value"] = 0.87
+    assert choose(rows) == "end_model(mv)+gold@0.5"
+    assert choose(rows, pin="majority_vote") == "majority_vote"
+    with pytest.raises(ConfigError, match="selection.candidate.*nope"):
+        choose(rows, pin="nope")
+    with pytest.raises(ConfigError, match="selection.candidate"):  # a learning-curve row is not a pipeline
+        choose(rows, pin="gold_only(25%)")
+
+
+def test_folds_cover_dev_once():
+    y = np.array([0] * 12 + [1] * 8)
+    held = np.concatenate([ho for _, ho in dev_folds(y, 4, seed=0)])
+    assert sorted(held.tolist()) == list(range(20))
+
+
+def test_weighted_vote_weights_shrink_toward_unsupervised_estimate():
+    # an LF with many dev votes keeps its dev accuracy; one with none takes the unsupervised one
+    w = weighted_vote_weights(np.array([900, 0]), np.array([1000, 0]), np.array([0.6, 0.75]), 2, strength=20)
+    assert w[0] == pytest.approx(np.log((900 + 20 * .6) / 1020 / (1 - (900 + 20 * .6) / 1020)))
+    assert w[1] == pytest.approx(np.log(3.0))
+    # worse than chance: weight 0
+    assert weighted_vote_weights(np.array([1]), np.array([100]), np.array([0.2]), 3)[0] == 0.0
+    L = np.array([[0, 0, -1], [1, 1, 0], [0, -1, 0], [-1, 1, 1]])
+    acc = unsupervised_lf_accuracy(L, 2)
+    # LF0 vs the others' majority: row0 agrees (0), row1 others 1,0 tie -> argmax 0 != 1, row2 agrees (0)
+    assert acc[0] == pytest.approx(2 / 3)
+    assert lf_onehot(L, 2).toarray()[1].tolist() == [0, 1, 0, 1, 1, 0]
