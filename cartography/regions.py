@@ -16,16 +16,20 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["REGIONS", "assign_regions"]
+__all__ = ["REGIONS", "CONFIDENCE_THRESHOLD", "VARIABILITY_THRESHOLD", "assign_regions"]
 
 REGIONS = ("easy-to-learn", "ambiguous", "hard-to-learn")
+CONFIDENCE_THRESHOLD = 0.5
+"""Below it (with correctness < 0.5 and low variability) an example is hard-to-learn."""
+VARIABILITY_THRESHOLD = 0.1
+"""At or above it an example is ambiguous."""
 
 
 def assign_regions(
     metrics: pl.DataFrame,
     *,
-    confidence_threshold: float = 0.5,
-    variability_threshold: float = 0.1,
+    confidence_threshold: float = CONFIDENCE_THRESHOLD,
+    variability_threshold: float = VARIABILITY_THRESHOLD,
 ) -> pl.Series:
     """Return a String series ``region`` for a frame with ``confidence``, ``variability``,
     ``correctness`` columns (see :func:`wslab.cartography.dynamics.data_map_metrics`).

@@ -27,7 +27,7 @@ _LAZY = {
     "default_cv_classifier": "label_issues", "find_label_issues": "label_issues",
     "multiannotator_consensus": "label_issues", "out_of_sample_pred_probs": "label_issues",
     "build_queue": "queue", "flagged_queue": "queue", "to_label_studio_tasks": "queue",
-    "label_studio_config": "queue", "apply_answers": "relabel",
+    "label_studio_config": "queue", "apply_answers": "relabel", "class_health": "health",
 }
 
 __all__ = ["Coefficient", "cohen_kappa", "fleiss_kappa", "fleiss_kappa_per_category", "gwet_ac1",

@@ -11,8 +11,9 @@ the tests read through them, so a file means the same thing whoever wrote it.
 | ``manifest.json`` | :class:`Manifest`: config hash, versions, timings, rows, LLM usage |
 | ``queue.csv`` | the *flagged* items, ranked (:data:`QUEUE_COLUMNS`); the same in apply and issues |
 | ``scores.parquet`` | every checked item with its signal scores (the queue before the flag filter) |
-| ``cartography.parquet`` | ``id``, ``text``, ``given_label``, confidence, variability, correctness, region |
+| ``cartography.parquet`` | ``id``, ``text``, ``given_label``, ``suggested_label``, confidence, variability, correctness, region |
 | ``pred_probs.parquet`` | ``id`` + out-of-sample ``p_<class>`` of the cleanlab model |
+| ``class_health.csv`` | one row per class: flagged share, most confused class, cleanlab's label noise and overlap (:data:`wslab.quality.health.CLASS_HEALTH_SCHEMA`) |
 | ``label_studio.json`` / ``label_studio_config.xml`` | the queue as Label Studio tasks, and its labeling config |
 | ``data_map.png`` / ``data_map.html`` | the cartography data map |
 | ``agreement.json`` | the agreement report (annotations given) |
@@ -47,10 +48,11 @@ LABEL_STUDIO_CONFIG = "label_studio_config.xml"
 DATA_MAP_PNG = "data_map.png"
 DATA_MAP_HTML = "data_map.html"
 ANNOTATORS = "annotators.csv"
+CLASS_HEALTH = "class_health.csv"
 REVIEW_SUMMARY = "summary.json"
 
 REVIEW_FILES = (QUEUE, SCORES, CARTOGRAPHY, PRED_PROBS, LABEL_STUDIO_TASKS, LABEL_STUDIO_CONFIG,
-                DATA_MAP_PNG, DATA_MAP_HTML)
+                DATA_MAP_PNG, DATA_MAP_HTML, CLASS_HEALTH)
 """What the suspicious-labels stage writes, in ``apply``'s run folder and ``issues``' output alike."""
 
 SIGNAL_SCORES = ("cleanlab_score", "cartography_score", "disagreement_score", "lf_conflict_score")

@@ -302,20 +302,28 @@ def write_review(result: SuspicionResult, out: Path, *, labels: Sequence[str] | 
     checked item; the Label Studio config lists every class of ``labels`` (default: the result's).
     """
     from wslab.cartography.plots import data_map_html, data_map_png
+    from wslab.quality.health import class_health
     from wslab.quality.queue import flagged_queue, label_studio_config, to_label_studio_tasks
 
     a = artifacts
     queue = flagged_queue(result.queue, top=top)
+    carto = result.cartography
+    if "suggested_label" not in carto.columns:  # the tooltip shows it; reviewed items left the queue: null
+        carto = carto.join(result.queue.select("id", "suggested_label"), on="id", how="left", maintain_order="left")
+        carto = carto.select("id", "text", "given_label", "suggested_label", pl.exclude("id", "text", "given_label",
+                                                                                         "suggested_label"))
     paths = {
         "queue": io.write_table(out / a.QUEUE, queue),
         "scores": io.write_table(out / a.SCORES, result.queue),
-        "cartography": io.write_table(out / a.CARTOGRAPHY, result.cartography),
+        "cartography": io.write_table(out / a.CARTOGRAPHY, carto),
         "pred_probs": io.write_table(out / a.PRED_PROBS, result.pred_probs),
         "label_studio": io.write_json(out / a.LABEL_STUDIO_TASKS, to_label_studio_tasks(queue)),
         "label_studio_config": io.write_text(out / a.LABEL_STUDIO_CONFIG,
                                              label_studio_config(list(labels or result.labels))),
-        "data_map_png": io.write_bytes(out / a.DATA_MAP_PNG, data_map_png(result.cartography, title=title)),
-        "data_map_html": io.write_text(out / a.DATA_MAP_HTML, data_map_html(result.cartography, title=title)),
+        "data_map_png": io.write_bytes(out / a.DATA_MAP_PNG, data_map_png(carto, title=title)),
+        "data_map_html": io.write_text(out / a.DATA_MAP_HTML, data_map_html(carto, title=title)),
+        "class_health": io.write_table(out / a.CLASS_HEALTH, class_health(
+            result.queue, result.pred_probs, list(labels or result.labels))),
     }
     if result.annotators is not None:
         paths["annotators"] = io.write_table(out / a.ANNOTATORS, result.annotators)

@@ -63,20 +63,33 @@ def test_png_is_a_png():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
 
 
+def _page_data(page: str) -> dict:
+    import json
+    import re
+
+    blob = re.search(r'<script type="application/json" id="points">(.*?)</script>', page, flags=re.DOTALL).group(1)
+    return json.loads(blob)
+
+
 def test_html_is_self_contained_and_escapes_text():
     page = data_map_html(_frame())
     assert "src=" not in page and "<link" not in page
-    assert "://" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched from the network
+    assert "://" not in page  # nothing fetched from the network
     assert page.count("</script>") == 2  # only our own two script blocks close
     assert "\\u003c/script\\u003e" in page
-    assert "hello" in page and "Showing 2 of 2" in page
+    data = _page_data(page)
+    assert data["points"]["id"] == ["a", "b"] and data["points"]["t"][0].startswith("hello </script>")
+    assert "All 2 points are drawn." in page
 
 
-def test_html_subsamples_keeping_non_easy_points():
+def test_html_past_max_points_draws_non_easy_points_and_a_density_of_the_rest():
     n = 50
     f = pl.DataFrame({"id": [str(i) for i in range(n)], "text": ["t"] * n, "given_label": ["a"] * n,
                       "confidence": np.linspace(0, 1, n), "variability": [0.01] * n, "correctness": [1.0] * n,
                       "region": ["hard-to-learn"] * 5 + ["easy-to-learn"] * (n - 5)})
     page = data_map_html(f, max_points=10)
-    assert "Showing 10 of 50" in page
-    assert page.count('"hard-to-learn"') == 5
+    data = _page_data(page)
+    assert data["points"]["id"] == ["0", "1", "2", "3", "4"]
+    assert data["n_density"] == 45 and sum(c[1] for c in data["density"]["cells"]) == 45
+    assert "the 5 outside the easy-to-learn region are drawn one by one" in page
+    assert sum(data["hist"]["confidence"]["counts"][0]) == 50  # the histograms count every point
