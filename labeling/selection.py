@@ -143,8 +143,8 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
                     reporter: Reporter | None = None) -> Selection:
     """Score every candidate out of fold on gold dev (and on gold test, for the report); choose one.
 
-    End models are trained on majority vote, the weighted vote and the label model whose OOF
-    score is best among the grid (that pick reads dev OOF scores only). ``text_models=False``
+    End models are trained on majority vote and on the best (by dev OOF score only) of the
+    weighted vote and the label models: the sources worth an end model, at a third of the fits. ``text_models=False``
     leaves out every candidate that trains a text classifier. ``y_test`` is used for nothing
     but the test scores.
     """
@@ -156,16 +156,18 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
         first += [Candidate(f"gold_only({int(f * 100)}%)", "gold", True, gold_model(inp, votes=False, fraction=f),
                             eligible=False) for f in LEARNING_CURVE]
     weak = text_models and len(inp.sample) > 0
-    n_end = 3 * (2 + len(gold_shares)) if weak else 0
+    n_end = 2 * (2 + len(gold_shares)) if weak else 0
     with get_reporter(reporter).task("pipeline candidates (out of fold on gold dev)", total=len(first) + n_end) as adv:
         runner = _Runner(inp, covered, test_pos, dev_folds(inp.y_dev, folds, inp.seed), adv)
         for cand in first:
             runner.run(cand)
-        lms = [c.name for c in first if c.name.startswith("label_model")]
-        best_lm = max(lms, key=lambda n: score(inp.y_dev, runner.oof[n], fn, K, n_boot=0)["value"]) if lms else None
+        # end models learn from two sources: majority vote (needs no dev label, so it is fitted
+        # once) and the better, by dev OOF score, of the sources that learn from dev
+        learned = [c.name for c in first if c.kind == "votes" and c.name != "majority_vote"]
+        best = max(learned, key=lambda n: score(inp.y_dev, runner.oof[n], fn, K, n_boot=0)["value"]) if learned else None
         second = []
         fits = {c.name: c.fit for c in first}
-        sources = ["majority_vote", "weighted_vote"] + ([best_lm] if best_lm else []) if weak else []
+        sources = ["majority_vote"] + ([best] if best else []) if weak else []
         for src in sources:
             src_uses_dev = next(c.uses_dev for c in first if c.name == src)
             second.append(Candidate(f"end_model({src})", "end_model", src_uses_dev,

@@ -130,6 +130,8 @@ class SelectionConfig(Strict):
     folds: int = Field(5, ge=2, le=20, description="Folds over gold dev for the out-of-fold scores.")
     max_train: int = Field(5_000, ge=100, description="Weak-labelled documents the candidate end models train on "
                            "(sampled, gold items excluded).")
+    max_features: int = Field(20_000, ge=100, description="TF-IDF features per n-gram family (word and char) of the "
+                              "candidate end models, which train on max_train documents plus gold dev.")
     gold_shares: list[float] = Field([0.5], min_length=1, description="Share of the training weight given to the "
                                      "gold dev items in end_model(..)+gold candidates; each share is one candidate.")
 

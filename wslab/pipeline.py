@@ -244,7 +244,8 @@ def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | Non
     def fetch(rows: np.ndarray) -> list[str]:
         return corpus.texts(corpus.ids.gather(rows))
 
-    features = TextFeatures(fetch, np.concatenate([sample, dev_pos, test_pos]), max_features=em.max_features) \
+    features = TextFeatures(fetch, np.concatenate([sample, dev_pos, test_pos]),
+                            max_features=min(em.max_features, sel.max_features)) \
         if em.enabled else None
     grid = [("", dict(n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2, restarts=lm.restarts))]
     if grid[0][1] != SNORKEL_DEFAULTS:
