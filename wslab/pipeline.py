@@ -292,12 +292,13 @@ class LFAnalysis:
     n_docs: int
     n_dev: int
     llm: dict[str, Any]
+    covered: int = 0  # documents at least one LF votes on
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{n_docs, n_dev, llm, lfs: [...]}`` (NaN, which JSON lacks, as null)."""
+        """JSON-ready: ``{n_docs, n_dev, covered, llm, lfs: [...]}`` (NaN, which JSON lacks, as null)."""
         rows = [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
                 for row in self.table.to_dicts()]
-        return {"n_docs": self.n_docs, "n_dev": self.n_dev, "llm": self.llm, "lfs": rows}
+        return {"n_docs": self.n_docs, "n_dev": self.n_dev, "covered": self.covered, "llm": self.llm, "lfs": rows}
 
 
 def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bool = True) -> LFAnalysis:
@@ -306,6 +307,7 @@ def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bo
     project = open_project(cfg, prompt_lfs=prompt_lfs)
     run = _Run(Path("."))
     matrix = build_label_matrix(project, run, reporter=reporter)
-    dev_pos = project.gold_positions("dev")
-    return LFAnalysis(table=analyze(project, matrix.columns[1:], votes_array(matrix)), n_docs=matrix.height,
-                      n_dev=len(dev_pos) if dev_pos is not None else 0, llm=run.llm)
+    dev_pos, L = project.gold_positions("dev"), votes_array(matrix)
+    return LFAnalysis(table=analyze(project, matrix.columns[1:], L), n_docs=matrix.height,
+                      n_dev=len(dev_pos) if dev_pos is not None else 0, llm=run.llm,
+                      covered=int((L != -1).any(axis=1).sum()))

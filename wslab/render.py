@@ -26,6 +26,17 @@ def emit(payload: Any, render: Callable[[], None], *, as_json: bool = False, qui
         render()
 
 
+def finish_gates(gates: list[dict[str, Any]], *, quiet: bool = False) -> None:
+    """Each ``--fail-under`` verdict on stderr (a pass only without ``quiet``); exit 1 when one failed."""
+    import typer
+
+    for gate in gates:
+        if not gate["passed"] or not quiet:
+            typer.echo(gate["message"], err=True)
+    if not all(g["passed"] for g in gates):
+        raise typer.Exit(1)
+
+
 ROWS = [("majority_vote", "majority vote"), ("label_model", "label model (Snorkel)"),
         ("end_model", "end model"), ("final", "final labels"), ("llm_zero_shot", "LLM zero-shot (baseline)")]
 
