@@ -56,8 +56,10 @@ class RichReporter:
                 progress.update(task_id, advance=n, **({"extra": extra} if fields else {}))
 
             yield advance
-            if total is not None:
-                progress.update(task_id, completed=total)
+            done = progress.tasks[0].completed
+            # finished: the bar full and a count, also for a task whose size was not known ("0/?")
+            final = total if total is not None else max(done, 1)
+            progress.update(task_id, total=final, completed=final)
 
     def info(self, message: str) -> None:
         self.console.print(message)
@@ -69,8 +71,9 @@ def get_reporter(reporter: Reporter | None) -> Reporter:
 
 def cli_reporter(*, quiet: bool = False, machine_output: bool = False) -> Reporter:
     """The reporter a command should use: progress bars only on an interactive terminal."""
-    import sys
-
-    if quiet or machine_output or not sys.stderr.isatty():
+    if quiet or machine_output:
         return NullReporter()
-    return RichReporter()
+    from rich.console import Console
+
+    console = Console(stderr=True)  # a terminal, or FORCE_TERMINAL set (TTY_COMPATIBLE in rich 14)
+    return RichReporter(console) if console.is_terminal else NullReporter()

@@ -20,6 +20,7 @@ def export(
     out: Path = typer.Option(..., "--out", help="tasks.json (Label Studio) or answers.csv (a form to fill)."),
     top: int | None = typer.Option(None, "--top", min=1, help="Only the first N rows of the queue."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print {tasks, out, config} as one JSON object."),
 ) -> None:
     """Write the queue as Label Studio import JSON (suggested label pre-filled) or as a CSV form.
 
@@ -36,11 +37,11 @@ def export(
     q = q.with_columns(pl.col("id").cast(pl.String), pl.col("text").cast(pl.String).fill_null(""))
     if top is not None:
         q = q.head(top)
-    suffix = out.suffix.lower()
+    suffix, config_xml = out.suffix.lower(), None
     if suffix == ".json":
         write_json(out, to_label_studio_tasks(q))
         labels = sorted(set(q["given_label"].cast(pl.String).to_list()) | set(q["suggested_label"].cast(pl.String).to_list()))
-        write_text(out.with_suffix(".config.xml"), label_studio_config(labels))
+        config_xml = write_text(out.with_suffix(".config.xml"), label_studio_config(labels))
     elif suffix == ".csv":
         form = q.select([c for c in ("rank", "id", "text", "given_label", "suggested_label", "priority", "reasons")
                          if c in q.columns]).with_columns(
@@ -50,8 +51,10 @@ def export(
     else:
         raise InputError(f"{out}: unsupported output type {suffix or '(none)'!r}; expected .json (Label Studio) "
                          "or .csv")
-    if not quiet:
-        typer.echo(f"wrote {q.height} tasks to {out}")
+    from wslab.render import emit
+
+    emit({"tasks": q.height, "out": str(out), "config": str(config_xml) if config_xml else None},
+         lambda: typer.echo(f"wrote {q.height} tasks to {out}"), as_json=as_json, quiet=quiet)
 
 
 def _read_answers(path: Path, *, expert: str):
