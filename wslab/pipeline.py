@@ -149,9 +149,16 @@ def build_label_matrix(project: Project, run: _Run | None = None, *, reporter: R
             run.llm.update(usage)
         return votes
 
-    return label_matrix(project.corpus, project.plan, python_paths=[cfg.base_dir, *map(cfg.resolve, cfg.lfs.python_paths)],
-                        workers=cfg.lfs.workers, spark_master=cfg.lfs.spark_master, spark_output=cfg.lfs.spark_output,
-                        prompt_votes=prompt_votes, precomputed=project.precomputed, reporter=reporter)
+    matrix = label_matrix(project.corpus, project.plan, python_paths=[cfg.base_dir, *map(cfg.resolve, cfg.lfs.python_paths)],
+                          workers=cfg.lfs.workers, spark_master=cfg.lfs.spark_master, spark_output=cfg.lfs.spark_output,
+                          prompt_votes=prompt_votes, precomputed=project.precomputed, reporter=reporter)
+    if project.plan.executor == "spark" and run is not None:  # the JVM's log (WARN and above) beside the run
+        from wslab.labeling.spark_session import spark_log_file
+
+        log = spark_log_file()
+        if log is not None and log.is_file():
+            run.write("spark_log", A.SPARK_LOG, log.read_text(encoding="utf-8", errors="replace"))
+    return matrix
 
 
 def analyze(project: Project, lf_names: list[str], L: np.ndarray) -> pl.DataFrame:
