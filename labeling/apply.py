@@ -236,7 +236,8 @@ def label_matrix(corpus: Any, plan: LFPlan, *, python_paths: Sequence[Path] = ()
     if plan.executor == "spark":
         from wslab.labeling.spark import get_spark, spark_label_matrix
 
-        get_spark(spark_master)  # JVM start-up before the bar, so the bar measures the LFs
+        with get_reporter(reporter).task("starting Spark"):  # the JVM apart, so the LF bar measures the LFs
+            get_spark(spark_master)
     n, shown = len(corpus), [0]
     with get_reporter(reporter).task(f"declarative LFs ({plan.executor})", total=n) as advance:
 
