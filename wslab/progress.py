@@ -71,9 +71,16 @@ def get_reporter(reporter: Reporter | None) -> Reporter:
 
 def cli_reporter(*, quiet: bool = False, machine_output: bool = False) -> Reporter:
     """The reporter a command should use: progress bars only on an interactive terminal."""
-    if quiet or machine_output:
-        return NullReporter()
-    from rich.console import Console
+    import sys
 
-    console = Console(stderr=True)  # a terminal, or FORCE_TERMINAL set (TTY_COMPATIBLE in rich 14)
-    return RichReporter(console) if console.is_terminal else NullReporter()
+    if quiet or machine_output or not is_terminal(sys.stderr):
+        return NullReporter()
+    return RichReporter()
+
+
+def is_terminal(stream) -> bool:
+    """``stream`` is a terminal, or rich's ``TTY_COMPATIBLE=1`` says to treat it as one. A CI log
+    with FORCE_COLOR set is not: it gets plain text, not bars redrawn in place or tables cut to 80."""
+    import os
+
+    return os.environ.get("TTY_COMPATIBLE") == "1" or (hasattr(stream, "isatty") and stream.isatty())

@@ -21,8 +21,13 @@ WIDE = 100_000
 def _console() -> Console:
     """The stdout console: on a terminal its width (tables wrap to fit it); redirected to a file or
     a pipe, plain text as wide as the content needs, so no name is ever cut."""
-    out = Console()
-    return out if out.is_terminal else Console(width=WIDE, no_color=True, highlight=False)
+    import sys
+
+    from wslab.progress import is_terminal
+
+    if is_terminal(sys.stdout):
+        return Console(force_terminal=True)
+    return Console(width=WIDE, force_terminal=False, no_color=True, highlight=False)
 
 
 class Table(_RichTable):

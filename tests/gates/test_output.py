@@ -27,9 +27,9 @@ def _env(**extra: str) -> dict[str, str]:
 
 def test_apply_output_redirected_to_a_file_has_every_lf_name_whole(gate_project, tmp_path):
     log = tmp_path / "apply.log"
-    with log.open("w") as out:  # a file, not a terminal; COLUMNS=80 must not narrow it
+    with log.open("w") as out:  # a file, not a terminal (FORCE_COLOR as in some CI); COLUMNS=80 must not narrow it
         proc = subprocess.run([sys.executable, "-m", "wslab", "apply", str(gate_project)], stdout=out,
-                              stderr=subprocess.PIPE, text=True, env=_env(COLUMNS="80"), timeout=600)
+                              stderr=subprocess.PIPE, text=True, env=_env(COLUMNS="80", FORCE_COLOR="1"), timeout=600)
     assert proc.returncode == 0, proc.stderr
     text = log.read_text(encoding="utf-8")
     assert "\x1b[" not in text  # plain text, no colour codes
@@ -67,7 +67,7 @@ def test_issues_queue_on_an_80_column_terminal_is_readable(labelled, tmp_path):
     out = tmp_path / "issues"
     proc = subprocess.run([sys.executable, "-m", "wslab", "issues", "--data", str(labelled), "--out", str(out),
                            "--folds", "3", "--epochs", "2"], capture_output=True, text=True, timeout=600,
-                          env=_env(COLUMNS="80", TTY_COMPATIBLE="1", FORCE_TERMINAL="1", NO_COLOR="1"))
+                          env=_env(COLUMNS="80", TTY_COMPATIBLE="1", NO_COLOR="1"))
     assert proc.returncode == 0, proc.stderr
     stdout = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)  # bold and italic stay on a terminal
     lines = stdout.splitlines()
