@@ -256,17 +256,26 @@ def label_matrix(corpus: Any, plan: LFPlan, *, python_paths: Sequence[Path] = ()
     ``prompt_votes(docs, specs)`` returns the (n, len(specs)) votes of the prompt LFs for ``docs``
     (``id``, ``text``); it is required when the plan has prompt LFs.
     """
-    with get_reporter(reporter).task("declarative LFs", total=len(corpus)) as advance:
-        if plan.executor == "spark":
-            from wslab.labeling.spark import spark_label_matrix
+    if plan.executor == "spark":
+        from wslab.labeling.spark import get_spark, spark_label_matrix
 
+        with get_reporter(reporter).task("starting Spark"):  # the JVM apart, so the LF bar measures the LFs
+            get_spark(spark_master)
+    n, shown = len(corpus), [0]
+    with get_reporter(reporter).task(f"declarative LFs ({plan.executor})", total=n) as advance:
+
+        def to_share(share: float) -> None:  # Spark's share of tasks done -> documents
+            advance(int(share * n) - shown[0])
+            shown[0] = int(share * n)
+
+        if plan.executor == "spark":
             frame = spark_label_matrix(corpus.path, plan.specs, plan.labels, order=corpus.ids,
                                        id_column=corpus.id_column, text_column=corpus.text_column,
-                                       master=spark_master, output=spark_output)
+                                       master=spark_master, output=spark_output, on_progress=to_share)
             frame = frame.with_columns(pl.col("id").cast(pl.String))
         else:
             frame = plan.declarative.collect(engine="streaming")
-        advance(len(corpus))
+        to_share(1.0)
     python_specs = plan.of_kind("python")
     if python_specs:
         votes = apply_python_lfs(corpus.frame.collect(), python_specs, plan.labels, id_column=corpus.id_column,

@@ -51,7 +51,7 @@ def train_end_model(texts: list[str], y: np.ndarray, *, n_classes: int, sample_w
 def end_model_probs(fetch_texts: Callable[[np.ndarray], list[str]], y: np.ndarray, confidence: np.ndarray,
                     covered: np.ndarray, *, needed: np.ndarray, prior: np.ndarray, min_confidence: float = 0.0,
                     max_train: int = 500_000, C: float = 4.0, max_features: int = 200_000, seed: int = 0,
-                    batch_size: int = 500_000, reporter: Reporter | None = None) -> np.ndarray:
+                    batch_size: int = 50_000, reporter: Reporter | None = None) -> np.ndarray:
     """Train the end model on the aggregated labels and predict the rows that need it.
 
     ``y``, ``confidence``, ``covered``: the aggregated labels (n,), trained on where covered and
@@ -59,14 +59,17 @@ def end_model_probs(fetch_texts: Callable[[np.ndarray], list[str]], y: np.ndarra
     weighted by confidence. ``needed`` (n,) bool: the rows to predict (uncovered and gold rows);
     the others keep ``prior``. ``fetch_texts(positions)`` returns the texts of those rows, so
     only the sample and the needed rows are ever read, in batches of ``batch_size``.
+
+    Progress counts documents: the training sample once it is fitted, then each predicted batch
+    (so the bar advances, with an ETA, batch by batch).
     """
-    with get_reporter(reporter).task("end model", total=1 + int(needed.sum())) as advance:
-        train = np.flatnonzero(covered & (confidence >= min_confidence))
-        if len(train) > max_train:
-            train = np.sort(np.random.default_rng(seed).choice(train, max_train, replace=False))
+    train = np.flatnonzero(covered & (confidence >= min_confidence))
+    if len(train) > max_train:
+        train = np.sort(np.random.default_rng(seed).choice(train, max_train, replace=False))
+    with get_reporter(reporter).task("end model (train, then predict)", total=len(train) + int(needed.sum())) as advance:
         model = train_end_model(fetch_texts(train), y[train], n_classes=len(prior), sample_weight=confidence[train],
                                 C=C, max_features=max_features, seed=seed)
-        advance(1)
+        advance(len(train))
         probs = np.tile(np.asarray(prior, dtype=float), (len(y), 1))
         rows = np.flatnonzero(needed)
         for start in range(0, len(rows), batch_size):

@@ -32,13 +32,14 @@ Polars and not in Spark.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from wslab.errors import ConfigError
 from wslab.labeling.compile import (checked_regex_pattern, is_declarative, keyword_pattern, keywords_any_pattern,
                                     regex_pattern)
+from wslab.labeling.spark_session import get_spark, job_progress, quiet_pyspark_warnings
 from wslab.labeling.spec import (ABSTAIN, AllOfCond, AnyOfCond, ColumnCond, Condition, KeywordsCond, LFSpec,
                                  NotCond, RegexCond, TextLengthCond)
 
@@ -295,21 +296,6 @@ def _check_condition(cond: Condition, *, where: str) -> None:
         _check_condition(cond.condition, where=where)
 
 
-def get_spark(master: str | None = None) -> Any:
-    """The active SparkSession, or a new one (``master`` e.g. ``local[2]``; under spark-submit, leave it None)."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        raise ConfigError("executor: spark needs pyspark; expected `pip install pyspark` (and Java 17+)") from None
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
-    builder = SparkSession.builder.appName("wslab")
-    if master:
-        builder = builder.master(master)
-    return builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
-
-
 def read_corpus_spark(spark: Any, path: str | Path) -> Any:
     """Read a parquet, csv (with header) or jsonl corpus as a Spark DataFrame."""
     p = str(path)
@@ -324,11 +310,13 @@ def read_corpus_spark(spark: Any, path: str | Path) -> Any:
 
 def apply_lfs_spark(corpus_path: str | Path, specs: Sequence[LFSpec], labels: Sequence[str], *,
                     out_path: str | Path, id_column: str = "id", text_column: str = "text",
-                    spark: Any = None, master: str | None = None) -> str:
+                    spark: Any = None, master: str | None = None,
+                    on_progress: Callable[[float], None] | None = None) -> str:
     """Apply declarative LFs with Spark and write the label matrix (``id`` + one byte column per LF) as parquet.
 
     ``out_path`` is a parquet dataset (a folder of part files), overwritten. Returns it. The
-    rules are checked for portability before Spark starts any job.
+    rules are checked for portability before Spark starts any job. ``on_progress(share)``
+    hears the share of the job's tasks done (see :func:`wslab.labeling.spark_session.job_progress`).
     """
     declarative = [s for s in specs if is_declarative(s)]
     check_portable(declarative, labels, text_column=text_column)
@@ -343,18 +331,21 @@ def apply_lfs_spark(corpus_path: str | Path, specs: Sequence[LFSpec], labels: Se
 
     index = {name: i for i, name in enumerate(labels)}
     exprs = [compile_lf_spark(s, index, text_column=text_column) for s in declarative]
-    corpus.select(F.col(id_column).alias("id"), *exprs).write.mode("overwrite").parquet(str(out_path))
+    with job_progress(spark, on_progress), quiet_pyspark_warnings():
+        corpus.select(F.col(id_column).alias("id"), *exprs).write.mode("overwrite").parquet(str(out_path))
     return str(out_path)
 
 
 def spark_label_matrix(corpus_path: str | Path, specs: Sequence[LFSpec], labels: Sequence[str], *,
                        order: Any = None, id_column: str = "id", text_column: str = "text",
-                       master: str | None = None, output: str | None = None) -> Any:
+                       master: str | None = None, output: str | None = None,
+                       on_progress: Callable[[float], None] | None = None) -> Any:
     """Apply declarative LFs on Spark and return the label matrix as a Polars frame.
 
     Spark writes the matrix to ``output`` (a temporary local folder when None, which suits
     local mode; on a cluster pass shared storage) and the driver reads it back through Arrow.
-    ``order`` (a Polars Series of ids) puts the rows in corpus order; Spark keeps none.
+    ``order`` (a Polars Series of ids) puts the rows in corpus order; Spark keeps none. In local
+    mode Spark runs on loopback and logs into a file (:mod:`wslab.labeling.spark_session`).
     """
     import tempfile
 
@@ -364,8 +355,9 @@ def spark_label_matrix(corpus_path: str | Path, specs: Sequence[LFSpec], labels:
     with tempfile.TemporaryDirectory(prefix="wslab-spark-") as tmp:
         out = output or str(Path(tmp) / "label_matrix")
         apply_lfs_spark(corpus_path, specs, labels, out_path=out, id_column=id_column, text_column=text_column,
-                        spark=spark)
-        frame = pl.from_arrow(spark.read.parquet(out).toArrow())
+                        spark=spark, on_progress=on_progress)
+        with quiet_pyspark_warnings():
+            frame = pl.from_arrow(spark.read.parquet(out).toArrow())
     assert isinstance(frame, pl.DataFrame)
     if order is None:
         return frame

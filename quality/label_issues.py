@@ -13,12 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import polars as pl
+from joblib import Parallel, cpu_count, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from wslab.errors import InputError
 from wslab.progress import Reporter, get_reporter
 from wslab.stats.features import default_text_classifier
+
+PARALLEL_MIN_ROWS = 10_000
+"""Below this many rows the cross-validation folds are fitted one after the other by default."""
 
 __all__ = [
     "check_class_counts",
@@ -83,6 +88,7 @@ def out_of_sample_pred_probs(
     model=None,
     folds: int = 5,
     seed: int | None = 0,
+    n_jobs: int | None = None,
     reporter: Reporter | None = None,
 ) -> np.ndarray:
     """Return pred_probs of shape (N, n_classes) from stratified K-fold cross-validation.
@@ -91,6 +97,13 @@ def out_of_sample_pred_probs(
     ``model`` is any scikit-learn classifier with ``predict_proba`` (default
     :func:`default_cv_classifier`); it is cloned for each fold.
     Classes absent from a training fold get probability 0.
+
+    The folds are fitted in parallel worker processes, ``n_jobs`` at a time (default: one per
+    fold, at most one per available core, and one after the other below
+    :data:`PARALLEL_MIN_ROWS` rows, where starting the workers costs more than it saves). Each
+    fold's model runs single-threaded, in a worker or not, so the result is the same for every
+    ``n_jobs``, bit for bit. Processes rather than threads: liblinear draws from the C library's
+    global random state, which threads would share.
     """
     labels = np.asarray(labels)
     if X.shape[0] != labels.shape[0]:
@@ -98,16 +111,26 @@ def out_of_sample_pred_probs(
                          f"is length {labels.shape[0]}.")
     model = model if model is not None else default_cv_classifier(n_classes, seed=seed)
     pred_probs = np.zeros((labels.shape[0], n_classes), dtype=np.float64)
-    skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(labels.shape[0]), labels)
+    if n_jobs is None:
+        n_jobs = min(folds, cpu_count()) if X.shape[0] >= PARALLEL_MIN_ROWS else 1
     with get_reporter(reporter).task("cross-validated pred_probs", total=folds) as advance:
-        for train_idx, test_idx in skf.split(np.zeros(labels.shape[0]), labels):
-            fold_model = clone(model)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", category=UserWarning)
-                fold_model.fit(X[train_idx], labels[train_idx])
-            pred_probs[np.ix_(test_idx, fold_model.classes_.astype(int))] = fold_model.predict_proba(X[test_idx])
+        fitted = Parallel(n_jobs=max(1, min(n_jobs, folds)), return_as="generator_unordered")(
+            delayed(_fit_fold)(model, X, labels, train_idx, test_idx) for train_idx, test_idx in splits)
+        for test_idx, classes, probs in fitted:
+            pred_probs[np.ix_(test_idx, classes)] = probs
             advance(1)
     return pred_probs
+
+
+def _fit_fold(model, X, labels: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray):
+    """One fold: (test rows, the classes the fold's model knows, its (len(test), k) probabilities)."""
+    fold_model = clone(model)
+    with warnings.catch_warnings(), threadpool_limits(limits=1):  # the same sums whatever the parallelism
+        warnings.simplefilter("ignore", category=UserWarning)
+        fold_model.fit(X[train_idx], labels[train_idx])
+        probs = fold_model.predict_proba(X[test_idx])
+    return test_idx, fold_model.classes_.astype(int), probs
 
 
 def find_label_issues(

@@ -14,7 +14,7 @@ from typing import Any
 from wslab.errors import InputError
 from wslab.io import read_table
 from wslab.progress import Reporter
-from wslab.quality.agreement_report import METRICS, agreement_report, metric_value, wide_to_long
+from wslab.quality.agreement_report import METRICS, agreement_report, wide_to_long
 
 __all__ = ["measure_agreement", "agreement_gate"]
 
@@ -88,24 +88,12 @@ def measure_agreement(*, gold: Path | None = None, annotations: Path | None = No
 def agreement_gate(report: dict[str, Any], metric: str, threshold: float) -> dict[str, Any]:
     """``{"metric", "value", "threshold", "passed", "message"}`` for ``metric`` >= ``threshold``;
     an undefined coefficient does not pass."""
+    from wslab.gates import Gate, agreement_measures, evaluate_gates
+
     check_metric(metric)
-    value, label = metric_value(report, metric)
-    if value is None:
-        message = f"fail: {label} is undefined ({_note(report, metric)}); --fail-under {threshold:g} cannot pass"
-    elif value < threshold:
-        message = f"fail: {label} = {value:.3f} is below --fail-under {threshold:g}"
-    else:
-        message = f"pass: {label} = {value:.3f} >= {threshold:g}"
-    return {"metric": metric, "value": value, "threshold": threshold,
-            "passed": value is not None and value >= threshold, "message": message}
+    return evaluate_gates([Gate(metric, threshold, f"{threshold:g}")], agreement_measures(report))[0]
 
 
 def check_metric(metric: str) -> None:
     if metric not in METRICS:
         raise InputError(f"--metric must be one of {list(METRICS)}. Got {metric!r} instead.")
-
-
-def _note(report: dict, metric: str) -> str:
-    if metric == "cohen_kappa":
-        return "no pair of annotators has a defined kappa"
-    return report[metric].get("note", "undefined")

@@ -18,6 +18,7 @@ the tests read through them, so a file means the same thing whoever wrote it.
 | ``data_map.png`` / ``data_map.html`` | the cartography data map |
 | ``agreement.json`` | the agreement report (annotations given) |
 | ``report.html`` | the self-contained run report |
+| ``spark.log`` | ``executor: spark`` in local mode: what the JVM logged (WARN and above) |
 
 Ids are text everywhere (``pl.String``), exactly as the input wrote them.
 """
@@ -50,6 +51,7 @@ DATA_MAP_HTML = "data_map.html"
 ANNOTATORS = "annotators.csv"
 CLASS_HEALTH = "class_health.csv"
 REVIEW_SUMMARY = "summary.json"
+SPARK_LOG = "spark.log"  # executor: spark in local mode: what the JVM logged (WARN and above)
 
 REVIEW_FILES = (QUEUE, SCORES, CARTOGRAPHY, PRED_PROBS, LABEL_STUDIO_TASKS, LABEL_STUDIO_CONFIG,
                 DATA_MAP_PNG, DATA_MAP_HTML, CLASS_HEALTH)

@@ -164,9 +164,16 @@ def build_label_matrix(project: Project, run: _Run | None = None, *, reporter: R
             run.llm.update(usage)
         return votes
 
-    return label_matrix(project.corpus, project.plan, python_paths=[cfg.base_dir, *map(cfg.resolve, cfg.lfs.python_paths)],
-                        workers=cfg.lfs.workers, spark_master=cfg.lfs.spark_master, spark_output=cfg.lfs.spark_output,
-                        prompt_votes=prompt_votes, precomputed=project.precomputed, reporter=reporter)
+    matrix = label_matrix(project.corpus, project.plan, python_paths=[cfg.base_dir, *map(cfg.resolve, cfg.lfs.python_paths)],
+                          workers=cfg.lfs.workers, spark_master=cfg.lfs.spark_master, spark_output=cfg.lfs.spark_output,
+                          prompt_votes=prompt_votes, precomputed=project.precomputed, reporter=reporter)
+    if project.plan.executor == "spark" and run is not None:  # the JVM's log (WARN and above) beside the run
+        from wslab.labeling.spark_session import spark_log_file
+
+        log = spark_log_file()
+        if log is not None and log.is_file():
+            run.write("spark_log", A.SPARK_LOG, log.read_text(encoding="utf-8", errors="replace"))
+    return matrix
 
 
 def _learned(models: LabelModels) -> np.ndarray | None:
@@ -425,12 +432,13 @@ class LFAnalysis:
     n_docs: int
     n_dev: int
     llm: dict[str, Any]
+    covered: int = 0  # documents at least one LF votes on
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{n_docs, n_dev, llm, lfs: [...]}`` (NaN, which JSON lacks, as null)."""
+        """JSON-ready: ``{n_docs, n_dev, covered, llm, lfs: [...]}`` (NaN, which JSON lacks, as null)."""
         rows = [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
                 for row in self.table.to_dicts()]
-        return {"n_docs": self.n_docs, "n_dev": self.n_dev, "llm": self.llm, "lfs": rows}
+        return {"n_docs": self.n_docs, "n_dev": self.n_dev, "covered": self.covered, "llm": self.llm, "lfs": rows}
 
 
 def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bool = True) -> LFAnalysis:
@@ -439,8 +447,7 @@ def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bo
     project = open_project(cfg, prompt_lfs=prompt_lfs)
     run = _Run(Path("."))
     matrix = build_label_matrix(project, run, reporter=reporter)
-    dev_pos = project.gold_positions("dev")
-    L = votes_array(matrix)
+    dev_pos, L = project.gold_positions("dev"), votes_array(matrix)
     table = explain_lfs(analyze(project, matrix.columns[1:], L), L, accuracy_floor=cfg.lfs.accuracy_floor)
-    return LFAnalysis(table=table, n_docs=matrix.height,
-                      n_dev=len(dev_pos) if dev_pos is not None else 0, llm=run.llm)
+    return LFAnalysis(table=table, n_docs=matrix.height, n_dev=len(dev_pos) if dev_pos is not None else 0,
+                      llm=run.llm, covered=int((L != A.ABSTAIN).any(axis=1).sum()))

@@ -56,8 +56,10 @@ class RichReporter:
                 progress.update(task_id, advance=n, **({"extra": extra} if fields else {}))
 
             yield advance
-            if total is not None:
-                progress.update(task_id, completed=total)
+            done = progress.tasks[0].completed
+            # finished: the bar full and a count, also for a task whose size was not known ("0/?")
+            final = total if total is not None else max(done, 1)
+            progress.update(task_id, total=final, completed=final)
 
     def info(self, message: str) -> None:
         self.console.print(message)
@@ -71,6 +73,14 @@ def cli_reporter(*, quiet: bool = False, machine_output: bool = False) -> Report
     """The reporter a command should use: progress bars only on an interactive terminal."""
     import sys
 
-    if quiet or machine_output or not sys.stderr.isatty():
+    if quiet or machine_output or not is_terminal(sys.stderr):
         return NullReporter()
     return RichReporter()
+
+
+def is_terminal(stream) -> bool:
+    """``stream`` is a terminal, or rich's ``TTY_COMPATIBLE=1`` says to treat it as one. A CI log
+    with FORCE_COLOR set is not: it gets plain text, not bars redrawn in place or tables cut to 80."""
+    import os
+
+    return os.environ.get("TTY_COMPATIBLE") == "1" or (hasattr(stream, "isatty") and stream.isatty())

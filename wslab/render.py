@@ -12,7 +12,31 @@ from typing import Any
 
 import polars as pl
 from rich.console import Console
-from rich.table import Table
+from rich.table import Table as _RichTable
+
+WIDE = 100_000
+"""Width of the console when stdout is not a terminal: lines as long as their content, nothing cut."""
+
+
+def _console() -> Console:
+    """The stdout console: on a terminal its width (tables wrap to fit it); redirected to a file or
+    a pipe, plain text as wide as the content needs, so no name is ever cut."""
+    import sys
+
+    from wslab.progress import is_terminal
+
+    if is_terminal(sys.stdout):
+        return Console(force_terminal=True)
+    return Console(width=WIDE, force_terminal=False, no_color=True, highlight=False)
+
+
+class Table(_RichTable):
+    """A rich table whose cells wrap, and fold inside words, when the terminal is too narrow; never
+    cut to '…' (``overflow="ellipsis"`` only where a column asks for it, e.g. a text preview)."""
+
+    def add_column(self, header: str = "", *args: Any, overflow: str = "fold", **kwargs: Any) -> None:
+        super().add_column(header, *args, overflow=overflow, **kwargs)
+
 
 def emit(payload: Any, render: Callable[[], None], *, as_json: bool = False, quiet: bool = False) -> None:
     """Print ``payload`` as one JSON line with ``as_json``, nothing with ``quiet``, else ``render()``."""
@@ -24,6 +48,17 @@ def emit(payload: Any, render: Callable[[], None], *, as_json: bool = False, qui
         typer.echo(to_json(payload, indent=None))
     elif not quiet:
         render()
+
+
+def finish_gates(gates: list[dict[str, Any]], *, quiet: bool = False) -> None:
+    """Each ``--fail-under`` verdict on stderr (a pass only without ``quiet``); exit 1 when one failed."""
+    import typer
+
+    for gate in gates:
+        if not gate["passed"] or not quiet:
+            typer.echo(gate["message"], err=True)
+    if not all(g["passed"] for g in gates):
+        raise typer.Exit(1)
 
 
 ROWS = [("majority_vote", "majority vote"), ("label_model", "label model (Snorkel)"),
@@ -115,7 +150,7 @@ def summary_table(result) -> Table:
 
 
 def print_run(result, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or _console()
     console.print(lf_table(result.lf_table))
     if "test" in result.metrics:
         console.print(metrics_table(result.metrics, "test"))
@@ -126,21 +161,28 @@ def print_run(result, console: Console | None = None) -> None:
     console.print(summary_table(result))
 
 
+def _preview(text: str | None, n: int = 60) -> str:
+    """The first ``n`` characters of a document on one line (the queue file has it whole)."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= n else flat[:n - 1] + "…"
+
+
 def print_review(result, summary: dict, console: Console | None = None) -> None:
     """``wslab issues``: the counts and the top of the relabel queue."""
-    console = console or Console()
+    console = console or _console()
     console.print(f"[bold]{summary['items']}[/] items, {len(result.labels)} classes, {summary['folds']}-fold CV, "
                   f"{summary['epochs']} epochs: cleanlab issues {summary['cleanlab_issues']}, "
                   f"hard-to-learn {summary['regions']['hard-to-learn']}, ambiguous "
                   f"{summary['regions']['ambiguous']}, flagged {summary['flagged']}")
     table = Table(title="Top of the relabel queue")
-    for name in ("rank", "id", "given", "suggested", "priority"):
-        table.add_column(name, no_wrap=True)
-    table.add_column("reasons", min_width=16, max_width=40, overflow="fold")
-    table.add_column("text", no_wrap=True, overflow="ellipsis", min_width=20, max_width=60)
+    for name in ("rank", "id", "given", "suggested"):
+        table.add_column(name)
+    table.add_column("priority", no_wrap=True)
+    table.add_column("reasons", max_width=40)
+    table.add_column("text (preview)", max_width=60)
     for row in result.queue.filter(result.queue["flagged"]).head(10).iter_rows(named=True):
         table.add_row(str(row["rank"]), str(row["id"]), row["given_label"], row["suggested_label"],
-                      f"{row['priority']:.3f}", row["reasons"], row["text"].replace("\n", " "))
+                      f"{row['priority']:.3f}", row["reasons"], _preview(row["text"]))
     console.print(table)
     console.print(f"queue: {summary['queue']}  (all files in {summary['out']})")
 
@@ -161,7 +203,7 @@ def _ci(c: dict | None, digits: int = 3) -> str:
 
 def print_agreement(report: dict, console: Console | None = None) -> None:
     """``wslab agreement``: the coefficients, pairs, per category, against gold, per batch."""
-    console = console or Console()
+    console = console or _console()
     d = report["data"]
     scale = report["scale"]
     console.print(f"[bold]{d['n_items']}[/] items ({d['n_items_rated_twice']} rated at least twice), "
@@ -306,7 +348,7 @@ def print_check(result: dict, config: Any, console: Console | None = None) -> No
     t.add_row("annotations", f"{a['path']}: {a['ratings']:,} ratings by {a['annotators']} annotators"
               if a else "none")
     t.add_row("output", result["output_dir"])
-    (console or Console()).print(t)
+    (console or _console()).print(t)
 
 
 # ---------------------------------------------------------------- wslab lfs
@@ -314,7 +356,7 @@ def print_check(result: dict, config: Any, console: Console | None = None) -> No
 
 def print_authoring(result, console: Console | None = None) -> None:
     """``wslab lfs author``: every candidate and the decision on it, and the spend."""
-    console = console or Console()
+    console = console or _console()
     t = Table(title=f"LF candidates ({len(result.candidates)}; model {result.model})")
     for col, justify in (("round", "right"), ("LF", "left"), ("kind", "left"), ("label", "left"),
                          ("decision", "left"), ("dev acc [95% CI]", "right"), ("dev n", "right"),
@@ -338,7 +380,7 @@ def print_authoring(result, console: Console | None = None) -> None:
 
 def print_lf_analysis(result, console: Console | None = None) -> None:
     """``wslab lfs analyze``: the LF table."""
-    console = console or Console()
+    console = console or _console()
     console.print(lf_table(result.table, limit=max(result.table.height, 1)))
     console.print(f"{result.n_docs:,} documents; dev accuracy over {result.n_dev} gold dev items")
 
@@ -360,7 +402,7 @@ def print_llm_label(result, summary: dict, console: Console | None = None) -> No
     t.add_row("tokens in / out", f"{result.usage['input_tokens']} / {result.usage['output_tokens']}")
     t.add_row("cost (USD)", f"{result.usage['cost_usd']:.4f}")
     t.add_row("PII masked", ", ".join(f"{k} {v}" for k, v in sorted(result.masked.items())) or "none")
-    (console or Console()).print(t)
+    (console or _console()).print(t)
 
 
 # ---------------------------------------------------------------- wslab demo
@@ -374,7 +416,7 @@ def print_demo(summary, console: Console | None = None) -> None:
     table.add_column("share", justify="right")
     for label, n in summary.class_counts.items():
         table.add_row(label, f"{n:,}", f"{n / summary.n_docs:.1%}")
-    console = console or Console()
+    console = console or _console()
     console.print(table)
     console.print(f"{summary.n_gold:,} gold items, {summary.n_annotations:,} ratings of {summary.n_annotated_items:,} "
                   f"items by 3 assessors, {summary.n_lfs} LFs")

@@ -36,6 +36,27 @@ def test_default_cv_model_reaches_the_lbfgs_optimum(corpus):
     assert default_cv_classifier(3).solver == "lbfgs"  # liblinear is binary only
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])  # liblinear (a global C random state) and lbfgs (threaded sums)
+def test_parallel_folds_give_the_sequential_result_bit_for_bit(corpus, n_classes):
+    df, _ = corpus
+    X = build_features(df, text_col="text")
+    y = np.arange(df.height) % n_classes if n_classes > 2 else (df["label"] == "spam").cast(pl.Int64).to_numpy()
+    advanced = []
+
+    class Recorder:
+        import contextlib
+
+        @contextlib.contextmanager
+        def task(self, description, total=None):
+            advanced.append(total)
+            yield lambda n=1, **_: advanced.append(n)
+
+    one = out_of_sample_pred_probs(X, y, n_classes=n_classes, folds=4, seed=3, n_jobs=1)
+    two = out_of_sample_pred_probs(X, y, n_classes=n_classes, folds=4, seed=3, n_jobs=2, reporter=Recorder())
+    assert np.array_equal(one, two) and np.allclose(two.sum(axis=1), 1.0)
+    assert advanced == [4, 1, 1, 1, 1]  # one step per fold, as each finishes
+
+
 def test_importing_wslab_quality_does_not_load_sklearn():
     import subprocess
     import sys

@@ -51,6 +51,24 @@ def test_spark_executor_run_equals_polars_run(spark, tmp_path):
     la = pl.read_parquet(res_pl.files["labels"])
     lb = pl.read_parquet(res_sp.files["labels"])
     assert la.equals(lb)
+    log = res_sp.run_dir / "spark.log"  # the JVM's log, beside the run's files
+    assert log.is_file() and res_sp.manifest["files"]["spark_log"] == "spark.log"
+    assert "resolves to a loopback address" not in log.read_text(encoding="utf-8")
+    assert "spark_log" not in res_pl.manifest["files"]
+
+
+def test_spark_run_from_the_cli_prints_no_jvm_or_pyspark_output(spark, tmp_path):
+    """A fresh process (its own JVM): stderr holds only wslab's own lines, the JVM's go to spark.log."""
+    import subprocess
+    import sys
+
+    config = _project(tmp_path, executor="spark")
+    proc = subprocess.run([sys.executable, "-m", "wslab", "apply", str(config), "-q"], capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "" and proc.stdout == ""
+    log = (tmp_path / "runs" / "spark" / "spark.log").read_text(encoding="utf-8")
+    assert "WARN" in log or "WARNING" in log  # the JVM did say things; they went to the file
 
 
 def test_non_portable_rule_rejected_before_any_work(tmp_path):

@@ -76,6 +76,41 @@ def _corpus(tmp_path: Path) -> Path:
     return path
 
 
+def test_local_spark_binds_loopback_and_logs_into_a_file(spark):
+    from wslab.labeling.spark_session import spark_log_file
+
+    conf = spark.sparkContext.getConf()
+    assert conf.get("spark.driver.host") == "127.0.0.1"
+    assert conf.get("spark.driver.bindAddress") == "127.0.0.1"
+    assert spark.sparkContext._jvm.java.lang.System.getenv("SPARK_LOCAL_IP") == "127.0.0.1"  # the web UI's too
+    ports = [int(conf.get("spark.driver.port"))]
+    if spark.sparkContext.uiWebUrl:
+        ports.append(int(spark.sparkContext.uiWebUrl.rsplit(":", 1)[1]))
+    tables = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]
+    if all(t.exists() for t in tables):  # where the JVM really listens (Java sockets are often IPv6)
+        listening = [line.split()[1].split(":") for t in tables for line in t.read_text().splitlines()[1:]
+                     if line.split()[3] == "0A"]
+        loopback = {"0100007F", "0000000000000000FFFF00000100007F"}  # 127.0.0.1, also IPv4-mapped
+        for port in ports:
+            hosts = {host for host, p in listening if int(p, 16) == port}
+            assert hosts and hosts <= loopback, (port, hosts)
+    assert conf.get("spark.ui.showConsoleProgress") == "false"
+    log = spark_log_file(spark)
+    assert log is not None and log.is_file()
+    text = log.read_text(encoding="utf-8")
+    assert "resolves to a loopback address" not in text and " INFO " not in text
+
+
+def test_job_progress_reports_a_growing_share_up_to_one(spark):
+    from wslab.labeling.spark_session import job_progress
+
+    shares: list[float] = []
+    with job_progress(spark, shares.append, interval=0.05):
+        spark.range(0, 8, 1, 8).selectExpr("reflect('java.lang.Thread', 'sleep', cast(150 as bigint))").collect()
+    assert shares and shares == sorted(shares) and shares[-1] == 1.0
+    assert len(shares) >= 2  # seen part-way, not only at the end
+
+
 def test_spark_label_matrix_equals_polars(spark, tmp_path):
     from wslab.labeling.spark import apply_lfs_spark
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from wslab.io import to_json
+from wslab.gates import GATE_HELP
 from wslab.progress import cli_reporter
 from wslab.quality.agreement_report import METRICS
 from wslab.quality.bands import SCALES
@@ -27,6 +27,8 @@ Examples:
   wslab agreement --annotations ratings.csv --order low,mid,high --json
 
   wslab agreement --annotations annotations.csv --fail-under 0.6 --metric fleiss_kappa
+
+  wslab agreement --annotations annotations.csv --fail-under fleiss_kappa=0.6 --fail-under gwet_ac1=0.7
 """
 
 
@@ -39,34 +41,29 @@ def agreement(
     order: str | None = typer.Option(None, "--order", help="Declared label order (ordinal), comma-separated, low to high."),
     level: str | None = typer.Option(None, "--level", help="Headline alpha level: nominal, ordinal or interval (default: ordinal with --order)."),
     scale: str = typer.Option("landis-koch", "--scale", help=f"Band scale: {', '.join(SCALES)}."),
-    metric: str = typer.Option("krippendorff_alpha", "--metric", help=f"Coefficient for --fail-under: {', '.join(METRICS)}."),
-    fail_under: float | None = typer.Option(None, "--fail-under", help="Exit 1 when --metric is below this value (CI gate)."),
+    metric: str = typer.Option("krippendorff_alpha", "--metric", help=f"Coefficient a bare --fail-under VALUE gates on: {', '.join(METRICS)}."),
+    fail_under: list[str] = typer.Option([], "--fail-under", metavar="[METRIC=]VALUE", help=GATE_HELP["agreement"]),
     min_batch_accuracy: float = typer.Option(0.8, "--min-batch-accuracy", help="Flag annotator batches below this gold accuracy."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     n_boot: int = typer.Option(1000, "--n-boot", min=0, help="Bootstrap replicates for Krippendorff's alpha."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap."),
     ignore_columns: str = typer.Option("text", "--ignore-columns", help="Wide form: columns that are not annotators, comma-separated."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
-    quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors and the --fail-under verdict."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout (with the gates' verdicts)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and failed --fail-under gates."),
 ) -> None:
-    from wslab.agreement import agreement_gate, check_metric, measure_agreement
+    from wslab.agreement import check_metric, measure_agreement
+    from wslab.gates import agreement_measures, evaluate_gates, parse_gates
+    from wslab.render import emit, finish_gates, print_agreement
 
     check_metric(metric)
+    gates = parse_gates(fail_under, command="agreement", default_metric=metric)
     report = measure_agreement(gold=gold, annotations=annotations, fmt=fmt, labels=labels, labels_set=labels_set,
                                order=order, level=level, scale=scale, confidence=confidence, n_boot=n_boot, seed=seed,
                                min_batch_accuracy=min_batch_accuracy, ignore_columns=ignore_columns,
                                reporter=cli_reporter(quiet=quiet, machine_output=json_out))
-    gate = agreement_gate(report, metric, fail_under) if fail_under is not None else None
-    if json_out:
-        typer.echo(to_json({**report, "gates": [gate] if gate else []}))
-    elif not quiet:
-        from wslab.render import print_agreement
-
-        print_agreement(report)
-    if gate is not None and (not gate["passed"] or not quiet):
-        typer.echo(gate["message"], err=True)
-        if not gate["passed"]:
-            raise typer.Exit(1)
+    verdicts = evaluate_gates(gates, agreement_measures(report))
+    emit({**report, "gates": verdicts}, lambda: print_agreement(report), as_json=json_out, quiet=quiet)
+    finish_gates(verdicts, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:

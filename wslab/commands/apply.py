@@ -7,29 +7,31 @@ from pathlib import Path
 import typer
 
 from wslab.config import load_config
-from wslab.io import to_json
+from wslab.gates import GATE_HELP, evaluate_gates, parse_gates, run_measures
 from wslab.pipeline import run_apply
 from wslab.progress import cli_reporter
+from wslab.render import emit, finish_gates
 
 
 def apply(
     config: Path = typer.Argument(..., help="Project config (YAML)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables."),
-    as_json: bool = typer.Option(False, "--json", help="Print metrics.json to stdout instead of tables."),
+    fail_under: list[str] = typer.Option([], "--fail-under", metavar="METRIC=VALUE", help=GATE_HELP["apply"]),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables (failed gates still print)."),
+    as_json: bool = typer.Option(False, "--json", help="Print metrics.json and the gates as one JSON object instead of tables."),
 ) -> None:
     """Run the whole pipeline: LFs -> label model -> end model -> evaluation on gold.
 
-    Example: wslab apply configs/demo.yaml
+    Example: wslab apply configs/demo.yaml --fail-under accuracy=0.8 --fail-under lf_accuracy=0.6
     """
     cfg = load_config(config)
-    reporter = cli_reporter(quiet=quiet, machine_output=as_json)
-    result = run_apply(cfg, reporter=reporter)
-    if as_json:
-        typer.echo(to_json({"run_dir": str(result.run_dir), **result.metrics}))
-    elif not quiet:
-        from wslab.render import print_run
+    gates = parse_gates(fail_under, command="apply")  # before any work
+    result = run_apply(cfg, reporter=cli_reporter(quiet=quiet, machine_output=as_json))
+    verdicts = evaluate_gates(gates, run_measures(result))
+    from wslab.render import print_run
 
-        print_run(result)
+    emit({"run_dir": str(result.run_dir), **result.metrics, "gates": verdicts}, lambda: print_run(result),
+         as_json=as_json, quiet=quiet)
+    finish_gates(verdicts, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:

@@ -32,7 +32,7 @@ def demo(
     seed: int = typer.Option(7, "--seed", min=0, help="Seed: the same seed writes the same project."),
     force: bool = typer.Option(False, "--force", help="Write into a non-empty folder, overwriting demo files."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
-    quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
 ) -> None:
     from wslab.render import emit, print_demo
 

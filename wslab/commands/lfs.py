@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from wslab.config import load_config
-from wslab.io import to_json
+from wslab.gates import GATE_HELP
 from wslab.progress import cli_reporter
 
 lfs_app = typer.Typer(help="Labeling functions: let an LLM write them (author), inspect them (analyze).",
@@ -65,23 +65,26 @@ def author(
 def analyze(
     config: Path = typer.Argument(..., help="Project config (YAML)."),
     no_prompt_lfs: bool = typer.Option(False, "--no-prompt-lfs", help="Leave prompt LFs out (they call the LLM unless their votes are stored)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables."),
-    as_json: bool = typer.Option(False, "--json", help="Print {lfs: [...], n_docs, n_dev} as one JSON object."),
+    fail_under: list[str] = typer.Option([], "--fail-under", metavar="METRIC=VALUE", help=GATE_HELP["lfs analyze"]),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables (failed gates still print)."),
+    as_json: bool = typer.Option(False, "--json", help="Print {lfs: [...], n_docs, n_dev, covered, gates} as one JSON object."),
 ) -> None:
     """Coverage, overlaps, conflicts and gold-dev accuracy (Wilson 95% CI) of every LF.
 
     Applies the LFs only: no label model, no end model, nothing written.
 
-    Example: wslab lfs analyze config.yaml --json
+    Example: wslab lfs analyze config.yaml --json --fail-under lf_accuracy=0.6
     """
+    from wslab.gates import evaluate_gates, lf_measures, parse_gates
     from wslab.pipeline import analyze_lfs
+    from wslab.render import emit, finish_gates, print_lf_analysis
 
     cfg = load_config(config)
-    reporter = cli_reporter(quiet=quiet, machine_output=as_json)
-    result = analyze_lfs(cfg, reporter=reporter, prompt_lfs=not no_prompt_lfs)
-    from wslab.render import emit, print_lf_analysis
-
-    emit(result.as_dict(), lambda: print_lf_analysis(result), as_json=as_json, quiet=quiet)
+    gates = parse_gates(fail_under, command="lfs analyze")
+    result = analyze_lfs(cfg, reporter=cli_reporter(quiet=quiet, machine_output=as_json), prompt_lfs=not no_prompt_lfs)
+    verdicts = evaluate_gates(gates, lf_measures(result.table, covered=result.covered, n_docs=result.n_docs))
+    emit({**result.as_dict(), "gates": verdicts}, lambda: print_lf_analysis(result), as_json=as_json, quiet=quiet)
+    finish_gates(verdicts, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:

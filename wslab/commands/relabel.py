@@ -23,6 +23,7 @@ def export(
     labels: str | None = typer.Option(None, "--labels", help="Comma-separated classes (default: --config's, else the "
                                       "labeling config beside the queue, else those in the queue)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print {tasks, out, config} as one JSON object."),
 ) -> None:
     """Write the queue as Label Studio import JSON (suggested label pre-filled) or as a CSV form.
 
@@ -36,8 +37,11 @@ def export(
 
     classes = _split(labels) or (load_config(config).label_names if config is not None else None)
     summary = export_queue(queue, out, top=top, labels=classes)
-    if not quiet:
-        typer.echo(f"wrote {summary['tasks']} tasks to {out}" + (f" and {summary['config']}" if summary["config"] else ""))
+    from wslab.render import emit
+
+    emit(summary, lambda: typer.echo(f"wrote {summary['tasks']} tasks to {out}"
+                                     + (f" and {summary['config']}" if summary["config"] else "")),
+         as_json=as_json, quiet=quiet)
 
 
 def _split(value: str | None) -> list[str] | None:
