@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+import yaml
 
 POS = ["great", "love", "excellent", "отлично", "супер", "happy"]
 NEG = ["terrible", "hate", "awful", "ужасно", "плохо", "broken"]
@@ -43,3 +45,30 @@ def review_corpus(n: int, rng: np.random.Generator, *, endings: Sequence[str] = 
 def make_review_corpus():
     """The :func:`review_corpus` builder, for conftests and tests in any folder."""
     return review_corpus
+
+
+PROJECT_DEFAULTS = {"task": "Is a customer review positive or negative?", "corpus": {"path": "corpus.csv"},
+                    "labels": {"pos": "positive review", "neg": "negative review"}, "output": {"dir": "run"}}
+
+
+def write_project(folder: Path, *, config: Mapping, tables: Mapping[str, pl.DataFrame] | None = None,
+                  lfs: Mapping | None = None) -> Path:
+    """The one project builder: write ``tables`` (file name -> frame, csv or parquet by suffix),
+    ``lfs`` as lfs.yaml and the config (:data:`PROJECT_DEFAULTS` overridden by ``config``) as
+    config.yaml into ``folder``; return the config path. Each test folder's ``project`` fixture
+    makes its own data and writes it through here."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in (tables or {}).items():
+        (frame.write_parquet if name.endswith(".parquet") else frame.write_csv)(folder / name)
+    if lfs is not None:
+        (folder / "lfs.yaml").write_text(yaml.safe_dump(dict(lfs), allow_unicode=True), encoding="utf-8")
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump({**PROJECT_DEFAULTS, **config}, sort_keys=False, allow_unicode=True),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def project_writer():
+    """:func:`write_project`, for the ``project`` fixtures of every folder."""
+    return write_project

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-import yaml
 
 HOSTILE = ("<script>document.documentElement.setAttribute('data-pwned','1');console.error('pwned')</script>"
            "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','2')\"> & 'quoted' </textarea>")
@@ -36,29 +35,23 @@ def make_corpus(build, n: int, rng: np.random.Generator) -> tuple[pl.DataFrame, 
     return df.with_columns(pl.Series("text", texts)), y
 
 
-def write_project(folder: Path, build, *, seed: int = 11, n: int = 400, n_gold: int = 160,
-                  annotations: bool = True, quality: bool = True) -> Path:
-    """Write corpus.csv, gold.csv, annotations.csv, lfs.yaml and config.yaml; return the config path."""
-    folder.mkdir(parents=True, exist_ok=True)
+def report_project(folder: Path, build, writer, *, seed: int = 11, n: int = 400, n_gold: int = 160,
+                   annotations: bool = True, quality: bool = True) -> Path:
+    """corpus.csv, gold.csv, annotations.csv, lfs.yaml and config.yaml through ``writer`` (the
+    root conftest's project writer); return the config path."""
     rng = np.random.default_rng(seed)
     df, y = make_corpus(build, n, rng)
-    df.write_csv(folder / "corpus.csv")
     names = np.array(["pos", "neg"])
     gold_idx = np.sort(rng.choice(n, n_gold, replace=False))
-    gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": names[y[gold_idx]]})
-    gold.write_csv(folder / "gold.csv")
+    tables = {"corpus.csv": df, "gold.csv": pl.DataFrame({"id": df["id"].gather(gold_idx), "label": names[y[gold_idx]]})}
     config = {
-        "task": "Is a customer review positive or negative?",
         "seed": 3,
-        "corpus": {"path": "corpus.csv"},
-        "labels": {"pos": "positive review", "neg": "negative review"},
         "gold": {"path": "gold.csv", "dev_fraction": 0.5},
         "lfs": {"files": ["lfs.yaml"]},
         "label_model": {"kind": "auto", "n_epochs": 100},
         "end_model": {"max_features": 2000},
         "evaluation": {"bootstrap": 100},
         "quality": {"enabled": quality, "folds": 2, "epochs": 2, "max_items": 100},
-        "output": {"dir": "run"},
     }
     if annotations:
         rows = []
@@ -66,17 +59,14 @@ def write_project(folder: Path, build, *, seed: int = 11, n: int = 400, n_gold: 
             for a, acc in (("ann_a", 0.9), ("ann_b", 0.8), ("ann_c", 0.7)):
                 lab = y[i] if rng.random() < acc else 1 - y[i]
                 rows.append((df["id"][int(i)], a, names[lab]))
-        pl.DataFrame(rows, schema=["id", "annotator", "label"], orient="row").write_csv(folder / "annotations.csv")
+        tables["annotations.csv"] = pl.DataFrame(rows, schema=["id", "annotator", "label"], orient="row")
         config["annotations"] = "annotations.csv"
-    (folder / "lfs.yaml").write_text(yaml.safe_dump(LFS, allow_unicode=True), encoding="utf-8")
-    path = folder / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
+    return writer(folder, tables=tables, lfs=LFS, config=config)
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, make_review_corpus) -> Path:
-    return write_project(tmp_path_factory.mktemp("project"), make_review_corpus)
+def project(tmp_path_factory, make_review_corpus, project_writer) -> Path:
+    return report_project(tmp_path_factory.mktemp("project"), make_review_corpus, project_writer)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-import yaml
 
 LFS = {
     "lfs": [
@@ -25,30 +24,20 @@ LFS = {
 
 
 @pytest.fixture
-def project(tmp_path: Path, make_review_corpus) -> Path:
+def project(tmp_path: Path, make_review_corpus, project_writer) -> Path:
     """Write corpus.csv, gold.csv, lfs.yaml and config.yaml; return the config path."""
     rng = np.random.default_rng(11)
     df, y = make_review_corpus(1200, rng)
-    df.write_csv(tmp_path / "corpus.csv")
     gold_idx = rng.choice(len(df), 400, replace=False)
-    pl.DataFrame({"id": df["id"].gather(gold_idx), "label": np.where(y[gold_idx] == 1, "neg", "pos")}).write_csv(
-        tmp_path / "gold.csv")
-    (tmp_path / "lfs.yaml").write_text(yaml.safe_dump(LFS, allow_unicode=True), encoding="utf-8")
-    config = {
-        "task": "Is a customer review positive or negative?",
+    gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": np.where(y[gold_idx] == 1, "neg", "pos")})
+    return project_writer(tmp_path, tables={"corpus.csv": df, "gold.csv": gold}, lfs=LFS, config={
         "seed": 3,
-        "corpus": {"path": "corpus.csv"},
-        "labels": {"pos": "positive review", "neg": "negative review"},
         "gold": {"path": "gold.csv", "dev_fraction": 0.5},
         "lfs": {"files": ["lfs.yaml"]},
         "label_model": {"kind": "auto", "n_epochs": 200},
         "end_model": {"max_features": 5000},
         "evaluation": {"bootstrap": 200},
-        "output": {"dir": "run"},
-    }
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+    })
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Bad input to every command (``apply`` has its own matrix in tests/spine/test_bad_input.py).
+"""Bad input to every command (``apply`` has its own matrix in tests/pipeline/test_bad_input.py).
 
 Each case: the input, the one-line message (regex), exit code 2, and nothing new or changed in
 the project folder (no half-written output).

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 _spec = importlib.util.spec_from_file_location(
-    "fake_openai_server", Path(__file__).parents[1] / "llm" / "fake_openai_server.py")
+    "fake_openai_server", Path(__file__).parents[2] / "llm" / "fake_openai_server.py")
 fos = sys.modules.setdefault("fake_openai_server", importlib.util.module_from_spec(_spec))
 if not hasattr(fos, "FakeOpenAIServer"):
     _spec.loader.exec_module(fos)
@@ -45,30 +45,21 @@ def make_corpus(n: int, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndar
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch) -> Path:
+def project(tmp_path: Path, monkeypatch, project_writer) -> Path:
     """corpus.csv (600 docs), gold.csv (200: dev/test 50/50), empty lfs.yaml, config.yaml without llm."""
     monkeypatch.setenv("TEST_LLM_KEY", "sk-test-not-a-secret")
     rng = np.random.default_rng(21)
     df, y = make_corpus(600, rng)
-    df.write_csv(tmp_path / "corpus.csv")
     gold_idx = np.sort(rng.choice(np.arange(10, 600), 200, replace=False))  # docs 7 and 9 stay unlabelled
-    pl.DataFrame({"id": df["id"].gather(gold_idx),
-                  "label": np.where(y[gold_idx] == 1, "neg", "pos")}).write_csv(tmp_path / "gold.csv")
-    config = {
-        "task": "Is a customer review positive or negative?",
+    gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": np.where(y[gold_idx] == 1, "neg", "pos")})
+    return project_writer(tmp_path, tables={"corpus.csv": df, "gold.csv": gold}, config={
         "seed": 5,
-        "corpus": {"path": "corpus.csv"},
-        "labels": {"pos": "positive review", "neg": "negative review"},
         "gold": {"path": "gold.csv", "dev_fraction": 0.5},
         "label_model": {"kind": "auto", "n_epochs": 100},
         "end_model": {"max_features": 2000},
         "evaluation": {"bootstrap": 50},
         "quality": {"enabled": False},
-        "output": {"dir": "run"},
-    }
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+    })
 
 
 @pytest.fixture

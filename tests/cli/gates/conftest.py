@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-import yaml
 
 # Long names: the console tables must print them whole (wrapped on a terminal, never cut with "…").
 LONG_NAMES = ["keyword_positive_words_english_and_russian_reviews", "keyword_negative_words_english_and_russian_reviews",
@@ -16,21 +15,18 @@ LONG_NAMES = ["keyword_positive_words_english_and_russian_reviews", "keyword_neg
 
 
 @pytest.fixture
-def gate_project(tmp_path: Path, make_review_corpus) -> Path:
+def gate_project(tmp_path: Path, make_review_corpus, project_writer) -> Path:
     """corpus.csv, gold.csv, ann.csv (two annotators), lfs.yaml, config.yaml; returns the config path."""
     rng = np.random.default_rng(21)
     df, y = make_review_corpus(800, rng)
-    df.write_csv(tmp_path / "corpus.csv")
     gold_idx = rng.choice(len(df), 300, replace=False)
     names = np.array(["pos", "neg"])
     gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": names[y[gold_idx]]})
-    gold.write_csv(tmp_path / "gold.csv")
     rows = []
     for ann, acc in (("a1", 0.9), ("a2", 0.75)):
         flip = rng.random(gold.height) > acc
         rows.append(pl.DataFrame({"id": gold["id"], "annotator": ann,
                                   "label": np.where(flip, names[1 - y[gold_idx]], names[y[gold_idx]])}))
-    pl.concat(rows).write_csv(tmp_path / "ann.csv")
     a, b, c, d, e = LONG_NAMES
     lfs = {"lfs": [
         {"name": a, "label": "pos", "kind": "keywords", "keywords": ["great", "love", "excellent", "happy", "супер"]},
@@ -39,13 +35,9 @@ def gate_project(tmp_path: Path, make_review_corpus) -> Path:
         {"name": d, "label": "pos", "kind": "column", "column": "stars", "op": "ge", "value": 4},
         {"name": e, "label": "neg", "kind": "keywords", "keywords": ["again"]},
     ]}
-    (tmp_path / "lfs.yaml").write_text(yaml.safe_dump(lfs), encoding="utf-8")
-    config = {"task": "Is a customer review positive or negative?", "seed": 5, "corpus": {"path": "corpus.csv"},
-              "labels": {"pos": "positive review", "neg": "negative review"},
-              "gold": {"path": "gold.csv", "dev_fraction": 0.5}, "lfs": {"files": ["lfs.yaml"]},
-              "annotations": "ann.csv", "label_model": {"kind": "auto", "n_epochs": 100},
-              "end_model": {"max_features": 3000}, "quality": {"folds": 3, "epochs": 2},
-              "evaluation": {"bootstrap": 50}, "output": {"dir": "run"}}
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+    return project_writer(tmp_path, tables={"corpus.csv": df, "gold.csv": gold, "ann.csv": pl.concat(rows)}, lfs=lfs,
+                          config={"seed": 5, "gold": {"path": "gold.csv", "dev_fraction": 0.5},
+                                  "lfs": {"files": ["lfs.yaml"]}, "annotations": "ann.csv",
+                                  "label_model": {"kind": "auto", "n_epochs": 100},
+                                  "end_model": {"max_features": 3000}, "quality": {"folds": 3, "epochs": 2},
+                                  "evaluation": {"bootstrap": 50}})
