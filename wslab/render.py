@@ -421,3 +421,17 @@ def print_demo(summary, console: Console | None = None) -> None:
     console.print(f"{summary.n_gold:,} gold items, {summary.n_annotations:,} ratings of {summary.n_annotated_items:,} "
                   f"items by 3 assessors, {summary.n_lfs} LFs")
     console.print(f"next: cd {summary.out_dir} && wslab apply config.yaml")
+
+
+def exit_if_stopped(result) -> None:
+    """``wslab lfs author`` stopped by its budget: say what was kept, exit with the budget code (3)."""
+    if not result.stopped:
+        return
+    import typer
+
+    from wslab.errors import BudgetExceeded
+
+    n = len(result.accepted)
+    typer.echo(f"error: stopped early, {n} LF{'' if n == 1 else 's'} written to {result.out_path}: "
+               f"{result.stopped}", err=True)
+    raise typer.Exit(BudgetExceeded.exit_code)

@@ -9,7 +9,6 @@ import typer
 from wslab.config import load_config
 from wslab.data import Corpus
 from wslab.errors import InputError
-from wslab.io import to_json
 from wslab.progress import cli_reporter
 
 
@@ -61,12 +60,9 @@ def issues(
                                       annotator_col=annotator_col, feature_cols=_split(feature_cols),
                                       labels=_split(labels), folds=folds, epochs=epochs, seed=seed, top=top,
                                       corpus=Corpus.open(corpus) if corpus else None, reporter=rep)
-    if as_json:
-        typer.echo(to_json(summary, indent=None))
-    elif not quiet:
-        from wslab.render import print_review
+    from wslab.render import emit, print_review
 
-        print_review(result, summary)
+    emit(summary, lambda: print_review(result, summary), as_json=as_json, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:

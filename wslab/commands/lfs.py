@@ -39,26 +39,16 @@ def author(
     Example: wslab lfs author config.yaml --out lfs_llm.yaml --rounds 3 --model gpt-4o
     """
     from wslab.labeling.author import author_lfs
+    from wslab.project import open_data
+    from wslab.render import emit, exit_if_stopped, print_authoring
 
     cfg = load_config(config)
-    out_path = out if out is not None else cfg.resolve("lfs_authored.yaml")
-    reporter = cli_reporter(quiet=quiet, machine_output=as_json)
-    from wslab.project import open_data
-
-    result = author_lfs(cfg, *open_data(cfg), out_path=out_path, rounds=rounds, per_round=per_round, sample_size=sample_size,
-                        dev_examples=dev_examples, min_accuracy=min_accuracy, max_overlap=max_overlap,
-                        dry_run_docs=dry_run_docs, model=model, score_prompt_lfs=score_prompt_lfs,
-                        reporter=reporter)
-    from wslab.render import emit, print_authoring
-
+    result = author_lfs(cfg, *open_data(cfg), out_path=out if out is not None else cfg.resolve("lfs_authored.yaml"),
+                        rounds=rounds, per_round=per_round, sample_size=sample_size, dev_examples=dev_examples,
+                        min_accuracy=min_accuracy, max_overlap=max_overlap, dry_run_docs=dry_run_docs, model=model,
+                        score_prompt_lfs=score_prompt_lfs, reporter=cli_reporter(quiet=quiet, machine_output=as_json))
     emit(result.as_dict(), lambda: print_authoring(result), as_json=as_json, quiet=quiet)
-    if result.stopped:
-        from wslab.errors import BudgetExceeded
-
-        n = len(result.accepted)
-        typer.echo(f"error: stopped early, {n} LF{'' if n == 1 else 's'} written to {result.out_path}: "
-                   f"{result.stopped}", err=True)
-        raise typer.Exit(BudgetExceeded.exit_code)
+    exit_if_stopped(result)
 
 
 @lfs_app.command("analyze")

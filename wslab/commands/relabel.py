@@ -8,7 +8,6 @@ import typer
 
 from wslab.errors import InputError
 from wslab.config import load_config
-from wslab.io import to_json
 
 relabel_app = typer.Typer(help="Send the relabel queue to an expert and bring the answers back.",
                           no_args_is_help=True)
@@ -89,10 +88,9 @@ def import_(
                               labels=_split(labels), expert=expert or "expert")
         text = (f"{summary['changed']} of {summary['applied']} answered labels changed; wrote {summary['output']} "
                 f"and {summary['audit']} ({into} unchanged)")
-    if as_json:
-        typer.echo(to_json(summary, indent=None))
-    elif not quiet:
-        typer.echo(text)
+    from wslab.render import emit
+
+    emit(summary, lambda: typer.echo(text), as_json=as_json, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:
