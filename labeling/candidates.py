@@ -169,19 +169,43 @@ class Inputs:
     seed: int = 0
     warm: dict = field(default_factory=dict)
     """The dev-free end-model fit every other end-model fit starts from (:func:`end_model_on`)."""
+    test_pos: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """Gold test positions: scored for the report, so their votes are kept like dev's and sample's."""
+
+    def kept_rows(self) -> np.ndarray:
+        """The rows selection reads (weak sample, gold dev, gold test), sorted."""
+        return np.unique(np.concatenate([self.sample, self.dev_pos, self.test_pos]).astype(np.int64))
 
 
-def vote_source(probs_for: Callable[[np.ndarray], np.ndarray], *, uses_dev: bool) -> Fit:
+def vote_source(probs_for: Callable[[np.ndarray], np.ndarray], *, uses_dev: bool,
+                keep: np.ndarray | None = None) -> Fit:
     """A vote-based candidate from ``probs_for(train) -> (n, K)``, cached per training set
-    (one entry when it does not use dev), so the end models on it reuse the fit."""
+    (one entry when it does not use dev), so the end models on it reuse the fit.
+
+    Only the ``keep`` rows (the sample and gold rows selection reads) are cached, so folds x
+    settings cost (rows kept x K), not (corpus x K); a prediction for other rows (the chosen
+    candidate labelling the corpus) refits once and holds that one full array.
+    """
     cache: dict[bytes, np.ndarray] = {}
+    full: dict[bytes, np.ndarray] = {}
 
     def fit(train: np.ndarray) -> Predict:
         key = np.sort(train).tobytes() if uses_dev else b""
         if key not in cache:
-            cache[key] = probs_for(train)
-        probs = cache[key]
-        return lambda rows: probs[rows]
+            probs = probs_for(train)
+            cache[key] = probs if keep is None else probs[keep]
+
+        def predict(rows: np.ndarray) -> np.ndarray:
+            if keep is None:
+                return cache[key][rows]
+            at = np.searchsorted(keep, rows)
+            if (at < len(keep)).all() and (keep[np.minimum(at, len(keep) - 1)] == rows).all():
+                return cache[key][at]
+            if key not in full:
+                full.clear()
+                full[key] = probs_for(train)
+            return full[key][rows]
+        return predict
     return fit
 
 
@@ -198,15 +222,17 @@ def vote_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]]
         w = weighted_vote_weights(correct, votes, unsup, K)
         return weighted_vote_probs(L, K, w, class_prior(inp.y_dev[train], K))
 
+    keep = inp.kept_rows()
     out = [Candidate("majority_vote", "votes", False, vote_source(lambda train: mv, uses_dev=False)),
-           Candidate("weighted_vote", "votes", True, vote_source(weighted, uses_dev=True))]
+           Candidate("weighted_vote", "votes", True, vote_source(weighted, uses_dev=True, keep=keep))]
     for tag, params in label_model_grid:
         for balance in ("dev", "uniform"):
             def probs_for(train, params=params, balance=balance):
                 prior = class_prior(inp.y_dev[train], K) if balance == "dev" else uniform
                 return snorkel_label_model(L, K, prior=prior, seed=inp.seed, **params).probs
             name = f"label_model({balance}{tag})"
-            out.append(Candidate(name, "votes", balance == "dev", vote_source(probs_for, uses_dev=balance == "dev")))
+            out.append(Candidate(name, "votes", balance == "dev",
+                                 vote_source(probs_for, uses_dev=balance == "dev", keep=keep)))
     return out
 
 

@@ -258,7 +258,7 @@ def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | Non
     if grid[0][1] != SNORKEL_DEFAULTS:
         grid.append((",snorkel", SNORKEL_DEFAULTS))
     inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
-                 features=features, C=em.C, seed=cfg.seed)
+                 features=features, C=em.C, seed=cfg.seed, test_pos=test_pos)
     try:
         return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
                                metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
