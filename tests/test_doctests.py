@@ -16,7 +16,7 @@ def _modules() -> list[str]:
     # the stage packages are mapped from top-level folders (pyproject package-dir), so walk each one
     names = []
     for pkg_name in ("wslab", "wslab.labeling", "wslab.quality", "wslab.cartography", "wslab.stats",
-                     "wslab.commands", "wslab.llm"):
+                     "wslab.commands", "wslab.llm", "wslab.report"):
         pkg = importlib.import_module(pkg_name)
         names.append(pkg_name)
         for info in pkgutil.iter_modules(pkg.__path__, prefix=pkg_name + "."):
@@ -30,7 +30,7 @@ MODULES = _modules()
 
 def test_every_stage_package_is_walked():
     assert {"wslab.labeling.apply", "wslab.quality.agreement", "wslab.cartography.regions",
-            "wslab.stats.ties", "wslab.artifacts"} <= set(MODULES)
+            "wslab.stats.ties", "wslab.artifacts", "wslab.report.charts"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

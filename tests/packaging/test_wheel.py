@@ -67,7 +67,9 @@ def test_wheel_ships_the_packages_and_demo_data(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
     for path in ("wslab/cli.py", "wslab/commands/demo.py", "wslab/labeling/spec.py", "wslab/quality/__init__.py",
-                 "wslab/cartography/plots.py", "wslab/demo/generate.py", "wslab/demo/data/intents.yaml",
+                 "wslab/cartography/plots.py", "wslab/report/__init__.py", "wslab/report/templates/page.html.j2",
+                 "wslab/report/templates/report.css", "wslab/report/templates/sections/lfs.html.j2",
+                 "wslab/demo/generate.py", "wslab/demo/data/intents.yaml",
                  "wslab/demo/data/phrases.yaml", "wslab/demo/data/lfs.yaml", "wslab/demo/data/README.md.tmpl"):
         assert path in names, path
     assert not [n for n in names if n.startswith(("tests/", "tools/", "benchmarks/"))]
