@@ -28,6 +28,7 @@ from wslab.errors import ConfigError
 from wslab.progress import Reporter, get_reporter
 from wslab.stats.metrics import classification_report
 from wslab.stats.ties import probs_to_preds
+from wslab.stats.votes import vote_counts  # noqa: F401  (re-exported: the one vote count)
 
 MIN_LFS_FOR_LABEL_MODEL = 3  # Snorkel's LabelModel refuses fewer
 
@@ -55,11 +56,6 @@ class Aggregation:
     @property
     def confidence(self) -> np.ndarray:
         return self.probs.max(axis=1)
-
-
-def vote_counts(L: np.ndarray, n_classes: int) -> np.ndarray:
-    """(n, K) number of votes for each class in each row."""
-    return np.stack([(L == k).sum(axis=1) for k in range(n_classes)], axis=1)
 
 
 def class_prior(y: np.ndarray | None, n_classes: int, *, smoothing: float = 1.0) -> np.ndarray:

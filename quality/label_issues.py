@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from wslab.errors import InputError
 from wslab.progress import Reporter, get_reporter
 from wslab.stats.features import default_text_classifier
+from wslab.stats.votes import vote_counts
 
 PARALLEL_MIN_ROWS = 10_000
 """Below this many rows the cross-validation folds are fitted one after the other by default."""
@@ -178,14 +179,14 @@ class MultiAnnotatorResult:
 def majority_vote(labels_multiannotator: np.ndarray) -> np.ndarray:
     """Majority vote of an (N, M) float array of class indices with NaN for not rated.
 
-    Ties go to the smallest class index. Every row must have at least one rating.
+    Ties go to the smallest class index (the given label CROWDLAB starts from; label models break
+    ties with Snorkel's rule instead). Every row must have at least one rating. The counting is
+    :func:`wslab.stats.votes.vote_counts`, shared with the label models.
 
     >>> majority_vote(np.array([[0, 1, 1], [2, np.nan, 2], [0, 1, np.nan]]))
     array([1, 2, 0])
     """
-    n_classes = int(np.nanmax(labels_multiannotator)) + 1
-    counts = np.stack([(labels_multiannotator == k).sum(axis=1) for k in range(n_classes)], axis=1)
-    return counts.argmax(axis=1)
+    return vote_counts(labels_multiannotator, int(np.nanmax(labels_multiannotator)) + 1).argmax(axis=1)
 
 
 def multiannotator_consensus(
