@@ -122,7 +122,7 @@ class _Runner:
             self.oof[cand.name] = np.where(on_dev, self.oof[src], self.oof[end])
             self.test[cand.name] = np.where(on_test, self.test[src], self.test[end])
             fs, fe = self.final[src], self.final[end]
-            self.final[cand.name] = lambda rows: np.where(self.covered[rows][:, None], fs(rows), fe(rows))
+            self.final[cand.name] = lambda rows: _votes_then_end_model(rows, self.covered, fs, fe)
         else:
             final = cand.fit(np.arange(len(inp.y_dev)))
             self.final[cand.name], self.test[cand.name] = final, final(self.test_pos)
@@ -134,6 +134,15 @@ class _Runner:
                     oof[ho] = cand.fit(tr)(inp.dev_pos[ho])
                 self.oof[cand.name] = oof
         self.advance(1, candidate=cand.name)
+
+
+def _votes_then_end_model(rows: np.ndarray, covered: np.ndarray, votes: Predict, end: Predict) -> np.ndarray:
+    """The vote source's probabilities where an LF voted; the end model (texts read) only elsewhere."""
+    out = votes(rows)
+    gap = ~covered[rows]
+    if gap.any():
+        out[gap] = end(rows[gap])
+    return out
 
 
 def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y_test: np.ndarray | None,

@@ -269,9 +269,11 @@ def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | Non
         raise ConfigError(f"{cfg.config_path}: {exc}") from None
 
 
-def selected_labels(selection: Selection, L: np.ndarray, n: int, *, batch_size: int = 50_000
+def selected_labels(selection: Selection, L: np.ndarray, n: int, *, batch_size: int = 500_000
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """(probs, source) of every document from the chosen candidate, fitted on all of gold dev."""
+    """(probs, source) of every document from the chosen candidate, fitted on all of gold dev.
+
+    Batches are large because a text model reads its batch's texts in one pass over the corpus."""
     probs = np.vstack([selection.predict(np.arange(s, min(s + batch_size, n))) for s in range(0, n, batch_size)])
     name, kind = selection.chosen, selection.kinds[selection.chosen]
     source = np.full(n, name, dtype=object)
