@@ -311,7 +311,8 @@ def labels_frame(ids: pl.Series, probs: np.ndarray, source: np.ndarray, labels: 
         "confidence": probs.max(axis=1),
         **{f"p_{lab}": probs[:, k] for k, lab in enumerate(labels)},
         "source": pl.Series(source, dtype=pl.String),
-        "gold_label": (gold_label if gold_label is not None else pl.Series([None] * len(ids))).cast(pl.String),
+        "gold_label": (gold_label.cast(pl.String) if gold_label is not None
+                       else pl.repeat(None, len(ids), dtype=pl.String, eager=True)),
     })
     return A.check_schema(frame, A.labels_schema(labels), name=A.LABELS)
 
