@@ -49,13 +49,23 @@ def read_frame(path: Path, what: str, dtypes: dict | None = None) -> pl.DataFram
         raise InputError(f"{path}: cannot read {what}: {first}") from None
 
 
-def _class_counts(labels: pl.DataFrame | None) -> dict[str, Any] | None:
-    """Final labels per class, the number of documents and the count per label source."""
-    if labels is None or "label" not in labels.columns:
+def _class_counts(path: Path) -> dict[str, Any] | None:
+    """Final labels per class, the number of documents and the count per label source, counted by
+    a streaming group-by over labels.parquet (at 10M documents the file is not loaded whole)."""
+    if not path.is_file():
         return None
-    counts = {str(k): int(v) for k, v in labels["label"].value_counts().iter_rows()}
-    sources = labels["source"].value_counts().sort("source") if "source" in labels.columns else None
-    return {"counts": counts, "n": labels.height,
+    lf = io.scan_table(path, what="labels")
+    names = lf.collect_schema().names()
+    if "label" not in names:
+        return None
+    try:
+        counts = lf.group_by("label").len().collect(engine="streaming")
+        sources = (lf.group_by("source").len().sort("source").collect(engine="streaming")
+                   if "source" in names else None)
+    except Exception as exc:  # polars raises several error types for unreadable files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: cannot read labels: {first}") from None
+    return {"counts": {str(k): int(v) for k, v in counts.iter_rows()}, "n": int(counts["len"].sum()),
             "sources": {str(k): int(v) for k, v in sources.iter_rows()} if sources is not None else {}}
 
 
@@ -74,7 +84,7 @@ def load_run(run_dir: Path) -> dict[str, Any]:
         "manifest": manifest,
         "metrics": metrics,
         "lfs": read_frame(run_dir / A.LF_ANALYSIS, "LF analysis"),
-        "classes": _class_counts(read_frame(run_dir / A.LABELS, "labels")),
+        "classes": _class_counts(run_dir / A.LABELS),
         "health": read_frame(run_dir / A.CLASS_HEALTH, "class health"),
         "agreement": read_json(run_dir / A.AGREEMENT, required=False),
         "cartography": read_frame(run_dir / A.CARTOGRAPHY, "cartography"),
