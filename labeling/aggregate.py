@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from wslab.progress import Reporter, get_reporter
 from wslab.stats.metrics import classification_report
 from wslab.stats.ties import probs_to_preds
 from wslab.stats.votes import vote_counts  # noqa: F401  (re-exported: the one vote count)
+
+if TYPE_CHECKING:
+    from wslab.labeling.patterns import VotePatterns
 
 MIN_LFS_FOR_LABEL_MODEL = 3  # Snorkel's LabelModel refuses fewer
 
@@ -76,13 +80,14 @@ def majority_vote(L: np.ndarray, n_classes: int, *, prior: np.ndarray | None = N
     return Aggregation("majority_vote", probs, covered)
 
 
-def snorkel_label_model(L: np.ndarray, n_classes: int, *, prior: np.ndarray | None = None,
+def snorkel_label_model(L: np.ndarray | VotePatterns, n_classes: int, *, prior: np.ndarray | None = None,
                         n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0, seed: int = 0,
                         restarts: int = 3, progress_bar: bool = False,
                         on_fit: Callable[[float], None] | None = None, fast: bool = True,
                         early_stopping: tuple[float, int] | None = (1e-4, 50),
                         min_overlap: float | None = None) -> Aggregation:
-    """Fit Snorkel's LabelModel on ``L`` and predict every row.
+    """Fit Snorkel's LabelModel on ``L`` and predict every row (given ``L``'s
+    :class:`~wslab.labeling.patterns.VotePatterns`: every distinct pattern, one row each).
 
     The model is fitted on the distinct vote patterns of ``L`` with their counts, which gives
     the same parameters as a fit on every row (Snorkel's objective sees the matrix only through
@@ -100,10 +105,12 @@ def snorkel_label_model(L: np.ndarray, n_classes: int, *, prior: np.ndarray | No
     its ``note`` says so.
     Snorkel seeds numpy and torch globally inside ``fit``; that is Snorkel's behaviour.
     """
-    from wslab.labeling.patterns import MIN_OVERLAP, EarlyStopping, fit_label_model_on_patterns
+    from wslab.labeling.patterns import (MIN_OVERLAP, EarlyStopping, VotePatterns, fit_label_model_on_patterns,
+                                         label_model_on_patterns)
 
     stop = EarlyStopping(*early_stopping) if early_stopping is not None else None
-    return fit_label_model_on_patterns(np.asarray(L), n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2,
+    fit = label_model_on_patterns if isinstance(L, VotePatterns) else fit_label_model_on_patterns
+    return fit(L if isinstance(L, VotePatterns) else np.asarray(L), n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2,
                                        seed=seed, restarts=restarts, progress_bar=progress_bar, on_fit=on_fit,
                                        fast=fast, early_stopping=stop,
                                        min_overlap=MIN_OVERLAP if min_overlap is None else min_overlap)

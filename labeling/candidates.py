@@ -27,6 +27,7 @@ import scipy.sparse as sp
 
 from wslab.artifacts import ABSTAIN
 from wslab.labeling.aggregate import class_prior, majority_vote, snorkel_label_model, vote_counts
+from wslab.labeling.patterns import VotePatterns, vote_patterns
 from wslab.stats.features import default_text_classifier, make_text_featurizer
 
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -172,67 +173,58 @@ class Inputs:
     test_pos: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     """Gold test positions: scored for the report, so their votes are kept like dev's and sample's."""
 
-    def kept_rows(self) -> np.ndarray:
-        """The rows selection reads (weak sample, gold dev, gold test), sorted."""
-        return np.unique(np.concatenate([self.sample, self.dev_pos, self.test_pos]).astype(np.int64))
+    _patterns: VotePatterns | None = field(default=None, repr=False)
+
+    @property
+    def patterns(self) -> VotePatterns:
+        """The distinct vote patterns of L (grouped once, on first use): every vote-based
+        candidate is fitted and predicted per pattern."""
+        if self._patterns is None:
+            self._patterns = vote_patterns(self.L)
+        return self._patterns
 
 
-def vote_source(probs_for: Callable[[np.ndarray], np.ndarray], *, uses_dev: bool,
-                keep: np.ndarray | None = None) -> Fit:
-    """A vote-based candidate from ``probs_for(train) -> (n, K)``, cached per training set
-    (one entry when it does not use dev), so the end models on it reuse the fit.
-
-    Only the ``keep`` rows (the sample and gold rows selection reads) are cached, so folds x
-    settings cost (rows kept x K), not (corpus x K); a prediction for other rows (the chosen
-    candidate labelling the corpus) refits once and holds that one full array.
+def vote_source(pattern_probs: Callable[[np.ndarray], np.ndarray], inverse: np.ndarray, *, uses_dev: bool) -> Fit:
+    """A vote-based candidate from ``pattern_probs(train) -> (p, K)``: probabilities of each
+    distinct vote pattern of L (``inverse[row]`` is a row's pattern). A fit is cached per
+    training set (one entry when it does not use dev), so the end models on it reuse it, and it
+    costs (patterns x K), not (corpus x K), however many folds and settings selection runs.
     """
     cache: dict[bytes, np.ndarray] = {}
-    full: dict[bytes, np.ndarray] = {}
 
     def fit(train: np.ndarray) -> Predict:
         key = np.sort(train).tobytes() if uses_dev else b""
         if key not in cache:
-            probs = probs_for(train)
-            cache[key] = probs if keep is None else probs[keep]
-
-        def predict(rows: np.ndarray) -> np.ndarray:
-            if keep is None:
-                return cache[key][rows]
-            at = np.searchsorted(keep, rows)
-            if (at < len(keep)).all() and (keep[np.minimum(at, len(keep) - 1)] == rows).all():
-                return cache[key][at]
-            if key not in full:
-                full.clear()
-                full[key] = probs_for(train)
-            return full[key][rows]
-        return predict
+            cache[key] = pattern_probs(train)
+        probs = cache[key]
+        return lambda rows: probs[inverse[rows]]
     return fit
 
 
 def vote_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]]) -> list[Candidate]:
     """Majority vote, the dev-weighted vote and Snorkel's LabelModel for each grid setting,
-    with the class balance of the training dev items (``dev``) and uniform."""
-    L, K = inp.L, inp.n_classes
+    with the class balance of the training dev items (``dev``) and uniform; each computed on the
+    distinct vote patterns of L (:attr:`Inputs.patterns`)."""
+    L, K, pat = inp.L, inp.n_classes, inp.patterns
     uniform = np.full(K, 1.0 / K)
-    mv = majority_vote(L, K, prior=class_prior(None, K)).probs
+    mv = majority_vote(pat.votes, K, prior=class_prior(None, K)).probs
     unsup = unsupervised_lf_accuracy(L[inp.sample], K) if len(inp.sample) else np.full(L.shape[1], np.nan)
 
     def weighted(train: np.ndarray) -> np.ndarray:
         correct, votes = lf_dev_accuracy(L[inp.dev_pos[train]], inp.y_dev[train])
         w = weighted_vote_weights(correct, votes, unsup, K)
-        return weighted_vote_probs(L, K, w, class_prior(inp.y_dev[train], K))
+        return weighted_vote_probs(pat.votes, K, w, class_prior(inp.y_dev[train], K))
 
-    keep = inp.kept_rows()
-    out = [Candidate("majority_vote", "votes", False, vote_source(lambda train: mv, uses_dev=False)),
-           Candidate("weighted_vote", "votes", True, vote_source(weighted, uses_dev=True, keep=keep))]
+    out = [Candidate("majority_vote", "votes", False, vote_source(lambda train: mv, pat.inverse, uses_dev=False)),
+           Candidate("weighted_vote", "votes", True, vote_source(weighted, pat.inverse, uses_dev=True))]
     for tag, params in label_model_grid:
         for balance in ("dev", "uniform"):
             def probs_for(train, params=params, balance=balance):
                 prior = class_prior(inp.y_dev[train], K) if balance == "dev" else uniform
-                return snorkel_label_model(L, K, prior=prior, seed=inp.seed, **params).probs
+                return snorkel_label_model(pat, K, prior=prior, seed=inp.seed, **params).probs
             name = f"label_model({balance}{tag})"
             out.append(Candidate(name, "votes", balance == "dev",
-                                 vote_source(probs_for, uses_dev=balance == "dev", keep=keep)))
+                                 vote_source(probs_for, pat.inverse, uses_dev=balance == "dev")))
     return out
 
 

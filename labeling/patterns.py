@@ -237,20 +237,35 @@ def fit_label_model_on_patterns(L: np.ndarray | pl.DataFrame | pl.LazyFrame, n_c
     majority vote's probabilities and its ``note`` says why (``min_overlap=0`` always fits).
     """
     p = vote_patterns(L, columns=columns)
-    prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
+    agg = label_model_on_patterns(p, n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2, seed=seed,
+                                  restarts=restarts, progress_bar=progress_bar, on_fit=on_fit, fast=fast,
+                                  early_stopping=early_stopping, min_overlap=min_overlap)
     assert p.inverse is not None
+    return Aggregation("label_model", agg.probs[p.inverse], agg.covered[p.inverse],
+                       lf_accuracies=agg.lf_accuracies, note=agg.note)
+
+
+def label_model_on_patterns(p: VotePatterns, n_classes: int, *, prior: np.ndarray | None = None,
+                            n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0, seed: int = 0,
+                            restarts: int = 3, progress_bar: bool = False,
+                            on_fit: Callable[[float], None] | None = None, fast: bool = True,
+                            early_stopping: EarlyStopping | None = None,
+                            min_overlap: float = MIN_OVERLAP) -> Aggregation:
+    """:func:`fit_label_model_on_patterns` with one row per distinct pattern of ``p`` (index the
+    result with ``p.inverse`` for the matrix's rows): a caller that refits often (pipeline
+    selection: folds x settings) groups the matrix once and never holds an (n, K) array per fit."""
+    prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
     share = overlap_share(p.votes, p.counts)
     if share < min_overlap:
         mv = majority_vote(p.votes, n_classes, prior=prior)
         note = (f"label model not fitted: only {share:.2%} of the rows with a vote have votes from 2 or more LFs "
                 f"(at least {min_overlap:.0%} needed); Snorkel's label model learns LF accuracies from LFs voting "
                 "on the same rows, so majority vote labels the data")
-        return Aggregation("label_model", mv.probs[p.inverse], mv.covered[p.inverse], note=note)
+        return Aggregation("label_model", mv.probs, mv.covered, note=note)
     model, _ = fit_with_restarts(p.votes, p.counts, n_classes, restarts=restarts, seed=seed, l2=l2, prior=prior,
                                  n_epochs=n_epochs, lr=lr, progress_bar=progress_bar, on_fit=on_fit, fast=fast,
                                  early_stopping=early_stopping)
-    pattern_probs = model.predict_proba(p.votes)
     pattern_covered = (p.votes != ABSTAIN).any(axis=1)
-    pattern_probs = np.where(pattern_covered[:, None], pattern_probs, prior)
-    return Aggregation("label_model", pattern_probs[p.inverse], pattern_covered[p.inverse],
+    pattern_probs = np.where(pattern_covered[:, None], model.predict_proba(p.votes), prior)
+    return Aggregation("label_model", pattern_probs, pattern_covered,
                        lf_accuracies=np.asarray(model.get_weights(), dtype=float))

@@ -89,16 +89,23 @@ class Selection:
     test: dict[str, np.ndarray] = field(repr=False)
     predict: Predict = field(repr=False)
     kinds: dict[str, str] = field(default_factory=dict)
+    n_classes: int = 0
 
 
 def choose(rows: Sequence[dict], *, pin: str | None = None) -> str:
-    """The best eligible OOF score, or the first in :data:`KIND_ORDER` within one standard error."""
-    eligible = [r for r in rows if r["eligible"]]
+    """The best eligible OOF score, or the first in :data:`KIND_ORDER` within one standard error.
+
+    A row ``over_budget`` (its text model would label more documents than allowed) is not
+    chosen, but may be pinned."""
     if pin is not None:
-        if pin not in {r["name"] for r in eligible}:
-            raise ConfigError(f"key 'selection.candidate': no candidate {pin!r}; expected one of "
-                              f"{[r['name'] for r in eligible]}")
+        names = [r["name"] for r in rows if r["eligible"]]
+        if pin not in names:
+            raise ConfigError(f"key 'selection.candidate': no candidate {pin!r}; expected one of {names}")
         return pin
+    eligible = [r for r in rows if r["eligible"] and not r.get("over_budget")]
+    if not eligible:
+        raise ConfigError("key 'selection.max_text_rows': every candidate is over the budget; expected a larger "
+                          "budget or a pinned candidate")
     best = max(eligible, key=lambda r: r["oof"]["value"])
     bar = best["oof"]["value"] - best["oof"]["se"]
     ranked = sorted(eligible, key=lambda r: KIND_ORDER.index(r["kind"]))  # stable: listing order within a kind
@@ -145,12 +152,21 @@ def _votes_then_end_model(rows: np.ndarray, covered: np.ndarray, votes: Predict,
     return out
 
 
+def text_rows(kind: str, covered: np.ndarray) -> int:
+    """How many corpus documents a candidate of ``kind`` labels with a text model: none for vote
+    sources, the uncovered ones for ``votes+end_model``, every one for the others."""
+    return 0 if kind == "votes" else int((~covered).sum()) if kind == "votes+end_model" else len(covered)
+
+
 def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y_test: np.ndarray | None,
                     labels: Sequence[str], metric: str = "macro_f1", folds: int = 5, n_boot: int = 1000,
                     label_model_grid: Sequence[tuple[str, dict]] = (), gold_shares: Sequence[float] = (0.5,),
-                    text_models: bool = True, pin: str | None = None,
+                    text_models: bool = True, pin: str | None = None, max_text_rows: int | None = None,
                     reporter: Reporter | None = None) -> Selection:
     """Score every candidate out of fold on gold dev (and on gold test, for the report); choose one.
+
+    ``max_text_rows``: a candidate whose text model would label more corpus documents than this
+    (:func:`text_rows`) is scored and reported (``over_budget``) but not chosen unless pinned.
 
     End models are trained on majority vote and on the best (by dev OOF score only) of the
     weighted vote and the label models: the sources worth an end model, at a third of the fits. ``text_models=False``
@@ -189,7 +205,9 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
     cands = first + second
     rows = []
     for i, c in enumerate(cands):
+        cost = text_rows(c.kind, covered)
         rows.append({"name": c.name, "kind": c.kind, "uses_dev": c.uses_dev, "eligible": c.eligible,
+                     "text_rows": cost, "over_budget": max_text_rows is not None and cost > max_text_rows,
                      "oof": score(inp.y_dev, runner.oof[c.name], fn, K, n_boot=n_boot,
                                   rng=np.random.default_rng([inp.seed, i])),
                      "test": (score(y_test, runner.test[c.name], fn, K, n_boot=n_boot,
@@ -204,4 +222,4 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
              if name in by_name]
     return Selection(chosen=chosen, pinned=pin is not None, metric=metric, folds=folds, rows=rows,
                      learning_curve=curve, oof=runner.oof, test=runner.test, predict=runner.final[chosen],
-                     kinds={c.name: c.kind for c in cands})
+                     kinds={c.name: c.kind for c in cands}, n_classes=K)

@@ -132,6 +132,11 @@ class SelectionConfig(Strict):
                            "(sampled, gold items excluded).")
     max_features: int = Field(20_000, ge=100, description="TF-IDF features per n-gram family (word and char) of the "
                               "candidate end models, which train on max_train documents plus gold dev.")
+    max_text_rows: int | None = Field(2_000_000, ge=0, description="Candidates whose text model would label more "
+                                      "documents than this (every document for end-model and gold-trained "
+                                      "candidates; only the uncovered ones for <votes>+end_model) are scored and "
+                                      "shown but not chosen unless pinned: TF-IDF over 10M texts takes 15-40 min on "
+                                      "2 cores. null: no limit.")
     gold_shares: list[float] = Field([0.5], min_length=1, description="Share of the training weight given to the "
                                      "gold dev items in end_model(..)+gold candidates; each share is one candidate.")
 

@@ -124,6 +124,25 @@ class Corpus:
                  .filter(pl.col("id").is_in(wanted["id"].implode())).collect(engine="streaming"))
         return wanted.join(found, on="id", how="left", maintain_order="left")["text"].fill_null("").to_list()
 
+    def texts_at(self, positions: np.ndarray, *, max_window: int = 1_000_000) -> list[str]:
+        """The texts of the rows at ``positions`` (corpus order), in that order; rows that lie
+        close together (a window of at most ``max_window`` rows, or 4 per wanted row) are read as
+        one slice of the file, others looked up by id (:meth:`texts`).
+
+        >>> c = Corpus.from_frame(pl.DataFrame({"id": [f"{i:03d}" for i in range(20)],
+        ...                                     "text": [None] + [f"t{i}" for i in range(1, 20)]}))
+        >>> c.texts_at(np.array([2, 0, 1])), c.texts_at(np.array([19, 0]), max_window=0)  # slice, then by id
+        (['t2', '', 't1'], ['t19', ''])
+        """
+        pos = np.asarray(positions, dtype=np.int64)
+        if len(pos) == 0:
+            return []
+        lo, hi = int(pos.min()), int(pos.max()) + 1
+        if hi - lo > max(4 * len(pos), max_window):
+            return self.texts(self.ids.gather(pos))
+        window = self.frame.slice(lo, hi - lo).select(self._text()).collect()["text"]
+        return window.gather(pos - lo).to_list()
+
 
 @dataclass(frozen=True)
 class Gold:

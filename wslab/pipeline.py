@@ -37,7 +37,7 @@ from wslab.labeling.candidates import Inputs, TextFeatures
 from wslab.labeling.end_model import end_model_probs
 from wslab.loop import drop_reviewed, freeze_split, record_round, round_table
 from wslab.labeling.selection import Selection, select_pipeline
-from wslab.progress import Reporter
+from wslab.progress import Reporter, get_reporter
 from wslab.project import Project, open_project
 from wslab.quality.evaluate import evaluate
 from wslab.stats.ties import probs_to_preds
@@ -129,7 +129,7 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
     with run.stage("end_model"):
         fill = fill_uncovered(project, models, reporter=reporter) if selection is None else None
         probs, source = (final_probs(models.chosen, fill) if selection is None
-                         else selected_labels(selection, L, len(project.corpus)))
+                         else selected_labels(selection, L, len(project.corpus), reporter=reporter))
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
                                                expert=project.expert_positions(), gold_label=gold_labels(project)))
     quality = review_labels(project, models, L, run, reporter=reporter)
@@ -222,7 +222,7 @@ def fill_uncovered(project: Project, models: LabelModels, *, reporter: Reporter 
         if pos is not None:
             needed[pos] = True
     y, confidence, covered = _with_expert(project, chosen.labels, chosen.confidence, chosen.covered)
-    return end_model_probs(lambda rows: corpus.texts(corpus.ids.gather(rows)), y, confidence, covered, needed=needed,
+    return end_model_probs(corpus.texts_at, y, confidence, covered, needed=needed,
                            prior=_prior(project), min_confidence=em.min_confidence, max_train=em.max_train, C=em.C,
                            max_features=em.max_features, seed=project.cfg.seed, reporter=reporter)
 
@@ -252,12 +252,7 @@ def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | Non
     covered = (L != A.ABSTAIN).any(axis=1)
     pool = np.setdiff1d(np.flatnonzero(covered), np.concatenate([dev_pos, test_pos]))
     sample = np.sort(np.random.default_rng(cfg.seed).choice(pool, min(len(pool), sel.max_train), replace=False))
-    corpus = project.corpus
-
-    def fetch(rows: np.ndarray) -> list[str]:
-        return corpus.texts(corpus.ids.gather(rows))
-
-    features = TextFeatures(fetch, np.concatenate([sample, dev_pos, test_pos]),
+    features = TextFeatures(project.corpus.texts_at, np.concatenate([sample, dev_pos, test_pos]),
                             max_features=min(em.max_features, sel.max_features)) \
         if em.enabled else None
     grid = [("", dict(n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2, restarts=lm.restarts))]
@@ -270,17 +265,23 @@ def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | Non
                                metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
                                label_model_grid=grid if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL else [],
                                gold_shares=sel.gold_shares, text_models=em.enabled, pin=sel.candidate,
+                               max_text_rows=sel.max_text_rows,
                                reporter=reporter)
     except ConfigError as exc:  # the stage names the key; the pipeline adds the file
         raise ConfigError(f"{cfg.config_path}: {exc}") from None
 
 
-def selected_labels(selection: Selection, L: np.ndarray, n: int, *, batch_size: int = 500_000
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """(probs, source) of every document from the chosen candidate, fitted on all of gold dev.
-
-    Batches are large because a text model reads its batch's texts in one pass over the corpus."""
-    probs = np.vstack([selection.predict(np.arange(s, min(s + batch_size, n))) for s in range(0, n, batch_size)])
+def selected_labels(selection: Selection, L: np.ndarray, n: int, *, batch_size: int = 500_000,
+                    reporter: Reporter | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(probs, source) of every document from the chosen candidate, fitted on all of gold dev,
+    predicted in batches of consecutive documents (a text model reads a batch's texts as one
+    slice of the corpus file)."""
+    probs = np.empty((n, selection.n_classes))
+    with get_reporter(reporter).task(f"labels from {selection.chosen}", total=n) as advance:
+        for s in range(0, n, batch_size):
+            rows = np.arange(s, min(s + batch_size, n))
+            probs[rows] = selection.predict(rows)
+            advance(len(rows))
     name, kind = selection.chosen, selection.kinds[selection.chosen]
     source = np.full(n, name, dtype=object)
     if kind.startswith("votes"):

@@ -107,10 +107,12 @@ def candidates_table(block: dict[str, Any]) -> Table:
         table.add_column(col, justify="right")
     table.add_column("chosen")
     for row in block["rows"]:
-        mark = ("pinned" if block["pinned"] else "*") if row["chosen"] else ("" if row["eligible"] else "curve")
+        mark = (("pinned" if block["pinned"] else "*") if row["chosen"] else "curve" if not row["eligible"]
+                else "over budget" if row.get("over_budget") else "")
         table.add_row(row["name"], _score(row["oof"]), _score(row["test"]), mark)
     table.caption = ("* best dev OOF score, or a simpler candidate within one standard error of it; "
-                     "curve = gold only on part of dev (learning curve)")
+                     "curve = gold only on part of dev (learning curve); over budget = its text model would label "
+                     "more documents than selection.max_text_rows")
     return table
 
 

@@ -128,3 +128,33 @@ def test_weighted_vote_weights_shrink_toward_unsupervised_estimate():
     # LF0 vs the others' majority: row0 agrees (0), row1 others 1,0 tie -> argmax 0 != 1, row2 agrees (0)
     assert acc[0] == pytest.approx(2 / 3)
     assert lf_onehot(L, 2).toarray()[1].tolist() == [0, 1, 0, 1, 1, 0]
+
+
+def test_text_budget_keeps_over_budget_candidates_out_of_the_choice(project):
+    """``selection.max_text_rows``: a candidate whose text model would label more documents than
+    the budget is scored and shown but not chosen; pinning it still works."""
+    from wslab.labeling.selection import text_rows
+
+    covered = np.array([True, True, False, True])
+    assert [text_rows(k, covered) for k in ("votes", "votes+end_model", "gold", "end_model+gold")] == [0, 1, 4, 4]
+    _edit(project, **FAST)
+    free = run_apply(load_config(project)).metrics["candidates"]
+    n_uncovered = next(r for r in free["rows"] if r["kind"] == "votes+end_model")["text_rows"]
+    assert n_uncovered > 0 and not any(r["over_budget"] for r in free["rows"])
+    _edit(project, selection={"max_text_rows": n_uncovered})
+    res = run_apply(load_config(project))
+    block = res.metrics["candidates"]
+    over = {r["name"] for r in block["rows"] if r["over_budget"]}
+    assert over == {r["name"] for r in block["rows"] if r["kind"] not in ("votes", "votes+end_model")}
+    assert block["chosen"] not in over
+    assert [r["oof"] for r in block["rows"]] == [r["oof"] for r in free["rows"]]  # scored all the same
+    assert "over budget" in (res.run_dir / "report.html").read_text()
+    _edit(project, selection={"candidate": "gold_only"})
+    assert run_apply(load_config(project)).metrics["candidates"]["chosen"] == "gold_only"
+
+
+def test_choose_with_every_candidate_over_budget_names_the_key():
+    rows = [{"name": "gold_only", "kind": "gold", "eligible": True, "over_budget": True,
+             "oof": {"value": 0.9, "se": 0.01}}]
+    with pytest.raises(ConfigError, match="selection.max_text_rows"):
+        choose(rows)

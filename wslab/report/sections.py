@@ -138,7 +138,8 @@ def candidates(block: dict[str, Any] | None) -> dict[str, Any] | None:
     rows = []
     for r in block["rows"]:
         mark = (Cell(badges=(Badge("chosen", "ok"),)) if r["chosen"]
-                else Cell("" if r["eligible"] else "learning curve"))
+                else Cell("learning curve" if not r["eligible"] else
+                          f"over budget: {r['text_rows']:,} texts" if r.get("over_budget") else ""))
         rows.append([str(r["name"]), str(r["kind"]), _score_cell(r["oof"]), _score_cell(r["test"]), mark])
     return {"metric": block["metric"], "folds": integer(block["folds"]), "pinned": bool(block.get("pinned")),
             "table": Table.of(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]", ""], rows, num=(2, 3))}
