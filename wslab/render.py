@@ -51,7 +51,7 @@ def emit(payload: Any, render: Callable[[], None], *, as_json: bool = False, qui
 
 
 def finish_gates(gates: list[dict[str, Any]], *, quiet: bool = False) -> None:
-    """Each ``--fail-under`` verdict on stderr (a pass only without ``quiet``); exit 1 when one failed."""
+    """Each ``--fail-under``/``--fail-over`` verdict on stderr (a pass only without ``quiet``); exit 1 when one failed."""
     import typer
 
     for gate in gates:
