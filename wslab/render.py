@@ -115,13 +115,17 @@ def candidates_table(block: dict[str, Any]) -> Table:
 
 
 def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:
-    """Per LF: polarity, coverage, overlaps, conflicts, dev accuracy (and the label model's learned
-    accuracy, when it was fitted), flags."""
-    learned = "learned_accuracy" in lfs.columns
+    """Per LF: polarity, coverage, overlaps, conflicts, dev accuracy, the dev items its conflicts
+    lose and win (the label model's learned accuracy, when it was fitted; agreement with stored
+    votes of the same name, when given), flags."""
+    learned, costs = "learned_accuracy" in lfs.columns, "conflict_cost" in lfs.columns
+    stored = "precomputed_agreement" in lfs.columns
     table = Table(title=f"Labeling functions ({lfs.height})")
     cols = [("LF", "left"), ("polarity", "left"), ("coverage", "right"), ("overlaps", "right"),
             ("conflicts", "right"), ("dev acc [95% CI]", "right"), ("dev n", "right")]
     cols += [("learned acc", "right")] if learned else []
+    cols += [("dev items lost / won on conflicts", "right")] if costs else []
+    cols += [("agrees with stored votes", "right")] if stored else []
     for col, justify in cols + [("flags", "left")]:
         table.add_column(col, justify=justify)
     for row in lfs.head(limit).iter_rows(named=True):
@@ -130,6 +134,8 @@ def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:
         cells = [row["lf"], row["polarity"], f"{row['coverage']:.3f}", f"{row['overlaps']:.3f}",
                  f"{row['conflicts']:.3f}", acc_s, str(row.get("dev_n", "-"))]
         cells += [f"{row['learned_accuracy']:.2f}"] if learned else []
+        cells += [f"{row['conflict_cost']:g} / {row['conflict_gain']:g}"] if costs else []
+        cells += ["-" if row["precomputed_agreement"] is None else f"{row['precomputed_agreement']:.3f}"] if stored else []
         table.add_row(*cells, row["flags"])
     return table
 
