@@ -14,8 +14,8 @@ All statistics are computed column-wise over the label matrix with numpy (Snorke
   as half an item for two labels, as majority vote breaks ties at random).
 
 Flags: ``zero_coverage``, ``below_chance`` (dev accuracy below chance), ``no_dev_votes``,
-``costly_conflicts`` (the LF's conflicts lose majority vote at least ``min_conflict_cost`` gold dev
-items and more than they win: dropping or fixing the LF would help).
+``costly_conflicts`` (cost minus gain is at least ``min_conflict_cost``: dropping the LF would make
+majority vote right on that many more gold dev items among those other LFs vote on).
 
 :func:`explain_lfs` adds what explains a label model's result: each LF's accuracy as the label
 model learned it beside its dev accuracy, and flags ``below_floor`` (the dev CI lies below a
@@ -83,7 +83,7 @@ def lf_summary(L: np.ndarray, names: Sequence[str], labels: Sequence[str], *,
                 flags.append("no_dev_votes")
             elif acc < chance:
                 flags.append("below_chance")
-            if cost[j] >= min_conflict_cost and cost[j] > gain[j]:
+            if cost[j] > gain[j] and cost[j] - gain[j] >= min_conflict_cost:
                 flags.append("costly_conflicts")
         row["flags"] = ",".join(flags)
         rows.append(row)
@@ -97,8 +97,9 @@ def conflict_effects(L_dev: np.ndarray, y_dev: np.ndarray, n_classes: int) -> tu
     An item's majority-vote score is 1 / (number of tied top labels) when the gold label is among
     them, else 0 (the expected accuracy under a random tie-break). The LF's effect on an item is
     the score with its vote minus the score without it; it is not zero only where the LF conflicts
-    with another LF. ``cost`` sums the losses, ``gain`` the wins. Leave-one-out: an LF whose wrong
-    vote another LF repeats on an item lost by two or more votes is not charged for it.
+    with another LF. ``cost`` sums the losses, ``gain`` the wins, so ``cost - gain`` is what
+    majority vote would gain on these items without the LF. Leave-one-out: an LF whose wrong vote
+    another LF repeats on an item lost by two or more votes is not charged for it.
 
     ``L_dev`` of shape (n, m) with -1 for abstain; ``y_dev`` of shape (n,), the gold class indices.
 

@@ -124,7 +124,7 @@ def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:
     cols = [("LF", "left"), ("polarity", "left"), ("coverage", "right"), ("overlaps", "right"),
             ("conflicts", "right"), ("dev acc [95% CI]", "right"), ("dev n", "right")]
     cols += [("learned acc", "right")] if learned else []
-    cols += [("dev items lost / won on conflicts", "right")] if costs else []
+    cols += [("dev lost / won on conflicts", "right")] if costs else []
     cols += [("agrees with stored votes", "right")] if stored else []
     for col, justify in cols + [("flags", "left")]:
         table.add_column(col, justify=justify)
@@ -134,7 +134,7 @@ def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:
         cells = [row["lf"], row["polarity"], f"{row['coverage']:.3f}", f"{row['overlaps']:.3f}",
                  f"{row['conflicts']:.3f}", acc_s, str(row.get("dev_n", "-"))]
         cells += [f"{row['learned_accuracy']:.2f}"] if learned else []
-        cells += [f"{row['conflict_cost']:g} / {row['conflict_gain']:g}"] if costs else []
+        cells += [f"{row['conflict_cost']:.1f} / {row['conflict_gain']:.1f}"] if costs else []
         cells += ["-" if row["precomputed_agreement"] is None else f"{row['precomputed_agreement']:.3f}"] if stored else []
         table.add_row(*cells, row["flags"])
     return table
@@ -348,7 +348,9 @@ def print_check(result: dict, config: Any, console: Console | None = None) -> No
     c = result["corpus"]
     t.add_row("corpus", f"{c['path']}: {c['documents']:,} documents, unique ids, columns {c['columns']}")
     if result["precomputed"]:
-        t.add_row("precomputed votes", f"{result['precomputed']['path']}: {result['precomputed']['lfs']} LFs")
+        pre = result["precomputed"]
+        t.add_row("precomputed votes", f"{pre['path']}: {pre['lfs']} LFs" + (
+            f"; {pre['compared']} named like a spec LF, compared with it in lf_analysis.csv" if pre.get("compared") else ""))
     g = result["gold"]
     t.add_row("gold", f"{g['path']}: {g['items']:,} items (dev {g['dev']:,} / test {g['test']:,}), ids in the corpus"
               if g else "none (no evaluation)")

@@ -28,7 +28,7 @@ def test_lf_table_shows_learned_beside_dev_accuracy(run_dir):
         assert cells[4].startswith(f"{r['dev_accuracy']:.2f} <span class=\"ci\">[{r['dev_ci_low']:.2f}, "
                                    f"{r['dev_ci_high']:.2f}]</span>"), cells[4]
         assert cells[5] == f"{r['learned_accuracy']:.2f}", cells[5]
-        assert cells[8] == f"{r['conflict_cost']:g} / {r['conflict_gain']:g}", cells[8]
+        assert cells[8] == f"{r['conflict_cost']:.1f} / {r['conflict_gain']:.1f}", cells[8]
     assert "lost / won on conflicts</th>" in body
 
 

@@ -32,8 +32,8 @@ FLAG_HELP = {
     "below_label_model": "the dev-accuracy CI lies far below the accuracy the label model learned: "
                          "the label model trusts the LF more than gold says it should",
     "duplicate_of": "fires on nearly the same documents with the same votes as the named earlier LF",
-    "costly_conflicts": "where it conflicts with other LFs, its vote loses majority vote at least 3 gold dev items "
-                        "and more than it wins (lost / won column): dropping or fixing it would help",
+    "costly_conflicts": "where it conflicts with other LFs, its vote loses majority vote at least 3 more gold dev "
+                        "items than it wins (lost / won column): dropping or fixing it would help",
     "precomputed_mismatch": "the precomputed votes stored under its name agree with the LF spec's votes on "
                             "fewer than 95% of the documents (or of the gold items) either votes on; "
                             "the spec's votes are used",
@@ -181,7 +181,7 @@ def lfs(d: dict[str, Any]) -> dict[str, Any] | None:
         if has_dev:
             row += [integer(r.get("dev_n")), num(r.get("chance"), 2)]
         if costs:
-            row.append(f'{r.get("conflict_cost", 0):g} / {r.get("conflict_gain", 0):g}')
+            row.append(f'{num(r.get("conflict_cost"), 1)} / {num(r.get("conflict_gain"), 1)}')
         if stored:
             row.append(pct(r.get("precomputed_agreement")))
         rows.append([*row, Cell(badges=tuple(_flag_badge(f) for f in flags))])
