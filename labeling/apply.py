@@ -7,7 +7,9 @@ Three sources of votes, merged in spec order:
   (or, with ``executor="spark"``, as the same rules in Spark SQL);
 * ``kind: python`` LFs (Snorkel style, ``module:function``): run row by row, in parallel
   processes when ``workers > 1``;
-* precomputed votes: a parquet label matrix joined on ``id`` (missing ids abstain);
+* precomputed votes: a parquet label matrix joined on ``id`` (missing ids abstain); a column with
+  the name of an LF of the specs is not used as an LF but kept to be compared with the spec's
+  votes (:func:`split_precomputed`, :func:`wslab.labeling.analysis.compare_precomputed`);
 
 and prompt LFs, whose votes a caller-supplied function returns (:mod:`wslab.labeling.prompt_lf`).
 :func:`label_matrix` merges them all.
@@ -186,10 +188,8 @@ def apply_python_lfs(df: pl.DataFrame, specs: Sequence[LFSpec], labels: Sequence
 # ------------------------------------------------------------------ precomputed votes
 
 
-def load_precomputed(path: Path, ids: pl.Series, *, n_labels: int, lf_names: Sequence[str] = ()) -> pl.DataFrame:
-    """Read a parquet label matrix and align it to ``ids`` (ids it lacks abstain on every LF).
-
-    ``lf_names``: the LFs of the spec files; a precomputed column of the same name is an error."""
+def load_precomputed(path: Path, ids: pl.Series, *, n_labels: int) -> pl.DataFrame:
+    """Read a parquet label matrix and align it to ``ids`` (ids it lacks abstain on every LF)."""
     from wslab.io import check_unique, read_table
 
     votes = read_table(path, required=["id"], what="precomputed label matrix")
@@ -204,14 +204,24 @@ def load_precomputed(path: Path, ids: pl.Series, *, n_labels: int, lf_names: Seq
         bad = votes.filter((pl.col(c) < -1) | (pl.col(c) >= n_labels)).head(1)
         if bad.height:
             raise InputError(f"{path}: column {c!r}: id {bad['id'][0]!r}: vote {bad[c][0]}; expected -1..{n_labels - 1}")
-    clash = sorted(set(lf_cols) & set(lf_names))
-    if clash:
-        raise ConfigError(f"{path}: column {clash[0]!r} has the name of an LF in the spec; expected distinct names")
     extra = votes.join(pl.DataFrame({"id": ids}), on="id", how="anti").head(1)
     if extra.height:
         raise InputError(f"{path}: id {extra['id'][0]!r} is not in the corpus; expected votes for corpus ids only")
     aligned = pl.DataFrame({"id": ids}).join(votes, on="id", how="left", maintain_order="left")
     return aligned.with_columns([pl.col(c).fill_null(ABSTAIN).cast(pl.Int8) for c in lf_cols])
+
+
+def split_precomputed(votes: pl.DataFrame, lf_names: Sequence[str]) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """(``id`` + the columns no LF spec has: used as LFs, ``id`` + the columns named like an LF of
+    ``lf_names``: the spec's votes are used and these only compared with them); None when empty.
+
+    >>> votes = pl.DataFrame({"id": ["a"], "x": [0], "y": [1]})
+    >>> [None if f is None else f.columns for f in split_precomputed(votes, ["y"])]
+    [['id', 'x'], ['id', 'y']]
+    """
+    twins = [c for c in votes.columns if c != "id" and c in set(lf_names)]
+    own = votes.drop(twins)
+    return (own if own.width > 1 else None), (votes.select("id", *twins) if twins else None)
 
 
 # ------------------------------------------------------------------ the label matrix

@@ -6,7 +6,7 @@ the tests read through them, so a file means the same thing whoever wrote it.
 |---|---|
 | ``label_matrix.parquet`` | ``id`` + one Int8 column per LF, ``-1`` = abstain (:data:`ABSTAIN`) |
 | ``labels.parquet`` | ``id``, ``label``, ``confidence``, ``p_<class>``..., ``source``, ``gold_label`` (:func:`labels_schema`) |
-| ``lf_analysis.csv`` | one row per LF: polarity, coverage, overlaps, conflicts, dev accuracy + CI |
+| ``lf_analysis.csv`` | one row per LF: polarity, coverage, overlaps, conflicts, dev accuracy + CI, conflict cost/gain, flags |
 | ``metrics.json`` | :class:`Metrics`: scores on gold test and dev per model |
 | ``manifest.json`` | :class:`Manifest`: config hash, versions, timings, rows, LLM usage |
 | ``queue.csv`` | the *flagged* items, ranked (:data:`QUEUE_COLUMNS`); the same in apply and issues |

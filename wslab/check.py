@@ -31,8 +31,10 @@ def check_project(cfg: Config) -> dict[str, Any]:
         "gold": None, "annotations": None, "precomputed": None,
         "output_dir": str(cfg.resolve(cfg.output.dir)),
     }
-    if p.precomputed is not None:
-        out["precomputed"] = {"path": str(cfg.resolve(cfg.lfs.precomputed)), "lfs": p.precomputed.width - 1}
+    if cfg.lfs.precomputed is not None:  # "compared": columns named like a spec LF, checked against it, not used
+        out["precomputed"] = {"path": str(cfg.resolve(cfg.lfs.precomputed)),
+                              "lfs": p.precomputed.width - 1 if p.precomputed is not None else 0,
+                              "compared": p.stored_votes.width - 1 if p.stored_votes is not None else 0}
     if p.gold is not None:
         out["gold"] = {"path": str(cfg.resolve(cfg.gold.path)), "items": len(p.gold.y),
                        "dev": int(p.gold.is_dev.sum()), "test": int((~p.gold.is_dev).sum())}

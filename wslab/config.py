@@ -77,7 +77,9 @@ class LFsConfig(Strict):
                                   "accuracy CI lies below this; lf_analysis.csv also flags LFs far below the "
                                   "label model's learned accuracy and near-duplicate LFs.")
     precomputed: Path | None = Field(
-        None, description="A parquet label matrix (id + one integer column per LF, -1 = abstain)."
+        None, description="A parquet label matrix (id + one integer column per LF, -1 = abstain). A column "
+        "named like an LF of lfs.files is not used: lf_analysis.csv compares it with that LF's votes "
+        "(precomputed_agreement, flag precomputed_mismatch)."
     )
     python_paths: list[Path] = Field(
         default_factory=list, description="Folders added to sys.path for kind: python LFs (the config folder is always added)."

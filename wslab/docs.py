@@ -218,7 +218,7 @@ def cli_reference(app=None) -> str:
     """Markdown reference of every command, generated from the same text as ``--help``."""
     commands = leaf_commands(app)
     lines = [GENERATED, "", "# Command-line reference", "",
-             "Every command prints `--help` with an example. Exit codes: 0 success, 1 a `--fail-under` gate not "
+             "Every command prints `--help` with an example. Exit codes: 0 success, 1 a `--fail-under` or `--fail-over` gate not "
              "met, 2 bad input (one line on stderr: `error: <file>: <key/row/column>: <what was expected>`), "
              "3 an LLM budget stop, 4 the LLM endpoint stayed unavailable (rerun later; answers received are kept).",
              "", "| command | what it does |", "|---|---|"]

@@ -1,19 +1,23 @@
-"""Quality gates: ``--fail-under METRIC=VALUE`` for ``apply``, ``lfs analyze`` and ``agreement``.
+"""Quality gates for ``apply``, ``lfs analyze`` and ``agreement``: ``--fail-under METRIC=VALUE``
+(a floor: exit 1 below it) and ``--fail-over METRIC=VALUE`` (a ceiling: exit 1 above it).
 
 A gate compares one measured number with a threshold; a CI job fails (exit 1) when any gate
 does not pass. :func:`parse_gates` reads the option values (a bad one is a one-line
 :class:`~wslab.errors.InputError`, exit 2), the ``*_measures`` functions take the numbers out of
 a command's result, and :func:`evaluate_gates` returns the verdicts as JSON-ready dicts
-``{"metric", "value", "threshold", "passed", "message"}``.
+``{"metric", "value", "threshold", "direction", "passed", "message"}`` (``direction``: ``under``
+for a floor, ``over`` for a ceiling).
 
-Every metric is a floor (the gate fails below the threshold) except ``flagged_share``, a
-ceiling: the gate fails when more than that share of the checked documents is flagged. A
-metric the run could not measure (no gold, no annotations, quality stage off) fails its gate.
+Higher is better for every metric except those in :data:`CEILINGS` (``flagged_share``), which
+only ``--fail-over`` takes: a floor on them is almost surely a mistake, so it is an error that
+points to ``--fail-over``. ``--fail-over`` takes any metric of the command, e.g. an upper bound
+on accuracy that catches a leak of test labels. A metric the run could not measure (no gold, no
+annotations, quality stage off) fails its gate.
 
->>> gates = parse_gates(["accuracy=0.8", "flagged_share=0.1"], command="apply")
->>> [(g["metric"], g["passed"]) for g in evaluate_gates(gates, {"accuracy": Measure(0.82),
-...                                                                "flagged_share": Measure(0.12)})]
-[('accuracy', True), ('flagged_share', False)]
+>>> gates = parse_gates(["accuracy=0.8"], over=["flagged_share=0.1"], command="apply")
+>>> [(g["metric"], g["direction"], g["passed"]) for g in evaluate_gates(gates, {"accuracy": Measure(0.82),
+...                                                                            "flagged_share": Measure(0.12)})]
+[('accuracy', 'under', True), ('flagged_share', 'over', False)]
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from typing import Any
 from wslab.artifacts import AGREEMENT
 from wslab.errors import InputError
 
-__all__ = ["GATE_METRICS", "CEILINGS", "COMMAND_METRICS", "GATE_HELP", "Gate", "Measure", "parse_gates", "evaluate_gates",
-           "run_measures", "lf_measures", "agreement_measures"]
+__all__ = ["GATE_METRICS", "CEILINGS", "COMMAND_METRICS", "GATE_HELP", "OVER_HELP", "Gate", "Measure", "parse_gates",
+           "evaluate_gates", "run_measures", "lf_measures", "agreement_measures"]
 
 AGREEMENT_METRICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1")
 
@@ -38,7 +42,7 @@ GATE_METRICS: dict[str, str] = {
     "macro_f1": "macro F1 of the final labels on gold test",
     "coverage": "share of corpus documents at least one LF votes on",
     "lf_accuracy": "gold-dev accuracy of the worst LF (every LF with dev votes must reach it)",
-    "flagged_share": "share of checked documents flagged for relabeling (a ceiling: fails above it)",
+    "flagged_share": "share of checked documents flagged for relabeling (a ceiling: --fail-over only)",
     **{name: f"{name} between annotators" for name in AGREEMENT_METRICS},
 }
 CEILINGS = frozenset({"flagged_share"})
@@ -49,11 +53,16 @@ COMMAND_METRICS: dict[str, tuple[str, ...]] = {
     "agreement": AGREEMENT_METRICS,
 }
 
-GATE_HELP = {command: ("Exit 1 unless METRIC reaches VALUE (repeatable); METRIC one of "
-                       f"{', '.join(names)}" + ("; flagged_share is a ceiling (exit 1 above it)."
-                                                if "flagged_share" in names else "."))
+GATE_HELP = {command: ("Floor: exit 1 unless METRIC reaches VALUE (repeatable); METRIC one of "
+                       f"{', '.join(n for n in names if n not in CEILINGS)}.")
+             for command, names in COMMAND_METRICS.items()}
+OVER_HELP = {command: ("Ceiling: exit 1 if METRIC is above VALUE (repeatable); METRIC one of "
+                       f"{', '.join(names)}" + ("" if not CEILINGS & set(names) else
+                                                f" ({', '.join(sorted(CEILINGS & set(names)))} takes only this one)")
+                       + ".")
              for command, names in COMMAND_METRICS.items()}
 GATE_HELP["agreement"] += " A bare VALUE gates on --metric."
+OVER_HELP["agreement"] += " A bare VALUE gates on --metric."
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,11 @@ class Gate:
     metric: str
     threshold: float
     spec: str  # as written, for messages
+    direction: str = "under"  # "under": a floor (--fail-under); "over": a ceiling (--fail-over)
+
+    @property
+    def option(self) -> str:
+        return f"--fail-{self.direction}"
 
 
 @dataclass(frozen=True)
@@ -72,33 +86,40 @@ class Measure:
     note: str = ""
 
 
-def parse_gates(specs: Sequence[str], *, command: str, default_metric: str | None = None) -> list[Gate]:
-    """``METRIC=VALUE`` strings -> gates, checked against the metrics ``command`` measures.
+def parse_gates(specs: Sequence[str], *, command: str, over: Sequence[str] = (),
+                default_metric: str | None = None) -> list[Gate]:
+    """``METRIC=VALUE`` strings -> gates, checked against the metrics ``command`` measures:
+    ``specs`` from ``--fail-under`` (floors), ``over`` from ``--fail-over`` (ceilings).
 
     With ``default_metric`` (``agreement``'s ``--metric``), a bare number gates on that metric.
     """
-    known = COMMAND_METRICS[command]
-    gates = []
-    for spec in specs:
-        name, sep, raw = spec.partition("=")
-        name, raw = name.strip(), raw.strip()
-        if not sep and default_metric is not None:
-            name, raw = default_metric, spec.strip()
-        if not sep and default_metric is None or not name:
-            raise InputError(f"--fail-under {spec!r}: expected METRIC=VALUE, e.g. --fail-under accuracy=0.8; "
-                             f"metrics of {command}: {', '.join(known)}")
-        if name not in known:
-            where = "" if name not in GATE_METRICS else f" is not measured by {command};"
-            raise InputError(f"--fail-under {spec!r}: metric {name!r}{where or ' is unknown;'} expected one of "
-                             f"{', '.join(known)}")
-        try:
-            threshold = float(raw)
-        except ValueError:
-            threshold = math.nan
-        if not math.isfinite(threshold):
-            raise InputError(f"--fail-under {spec!r}: value {raw!r} for {name}; expected a number, e.g. {name}=0.8")
-        gates.append(Gate(name, threshold, spec))
-    return gates
+    return ([_parse(spec, "under", command, default_metric) for spec in specs]
+            + [_parse(spec, "over", command, default_metric) for spec in over])
+
+
+def _parse(spec: str, direction: str, command: str, default_metric: str | None) -> Gate:
+    known, option = COMMAND_METRICS[command], f"--fail-{direction}"
+    name, sep, raw = spec.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not sep and default_metric is not None:
+        name, raw = default_metric, spec.strip()
+    if not sep and default_metric is None or not name:
+        raise InputError(f"{option} {spec!r}: expected METRIC=VALUE, e.g. {option} accuracy=0.8; "
+                         f"metrics of {command}: {', '.join(known)}")
+    if name not in known:
+        where = "" if name not in GATE_METRICS else f" is not measured by {command};"
+        raise InputError(f"{option} {spec!r}: metric {name!r}{where or ' is unknown;'} expected one of "
+                         f"{', '.join(known)}")
+    if direction == "under" and name in CEILINGS:
+        raise InputError(f"--fail-under {spec!r}: {name} is a ceiling (lower is better); "
+                         f"expected --fail-over {name}={raw} (exit 1 above it)")
+    try:
+        threshold = float(raw)
+    except ValueError:
+        threshold = math.nan
+    if not math.isfinite(threshold):
+        raise InputError(f"{option} {spec!r}: value {raw!r} for {name}; expected a number, e.g. {name}=0.8")
+    return Gate(name, threshold, spec, direction)
 
 
 def evaluate_gates(gates: Sequence[Gate], measures: Mapping[str, Measure]) -> list[dict[str, Any]]:
@@ -107,20 +128,18 @@ def evaluate_gates(gates: Sequence[Gate], measures: Mapping[str, Measure]) -> li
 
 
 def _verdict(gate: Gate, m: Measure) -> dict[str, Any]:
-    label, t = m.label or gate.metric, gate.threshold
-    ceiling = gate.metric in CEILINGS
+    label, t, over = m.label or gate.metric, gate.threshold, gate.direction == "over"
     if m.value is None:
         passed = False
-        message = f"fail: {label} is undefined ({m.note or 'not measured'}); --fail-under {t:g} cannot pass"
+        message = f"fail: {label} is undefined ({m.note or 'not measured'}); {gate.option} {t:g} cannot pass"
     else:
-        passed = m.value <= t if ceiling else m.value >= t
+        passed = m.value <= t if over else m.value >= t
         if passed:
-            message = f"pass: {label} = {m.value:.3f} {'<=' if ceiling else '>='} {t:g}"
-        elif ceiling:
-            message = f"fail: {label} = {m.value:.3f} is above the --fail-under ceiling {t:g}"
+            message = f"pass: {label} = {m.value:.3f} {'<=' if over else '>='} {t:g}"
         else:
-            message = f"fail: {label} = {m.value:.3f} is below --fail-under {t:g}"
-    return {"metric": gate.metric, "value": m.value, "threshold": t, "passed": passed, "message": message}
+            message = f"fail: {label} = {m.value:.3f} is {'above' if over else 'below'} {gate.option} {t:g}"
+    return {"metric": gate.metric, "value": m.value, "threshold": t, "direction": gate.direction, "passed": passed,
+            "message": message}
 
 
 # ------------------------------------------------------------------ measures of each command's result

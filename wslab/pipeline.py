@@ -31,7 +31,7 @@ from wslab.config import Config
 from wslab.errors import ConfigError
 from wslab.labeling.aggregate import (MIN_LFS_FOR_LABEL_MODEL, LabelModels, class_prior, final_probs,
                                       fit_label_models)
-from wslab.labeling.analysis import explain_lfs, lf_summary
+from wslab.labeling.analysis import compare_precomputed, explain_lfs, lf_summary
 from wslab.labeling.apply import label_matrix, votes_array
 from wslab.labeling.candidates import Inputs, TextFeatures
 from wslab.labeling.end_model import end_model_probs
@@ -188,10 +188,15 @@ def _learned(models: LabelModels) -> np.ndarray | None:
 
 
 def analyze(project: Project, lf_names: list[str], L: np.ndarray) -> pl.DataFrame:
-    """Per-LF coverage, overlaps, conflicts and gold-dev accuracy (lf_analysis.csv)."""
+    """Per-LF coverage, overlaps, conflicts and gold-dev accuracy (lf_analysis.csv); with stored
+    votes for LFs the specs define, their agreement with the specs' votes."""
     dev_pos = project.gold_positions("dev")
-    return lf_summary(L, lf_names, project.labels, L_dev=L[dev_pos] if dev_pos is not None else None,
-                      y_dev=project.gold.y_dev if project.gold is not None else None)
+    table = lf_summary(L, lf_names, project.labels, L_dev=L[dev_pos] if dev_pos is not None else None,
+                       y_dev=project.gold.y_dev if project.gold is not None else None)
+    if project.stored_votes is None:
+        return table
+    gold_rows = None if dev_pos is None else np.concatenate([dev_pos, project.gold_positions("test")])
+    return compare_precomputed(table, L, project.stored_votes, gold_rows=gold_rows)
 
 
 def _prior(project: Project) -> np.ndarray:

@@ -20,7 +20,7 @@ from wslab import io, rundir
 from wslab.config import Config
 from wslab.data import Corpus, Gold, load_gold
 from wslab.errors import ConfigError
-from wslab.labeling.apply import LFPlan, load_precomputed, load_python_lf, plan_lfs
+from wslab.labeling.apply import LFPlan, load_precomputed, load_python_lf, plan_lfs, split_precomputed
 from wslab.labeling.spec import LFSpec, check_lf_set, load_lf_specs
 from wslab.loop import ExpertLabels, expert_labels, frozen_gold
 
@@ -38,6 +38,7 @@ class Project:
     _positions: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     expert: ExpertLabels | None = None  # the review loop's answers (wslab.loop); gold already includes them
     gold_file: Gold | None = None  # the gold file as written (its seeded or given split), before the loop
+    stored_votes: pl.DataFrame | None = None  # precomputed votes of LFs the specs also define: compared, not used
 
     @property
     def labels(self) -> list[str]:
@@ -103,10 +104,10 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     corpus = open_corpus(cfg)
     check_texts(cfg, corpus)
     plan = plan_lfs(corpus, specs, cfg.label_names, executor=cfg.lfs.executor)
-    precomputed = None
+    precomputed = stored = None
     if cfg.lfs.precomputed is not None:
-        precomputed = load_precomputed(cfg.resolve(cfg.lfs.precomputed), corpus.ids, n_labels=len(cfg.label_names),
-                                       lf_names=plan.names)
+        votes = load_precomputed(cfg.resolve(cfg.lfs.precomputed), corpus.ids, n_labels=len(cfg.label_names))
+        precomputed, stored = split_precomputed(votes, plan.names)
     gold_file = open_gold(cfg, corpus)
     expert = expert_labels(cfg, corpus)
     annotations = None
@@ -115,7 +116,7 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
                                     what="annotations")
     rundir.check_output_folder(cfg.resolve(cfg.output.dir), inputs=rundir.project_inputs(cfg))
     return Project(cfg=cfg, corpus=corpus, plan=plan, gold=frozen_gold(cfg, gold_file, expert), annotations=annotations,
-                   precomputed=precomputed, expert=expert, gold_file=gold_file)
+                   precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored)
 
 
 def open_corpus(cfg: Config) -> Corpus:

@@ -51,7 +51,7 @@ def emit(payload: Any, render: Callable[[], None], *, as_json: bool = False, qui
 
 
 def finish_gates(gates: list[dict[str, Any]], *, quiet: bool = False) -> None:
-    """Each ``--fail-under`` verdict on stderr (a pass only without ``quiet``); exit 1 when one failed."""
+    """Each ``--fail-under``/``--fail-over`` verdict on stderr (a pass only without ``quiet``); exit 1 when one failed."""
     import typer
 
     for gate in gates:
@@ -117,13 +117,17 @@ def candidates_table(block: dict[str, Any]) -> Table:
 
 
 def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:
-    """Per LF: polarity, coverage, overlaps, conflicts, dev accuracy (and the label model's learned
-    accuracy, when it was fitted), flags."""
-    learned = "learned_accuracy" in lfs.columns
+    """Per LF: polarity, coverage, overlaps, conflicts, dev accuracy, the dev items its conflicts
+    lose and win (the label model's learned accuracy, when it was fitted; agreement with stored
+    votes of the same name, when given), flags."""
+    learned, costs = "learned_accuracy" in lfs.columns, "conflict_cost" in lfs.columns
+    stored = "precomputed_agreement" in lfs.columns
     table = Table(title=f"Labeling functions ({lfs.height})")
     cols = [("LF", "left"), ("polarity", "left"), ("coverage", "right"), ("overlaps", "right"),
             ("conflicts", "right"), ("dev acc [95% CI]", "right"), ("dev n", "right")]
     cols += [("learned acc", "right")] if learned else []
+    cols += [("dev lost / won on conflicts", "right")] if costs else []
+    cols += [("agrees with stored votes", "right")] if stored else []
     for col, justify in cols + [("flags", "left")]:
         table.add_column(col, justify=justify)
     for row in lfs.head(limit).iter_rows(named=True):
@@ -132,6 +136,8 @@ def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:
         cells = [row["lf"], row["polarity"], f"{row['coverage']:.3f}", f"{row['overlaps']:.3f}",
                  f"{row['conflicts']:.3f}", acc_s, str(row.get("dev_n", "-"))]
         cells += [f"{row['learned_accuracy']:.2f}"] if learned else []
+        cells += [f"{row['conflict_cost']:.1f} / {row['conflict_gain']:.1f}"] if costs else []
+        cells += ["-" if row["precomputed_agreement"] is None else f"{row['precomputed_agreement']:.3f}"] if stored else []
         table.add_row(*cells, row["flags"])
     return table
 
@@ -344,7 +350,9 @@ def print_check(result: dict, config: Any, console: Console | None = None) -> No
     c = result["corpus"]
     t.add_row("corpus", f"{c['path']}: {c['documents']:,} documents, unique ids, columns {c['columns']}")
     if result["precomputed"]:
-        t.add_row("precomputed votes", f"{result['precomputed']['path']}: {result['precomputed']['lfs']} LFs")
+        pre = result["precomputed"]
+        t.add_row("precomputed votes", f"{pre['path']}: {pre['lfs']} LFs" + (
+            f"; {pre['compared']} named like a spec LF, compared with it in lf_analysis.csv" if pre.get("compared") else ""))
     g = result["gold"]
     t.add_row("gold", f"{g['path']}: {g['items']:,} items (dev {g['dev']:,} / test {g['test']:,}), ids in the corpus"
               if g else "none (no evaluation)")

@@ -85,7 +85,9 @@ def test_lf_flags_zero_coverage_and_below_chance():
     y = rng.integers(0, 2, 500)
     L = np.stack([np.where(rng.random(500) < 0.5, 1 - y, -1), np.full(500, -1), np.where(y == 1, 1, -1)], axis=1)
     s = lf_summary(L, ["inverted", "silent", "perfect"], ["a", "b"], L_dev=L, y_dev=y)
-    assert s["flags"].to_list() == ["below_chance", "zero_coverage,no_dev_votes", ""]
+    # "inverted" always votes wrong; where "perfect" votes too (y == 1) the 1-1 tie costs majority vote half an item
+    assert s["flags"].to_list() == ["below_chance,costly_conflicts", "zero_coverage,no_dev_votes", ""]
+    assert s["conflict_cost"][0] == 0.5 * ((y == 1) & (L[:, 0] != -1)).sum() and s["conflict_gain"][0] == 0
 
 
 @pytest.mark.parametrize("k,n", [(0, 10), (8, 10), (37, 40), (120, 400)])

@@ -24,10 +24,12 @@ def test_lf_table_shows_learned_beside_dev_accuracy(run_dir):
     for r in lfs.iter_rows(named=True):
         row = re.search(rf"<tr><td[^>]*><code>{re.escape(r['lf'])}</code></td>(.*?)</tr>", body).group(1)
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-        # polarity, coverage, overlaps, conflicts, dev accuracy [CI], learned, dev n, chance, flags
+        # polarity, coverage, overlaps, conflicts, dev accuracy [CI], learned, dev n, chance, lost / won, flags
         assert cells[4].startswith(f"{r['dev_accuracy']:.2f} <span class=\"ci\">[{r['dev_ci_low']:.2f}, "
                                    f"{r['dev_ci_high']:.2f}]</span>"), cells[4]
         assert cells[5] == f"{r['learned_accuracy']:.2f}", cells[5]
+        assert cells[8] == f"{r['conflict_cost']:.1f} / {r['conflict_gain']:.1f}", cells[8]
+    assert "lost / won on conflicts</th>" in body
 
 
 @pytest.fixture()
@@ -51,7 +53,8 @@ def test_lf_flags_are_badges_with_their_meaning(flagged_run):
     assert "accuracy floor" in badges["below_floor"] and "label model" in badges["below_label_model"]
     assert badges["duplicate_of:kw_pos"].endswith(": kw_pos")
     legend = re.search(r'<dl class="flags">(.*?)</dl>', body).group(1)
-    for flag in ("below_floor", "below_label_model", "duplicate_of", "below_chance", "zero_coverage", "no_dev_votes"):
+    for flag in ("below_floor", "below_label_model", "duplicate_of", "below_chance", "zero_coverage", "no_dev_votes",
+                 "costly_conflicts", "precomputed_mismatch"):
         assert f">{flag}" in legend, flag
     assert re.search(r"below_floor</span> ×1</dt>", legend)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from wslab.gates import GATE_HELP
+from wslab.gates import GATE_HELP, OVER_HELP
 from wslab.progress import cli_reporter
 from wslab.quality.agreement_report import METRICS
 from wslab.quality.bands import SCALES
@@ -29,6 +29,8 @@ Examples:
   wslab agreement --annotations annotations.csv --fail-under 0.6 --metric fleiss_kappa
 
   wslab agreement --annotations annotations.csv --fail-under fleiss_kappa=0.6 --fail-under gwet_ac1=0.7
+
+  wslab agreement --annotations annotations.csv --fail-over percent_agreement=0.99   # copied answers?
 """
 
 
@@ -41,22 +43,23 @@ def agreement(
     order: str | None = typer.Option(None, "--order", help="Declared label order (ordinal), comma-separated, low to high."),
     level: str | None = typer.Option(None, "--level", help="Headline alpha level: nominal, ordinal or interval (default: ordinal with --order)."),
     scale: str = typer.Option("landis-koch", "--scale", help=f"Band scale: {', '.join(SCALES)}."),
-    metric: str = typer.Option("krippendorff_alpha", "--metric", help=f"Coefficient a bare --fail-under VALUE gates on: {', '.join(METRICS)}."),
+    metric: str = typer.Option("krippendorff_alpha", "--metric", help=f"Coefficient a bare --fail-under/--fail-over VALUE gates on: {', '.join(METRICS)}."),
     fail_under: list[str] = typer.Option([], "--fail-under", metavar="[METRIC=]VALUE", help=GATE_HELP["agreement"]),
+    fail_over: list[str] = typer.Option([], "--fail-over", metavar="[METRIC=]VALUE", help=OVER_HELP["agreement"]),
     min_batch_accuracy: float = typer.Option(0.8, "--min-batch-accuracy", help="Flag annotator batches below this gold accuracy."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     n_boot: int = typer.Option(1000, "--n-boot", min=0, help="Bootstrap replicates for Krippendorff's alpha."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap."),
     ignore_columns: str = typer.Option("text", "--ignore-columns", help="Wide form: columns that are not annotators, comma-separated."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout (with the gates' verdicts)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and failed --fail-under gates."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and failed gates."),
 ) -> None:
     from wslab.agreement import check_metric, measure_agreement
     from wslab.gates import agreement_measures, evaluate_gates, parse_gates
     from wslab.render import emit, finish_gates, print_agreement
 
     check_metric(metric)
-    gates = parse_gates(fail_under, command="agreement", default_metric=metric)
+    gates = parse_gates(fail_under, over=fail_over, command="agreement", default_metric=metric)
     report = measure_agreement(gold=gold, annotations=annotations, fmt=fmt, labels=labels, labels_set=labels_set,
                                order=order, level=level, scale=scale, confidence=confidence, n_boot=n_boot, seed=seed,
                                min_batch_accuracy=min_batch_accuracy, ignore_columns=ignore_columns,

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from wslab.config import load_config
-from wslab.gates import GATE_HELP
+from wslab.gates import GATE_HELP, OVER_HELP
 from wslab.progress import cli_reporter
 
 lfs_app = typer.Typer(help="Labeling functions: let an LLM write them (author), inspect them (analyze).",
@@ -56,6 +56,7 @@ def analyze(
     config: Path = typer.Argument(..., help="Project config (YAML)."),
     no_prompt_lfs: bool = typer.Option(False, "--no-prompt-lfs", help="Leave prompt LFs out (they call the LLM unless their votes are stored)."),
     fail_under: list[str] = typer.Option([], "--fail-under", metavar="METRIC=VALUE", help=GATE_HELP["lfs analyze"]),
+    fail_over: list[str] = typer.Option([], "--fail-over", metavar="METRIC=VALUE", help=OVER_HELP["lfs analyze"]),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables (failed gates still print)."),
     as_json: bool = typer.Option(False, "--json", help="Print {lfs: [...], n_docs, n_dev, covered, gates} as one JSON object."),
 ) -> None:
@@ -70,7 +71,7 @@ def analyze(
     from wslab.render import emit, finish_gates, print_lf_analysis
 
     cfg = load_config(config)
-    gates = parse_gates(fail_under, command="lfs analyze")
+    gates = parse_gates(fail_under, over=fail_over, command="lfs analyze")
     result = analyze_lfs(cfg, reporter=cli_reporter(quiet=quiet, machine_output=as_json), prompt_lfs=not no_prompt_lfs)
     verdicts = evaluate_gates(gates, lf_measures(result.table, covered=result.covered, n_docs=result.n_docs))
     emit({**result.as_dict(), "gates": verdicts}, lambda: print_lf_analysis(result), as_json=as_json, quiet=quiet)

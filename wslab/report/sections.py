@@ -32,6 +32,11 @@ FLAG_HELP = {
     "below_label_model": "the dev-accuracy CI lies far below the accuracy the label model learned: "
                          "the label model trusts the LF more than gold says it should",
     "duplicate_of": "fires on nearly the same documents with the same votes as the named earlier LF",
+    "costly_conflicts": "where it conflicts with other LFs, its vote loses majority vote at least 3 more gold dev "
+                        "items than it wins (lost / won column): dropping or fixing it would help",
+    "precomputed_mismatch": "the precomputed votes stored under its name agree with the LF spec's votes on "
+                            "fewer than 95% of the documents (or of the gold items) either votes on; "
+                            "the spec's votes are used",
 }
 """What each flag of ``lf_analysis.csv`` means (``duplicate_of:<LF>`` names the other LF)."""
 
@@ -159,6 +164,7 @@ def lfs(d: dict[str, Any]) -> dict[str, Any] | None:
     if t is None:
         return None
     has_dev, learned = "dev_accuracy" in t.columns, "learned_accuracy" in t.columns
+    costs, stored = "conflict_cost" in t.columns, "precomputed_agreement" in t.columns
     rows, seen = [], {}
     for r in t.iter_rows(named=True):
         flags = [f for f in str(r.get("flags") or "").split(",") if f]
@@ -175,13 +181,20 @@ def lfs(d: dict[str, Any]) -> dict[str, Any] | None:
             row.append(num(r.get("learned_accuracy"), 2))
         if has_dev:
             row += [integer(r.get("dev_n")), num(r.get("chance"), 2)]
+        if costs:
+            row.append(f'{num(r.get("conflict_cost"), 1)} / {num(r.get("conflict_gain"), 1)}')
+        if stored:
+            row.append(pct(r.get("precomputed_agreement")))
         rows.append([*row, Cell(badges=tuple(_flag_badge(f) for f in flags))])
     head = ["LF", "polarity", "coverage", "overlaps", "conflicts"]
     head += ["dev accuracy [95% CI]"] if has_dev else []
     head += ["learned accuracy"] if learned else []
     head += ["dev n", "chance"] if has_dev else []
+    head += ["dev items lost / won on conflicts"] if costs else []
+    head += ["agrees with stored votes"] if stored else []
     head.append("flags")
     return {"n": t.height, "n_flagged": sum(1 for r in rows if r[-1].badges), "has_dev": has_dev, "learned": learned,
+            "costs": costs, "stored": stored,
             "table": Table.of(head, rows, num=range(2, len(head) - 1), cls_="lf"),
             "flags": [(name, help_text, seen.get(name, 0)) for name, help_text in FLAG_HELP.items()]}
 

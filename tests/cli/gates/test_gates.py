@@ -1,4 +1,4 @@
-"""``--fail-under METRIC=VALUE`` on apply, lfs analyze and agreement: values, verdicts, exit codes."""
+"""``--fail-under`` / ``--fail-over METRIC=VALUE`` on apply, lfs analyze and agreement: values, verdicts, exit codes."""
 
 from __future__ import annotations
 
@@ -23,9 +23,12 @@ def invoke(*args: str):
 
 
 def test_parse_accepts_repeated_metric_value_pairs():
-    gates = parse_gates(["accuracy=0.8", " lf_accuracy = 0.6", "flagged_share=0.2"], command="apply")
-    assert [(g.metric, g.threshold) for g in gates] == [("accuracy", 0.8), ("lf_accuracy", 0.6), ("flagged_share", 0.2)]
+    gates = parse_gates(["accuracy=0.8", " lf_accuracy = 0.6"], over=["flagged_share=0.2", "accuracy=0.99"],
+                        command="apply")
+    assert [(g.metric, g.threshold, g.direction) for g in gates] == [
+        ("accuracy", 0.8, "under"), ("lf_accuracy", 0.6, "under"), ("flagged_share", 0.2, "over"), ("accuracy", 0.99, "over")]
     assert parse_gates(["0.6"], command="agreement", default_metric="fleiss_kappa")[0].metric == "fleiss_kappa"
+    assert parse_gates([], over=["0.9"], command="agreement", default_metric="gwet_ac1")[0].direction == "over"
 
 
 @pytest.mark.parametrize("spec, command, expected", [
@@ -35,22 +38,37 @@ def test_parse_accepts_repeated_metric_value_pairs():
     ("accuracy=nan", "apply", "expected a number"),
     ("0.8", "apply", "expected METRIC=VALUE"),
     ("=0.8", "apply", "expected METRIC=VALUE"),
+    ("flagged_share=0.1", "apply", "--fail-under 'flagged_share=0.1': flagged_share is a ceiling (lower is better); "
+                                   "expected --fail-over flagged_share=0.1 (exit 1 above it)"),
 ])
 def test_parse_errors_name_the_metric_and_the_known_ones(spec, command, expected):
-    with pytest.raises(InputError, match=expected.replace("(", r"\(")) as exc:
+    with pytest.raises(InputError, match=expected.replace("(", r"\(").replace(")", r"\)")) as exc:
         parse_gates([spec], command=command)
     assert "\n" not in str(exc.value)
 
 
+def test_fail_over_errors_name_their_option():
+    with pytest.raises(InputError, match=r"^--fail-over 'kappa=1': metric 'kappa' is unknown"):
+        parse_gates([], over=["kappa=1"], command="apply")
+    with pytest.raises(InputError, match=r"^--fail-over 'coverage=x': value 'x'"):
+        parse_gates([], over=["coverage=x"], command="lfs analyze")
+
+
 def test_floor_ceiling_and_undefined_verdicts():
-    gates = parse_gates(["accuracy=0.8", "macro_f1=0.8", "flagged_share=0.1", "coverage=0.5"], command="apply")
+    gates = parse_gates(["accuracy=0.8", "macro_f1=0.8", "coverage=0.5"], over=["flagged_share=0.1", "accuracy=0.8"],
+                        command="apply")
     out = evaluate_gates(gates, {"accuracy": Measure(0.8), "macro_f1": Measure(0.79),
                                  "flagged_share": Measure(0.1000001), "coverage": Measure(None, note="empty corpus")})
-    assert [g["passed"] for g in out] == [True, False, False, False]
+    assert [g["passed"] for g in out] == [True, False, False, False, True]  # a value at the threshold passes both ways
+    assert [g["direction"] for g in out] == ["under", "under", "under", "over", "over"]
     assert out[1]["message"] == "fail: macro_f1 = 0.790 is below --fail-under 0.8"
-    assert "above the --fail-under ceiling 0.1" in out[2]["message"]
-    assert out[3]["value"] is None and "undefined (empty corpus)" in out[3]["message"]
-    assert set(out[0]) == {"metric", "value", "threshold", "passed", "message"}
+    assert out[2]["value"] is None and out[2]["message"] == ("fail: coverage is undefined (empty corpus); "
+                                                             "--fail-under 0.5 cannot pass")
+    assert out[3]["message"] == "fail: flagged_share = 0.100 is above --fail-over 0.1"
+    assert out[4]["message"] == "pass: accuracy = 0.800 <= 0.8"
+    assert set(out[0]) == {"metric", "value", "threshold", "direction", "passed", "message"}
+    over = evaluate_gates(parse_gates([], over=["accuracy=0.7"], command="apply"), {"accuracy": Measure(0.71)})
+    assert not over[0]["passed"] and over[0]["message"] == "fail: accuracy = 0.710 is above --fail-over 0.7"
 
 
 def test_every_metric_belongs_to_a_command():
@@ -65,7 +83,7 @@ def test_every_metric_belongs_to_a_command():
 def test_apply_gates_use_the_run_numbers_and_exit_1_naming_each_failure(gate_project):
     run = gate_project.parent / "run"
     res = invoke("apply", str(gate_project), "--json", "--fail-under", "accuracy=0.5", "--fail-under", "macro_f1=0.999",
-                 "--fail-under", "coverage=0.1", "--fail-under", "lf_accuracy=0.99", "--fail-under", "flagged_share=1.0",
+                 "--fail-under", "coverage=0.1", "--fail-under", "lf_accuracy=0.99", "--fail-over", "flagged_share=1.0",
                  "--fail-under", "krippendorff_alpha=0.99")
     assert res.exit_code == 1, res.output
     gates = {g["metric"]: g for g in json.loads(res.stdout)["gates"]}
@@ -82,6 +100,7 @@ def test_apply_gates_use_the_run_numbers_and_exit_1_naming_each_failure(gate_pro
     assert 0 < gates["flagged_share"]["value"] < 1 and 0.5 < gates["accuracy"]["value"] < 0.999
     passed = {m for m, g in gates.items() if g["passed"]}
     assert passed == {"accuracy", "coverage", "flagged_share"}
+    assert {m: g["direction"] for m, g in gates.items()} == {**{m: "under" for m in gates}, "flagged_share": "over"}
     failed_lines = [line for line in res.stderr.splitlines() if line.startswith("fail:")]
     assert len(failed_lines) == 3
     for metric in ("macro_f1", "lf_accuracy", "krippendorff_alpha"):
@@ -96,6 +115,10 @@ def test_apply_checks_the_gates_before_any_work(gate_project):
     res = invoke("apply", str(gate_project), "--fail-under", "kappa=0.5")
     assert res.exit_code == 2
     assert res.stderr.count("\n") == 1 and "metric 'kappa' is unknown" in res.stderr and "gwet_ac1" in res.stderr
+    assert not (gate_project.parent / "run").exists()
+    ceiling = invoke("apply", str(gate_project), "--fail-under", "flagged_share=0.1")
+    assert ceiling.exit_code == 2 and ceiling.stderr.count("\n") == 1
+    assert "expected --fail-over flagged_share=0.1" in ceiling.stderr
     assert not (gate_project.parent / "run").exists()
 
 
@@ -123,6 +146,12 @@ def test_lfs_analyze_gates(gate_project):
     assert f"fail: lf_accuracy (lowest: {worst['lf']})" in fail.stderr
     bad = invoke("lfs", "analyze", str(gate_project), "--fail-under", "accuracy=0.5")
     assert bad.exit_code == 2 and "not measured by lfs analyze" in bad.stderr
+    cov = out["covered"] / out["n_docs"]
+    over = invoke("lfs", "analyze", str(gate_project), "--json", "--fail-over", f"coverage={cov - 0.01}",
+                  "--fail-over", f"lf_accuracy={worst['dev_accuracy']}")
+    assert over.exit_code == 1
+    assert [(g["direction"], g["passed"]) for g in json.loads(over.stdout)["gates"]] == [("over", False), ("over", True)]
+    assert f"fail: coverage = {cov:.3f} is above --fail-over {cov - 0.01:g}" in over.stderr
 
 
 def test_agreement_metric_value_form_beside_the_legacy_form(gate_project):
@@ -141,3 +170,10 @@ def test_agreement_metric_value_form_beside_the_legacy_form(gate_project):
     assert quiet.exit_code == 0 and quiet.output == ""
     bad = invoke("agreement", "--annotations", ann, "--fail-under", "accuracy=0.5")
     assert bad.exit_code == 2 and "not measured by agreement" in bad.stderr
+    over = invoke("agreement", "--annotations", ann, "--json", "--fail-over", "percent_agreement=0.5",
+                  "--fail-over", "0.99", "--metric", "gwet_ac1")
+    assert over.exit_code == 1
+    verdicts = {g["metric"]: g for g in json.loads(over.stdout)["gates"]}
+    assert not verdicts["percent_agreement"]["passed"] and verdicts["gwet_ac1"]["passed"]
+    assert {g["direction"] for g in verdicts.values()} == {"over"}
+    assert "is above --fail-over 0.5" in over.stderr
