@@ -170,6 +170,18 @@ def choose_label_model(mv: Aggregation, lm: Aggregation | None, *, kind: str, de
     return lm if score["label_model"] >= score["majority_vote"] else mv
 
 
+def source_names(covered: np.ndarray, name: str, fallback: str) -> np.ndarray:
+    """(n,) object array: ``name`` where ``covered``, ``fallback`` elsewhere; every cell refers to
+    one of the two strings (``np.where(...).astype(object)`` made a string per row: 1.7 GB at 10M).
+
+    >>> source_names(np.array([True, False]), "majority_vote", "end_model").tolist()
+    ['majority_vote', 'end_model']
+    """
+    out = np.full(len(covered), fallback, dtype=object)
+    out[covered] = name
+    return out
+
+
 def final_probs(chosen: Aggregation, fill: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(probs, source) of the final labels: the chosen label model where an LF voted, ``fill``
     (the end model's probabilities) elsewhere, or the prior that ``chosen`` holds there.
@@ -184,5 +196,4 @@ def final_probs(chosen: Aggregation, fill: np.ndarray | None) -> tuple[np.ndarra
     if fill is not None:
         probs[~chosen.covered] = fill[~chosen.covered]
         fallback = "end_model"
-    source = np.where(chosen.covered, chosen.name, fallback).astype(object)
-    return probs, source
+    return probs, source_names(chosen.covered, chosen.name, fallback)

@@ -107,10 +107,20 @@ class Corpus:
         return len(self.ids)
 
     def positions(self, wanted: pl.Series) -> np.ndarray:
-        """Row positions of the ``wanted`` ids (all of them corpus ids), in ``wanted``'s order."""
-        lookup = pl.DataFrame({"id": self.ids}).with_row_index("_pos")
-        return (pl.DataFrame({"id": wanted.cast(pl.String)})
-                .join(lookup, on="id", how="left", maintain_order="left")["_pos"].to_numpy())
+        """Row positions of the ``wanted`` ids (all of them corpus ids), in ``wanted``'s order.
+
+        A hash set of the wanted ids is probed with every corpus id (a join against a lookup of
+        every corpus id held 1.4 GB at 10M documents); only the hits are joined back.
+
+        >>> c = Corpus.from_frame(pl.DataFrame({"id": ["007", "7", "x"], "text": ["a", "b", "c"]}))
+        >>> c.positions(pl.Series(["x", "007"])).tolist()
+        [2, 0]
+        """
+        wanted = wanted.cast(pl.String)
+        at = self.ids.is_in(wanted.implode()).arg_true()
+        found = pl.DataFrame({"id": self.ids.gather(at), "_pos": at})
+        return (pl.DataFrame({"id": wanted})
+                .join(found, on="id", how="left", maintain_order="left")["_pos"].to_numpy())
 
     def documents(self) -> pl.DataFrame:
         """``id`` and ``text`` of every document (missing text = "", cut to :attr:`max_chars`)."""

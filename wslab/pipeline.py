@@ -30,7 +30,7 @@ from wslab import io, rundir
 from wslab.config import Config
 from wslab.errors import ConfigError
 from wslab.labeling.aggregate import (MIN_LFS_FOR_LABEL_MODEL, LabelModels, class_prior, final_probs,
-                                      fit_label_models)
+                                      fit_label_models, source_names)
 from wslab.labeling.analysis import compare_precomputed, explain_lfs, lf_summary
 from wslab.labeling.apply import label_matrix, votes_array
 from wslab.labeling.candidates import Inputs, TextFeatures
@@ -255,7 +255,9 @@ def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | Non
         return None
     dev_pos, test_pos = project.gold_positions("dev"), project.gold_positions("test")
     covered = (L != A.ABSTAIN).any(axis=1)
-    pool = np.setdiff1d(np.flatnonzero(covered), np.concatenate([dev_pos, test_pos]))
+    free = covered.copy()
+    free[dev_pos], free[test_pos] = False, False
+    pool = np.flatnonzero(free)  # covered, not gold (a mask: setdiff1d sorted 10M positions, 30 s)
     sample = np.sort(np.random.default_rng(cfg.seed).choice(pool, min(len(pool), sel.max_train), replace=False))
     features = TextFeatures(project.corpus.texts_at, np.concatenate([sample, dev_pos, test_pos]),
                             max_features=min(em.max_features, sel.max_features)) \
@@ -292,7 +294,7 @@ def selected_labels(selection: Selection, L: np.ndarray, n: int, *, batch_size: 
     if kind.startswith("votes"):
         covered = (L != A.ABSTAIN).any(axis=1)
         src = name.removesuffix("+end_model")
-        source = np.where(covered, src, "end_model" if kind == "votes+end_model" else "prior").astype(object)
+        source = source_names(covered, src, "end_model" if kind == "votes+end_model" else "prior")
     return probs, source
 
 
