@@ -14,6 +14,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table as _RichTable
 
+from wslab.report.cells import decision_text
+
 WIDE = 100_000
 """Width of the console when stdout is not a terminal: lines as long as their content, nothing cut."""
 
@@ -105,13 +107,19 @@ def candidates_table(block: dict[str, Any]) -> Table:
     table.add_column("candidate", overflow="fold")
     for col in ("dev OOF", "test"):
         table.add_column(col, justify="right")
+    decides = any(row.get("decision") for row in block["rows"])
+    if decides:
+        table.add_column("decision", justify="right")
     table.add_column("chosen")
     for row in block["rows"]:
         mark = ("pinned" if block["pinned"] else "*") if row["chosen"] else ("" if row["eligible"] else "curve")
-        table.add_row(row["name"], _score(row["oof"]), _score(row["test"]), mark)
+        cells = [row["name"], _score(row["oof"]), _score(row["test"])]
+        table.add_row(*cells, *([decision_text(row.get("decision"))] if decides else []), mark)
     table.caption = ("* best dev OOF score, or a simpler candidate within one standard error of it; "
-                     "curve = gold only on part of dev (learning curve)")
+                     "curve = gold only on part of dev (learning curve)"
+                     + ("; decision = the rule for the F1 class, chosen out of fold on dev" if decides else ""))
     return table
+
 
 
 def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:

@@ -10,7 +10,8 @@ import yaml
 from wslab.config import load_config
 from wslab.errors import ConfigError
 from wslab.labeling.candidates import lf_onehot, unsupervised_lf_accuracy, weighted_vote_weights
-from wslab.labeling.selection import choose, dev_folds, parse_metric, score
+from wslab.labeling.selection import (DECISION_WEIGHTS, choose, cross_fitted, decision_class, decision_weight, dev_folds, parse_metric,
+                                      reweight, score)
 from wslab.pipeline import run_apply
 
 
@@ -26,9 +27,10 @@ def _edit(project, **sections):
 
 
 def test_shuffled_test_labels_change_no_choice_and_no_label(project):
-    """Gold test is only reported: shuffling its labels leaves the choice and labels.parquet's
-    predictions unchanged (only gold_label and the test scores move)."""
+    """Gold test is only reported: shuffling its labels leaves the choice, every decision
+    threshold and labels.parquet's predictions unchanged (only gold_label and the test scores move)."""
     _edit(project, **FAST)
+    _edit(project, selection={"metric": "f1:neg"})  # a per-candidate decision threshold is chosen too
     gold = pl.read_csv(project.parent / "gold.csv", schema_overrides={"id": pl.String})
     # split the gold file explicitly so the shuffle cannot move items between dev and test
     from wslab.project import open_project
@@ -50,6 +52,8 @@ def test_shuffled_test_labels_change_no_choice_and_no_label(project):
     ma, mb = a.metrics["candidates"], b.metrics["candidates"]
     assert ma["chosen"] == mb["chosen"]
     assert [r["oof"] for r in ma["rows"]] == [r["oof"] for r in mb["rows"]]
+    assert [r["decision"] for r in ma["rows"]] == [r["decision"] for r in mb["rows"]]
+    assert any(r["decision"]["weight"] != 1.0 for r in ma["rows"])  # the rule is exercised
     assert [r["test"] for r in ma["rows"]] != [r["test"] for r in mb["rows"]]
     la, lb = (pl.read_parquet(r.files["labels"]).drop("gold_label") for r in (a, b))
     assert la.equals(lb)
@@ -128,3 +132,33 @@ def test_weighted_vote_weights_shrink_toward_unsupervised_estimate():
     # LF0 vs the others' majority: row0 agrees (0), row1 others 1,0 tie -> argmax 0 != 1, row2 agrees (0)
     assert acc[0] == pytest.approx(2 / 3)
     assert lf_onehot(L, 2).toarray()[1].tolist() == [0, 1, 0, 1, 1, 0]
+
+
+def test_decision_weight_is_the_f1_optimal_threshold_closest_to_argmax():
+    fn = parse_metric("f1:spam", ["ham", "spam"])
+    y = np.array([0, 0, 0, 0, 1, 1, 0, 1])
+    p_spam = np.array([.05, .1, .15, .2, .3, .35, .4, .7])
+    probs = np.stack([1 - p_spam, p_spam], axis=1)
+    # argmax: 1 spam of 3 found (F1 0.5); p >= 0.3 finds all three with 1 false positive (F1 6/7),
+    # any threshold in (0.2, 0.3] does; the weight closest to 1 is the threshold nearest 0.3
+    a = decision_weight(y, probs, 1, fn, 2)
+    assert a == min(w for w in DECISION_WEIGHTS if 1 / (1 + w) <= 0.3) and 1 / (1 + a) > 0.2
+    assert score(y, reweight(probs, 1, a), fn, 2, n_boot=0)["value"] == pytest.approx(6 / 7)
+    # already optimal at argmax: weight 1
+    assert decision_weight(np.array([0, 1]), np.array([[.9, .1], [.2, .8]]), 1, fn, 2) == 1.0
+    assert decision_class("f1:spam", ["ham", "spam"]) == 1 and decision_class("macro_f1", ["ham", "spam"]) is None
+
+
+def test_cross_fitted_threshold_of_a_fold_is_chosen_on_the_other_folds():
+    fn = parse_metric("f1:spam", ["ham", "spam"])
+    # fold A's spam sit at p 0.3 (the other folds' best threshold), fold B's at p 0.1 (its own)
+    y = np.array([1, 0, 0, 1, 0, 0])
+    probs = np.array([[.7, .3], [.9, .1], [.95, .05], [.9, .1], [.75, .25], [.95, .05]])
+    folds = [(np.array([3, 4, 5]), np.array([0, 1, 2])), (np.array([0, 1, 2]), np.array([3, 4, 5]))]
+    out, final = cross_fitted(y, probs, folds, 1, fn, 2)
+    w_a = decision_weight(y[[3, 4, 5]], probs[[3, 4, 5]], 1, fn, 2)  # chosen on fold B, applied to A
+    w_b = decision_weight(y[[0, 1, 2]], probs[[0, 1, 2]], 1, fn, 2)
+    assert np.allclose(out[:3], reweight(probs[:3], 1, w_a)) and np.allclose(out[3:], reweight(probs[3:], 1, w_b))
+    # fold A's best threshold (~0.3) misses fold B's spam at 0.1; fold B's (~0.1) calls fold A's ham at 0.1 spam
+    assert out[3].argmax() == 0 and out[1].argmax() == 1
+    assert final == decision_weight(y, probs, 1, fn, 2)

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from wslab.report.cells import Badge, Cell, Table, ci, integer, num, pct, scored
+from wslab.report.cells import Badge, Cell, Table, ci, decision_text, integer, num, pct, scored
 from wslab.report.charts import BLUE, GREY, bar_chart, finite, nice_range
 
 __all__ = ["MODEL_ROWS", "SECTIONS", "compute_sections"]
@@ -139,9 +139,11 @@ def candidates(block: dict[str, Any] | None) -> dict[str, Any] | None:
     for r in block["rows"]:
         mark = (Cell(badges=(Badge("chosen", "ok"),)) if r["chosen"]
                 else Cell("" if r["eligible"] else "learning curve"))
-        rows.append([str(r["name"]), str(r["kind"]), _score_cell(r["oof"]), _score_cell(r["test"]), mark])
+        rows.append([str(r["name"]), str(r["kind"]), _score_cell(r["oof"]), _score_cell(r["test"]),
+                     decision_text(r.get("decision")), mark])
     return {"metric": block["metric"], "folds": integer(block["folds"]), "pinned": bool(block.get("pinned")),
-            "table": Table.of(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]", ""], rows, num=(2, 3))}
+            "table": Table.of(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]", "decision", ""], rows,
+                              num=(2, 3))}
 
 
 # ---------------------------------------------------------------- labeling functions
