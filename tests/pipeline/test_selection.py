@@ -81,7 +81,33 @@ def test_candidate_table_and_pin(project):
     _edit(project, selection={"candidate": "gold_only", "metric": "f1:neg"})
     pinned = run_apply(load_config(project))
     assert pinned.metrics["candidates"]["chosen"] == "gold_only" and pinned.metrics["candidates"]["pinned"]
-    assert set(pl.read_parquet(pinned.files["labels"])["source"]) == {"gold_only"}
+    labels = pl.read_parquet(pinned.files["labels"])
+    assert set(labels["source"]) == {"gold_only"}
+    # the pinned candidate's decision threshold for neg is applied to what is written and scored
+    row = next(r for r in pinned.metrics["candidates"]["rows"] if r["chosen"])
+    t = row["decision"]["threshold"]
+    assert row["decision"]["class"] == "neg" and 0 < t < 1
+    assert pinned.metrics["test"]["final"]["per_class"]["neg"]["f1"] == pytest.approx(row["test"]["value"])
+    assert ((labels["p_neg"] > labels["p_pos"]).to_numpy() == (labels["label"] == "neg").to_numpy()).all()
+
+
+def test_candidate_tables_show_the_decision_rule():
+    from wslab.render import candidates_table
+    from wslab.report.sections import candidates
+
+    s = {"value": 0.9, "ci": [0.8, 0.95], "se": 0.03, "n": 10}
+    rows = [{"name": "gold_only", "kind": "gold", "eligible": True, "chosen": True, "oof": s, "test": s,
+             "decision": {"class": "spam", "weight": 4.0, "threshold": 0.2}},
+            {"name": "mv", "kind": "votes", "eligible": True, "chosen": False, "oof": s, "test": s,
+             "decision": {"class": "spam", "weight": 2.0, "threshold": None}}]
+    block = {"metric": "f1:spam", "folds": 5, "pinned": False, "rows": rows}
+    cells = [c._cells for c in candidates_table(block).columns]
+    assert cells[3] == ["p(spam) >= 0.20", "spam x2"]
+    html = candidates(block)["table"]
+    assert html.rows[0][4] == "p(spam) >= 0.20" and html.head[4] == "decision (dev OOF)"
+    for r in rows:
+        r["decision"] = None  # accuracy / macro_f1: argmax, no column
+    assert len(candidates_table(block).columns) == 4 and len(candidates(block)["table"].head) == 5
 
 
 def test_metric_parse_and_score_reference_values():

@@ -135,15 +135,15 @@ def candidates(block: dict[str, Any] | None) -> dict[str, Any] | None:
     """The pipeline candidates of ``metrics.json`` (selection), or None without selection."""
     if not block:
         return None
-    rows = []
+    rows, decides = [], any(r.get("decision") for r in block["rows"])
     for r in block["rows"]:
         mark = (Cell(badges=(Badge("chosen", "ok"),)) if r["chosen"]
                 else Cell("" if r["eligible"] else "learning curve"))
         rows.append([str(r["name"]), str(r["kind"]), _score_cell(r["oof"]), _score_cell(r["test"]),
-                     decision_text(r.get("decision")), mark])
+                     *([decision_text(r.get("decision"))] if decides else []), mark])
     return {"metric": block["metric"], "folds": integer(block["folds"]), "pinned": bool(block.get("pinned")),
-            "table": Table.of(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]", "decision", ""], rows,
-                              num=(2, 3))}
+            "table": Table.of(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]",
+                               *(["decision (dev OOF)"] if decides else []), ""], rows, num=(2, 3))}
 
 
 # ---------------------------------------------------------------- labeling functions
