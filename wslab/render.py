@@ -117,9 +117,8 @@ def candidates_table(block: dict[str, Any]) -> Table:
         table.add_row(*cells, *([decision_text(row.get("decision"))] if decides else []), mark)
     table.caption = ("* best dev OOF score, or a simpler candidate within one standard error of it; "
                      "curve = gold only on part of dev (learning curve)"
-                     + ("; decision = the rule for the F1 class, chosen out of fold on dev" if decides else ""))
+                     + ("; decision = the rule for the F1 class, chosen on gold dev (cross-fitted)" if decides else ""))
     return table
-
 
 
 def lf_table(lfs: pl.DataFrame, *, limit: int = 40) -> Table:

@@ -10,8 +10,8 @@ import yaml
 from wslab.config import load_config
 from wslab.errors import ConfigError
 from wslab.labeling.candidates import lf_onehot, unsupervised_lf_accuracy, weighted_vote_weights
-from wslab.labeling.selection import (DECISION_WEIGHTS, choose, cross_fitted, decision_class, decision_weight, dev_folds, parse_metric,
-                                      reweight, score)
+from wslab.labeling.selection import (DECISION_WEIGHTS, choose, cross_fitted, decision_class, decision_weight,
+                                      dev_folds, parse_metric, reweight, score)
 from wslab.pipeline import run_apply
 
 
