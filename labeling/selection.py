@@ -8,6 +8,14 @@ candidate that ignores dev labels is fitted once. Each score carries a bootstrap
 standard error; the best OOF score wins, and a candidate within one standard error of it that
 comes earlier in :data:`KIND_ORDER` (simpler, cheaper) wins instead.
 
+Decision rule: with ``f1:<class>`` the argmax of probabilities is not F1-optimal for a rare
+class, so each candidate gets a weight on that class's probability (the label is the argmax of
+the reweighted, renormalised probabilities; for two classes, a threshold on ``p(class)``),
+chosen out of fold by cross-fitting: the weight applied to held-out fold f is the one that
+maximises F1 on the OOF predictions of the other folds; the weight applied to test and to the
+corpus is the one that maximises F1 on all OOF predictions. The chosen candidate's
+probabilities in ``labels.parquet`` carry its weight, so its label is their argmax.
+
 >>> import numpy as np
 >>> metric = parse_metric("f1:spam", ["ham", "spam"])
 >>> s = score(np.array([0, 1, 1, 0]), np.array([[.9, .1], [.2, .8], [.6, .4], [.7, .3]]), metric, 2, n_boot=0)
@@ -35,6 +43,9 @@ KIND_ORDER = ("votes", "gold", "gold+votes", "votes+end_model", "end_model", "en
 LEARNING_CURVE = (0.25, 0.5)
 """Fractions of gold dev the "gold only" learning curve adds beside the full set."""
 
+DECISION_WEIGHTS = tuple(float(a) for a in np.geomspace(1 / 32, 32, 41))
+"""Weights on the F1 class's probability the decision rule chooses among (1 = argmax)."""
+
 MetricFn = Callable[[np.ndarray], np.ndarray]
 
 
@@ -47,6 +58,46 @@ def parse_metric(metric: str, labels: Sequence[str]) -> MetricFn:
         return lambda cm: scores_from_confusion(cm)["f1"][:, k]
     raise ConfigError(f"key 'selection.metric': got {metric!r}; expected accuracy, macro_f1 or "
                       f"f1:<class> with a class among {list(labels)}")
+
+
+def decision_class(metric: str, labels: Sequence[str]) -> int | None:
+    """The class whose probability the decision rule weighs: the class of ``f1:<class>``, else None."""
+    return list(labels).index(metric[3:]) if metric.startswith("f1:") and metric[3:] in labels else None
+
+
+def reweight(probs: np.ndarray, k: int, weight: float) -> np.ndarray:
+    """``probs`` with class ``k``'s column times ``weight``, rows renormalised (``weight`` 1: as is).
+
+    >>> reweight(np.array([[0.8, 0.2]]), 1, 4.0).round(3).tolist()  # threshold 1 / (1 + 4) = 0.2
+    [[0.5, 0.5]]
+    """
+    if weight == 1.0:
+        return probs
+    out = np.array(probs, dtype=np.float64)
+    out[:, k] *= weight
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def decision_weight(y: np.ndarray, probs: np.ndarray, k: int, metric: MetricFn, n_classes: int) -> float:
+    """The weight in :data:`DECISION_WEIGHTS` whose reweighted argmax scores best on (y, probs);
+    among equal scores the one closest to 1 (on a log scale)."""
+    if not len(y):
+        return 1.0
+    weights = np.array(DECISION_WEIGHTS)
+    preds = np.stack([probs_to_preds(reweight(probs, k, a)) for a in weights])
+    values = np.array([metric(confusion_matrices(y, p, n_classes))[0] for p in preds])
+    best = np.flatnonzero(values >= values.max() - 1e-12)
+    return float(weights[best[np.argmin(np.abs(np.log(weights[best])))]])
+
+
+def cross_fitted(y: np.ndarray, oof: np.ndarray, folds: Sequence[tuple[np.ndarray, np.ndarray]], k: int,
+                 metric: MetricFn, n_classes: int) -> tuple[np.ndarray, float]:
+    """(OOF probabilities reweighted fold by fold, the final weight): held-out fold f gets the
+    weight chosen on the other folds' OOF predictions; the final weight is chosen on all of them."""
+    out = np.empty_like(oof, dtype=np.float64)
+    for tr, ho in folds:
+        out[ho] = reweight(oof[ho], k, decision_weight(y[tr], oof[tr], k, metric, n_classes))
+    return out, decision_weight(y, oof, k, metric, n_classes)
 
 
 def score(y: np.ndarray, probs: np.ndarray, metric: MetricFn, n_classes: int, *, n_boot: int = 1000,
@@ -115,11 +166,28 @@ def choose(rows: Sequence[dict], *, pin: str | None = None) -> str:
 class _Runner:
     """Fits candidates (all of dev, then each fold) and keeps their OOF and test probabilities."""
 
-    def __init__(self, inp: Inputs, covered: np.ndarray, test_pos: np.ndarray, folds: list, advance) -> None:
+    def __init__(self, inp: Inputs, covered: np.ndarray, test_pos: np.ndarray, folds: list, advance, *,
+                 k: int | None, metric: MetricFn) -> None:
         self.inp, self.covered, self.test_pos, self.folds, self.advance = inp, covered, test_pos, folds, advance
-        self.oof: dict[str, np.ndarray] = {}
+        self.k, self.metric = k, metric
+        self.oof: dict[str, np.ndarray] = {}  # argmax-ready probabilities, before the decision rule
         self.test: dict[str, np.ndarray] = {}
         self.final: dict[str, Predict] = {}
+        self.decided: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}  # (OOF, test, weight) after it
+
+    def decide(self, name: str) -> None:
+        """The decision rule (module doc) on ``name``'s probabilities: cross-fitted on dev OOF."""
+        oof, test = self.oof[name], self.test[name]
+        if self.k is None:
+            self.decided[name] = (oof, test, 1.0)
+            return
+        d_oof, w = cross_fitted(self.inp.y_dev, oof, self.folds, self.k, self.metric, self.inp.n_classes)
+        self.decided[name] = (d_oof, reweight(test, self.k, w), w)
+
+    def predict(self, name: str) -> Predict:
+        """``name`` fitted on all of dev, with its final decision weight."""
+        final, w = self.final[name], self.decided[name][2]
+        return final if w == 1.0 else (lambda rows: reweight(final(rows), self.k, w))
 
     def run(self, cand: Candidate) -> None:
         inp = self.inp
@@ -140,6 +208,7 @@ class _Runner:
                 for tr, ho in self.folds:
                     oof[ho] = cand.fit(tr)(inp.dev_pos[ho])
                 self.oof[cand.name] = oof
+        self.decide(cand.name)
         self.advance(1, candidate=cand.name)
 
 
@@ -173,7 +242,7 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
     leaves out every candidate that trains a text classifier. ``y_test`` is used for nothing
     but the test scores.
     """
-    fn, K = parse_metric(metric, labels), inp.n_classes
+    fn, K, k = parse_metric(metric, labels), inp.n_classes, decision_class(metric, labels)
     first = vote_candidates(inp, label_model_grid=label_model_grid)
     if text_models:
         first += [Candidate("gold_only", "gold", True, gold_model(inp, votes=False)),
@@ -183,43 +252,52 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
     weak = text_models and len(inp.sample) > 0
     n_end = 2 * (2 + len(gold_shares)) if weak else 0
     with get_reporter(reporter).task("pipeline candidates (out of fold on gold dev)", total=len(first) + n_end) as adv:
-        runner = _Runner(inp, covered, test_pos, dev_folds(inp.y_dev, folds, inp.seed), adv)
+        runner = _Runner(inp, covered, test_pos, dev_folds(inp.y_dev, folds, inp.seed), adv, k=k, metric=fn)
         for cand in first:
             runner.run(cand)
-        # end models learn from two sources: majority vote (needs no dev label, so it is fitted
-        # once) and the better, by dev OOF score, of the sources that learn from dev
-        learned = [c.name for c in first if c.kind == "votes" and c.name != "majority_vote"]
-        best = max(learned, key=lambda n: score(inp.y_dev, runner.oof[n], fn, K, n_boot=0)["value"]) if learned else None
-        second = []
-        fits = {c.name: c.fit for c in first}
-        sources = ["majority_vote"] + ([best] if best else []) if weak else []
-        for src in sources:
-            src_uses_dev = next(c.uses_dev for c in first if c.name == src)
-            second.append(Candidate(f"end_model({src})", "end_model", src_uses_dev,
-                                    end_model_on(inp, fits[src], gold_share=None, dev_free=not src_uses_dev)))
-            second.append(Candidate(f"{src}+end_model", "votes+end_model", src_uses_dev, parts=(src, f"end_model({src})")))
-            second += [Candidate(f"end_model({src})+gold@{s:g}", "end_model+gold", True,
-                                 end_model_on(inp, fits[src], gold_share=s)) for s in gold_shares]
+        second = _end_model_candidates(inp, first, runner, gold_shares, fn) if weak else []
         for cand in second:
             runner.run(cand)
     cands = first + second
     rows = []
     for i, c in enumerate(cands):
+        oof, test, w = runner.decided[c.name]
         cost = text_rows(c.kind, covered)
         rows.append({"name": c.name, "kind": c.kind, "uses_dev": c.uses_dev, "eligible": c.eligible,
                      "text_rows": cost, "over_budget": max_text_rows is not None and cost > max_text_rows,
-                     "oof": score(inp.y_dev, runner.oof[c.name], fn, K, n_boot=n_boot,
-                                  rng=np.random.default_rng([inp.seed, i])),
-                     "test": (score(y_test, runner.test[c.name], fn, K, n_boot=n_boot,
-                                    rng=np.random.default_rng([inp.seed, i, 1])) if y_test is not None else None)})
+                     "oof": score(inp.y_dev, oof, fn, K, n_boot=n_boot, rng=np.random.default_rng([inp.seed, i])),
+                     "test": (score(y_test, test, fn, K, n_boot=n_boot, rng=np.random.default_rng([inp.seed, i, 1]))
+                              if y_test is not None else None),
+                     "decision": None if k is None else {"class": labels[k], "weight": w,
+                                                         "threshold": 1 / (1 + w) if K == 2 else None}})
     chosen = choose(rows, pin=pin)
     for r in rows:
         r["chosen"] = r["name"] == chosen
     by_name = {r["name"]: r for r in rows}
     curve = [{"fraction": f, "n_train": int(round(f * len(inp.y_dev))),
-              **{k: by_name[name][k] for k in ("oof", "test")}}
+              **{key: by_name[name][key] for key in ("oof", "test")}}
              for f, name in [(f, f"gold_only({int(f * 100)}%)") for f in LEARNING_CURVE] + [(1.0, "gold_only")]
              if name in by_name]
     return Selection(chosen=chosen, pinned=pin is not None, metric=metric, folds=folds, rows=rows,
-                     learning_curve=curve, oof=runner.oof, test=runner.test, predict=runner.final[chosen],
+                     learning_curve=curve, oof={n: d[0] for n, d in runner.decided.items()},
+                     test={n: d[1] for n, d in runner.decided.items()}, predict=runner.predict(chosen),
                      kinds={c.name: c.kind for c in cands}, n_classes=K)
+
+
+def _end_model_candidates(inp: Inputs, first: list[Candidate], runner: _Runner, gold_shares: Sequence[float],
+                          fn: MetricFn) -> list[Candidate]:
+    """End models on two sources: majority vote (needs no dev label, so it is fitted once) and the
+    better, by dev OOF score after the decision rule, of the sources that learn from dev."""
+    learned = [c.name for c in first if c.kind == "votes" and c.name != "majority_vote"]
+    best = (max(learned, key=lambda n: score(inp.y_dev, runner.decided[n][0], fn, inp.n_classes, n_boot=0)["value"])
+            if learned else None)
+    second = []
+    fits = {c.name: c.fit for c in first}
+    for src in ["majority_vote"] + ([best] if best else []):
+        src_uses_dev = next(c.uses_dev for c in first if c.name == src)
+        second.append(Candidate(f"end_model({src})", "end_model", src_uses_dev,
+                                end_model_on(inp, fits[src], gold_share=None, dev_free=not src_uses_dev)))
+        second.append(Candidate(f"{src}+end_model", "votes+end_model", src_uses_dev, parts=(src, f"end_model({src})")))
+        second += [Candidate(f"end_model({src})+gold@{s:g}", "end_model+gold", True,
+                             end_model_on(inp, fits[src], gold_share=s)) for s in gold_shares]
+    return second

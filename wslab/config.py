@@ -126,7 +126,8 @@ class SelectionConfig(Strict):
                           "K-fold out-of-fold score on gold dev. Off, or without gold: the label model plus the end "
                           "model on uncovered documents.")
     metric: str = Field("macro_f1", pattern=r"^(accuracy|macro_f1|f1:.+)$",
-                        description="accuracy, macro_f1, or f1:<class> (F1 of one class).")
+                        description="accuracy, macro_f1, or f1:<class> (F1 of one class; each candidate then weighs "
+                        "the probability of <class> (two classes: a threshold) as chosen on gold dev, out of fold).")
     candidate: str | None = Field(None, description="Pin one candidate by its name (see the candidate table) "
                                   "instead of choosing.")
     folds: int = Field(5, ge=2, le=20, description="Folds over gold dev for the out-of-fold scores.")

@@ -14,6 +14,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table as _RichTable
 
+from wslab.report.cells import decision_text
+
 WIDE = 100_000
 """Width of the console when stdout is not a terminal: lines as long as their content, nothing cut."""
 
@@ -105,14 +107,19 @@ def candidates_table(block: dict[str, Any]) -> Table:
     table.add_column("candidate", overflow="fold")
     for col in ("dev OOF", "test"):
         table.add_column(col, justify="right")
+    decides = any(row.get("decision") for row in block["rows"])
+    if decides:
+        table.add_column("decision", justify="right")
     table.add_column("chosen")
     for row in block["rows"]:
         mark = (("pinned" if block["pinned"] else "*") if row["chosen"] else "curve" if not row["eligible"]
                 else "over budget" if row.get("over_budget") else "")
-        table.add_row(row["name"], _score(row["oof"]), _score(row["test"]), mark)
+        cells = [row["name"], _score(row["oof"]), _score(row["test"])]
+        table.add_row(*cells, *([decision_text(row.get("decision"))] if decides else []), mark)
     table.caption = ("* best dev OOF score, or a simpler candidate within one standard error of it; "
                      "curve = gold only on part of dev (learning curve); over budget = its text model would label "
-                     "more documents than selection.max_text_rows")
+                     "more documents than selection.max_text_rows"
+                     + ("; decision = the rule for the F1 class, chosen on gold dev (cross-fitted)" if decides else ""))
     return table
 
 

@@ -10,7 +10,8 @@ import yaml
 from wslab.config import load_config
 from wslab.errors import ConfigError
 from wslab.labeling.candidates import lf_onehot, unsupervised_lf_accuracy, weighted_vote_weights
-from wslab.labeling.selection import choose, dev_folds, parse_metric, score
+from wslab.labeling.selection import (DECISION_WEIGHTS, choose, cross_fitted, decision_class, decision_weight,
+                                      dev_folds, parse_metric, reweight, score)
 from wslab.pipeline import run_apply
 
 
@@ -26,9 +27,10 @@ def _edit(project, **sections):
 
 
 def test_shuffled_test_labels_change_no_choice_and_no_label(project):
-    """Gold test is only reported: shuffling its labels leaves the choice and labels.parquet's
-    predictions unchanged (only gold_label and the test scores move)."""
+    """Gold test is only reported: shuffling its labels leaves the choice, every decision
+    threshold and labels.parquet's predictions unchanged (only gold_label and the test scores move)."""
     _edit(project, **FAST)
+    _edit(project, selection={"metric": "f1:neg"})  # a per-candidate decision threshold is chosen too
     gold = pl.read_csv(project.parent / "gold.csv", schema_overrides={"id": pl.String})
     # split the gold file explicitly so the shuffle cannot move items between dev and test
     from wslab.project import open_project
@@ -50,6 +52,8 @@ def test_shuffled_test_labels_change_no_choice_and_no_label(project):
     ma, mb = a.metrics["candidates"], b.metrics["candidates"]
     assert ma["chosen"] == mb["chosen"]
     assert [r["oof"] for r in ma["rows"]] == [r["oof"] for r in mb["rows"]]
+    assert [r["decision"] for r in ma["rows"]] == [r["decision"] for r in mb["rows"]]
+    assert any(r["decision"]["weight"] != 1.0 for r in ma["rows"])  # the rule is exercised
     assert [r["test"] for r in ma["rows"]] != [r["test"] for r in mb["rows"]]
     la, lb = (pl.read_parquet(r.files["labels"]).drop("gold_label") for r in (a, b))
     assert la.equals(lb)
@@ -77,7 +81,33 @@ def test_candidate_table_and_pin(project):
     _edit(project, selection={"candidate": "gold_only", "metric": "f1:neg"})
     pinned = run_apply(load_config(project))
     assert pinned.metrics["candidates"]["chosen"] == "gold_only" and pinned.metrics["candidates"]["pinned"]
-    assert set(pl.read_parquet(pinned.files["labels"])["source"]) == {"gold_only"}
+    labels = pl.read_parquet(pinned.files["labels"])
+    assert set(labels["source"]) == {"gold_only"}
+    # the pinned candidate's decision threshold for neg is applied to what is written and scored
+    row = next(r for r in pinned.metrics["candidates"]["rows"] if r["chosen"])
+    t = row["decision"]["threshold"]
+    assert row["decision"]["class"] == "neg" and 0 < t < 1
+    assert pinned.metrics["test"]["final"]["per_class"]["neg"]["f1"] == pytest.approx(row["test"]["value"])
+    assert ((labels["p_neg"] > labels["p_pos"]).to_numpy() == (labels["label"] == "neg").to_numpy()).all()
+
+
+def test_candidate_tables_show_the_decision_rule():
+    from wslab.render import candidates_table
+    from wslab.report.sections import candidates
+
+    s = {"value": 0.9, "ci": [0.8, 0.95], "se": 0.03, "n": 10}
+    rows = [{"name": "gold_only", "kind": "gold", "eligible": True, "chosen": True, "oof": s, "test": s,
+             "decision": {"class": "spam", "weight": 4.0, "threshold": 0.2}},
+            {"name": "mv", "kind": "votes", "eligible": True, "chosen": False, "oof": s, "test": s,
+             "decision": {"class": "spam", "weight": 2.0, "threshold": None}}]
+    block = {"metric": "f1:spam", "folds": 5, "pinned": False, "rows": rows}
+    cells = [c._cells for c in candidates_table(block).columns]
+    assert cells[3] == ["p(spam) >= 0.20", "spam x2"]
+    html = candidates(block)["table"]
+    assert html.rows[0][4] == "p(spam) >= 0.20" and html.head[4] == "decision (dev OOF)"
+    for r in rows:
+        r["decision"] = None  # accuracy / macro_f1: argmax, no column
+    assert len(candidates_table(block).columns) == 4 and len(candidates(block)["table"].head) == 5
 
 
 def test_metric_parse_and_score_reference_values():
@@ -158,3 +188,33 @@ def test_choose_with_every_candidate_over_budget_names_the_key():
              "oof": {"value": 0.9, "se": 0.01}}]
     with pytest.raises(ConfigError, match="selection.max_text_rows"):
         choose(rows)
+
+
+def test_decision_weight_is_the_f1_optimal_threshold_closest_to_argmax():
+    fn = parse_metric("f1:spam", ["ham", "spam"])
+    y = np.array([0, 0, 0, 0, 1, 1, 0, 1])
+    p_spam = np.array([.05, .1, .15, .2, .3, .35, .4, .7])
+    probs = np.stack([1 - p_spam, p_spam], axis=1)
+    # argmax: 1 spam of 3 found (F1 0.5); p >= 0.3 finds all three with 1 false positive (F1 6/7),
+    # any threshold in (0.2, 0.3] does; the weight closest to 1 is the threshold nearest 0.3
+    a = decision_weight(y, probs, 1, fn, 2)
+    assert a == min(w for w in DECISION_WEIGHTS if 1 / (1 + w) <= 0.3) and 1 / (1 + a) > 0.2
+    assert score(y, reweight(probs, 1, a), fn, 2, n_boot=0)["value"] == pytest.approx(6 / 7)
+    # already optimal at argmax: weight 1
+    assert decision_weight(np.array([0, 1]), np.array([[.9, .1], [.2, .8]]), 1, fn, 2) == 1.0
+    assert decision_class("f1:spam", ["ham", "spam"]) == 1 and decision_class("macro_f1", ["ham", "spam"]) is None
+
+
+def test_cross_fitted_threshold_of_a_fold_is_chosen_on_the_other_folds():
+    fn = parse_metric("f1:spam", ["ham", "spam"])
+    # fold A's spam sit at p 0.3 (the other folds' best threshold), fold B's at p 0.1 (its own)
+    y = np.array([1, 0, 0, 1, 0, 0])
+    probs = np.array([[.7, .3], [.9, .1], [.95, .05], [.9, .1], [.75, .25], [.95, .05]])
+    folds = [(np.array([3, 4, 5]), np.array([0, 1, 2])), (np.array([0, 1, 2]), np.array([3, 4, 5]))]
+    out, final = cross_fitted(y, probs, folds, 1, fn, 2)
+    w_a = decision_weight(y[[3, 4, 5]], probs[[3, 4, 5]], 1, fn, 2)  # chosen on fold B, applied to A
+    w_b = decision_weight(y[[0, 1, 2]], probs[[0, 1, 2]], 1, fn, 2)
+    assert np.allclose(out[:3], reweight(probs[:3], 1, w_a)) and np.allclose(out[3:], reweight(probs[3:], 1, w_b))
+    # fold A's best threshold (~0.3) misses fold B's spam at 0.1; fold B's (~0.1) calls fold A's ham at 0.1 spam
+    assert out[3].argmax() == 0 and out[1].argmax() == 1
+    assert final == decision_weight(y, probs, 1, fn, 2)

@@ -72,3 +72,12 @@ def ci(bounds: Sequence[Any] | None, digits: int = 3) -> str:
 def scored(value: Any, bounds: Sequence[Any] | None = None, *, digits: int = 3, style: str = "") -> Cell:
     """A score with its CI."""
     return Cell(num(value, digits), style=style, ci=ci(bounds, digits))
+
+
+def decision_text(d: dict | None) -> str:
+    """A candidate's decision rule: ``p(spam) >= 0.13`` (two classes) or ``spam x7.7`` (weight)."""
+    if not d:
+        return "argmax"
+    if d.get("threshold") is not None:
+        return f"p({d['class']}) >= {d['threshold']:.2f}"
+    return f"{d['class']} x{d['weight']:.2g}"

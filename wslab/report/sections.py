@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from wslab.report.cells import Badge, Cell, Table, ci, integer, num, pct, scored
+from wslab.report.cells import Badge, Cell, Table, ci, decision_text, integer, num, pct, scored
 from wslab.report.charts import BLUE, GREY, bar_chart, finite, nice_range
 
 __all__ = ["MODEL_ROWS", "SECTIONS", "compute_sections"]
@@ -140,14 +140,16 @@ def candidates(block: dict[str, Any] | None) -> dict[str, Any] | None:
     """The pipeline candidates of ``metrics.json`` (selection), or None without selection."""
     if not block:
         return None
-    rows = []
+    rows, decides = [], any(r.get("decision") for r in block["rows"])
     for r in block["rows"]:
         mark = (Cell(badges=(Badge("chosen", "ok"),)) if r["chosen"]
                 else Cell("learning curve" if not r["eligible"] else
                           f"over budget: {r['text_rows']:,} texts" if r.get("over_budget") else ""))
-        rows.append([str(r["name"]), str(r["kind"]), _score_cell(r["oof"]), _score_cell(r["test"]), mark])
+        rows.append([str(r["name"]), str(r["kind"]), _score_cell(r["oof"]), _score_cell(r["test"]),
+                     *([decision_text(r.get("decision"))] if decides else []), mark])
     return {"metric": block["metric"], "folds": integer(block["folds"]), "pinned": bool(block.get("pinned")),
-            "table": Table.of(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]", ""], rows, num=(2, 3))}
+            "table": Table.of(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]",
+                               *(["decision (dev OOF)"] if decides else []), ""], rows, num=(2, 3))}
 
 
 # ---------------------------------------------------------------- labeling functions
