@@ -381,49 +381,44 @@ def agreement(project: Project, run: _Run) -> None:
                                                              names=names))
 
 
-def _on_gold(project: Project, selection: Selection, name: str) -> np.ndarray:
-    """(n, K) probabilities of candidate ``name``: out of fold on dev rows, on test rows, prior elsewhere."""
-    out = np.tile(_prior(project), (len(project.corpus), 1))
-    out[project.gold_positions("dev")] = selection.oof[name]
-    out[project.gold_positions("test")] = selection.test[name]
-    return out
-
-
 def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, probs: np.ndarray, run: _Run, *,
                selection: Selection | None = None, reporter: Reporter | None = None) -> dict[str, Any]:
     """metrics.json: every label source scored on gold test and dev (:class:`wslab.artifacts.Metrics`).
 
     With pipeline selection, ``final`` is the chosen candidate and ``end_model`` the end model on
-    majority-vote labels, both out of fold on dev; ``candidates`` holds every candidate's scores."""
+    majority-vote labels, both out of fold on dev; ``candidates`` holds every candidate's scores.
+    Every source is cut to the gold rows (test, then dev) first: nothing here holds an (n, K) copy."""
     cfg, gold = project.cfg, project.gold
     metrics: A.Metrics = {"labels": project.labels, "chosen_label_model": models.chosen.name, "notes": models.notes}
     if gold is None:
         return dict(metrics)
-    everywhere = np.ones(len(project.corpus), dtype=bool)
-    preds = {"majority_vote": (models.majority_vote.probs, models.majority_vote.covered)}
+    rows = np.concatenate([project.gold_positions("test"), project.gold_positions("dev")])
+    everywhere = np.ones(len(rows), dtype=bool)
+    preds = {"majority_vote": (models.majority_vote.probs[rows], models.majority_vote.covered[rows])}
     if models.label_model is not None:
-        preds["label_model"] = (models.label_model.probs, models.label_model.covered)
+        preds["label_model"] = (models.label_model.probs[rows], models.label_model.covered[rows])
     if fill is not None:
-        preds["end_model"] = (fill, everywhere)
-    preds["final"] = (probs, everywhere if fill is not None else models.chosen.covered)
+        preds["end_model"] = (fill[rows], everywhere)
+    preds["final"] = (probs[rows], everywhere if fill is not None else models.chosen.covered[rows])
     if selection is not None:
+        def on_gold(name: str) -> np.ndarray:  # test rows, then dev rows out of fold
+            return np.vstack([selection.test[name], selection.oof[name]])
+
         if "end_model(majority_vote)" in selection.oof:
-            preds["end_model"] = (_on_gold(project, selection, "end_model(majority_vote)"), everywhere)
+            preds["end_model"] = (on_gold("end_model(majority_vote)"), everywhere)
         covers = not selection.kinds[selection.chosen] == "votes"
-        preds["final"] = (_on_gold(project, selection, selection.chosen),
-                          everywhere if covers else models.chosen.covered)
+        preds["final"] = (on_gold(selection.chosen), everywhere if covers else models.chosen.covered[rows])
         metrics["candidates"] = {"metric": selection.metric, "folds": selection.folds, "chosen": selection.chosen,
                                  "pinned": selection.pinned, "rows": selection.rows,
                                  "learning_curve": selection.learning_curve}
     if cfg.llm_baseline.enabled:  # the LLM zero-shot on the gold items, a baseline row
         from wslab.labeling.baseline import BASELINE_ROW, llm_baseline_predictions
 
-        preds[BASELINE_ROW] = llm_baseline_predictions(cfg, project.corpus, gold.ids, _prior(project), run.llm,
-                                                       reporter=reporter)
-    n_boot = cfg.evaluation.bootstrap
-    metrics["test"] = evaluate(preds, gold.y_test, project.gold_positions("test"), project.labels, n_boot=n_boot,
-                               seed=cfg.seed)
-    metrics["dev"] = evaluate(preds, gold.y_dev, project.gold_positions("dev"), project.labels, n_boot=n_boot,
+        p, c = llm_baseline_predictions(cfg, project.corpus, gold.ids, _prior(project), run.llm, reporter=reporter)
+        preds[BASELINE_ROW] = (p[rows], c[rows])
+    n_boot, n_test = cfg.evaluation.bootstrap, len(gold.y_test)
+    metrics["test"] = evaluate(preds, gold.y_test, np.arange(n_test), project.labels, n_boot=n_boot, seed=cfg.seed)
+    metrics["dev"] = evaluate(preds, gold.y_dev, np.arange(n_test, len(rows)), project.labels, n_boot=n_boot,
                               seed=cfg.seed + 1)
     metrics["gold"] = {"n_dev": int(gold.is_dev.sum()), "n_test": int((~gold.is_dev).sum())}
     return dict(metrics)
