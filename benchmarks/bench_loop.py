@@ -155,6 +155,11 @@ def render(args, metrics: dict, runs: list[dict], answered: list) -> str:
         lines += ["", f"Test accuracy from round 0 to round {rounds[-1]['round']}: {first['accuracy']:.3f} -> "
                   f"{last['accuracy']:.3f} ({last['accuracy'] - first['accuracy']:+.3f}); macro F1 "
                   f"{first['macro_f1']:.3f} -> {last['macro_f1']:.3f} ({last['macro_f1'] - first['macro_f1']:+.3f})."]
+    wrong, total = sum(a["final_wrong"] for a in answered if a), sum(len(a["ids"]) for a in answered if a)
+    lines += ["", f"Of the {total} answers, {wrong} corrected a label the previous run's labels.parquet had wrong: "
+              "the queue ranks the label model's labels (what cleanlab and cartography check), not the chosen "
+              "candidate's final labels, so \"changed\" overstates what an answer fixes directly; the gains come "
+              "mostly from the answers joining gold dev, which the gold-trained candidates learn from."]
     return "\n".join(lines) + "\n"
 
 
