@@ -68,9 +68,11 @@ def analyze(
     from wslab.gates import evaluate_gates, lf_measures, parse_gates
     from wslab.pipeline import analyze_lfs
     from wslab.render import emit, finish_gates, print_lf_analysis
+    from wslab.rundir import check_run_folder
 
     cfg = load_config(config)
     gates = parse_gates(fail_under, command="lfs analyze")
+    check_run_folder(cfg)  # as apply would refuse it (analyze_lfs does not check it)
     result = analyze_lfs(cfg, reporter=cli_reporter(quiet=quiet, machine_output=as_json), prompt_lfs=not no_prompt_lfs)
     verdicts = evaluate_gates(gates, lf_measures(result.table, covered=result.covered, n_docs=result.n_docs))
     emit({**result.as_dict(), "gates": verdicts}, lambda: print_lf_analysis(result), as_json=as_json, quiet=quiet)
