@@ -63,101 +63,116 @@ class EarlyStopping:
 
 def fast_label_model_class(base: type | None = None) -> type:
     """A subclass of Snorkel's ``LabelModel`` (or of ``base``, itself one) with the exact loss above."""
-    import torch
-
     if base is None:
         from snorkel.labeling.model import LabelModel as base  # noqa: N813
 
-    class FastLabelModel(base):  # type: ignore[misc, valid-type]
-        """Snorkel's LabelModel whose loss avoids the dense masked (m*K)^2 work; same parameters."""
+    return type("FastLabelModel", (_FastLoss, base), {
+        "__doc__": "Snorkel's LabelModel whose loss avoids the dense masked (m*K)^2 work; same parameters.",
+        "__module__": __name__,
+    })
 
-        early_stopping: EarlyStopping | None = None
-        epochs_run: int | None = None
-        loss_history: list[float] | None = None
 
-        def _build_mask(self) -> None:
-            # called by Snorkel's _init_params once O exists: the sparse pieces of the loss
-            # replace the dense (d, d) mask (whose construction alone loops over m^2 LF pairs)
-            cliques = [c.max_cliques for c in self.c_data.values()]
-            if any(len(c) != 1 for c in cliques) or len(set().union(*cliques)) != len(cliques):
-                raise NotImplementedError("the fast label-model loss supports no LF dependencies (Snorkel's default)")
-            k, m = self.cardinality, self.m
-            O = self.O.detach().to(torch.float64)  # noqa: E741,N806  Snorkel's float32 values, widened
-            lf = torch.arange(self.d) // k
-            rows, cols = torch.nonzero(O, as_tuple=True)
-            off = lf[rows] != lf[cols]
-            rows, cols = rows[off], cols[off]
-            vals = O[rows, cols]
-            self._off_sq = float((vals * vals).sum())
-            if len(vals) > self.d * self.d // 8:  # dense enough: a BLAS matmul beats the sparse one
-                dense = O.clone()
-                dense.view(m, k, m, k).diagonal(dim1=0, dim2=2).zero_()
-                self._O_off = dense
-            else:
-                self._O_off = torch.sparse_coo_tensor(torch.stack([rows, cols]), vals, (self.d, self.d),
-                                                      check_invariants=False).coalesce()
-            self._diag_O = torch.diagonal(O).clone()
-            self._p = torch.diagonal(self.P.detach()).to(torch.float64)
-            self.mask = None  # Snorkel's _loss_mu is not used by this class
+class _FastLoss:
+    """The methods :func:`fast_label_model_class` puts in front of a Snorkel ``LabelModel`` class
+    (a mixin: ``super()`` reaches the LabelModel)."""
 
-        def _loss_l2(self, l2: float | np.ndarray = 0) -> torch.Tensor:
-            if isinstance(l2, (int, float)):
-                w = torch.tensor(float(l2), dtype=torch.float32).to(torch.float64)
-                scale = w * w
-            else:
-                w = torch.from_numpy(np.asarray(l2)).type(torch.float32).to(torch.float64)
-                scale = (w * w)[:, None]
-            diff = self.mu.to(torch.float64) - self.mu_init.to(torch.float64)
-            return (scale * diff * diff).sum()
+    early_stopping: EarlyStopping | None = None
+    epochs_run: int | None = None
+    loss_history: list[float] | None = None
 
-        def _loss_mu(self, l2: float | np.ndarray = 0) -> torch.Tensor:
-            mu = self.mu.to(torch.float64)
-            k, p = self.cardinality, self._p
-            mu_p = mu * p
-            o_mu = torch.sparse.mm(self._O_off, mu) if self._O_off.is_sparse else self._O_off @ mu
-            cross = (o_mu * mu_p).sum()
-            gram = mu.t() @ mu
-            full_sq = (gram * gram * p[:, None] * p[None, :]).sum()
-            blocks = mu.view(self.m, k, k)
-            block_m = (blocks * p) @ blocks.transpose(1, 2)
-            loss_1 = self._off_sq - 2 * cross + full_sq - (block_m * block_m).sum()
-            resid = mu_p.sum(1) - self._diag_O
-            loss_2 = (resid * resid).sum()
-            return loss_1 + loss_2 + self._loss_l2(l2=l2)
+    def _build_mask(self) -> None:
+        # called by Snorkel's _init_params once O exists: the sparse pieces of the loss
+        # replace the dense (d, d) mask (whose construction alone loops over m^2 LF pairs)
+        import torch
 
-        def _execute_logging(self, loss: torch.Tensor):
-            metrics = super()._execute_logging(loss)
-            self.loss_history.append(float(loss.detach()))
-            self.epochs_run = len(self.loss_history)
-            if self.early_stopping is not None and self.early_stopping.should_stop(self.loss_history):
-                raise _EarlyStop
-            return metrics
+        cliques = [c.max_cliques for c in self.c_data.values()]
+        if any(len(c) != 1 for c in cliques) or len(set().union(*cliques)) != len(cliques):
+            raise NotImplementedError("the fast label-model loss supports no LF dependencies (Snorkel's default)")
+        O = self.O.detach().to(torch.float64)  # noqa: E741,N806  Snorkel's float32 values, widened
+        self._O_off, self._off_sq = _off_block_overlaps(O, m=self.m, k=self.cardinality)
+        self._diag_O = torch.diagonal(O).clone()
+        self._p = torch.diagonal(self.P.detach()).to(torch.float64)
+        self.mask = None  # Snorkel's _loss_mu is not used by this class
 
-        def predict_proba(self, L: np.ndarray) -> np.ndarray:
-            """Snorkel's ``predict_proba`` with a sparse (n, m*K) vote indicator instead of a dense one
-            (Snorkel's is n x m*K float64: 660 MB for 61,000 patterns x 150 LFs x 9 classes)."""
-            from scipy import sparse
+    def _loss_l2(self, l2: float | np.ndarray = 0):
+        import torch
 
-            L = np.asarray(L)
-            if L.ndim != 2 or L.shape[1] != self.m:
-                raise ValueError(f"L must be (n, {self.m}); got shape {L.shape}")
-            if L.max(initial=-1) >= self.cardinality:
-                raise ValueError(f"L has votes above cardinality - 1 = {self.cardinality - 1}")
-            k = self.cardinality
-            rows, lfs = np.nonzero(L != -1)
-            ind = sparse.csr_matrix((np.ones(len(rows)), (rows, lfs * k + L[rows, lfs])), shape=(L.shape[0], self.d))
-            log_mu = np.log(self.mu.detach().cpu().numpy()).astype(np.float64)  # float32 log, as Snorkel
-            X = np.exp(ind @ log_mu + np.log(self.p))
-            return X / X.sum(axis=1, keepdims=True)
+        if isinstance(l2, (int, float)):
+            w = torch.tensor(float(l2), dtype=torch.float32).to(torch.float64)
+            scale = w * w
+        else:
+            w = torch.from_numpy(np.asarray(l2)).type(torch.float32).to(torch.float64)
+            scale = (w * w)[:, None]
+        diff = self.mu.to(torch.float64) - self.mu_init.to(torch.float64)
+        return (scale * diff * diff).sum()
 
-        def fit(self, *args, **kwargs) -> None:
-            self.loss_history, self.epochs_run = [], None
-            try:
-                super().fit(*args, **kwargs)
-            except _EarlyStop:
-                # what Snorkel's fit does after its last epoch
-                self._clamp_params()
-                self._break_col_permutation_symmetry()
-                self.eval()
+    def _loss_mu(self, l2: float | np.ndarray = 0):
+        import torch
 
-    return FastLabelModel
+        mu = self.mu.to(torch.float64)
+        k, p = self.cardinality, self._p
+        mu_p = mu * p
+        o_mu = torch.sparse.mm(self._O_off, mu) if self._O_off.is_sparse else self._O_off @ mu
+        cross = (o_mu * mu_p).sum()
+        gram = mu.t() @ mu
+        full_sq = (gram * gram * p[:, None] * p[None, :]).sum()
+        blocks = mu.view(self.m, k, k)
+        block_m = (blocks * p) @ blocks.transpose(1, 2)
+        loss_1 = self._off_sq - 2 * cross + full_sq - (block_m * block_m).sum()
+        resid = mu_p.sum(1) - self._diag_O
+        loss_2 = (resid * resid).sum()
+        return loss_1 + loss_2 + self._loss_l2(l2=l2)
+
+    def _execute_logging(self, loss):
+        metrics = super()._execute_logging(loss)
+        self.loss_history.append(float(loss.detach()))
+        self.epochs_run = len(self.loss_history)
+        if self.early_stopping is not None and self.early_stopping.should_stop(self.loss_history):
+            raise _EarlyStop
+        return metrics
+
+    def predict_proba(self, L: np.ndarray) -> np.ndarray:
+        """Snorkel's ``predict_proba`` with a sparse (n, m*K) vote indicator instead of a dense one
+        (Snorkel's is n x m*K float64: 660 MB for 61,000 patterns x 150 LFs x 9 classes)."""
+        from scipy import sparse
+
+        L = np.asarray(L)
+        if L.ndim != 2 or L.shape[1] != self.m:
+            raise ValueError(f"L must be (n, {self.m}); got shape {L.shape}")
+        if L.max(initial=-1) >= self.cardinality:
+            raise ValueError(f"L has votes above cardinality - 1 = {self.cardinality - 1}")
+        k = self.cardinality
+        rows, lfs = np.nonzero(L != -1)
+        ind = sparse.csr_matrix((np.ones(len(rows)), (rows, lfs * k + L[rows, lfs])), shape=(L.shape[0], self.d))
+        log_mu = np.log(self.mu.detach().cpu().numpy()).astype(np.float64)  # float32 log, as Snorkel
+        X = np.exp(ind @ log_mu + np.log(self.p))
+        return X / X.sum(axis=1, keepdims=True)
+
+    def fit(self, *args, **kwargs) -> None:
+        self.loss_history, self.epochs_run = [], None
+        try:
+            super().fit(*args, **kwargs)
+        except _EarlyStop:
+            # what Snorkel's fit does after its last epoch
+            self._clamp_params()
+            self._break_col_permutation_symmetry()
+            self.eval()
+
+
+def _off_block_overlaps(O, *, m: int, k: int):  # noqa: E741,N803
+    """``O`` (float64, (m*K, m*K)) without its m diagonal K x K blocks (sparse unless dense enough
+    that a BLAS matmul beats the sparse one), and the sum of its squared entries."""
+    import torch
+
+    d = m * k
+    lf = torch.arange(d) // k
+    rows, cols = torch.nonzero(O, as_tuple=True)
+    off = lf[rows] != lf[cols]
+    rows, cols = rows[off], cols[off]
+    vals = O[rows, cols]
+    off_sq = float((vals * vals).sum())
+    if len(vals) > d * d // 8:
+        dense = O.clone()
+        dense.view(m, k, m, k).diagonal(dim1=0, dim2=2).zero_()
+        return dense, off_sq
+    return torch.sparse_coo_tensor(torch.stack([rows, cols]), vals, (d, d), check_invariants=False).coalesce(), off_sq

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -45,6 +46,29 @@ def review_corpus(n: int, rng: np.random.Generator, *, endings: Sequence[str] = 
 def make_review_corpus():
     """The :func:`review_corpus` builder, for conftests and tests in any folder."""
     return review_corpus
+
+
+REVIEW_LFS = [
+    {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love", "excellent", "happy"]},
+    {"name": "kw_neg", "label": "neg", "kind": "keywords", "keywords": ["terrible", "hate", "awful", "broken"]},
+    {"name": "kw_ru_pos", "label": "pos", "kind": "keywords", "keywords": ["ОТЛИЧНО", "супер"]},
+    {"name": "re_ru_neg", "label": "neg", "kind": "regex", "pattern": r"(ужасн|плох)\w*"},
+    {"name": "stars_low", "label": "neg", "kind": "column", "column": "stars", "op": "le", "value": 2},
+    {"name": "stars_high", "label": "pos", "kind": "column", "column": "stars", "op": "ge", "value": 4},
+]
+"""LFs for :func:`review_corpus`: keywords (one upper-cased, to test case folding), a Russian regex,
+and two rules on ``stars``."""
+
+
+def review_lfs(*extra: Mapping) -> dict:
+    """``{"lfs": [...]}`` for lfs.yaml: a fresh copy of :data:`REVIEW_LFS`, then ``extra`` LFs."""
+    return {"lfs": copy.deepcopy(REVIEW_LFS) + [dict(lf) for lf in extra]}
+
+
+@pytest.fixture(scope="session")
+def make_review_lfs():
+    """The :func:`review_lfs` builder, for conftests and tests in any folder."""
+    return review_lfs
 
 
 PROJECT_DEFAULTS = {"task": "Is a customer review positive or negative?", "corpus": {"path": "corpus.csv"},

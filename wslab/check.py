@@ -1,7 +1,8 @@
 """``wslab config check``: validate a project without running it.
 
 :func:`check_project` runs exactly the checks that ``wslab apply`` runs before it does any work
-(:func:`wslab.project.open_project`: the config schema, LF files, prompt-LF and LLM settings, the
+(:func:`wslab.rundir.check_run_folder`: the output folder, first as in ``apply``; then
+:func:`wslab.project.open_project`: the config schema, LF files, prompt-LF and LLM settings, the
 corpus, the gold file, the annotations file and a precomputed label matrix), and no more. No LF
 is applied and no LLM is called; the first problem raises the same one-line
 :class:`~wslab.errors.InputError` that ``apply`` would.
@@ -14,12 +15,14 @@ from typing import Any
 
 from wslab.config import Config
 from wslab.project import open_project
+from wslab.rundir import check_run_folder
 
 __all__ = ["check_project"]
 
 
 def check_project(cfg: Config) -> dict[str, Any]:
     """Validate every input of ``cfg``; return what was checked (JSON-ready)."""
+    check_run_folder(cfg)
     p = open_project(cfg)
     out: dict[str, Any] = {
         "config": str(cfg.config_path) if cfg.config_path else None,

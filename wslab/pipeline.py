@@ -461,6 +461,7 @@ class LFAnalysis:
 def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bool = True) -> LFAnalysis:
     """``wslab lfs analyze``: apply the LFs and summarise them (the lf_analysis.csv of ``apply``),
     without label model or end model. ``prompt_lfs=False`` leaves prompt LFs out."""
+    rundir.check_run_folder(cfg)  # refused as apply would refuse it, though nothing is written
     project = open_project(cfg, prompt_lfs=prompt_lfs)
     run = _Run(Path("."))
     matrix = build_label_matrix(project, run, reporter=reporter)

@@ -5,7 +5,9 @@ and ``config check`` share.
 files (keys, labels, regexes, columns, Spark portability), prompt-LF and LLM settings, the corpus
 (columns, rows, unique ids), the gold file (labels, ids in the corpus), annotations and the
 precomputed votes. The corpus is opened once and the LFs compiled once; the stages get the
-:class:`Project`'s parts as arguments and never read a file themselves.
+:class:`Project`'s parts as arguments and never read a file themselves. The output folder is not
+checked here: :func:`wslab.rundir.run_folder` checks it before a run (``config check`` and
+``lfs analyze`` call :func:`wslab.rundir.check_run_folder`, its first check, themselves).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from wslab import io, rundir
+from wslab import io
 from wslab.config import Config
 from wslab.data import Corpus, Gold, load_gold
 from wslab.errors import ConfigError
@@ -114,7 +116,6 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     if cfg.annotations is not None:
         annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
                                     what="annotations")
-    rundir.check_output_folder(cfg.resolve(cfg.output.dir), inputs=rundir.project_inputs(cfg))
     return Project(cfg=cfg, corpus=corpus, plan=plan, gold=frozen_gold(cfg, gold_file, expert), annotations=annotations,
                    precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored)
 

@@ -424,6 +424,21 @@ def print_llm_label(result, summary: dict, console: Console | None = None) -> No
     (console or _console()).print(t)
 
 
+# ---------------------------------------------------------------- wslab relabel
+
+
+def print_relabel_import(summary: dict, into: Any = None) -> None:
+    """``wslab relabel import``: one line; a review round (--config) or a new file version (--into)."""
+    import typer
+
+    if into is None:
+        typer.echo(f"round {summary['round']}: {summary['answers']} answers ({summary['changed']} changed a label, "
+                   f"{summary['accepted']} took the suggestion) appended to {summary['store']}")
+    else:
+        typer.echo(f"{summary['changed']} of {summary['applied']} answered labels changed; wrote {summary['output']} "
+                   f"and {summary['audit']} ({into} unchanged)")
+
+
 # ---------------------------------------------------------------- wslab demo
 
 

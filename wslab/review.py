@@ -120,12 +120,7 @@ def find_suspicious_labels(
     else:
         items, given, crowd = _single_items(df, id_col=id_col, label_col=label_col, classes=classes, source=source)
 
-    # Model only the classes that occur; absent ones cannot be predicted anyway.
-    present = [k for k in range(len(classes)) if (given == k).any()]
-    remap = np.full(len(classes), -1)
-    remap[present] = np.arange(len(present))
-    y = remap[given]
-    model_classes = [classes[k] for k in present]
+    present, remap, y, model_classes = _present_classes(given, classes)
     folds_used = check_class_counts(y, model_classes, folds=folds, source=source)
     if folds_used < folds:
         get_reporter(reporter).info(f"{source}: smallest class has {folds_used} examples; using {folds_used}-fold "
@@ -171,6 +166,16 @@ def find_suspicious_labels(
     }
     return SuspicionResult(queue=queue, cartography=cart, pred_probs=probs, labels=classes,
                            annotators=annotator_frame, summary=summary)
+
+
+def _present_classes(given: np.ndarray, classes: list[str]) -> tuple[list[int], np.ndarray, np.ndarray, list[str]]:
+    """Model only the classes that occur; absent ones cannot be predicted anyway. Returns the
+    present class indices, the remap from class index to model index (-1 when absent), the given
+    labels as model indices, and the model's class names."""
+    present = [k for k in range(len(classes)) if (given == k).any()]
+    remap = np.full(len(classes), -1)
+    remap[present] = np.arange(len(present))
+    return present, remap, remap[given], [classes[k] for k in present]
 
 
 def _labelled_rows(df: pl.DataFrame, *, id_col: str, text_col: str | None, label_col: str,

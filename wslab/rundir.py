@@ -40,7 +40,7 @@ from wslab.errors import InputError
 if TYPE_CHECKING:
     from wslab.config import Config
 
-__all__ = ["MARKER", "KEEP", "run_folder", "project_inputs", "check_output_folder"]
+__all__ = ["MARKER", "KEEP", "run_folder", "project_inputs", "check_output_folder", "check_run_folder"]
 
 MARKER = ".wslab-run"
 """Written into every run folder; a folder holding it is a previous wslab run."""
@@ -103,6 +103,12 @@ def run_folder(run_dir: str | Path, *, inputs: Iterable[str | Path] = (),
             if staging.exists():  # a failed run, or the previous run after the swap
                 _salvage(staging, final, keep)
                 shutil.rmtree(staging, ignore_errors=True)
+
+
+def check_run_folder(cfg: Config) -> None:
+    """The check :func:`run_folder` makes first, on ``cfg``'s output.dir and inputs, for commands
+    that check a project without running it (``config check``, ``lfs analyze``)."""
+    check_output_folder(cfg.resolve(cfg.output.dir), inputs=project_inputs(cfg))
 
 
 def check_output_folder(run_dir: str | Path, *, inputs: Iterable[str | Path] = (),

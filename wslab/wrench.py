@@ -60,6 +60,28 @@ def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[st
     dataset_dir = Path(dataset_dir)
     if not dataset_dir.is_dir():
         raise InputError(f"{dataset_dir}: not a folder; expected a WRENCH dataset folder")
+    label_map, labels = _read_labels(dataset_dir)
+    rows, m = _read_items(dataset_dir, labels)
+    names = _lf_names(dataset_dir, m)
+    corpus = pl.DataFrame({"id": rows["id"], "text": rows["text"], "split": rows["split"]})
+    votes = pl.DataFrame({"id": rows["id"]}).with_columns(
+        [pl.Series(name, [v[j] for v in rows["votes"]], dtype=pl.Int8) for j, name in enumerate(names)])
+    gold = (pl.DataFrame({"id": rows["id"], "label": rows["label"], "split": rows["split"]})
+            .filter(pl.col("split") != "train")
+            .with_columns(pl.col("split").replace({"valid": "dev"})))
+    out_dir = Path(out_dir)
+    io.write_table(out_dir / "corpus.parquet", corpus)
+    io.write_table(out_dir / "votes.parquet", votes)
+    io.write_table(out_dir / "gold.csv", gold)
+    config = _project_config(dataset_dir.name, label_map, labels, seed=seed)
+    io.write_text(out_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return {"documents": corpus.height, "lfs": len(names), "labels": labels,
+            "gold_dev": int((gold["split"] == "dev").sum()), "gold_test": int((gold["split"] == "test").sum()),
+            "out_dir": str(out_dir)}
+
+
+def _read_labels(dataset_dir: Path) -> tuple[dict, list[str]]:
+    """label.json as read, and its label names (lower case) in the order of their numbers."""
     label_map = _read_json(dataset_dir / "label.json")
     if not isinstance(label_map, dict) or not label_map:
         raise InputError(f"{dataset_dir / 'label.json'}: expected a mapping of label ids to names")
@@ -69,6 +91,11 @@ def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[st
     except ValueError as exc:  # a key that is not a number, or names that are not valid labels
         raise InputError(f"{dataset_dir / 'label.json'}: {exc}; expected {{\"0\": name, \"1\": name, ...}} "
                          "with distinct label names (compared in lower case)") from None
+    return label_map, labels
+
+
+def _read_items(dataset_dir: Path, labels: list[str]) -> tuple[dict[str, list], int]:
+    """Every item of every split as columns (id, text, split, label, votes); and the number of LFs."""
     K = len(labels)
     rows: dict[str, list] = {"id": [], "text": [], "split": [], "label": [], "votes": []}
     m = None
@@ -97,19 +124,13 @@ def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[st
             rows["votes"].append(votes)
     if not rows["id"]:
         raise InputError(f"{dataset_dir}: no items in {', '.join(SPLITS)}; expected a WRENCH dataset")
-    names = _lf_names(dataset_dir, m or 0)
-    corpus = pl.DataFrame({"id": rows["id"], "text": rows["text"], "split": rows["split"]})
-    votes = pl.DataFrame({"id": rows["id"]}).with_columns(
-        [pl.Series(name, [v[j] for v in rows["votes"]], dtype=pl.Int8) for j, name in enumerate(names)])
-    gold = (pl.DataFrame({"id": rows["id"], "label": rows["label"], "split": rows["split"]})
-            .filter(pl.col("split") != "train")
-            .with_columns(pl.col("split").replace({"valid": "dev"})))
-    out_dir = Path(out_dir)
-    io.write_table(out_dir / "corpus.parquet", corpus)
-    io.write_table(out_dir / "votes.parquet", votes)
-    io.write_table(out_dir / "gold.csv", gold)
-    config = {
-        "task": f"WRENCH dataset {dataset_dir.name}",
+    return rows, m or 0
+
+
+def _project_config(name: str, label_map: dict, labels: list[str], *, seed: int) -> dict[str, object]:
+    """config.yaml of the imported project."""
+    return {
+        "task": f"WRENCH dataset {name}",
         "seed": seed,
         "corpus": {"path": "corpus.parquet", "id_column": "id", "text_column": "text"},
         "labels": {lab: f"WRENCH class {i} ({label_map[str(i)] if str(i) in label_map else lab})" for i, lab in enumerate(labels)},
@@ -118,7 +139,3 @@ def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[st
         "label_model": {"kind": "auto"},
         "output": {"dir": "run"},
     }
-    io.write_text(out_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-    return {"documents": corpus.height, "lfs": len(names), "labels": labels,
-            "gold_dev": int((gold["split"] == "dev").sum()), "gold_test": int((gold["split"] == "test").sum()),
-            "out_dir": str(out_dir)}

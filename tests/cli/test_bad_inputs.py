@@ -182,6 +182,12 @@ CASES = {
     "config_check_output_holds_the_inputs": (lambda p: edit_config(p, output__dir="."), CHECK,
                                              r"output folder holds the input .*config\.yaml; expected an output\.dir "
                                              r"that holds no input"),
+    # apply checks the run folder before the inputs; config check reports the same first problem
+    "config_check_output_before_inputs": (lambda p: (write(p, "gold.csv", "id,label\nd000,meh\n"),
+                                                     edit_config(p, output__dir=".")), CHECK,
+                                          r"output folder holds the input .*config\.yaml"),
+    "lfs_analyze_output_holds_the_inputs": (lambda p: edit_config(p, output__dir="."), ["lfs", "analyze", "{p}/config.yaml"],
+                                            r"output folder holds the input .*config\.yaml; expected an output\.dir"),
     "issues_one_annotator": (one_annotator, ["issues", "--data", "{p}/annotations.csv", "--annotator-col", "annotator",
                                              "--text-col", "label", "--out", "{p}/issues"],
                              r"annotations\.csv: column 'annotator' names one annotator \('a'\); expected at least two"),

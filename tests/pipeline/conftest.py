@@ -8,29 +8,20 @@ import numpy as np
 import polars as pl
 import pytest
 
-LFS = {
-    "lfs": [
-        {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love", "excellent", "happy"]},
-        {"name": "kw_neg", "label": "neg", "kind": "keywords", "keywords": ["terrible", "hate", "awful", "broken"]},
-        {"name": "kw_ru_pos", "label": "pos", "kind": "keywords", "keywords": ["ОТЛИЧНО", "супер"]},
-        {"name": "re_ru_neg", "label": "neg", "kind": "regex", "pattern": r"(ужасн|плох)\w*"},
-        {"name": "stars_low", "label": "neg", "kind": "column", "column": "stars", "op": "le", "value": 2},
-        {"name": "stars_high", "label": "pos", "kind": "column", "column": "stars", "op": "ge", "value": 4},
-        {"name": "neg_not_pos", "label": "neg", "kind": "all_of", "conditions": [
-            {"kind": "keywords", "keywords": ["again"]},
-            {"kind": "not", "condition": {"kind": "keywords", "keywords": ["great", "love"]}}]},
-    ]
-}
+# the root conftest's review LFs, plus a nested rule (all_of / not)
+NEG_NOT_POS = {"name": "neg_not_pos", "label": "neg", "kind": "all_of", "conditions": [
+    {"kind": "keywords", "keywords": ["again"]},
+    {"kind": "not", "condition": {"kind": "keywords", "keywords": ["great", "love"]}}]}
 
 
 @pytest.fixture
-def project(tmp_path: Path, make_review_corpus, project_writer) -> Path:
+def project(tmp_path: Path, make_review_corpus, make_review_lfs, project_writer) -> Path:
     """Write corpus.csv, gold.csv, lfs.yaml and config.yaml; return the config path."""
     rng = np.random.default_rng(11)
     df, y = make_review_corpus(1200, rng)
     gold_idx = rng.choice(len(df), 400, replace=False)
     gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": np.where(y[gold_idx] == 1, "neg", "pos")})
-    return project_writer(tmp_path, tables={"corpus.csv": df, "gold.csv": gold}, lfs=LFS, config={
+    return project_writer(tmp_path, tables={"corpus.csv": df, "gold.csv": gold}, lfs=make_review_lfs(NEG_NOT_POS), config={
         "seed": 3,
         "gold": {"path": "gold.csv", "dev_fraction": 0.5},
         "lfs": {"files": ["lfs.yaml"]},

@@ -15,17 +15,6 @@ import pytest
 HOSTILE = ("<script>document.documentElement.setAttribute('data-pwned','1');console.error('pwned')</script>"
            "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','2')\"> & 'quoted' </textarea>")
 
-LFS = {
-    "lfs": [
-        {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love", "excellent", "happy"]},
-        {"name": "kw_neg", "label": "neg", "kind": "keywords", "keywords": ["terrible", "hate", "awful", "broken"]},
-        {"name": "kw_ru_pos", "label": "pos", "kind": "keywords", "keywords": ["ОТЛИЧНО", "супер"]},
-        {"name": "re_ru_neg", "label": "neg", "kind": "regex", "pattern": r"(ужасн|плох)\w*"},
-        {"name": "stars_low", "label": "neg", "kind": "column", "column": "stars", "op": "le", "value": 2},
-        {"name": "stars_high", "label": "pos", "kind": "column", "column": "stars", "op": "ge", "value": 4},
-    ]
-}
-
 
 def make_corpus(build, n: int, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndarray]:
     """The shared review corpus (``build`` = the make_review_corpus fixture) with a hostile first text."""
@@ -35,10 +24,10 @@ def make_corpus(build, n: int, rng: np.random.Generator) -> tuple[pl.DataFrame, 
     return df.with_columns(pl.Series("text", texts)), y
 
 
-def report_project(folder: Path, build, writer, *, seed: int = 11, n: int = 400, n_gold: int = 160,
+def report_project(folder: Path, build, writer, lfs: dict, *, seed: int = 11, n: int = 400, n_gold: int = 160,
                    annotations: bool = True, quality: bool = True) -> Path:
-    """corpus.csv, gold.csv, annotations.csv, lfs.yaml and config.yaml through ``writer`` (the
-    root conftest's project writer); return the config path."""
+    """corpus.csv, gold.csv, annotations.csv, ``lfs`` as lfs.yaml and config.yaml through ``writer``
+    (the root conftest's project writer); return the config path."""
     rng = np.random.default_rng(seed)
     df, y = make_corpus(build, n, rng)
     names = np.array(["pos", "neg"])
@@ -61,12 +50,12 @@ def report_project(folder: Path, build, writer, *, seed: int = 11, n: int = 400,
                 rows.append((df["id"][int(i)], a, names[lab]))
         tables["annotations.csv"] = pl.DataFrame(rows, schema=["id", "annotator", "label"], orient="row")
         config["annotations"] = "annotations.csv"
-    return writer(folder, tables=tables, lfs=LFS, config=config)
+    return writer(folder, tables=tables, lfs=lfs, config=config)
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, make_review_corpus, project_writer) -> Path:
-    return report_project(tmp_path_factory.mktemp("project"), make_review_corpus, project_writer)
+def project(tmp_path_factory, make_review_corpus, make_review_lfs, project_writer) -> Path:
+    return report_project(tmp_path_factory.mktemp("project"), make_review_corpus, project_writer, make_review_lfs())
 
 
 @pytest.fixture(scope="module")

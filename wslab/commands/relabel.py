@@ -79,18 +79,14 @@ def import_(
         from wslab.loop import import_answers
 
         summary = import_answers(load_config(config), answers, expert=expert)
-        text = (f"round {summary['round']}: {summary['answers']} answers ({summary['changed']} changed a label, "
-                f"{summary['accepted']} took the suggestion) appended to {summary['store']}")
     else:
         from wslab.quality.relabel import import_into
 
         summary = import_into(answers, into, queue=queue, out=out, id_col=id_col, label_col=label_col,
                               labels=_split(labels), expert=expert or "expert")
-        text = (f"{summary['changed']} of {summary['applied']} answered labels changed; wrote {summary['output']} "
-                f"and {summary['audit']} ({into} unchanged)")
-    from wslab.render import emit
+    from wslab.render import emit, print_relabel_import
 
-    emit(summary, lambda: typer.echo(text), as_json=as_json, quiet=quiet)
+    emit(summary, lambda: print_relabel_import(summary, into), as_json=as_json, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,13 +1,14 @@
 """``wslab demo``: a realistic, seeded demo project (bank support messages, ru/en/mixed).
 
-The code is in :mod:`wslab.demo.generate`; the phrase banks, the demo's LFs and the README
-template are data files in ``wslab/demo/data/``.
+The data is generated in :mod:`wslab.demo.generate` and written as a project (config, README) by
+:mod:`wslab.demo.project`; the phrase banks, the demo's LFs and the README template are data
+files in ``wslab/demo/data/``.
 """
 
 from wslab.demo.generate import (ASSESSOR_ACCURACY, ASSESSORS, BATCH_SIZE, CHANNELS, CLASS_SHARES, DATA,
-                                 LABELS, MISSING_RATE, PIPELINE_SEED, SHARED_CONFUSION, DemoData, DemoSummary,
-                                 PhraseBank, build_demo, config_dict, config_yaml, data_text, generate_corpus,
-                                 lfs_yaml, phrase_bank, sample_gold, simulate_annotations, write_demo)
+                                 LABELS, MISSING_RATE, SHARED_CONFUSION, DemoData, PhraseBank, build_demo,
+                                 data_text, generate_corpus, lfs_yaml, phrase_bank, sample_gold, simulate_annotations)
+from wslab.demo.project import PIPELINE_SEED, DemoSummary, config_dict, config_yaml, write_demo
 
 __all__ = [
     "ASSESSORS", "ASSESSOR_ACCURACY", "BATCH_SIZE", "CHANNELS", "CLASS_SHARES", "DATA", "LABELS", "MISSING_RATE",
