@@ -101,9 +101,11 @@ def main(argv: list[str] | None = None) -> str:
         "",
         f"Corpus: {args.docs:,} generated English/Russian support messages in one parquet file ({size_mb:,.0f} MB; "
         f"generated in {gen_s:.0f} s, not counted), 30 declarative LFs, 4 classes, 2,000 gold items. The real "
-        f"pipeline in one child process: Polars streaming LF application, majority vote + Snorkel LabelModel on "
-        f"distinct vote patterns (`label_model: auto`), TF-IDF + logistic-regression end model trained on a "
-        f"100,000-document sample and predicting the uncovered and gold documents in batches of 500,000, "
+        f"pipeline in one child process with the default config: Polars streaming LF application, majority vote + "
+        f"Snorkel LabelModel on distinct vote patterns (`label_model: auto`), pipeline selection (every candidate "
+        f"scored 5-fold out of fold on gold dev; vote sources fitted per distinct vote pattern; candidates whose "
+        f"text model would label all {args.docs:,} documents are over the default `selection.max_text_rows` budget "
+        f"of 2,000,000 and only reported), the chosen pipeline labelling every document in batches of 500,000, "
         f"evaluation with 1,000-replicate bootstrap CIs, every artefact written. Quality stage (cleanlab + "
         f"cartography) off. Machine: {machine_facts()}.",
         "",
@@ -122,6 +124,11 @@ def main(argv: list[str] | None = None) -> str:
         f"({ok_m}). Covered by at least one LF: {rows['covered']:,} of {rows['corpus']:,} documents; label model "
         f"chosen: {man['label_model']}.",
     ]
+    cands = metrics.get("candidates")
+    if cands:
+        over = [r["name"] for r in cands["rows"] if r.get("over_budget")]
+        lines.append(f"Chosen pipeline: {cands['chosen']} ({len(cands['rows'])} candidates, {len(over)} over the "
+                     "text budget).")
     if test:
         f1 = {k: v.get("macro_f1") for k, v in test.items() if isinstance(v, dict)}
         lines.append("Macro F1 on the 1,000 gold test items: " + ", ".join(
