@@ -136,8 +136,8 @@ def render(args, metrics: dict, runs: list[dict], answered: list) -> str:
         f"the run's queue exported as Label Studio tasks, answered with the true labels in Label Studio's JSON export "
         f"format (wslab/demo/expert.py), `relabel import --config`, `apply` again. Scores: each round's final labels "
         f"on the same frozen gold test ({n_test:,} items, never moved: checked) from the last run's metrics.json "
-        f"`rounds`, 95% bootstrap CIs. \"changed\": answers that differ from the label the queue showed (the label "
-        f"model's); \"final wrong\": answered documents the previous run's labels.parquet had wrong; corpus accuracy: "
+        f"`rounds`, 95% bootstrap CIs. \"changed\": answers that differ from the label the queue showed (the final "
+        f"label); \"final wrong\": answered documents the previous run's labels.parquet had wrong; corpus accuracy: "
         f"labels.parquet against the truth on all {args.docs:,} messages (answered ones included).",
         "",
         "| round | answers | changed | final wrong | test accuracy [95% CI] | test macro F1 [95% CI] | chosen candidate "
@@ -156,10 +156,11 @@ def render(args, metrics: dict, runs: list[dict], answered: list) -> str:
                   f"{last['accuracy']:.3f} ({last['accuracy'] - first['accuracy']:+.3f}); macro F1 "
                   f"{first['macro_f1']:.3f} -> {last['macro_f1']:.3f} ({last['macro_f1'] - first['macro_f1']:+.3f})."]
     wrong, total = sum(a["final_wrong"] for a in answered if a), sum(len(a["ids"]) for a in answered if a)
-    lines += ["", f"Of the {total} answers, {wrong} corrected a label the previous run's labels.parquet had wrong: "
-              "the queue ranks the label model's labels (what cleanlab and cartography check), not the chosen "
-              "candidate's final labels, so \"changed\" overstates what an answer fixes directly; the gains come "
-              "mostly from the answers joining gold dev, which the gold-trained candidates learn from."]
+    lines += ["", f"Of the {total} answers, {wrong} corrected a label the previous run's labels.parquet had wrong "
+              "(the queue reviews the final labels, so \"changed\" and \"final wrong\" agree). The answers also "
+              "join gold dev, which the gold-trained candidates learn from; an answer for a gold item corrects its "
+              "gold label, and every round in the table is scored against today's gold labels of the same frozen "
+              "test items, so rounds compare like with like."]
     return "\n".join(lines) + "\n"
 
 
