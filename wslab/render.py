@@ -116,9 +116,11 @@ def candidates_table(block: dict[str, Any]) -> Table:
                 else "over budget" if row.get("over_budget") else "")
         cells = [row["name"], _score(row["oof"]), _score(row["test"])]
         table.add_row(*cells, *([decision_text(row.get("decision"))] if decides else []), mark)
+    over = any(row.get("over_budget") for row in block["rows"])
     table.caption = ("* best dev OOF score, or a simpler candidate within one standard error of it; "
-                     "curve = gold only on part of dev (learning curve); over budget = its text model would label "
-                     "more documents than selection.max_text_rows"
+                     "curve = gold only on part of dev (learning curve)"
+                     + ("; over budget = its text model would label more documents than selection.max_text_rows"
+                        if over else "")
                      + ("; decision = the rule for the F1 class, chosen on gold dev (cross-fitted)" if decides else ""))
     return table
 

@@ -108,6 +108,11 @@ def test_candidate_tables_show_the_decision_rule():
     for r in rows:
         r["decision"] = None  # accuracy / macro_f1: argmax, no column
     assert len(candidates_table(block).columns) == 4 and len(candidates(block)["table"].head) == 5
+    assert "over budget" not in candidates_table(block).caption
+    rows[1].update(over_budget=True, text_rows=2_500_000)  # its text model would label every document
+    assert candidates_table(block).columns[-1]._cells == ["*", "over budget"]
+    assert "selection.max_text_rows" in candidates_table(block).caption
+    assert candidates(block)["table"].rows[1][-1].text == "over budget: 2,500,000 texts"
 
 
 def test_metric_parse_and_score_reference_values():
