@@ -132,7 +132,7 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
                          else selected_labels(selection, L, len(project.corpus), reporter=reporter))
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
                                                expert=project.expert_positions(), gold_label=gold_labels(project)))
-    quality = review_labels(project, probs_to_preds(probs), models.chosen.covered, L, run, reporter=reporter)
+    quality = review_labels(project, probs, models.chosen.covered, L, run, reporter=reporter)
     agreement(project, run)
     with run.stage("evaluation"):
         metrics = evaluation(project, models, fill, probs, run, selection=selection, reporter=reporter)
@@ -345,19 +345,20 @@ def review_rounds(project: Project, probs: np.ndarray) -> list[dict[str, Any]]:
     return round_table(cfg, gold, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed)
 
 
-def review_labels(project: Project, final: np.ndarray, covered: np.ndarray, L: np.ndarray, run: _Run, *,
+def review_labels(project: Project, probs: np.ndarray, covered: np.ndarray, L: np.ndarray, run: _Run, *,
                   reporter: Reporter | None = None) -> dict[str, Any] | None:
-    """cleanlab + cartography on the final labels (labels.parquet's ``label``, class indices) of
-    the documents an LF voted on; the review files into the run folder. The queue reviews what the
-    team will train on: with pipeline selection that is the chosen candidate's label, not the
-    label model's (an expert answer then counts as a correction of a delivered label)."""
+    """cleanlab + cartography on the final labels (labels.parquet's ``label``: the argmax of
+    ``probs``) of the documents an LF voted on; the review files into the run folder. The queue
+    reviews what the team will train on: with pipeline selection that is the chosen candidate's
+    label, not the label model's (an expert answer then counts as a correction of a delivered label)."""
     from wslab.review import check_aggregated_labels, write_review
 
     q, corpus = project.cfg.quality, project.corpus
     if not q.enabled:
         return None
     with run.stage("quality"):
-        result = check_aggregated_labels(corpus.ids, corpus.texts, project.labels, final, covered, L, folds=q.folds, epochs=q.epochs,
+        result = check_aggregated_labels(corpus.ids, corpus.texts, project.labels, probs_to_preds(probs), covered, L,
+                                         folds=q.folds, epochs=q.epochs,
                                          max_items=q.max_items, seed=project.cfg.seed,
                                          annotations=project.annotations, reporter=reporter)
         result = replace(result, queue=drop_reviewed(result.queue, project.expert))  # reviewed: out of the queue

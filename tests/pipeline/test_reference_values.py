@@ -33,7 +33,9 @@ def synthetic_votes(rng, n=2000, K=3, accs=(0.9, 0.8, 0.7, 0.6, 0.55), cover=(0.
 @given(arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(2, 4)),
               elements=st.sampled_from([0.0, 0.25, 0.5, 1.0])))
 def test_probs_to_preds_matches_snorkel(probs):
-    np.testing.assert_array_equal(probs_to_preds(probs), snorkel_probs_to_preds(probs, tie_break_policy="random"))
+    expected = snorkel_probs_to_preds(probs, tie_break_policy="random")
+    np.testing.assert_array_equal(probs_to_preds(probs), expected)
+    np.testing.assert_array_equal(probs_to_preds(probs, block=7), expected)  # blocks keep each row's own hash
 
 
 def test_majority_vote_matches_snorkel_majority_voter():

@@ -3,6 +3,8 @@
 >>> import numpy as np
 >>> probs_to_preds(np.array([[0.2, 0.8], [0.5, 0.5], [0.5, 0.5]])).tolist()
 [1, 1, 0]
+>>> probs_to_preds(np.array([[0.2, 0.8], [0.5, 0.5], [0.5, 0.5]]), block=2).tolist()  # same, in blocks
+[1, 1, 0]
 """
 
 from __future__ import annotations
@@ -19,16 +21,18 @@ def _snorkel_hash(i: int) -> int:
     return int(hashlib.sha1(str(i).encode("utf-8")).hexdigest(), 16)
 
 
-def probs_to_preds(probs: np.ndarray, *, tol: float = 1e-5) -> np.ndarray:
+def probs_to_preds(probs: np.ndarray, *, tol: float = 1e-5, block: int = 1_000_000) -> np.ndarray:
     """Argmax per row; ties broken as Snorkel's ``probs_to_preds(tie_break_policy="random")``.
 
-    Vectorised: only tied rows (usually few) go through the hash.
+    Vectorised: only tied rows (usually few) go through the hash; rows are compared in blocks of
+    ``block`` so the temporaries stay small at 10M rows.
     """
     probs = np.asarray(probs)
     preds = probs.argmax(axis=1)
-    is_max = np.abs(probs - probs.max(axis=1, keepdims=True)) < tol
-    n_max = is_max.sum(axis=1)
-    for i in np.flatnonzero(n_max > 1):
-        options = np.flatnonzero(is_max[i])
-        preds[i] = options[_snorkel_hash(int(i)) % len(options)]
+    for start in range(0, len(probs), block):
+        part = probs[start:start + block]
+        is_max = np.abs(part - part.max(axis=1, keepdims=True)) < tol
+        for i in np.flatnonzero(is_max.sum(axis=1) > 1):
+            options = np.flatnonzero(is_max[i])
+            preds[start + i] = options[_snorkel_hash(int(start + i)) % len(options)]
     return preds
