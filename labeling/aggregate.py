@@ -109,11 +109,11 @@ def snorkel_label_model(L: np.ndarray | VotePatterns, n_classes: int, *, prior: 
                                          label_model_on_patterns)
 
     stop = EarlyStopping(*early_stopping) if early_stopping is not None else None
-    fit = label_model_on_patterns if isinstance(L, VotePatterns) else fit_label_model_on_patterns
-    return fit(L if isinstance(L, VotePatterns) else np.asarray(L), n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2,
-                                       seed=seed, restarts=restarts, progress_bar=progress_bar, on_fit=on_fit,
-                                       fast=fast, early_stopping=stop,
-                                       min_overlap=MIN_OVERLAP if min_overlap is None else min_overlap)
+    fit, data = ((label_model_on_patterns, L) if isinstance(L, VotePatterns)
+                 else (fit_label_model_on_patterns, np.asarray(L)))
+    return fit(data, n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2, seed=seed, restarts=restarts,
+               progress_bar=progress_bar, on_fit=on_fit, fast=fast, early_stopping=stop,
+               min_overlap=MIN_OVERLAP if min_overlap is None else min_overlap)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -173,15 +174,11 @@ class Inputs:
     test_pos: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     """Gold test positions: scored for the report, so their votes are kept like dev's and sample's."""
 
-    _patterns: VotePatterns | None = field(default=None, repr=False)
-
-    @property
+    @cached_property
     def patterns(self) -> VotePatterns:
         """The distinct vote patterns of L (grouped once, on first use): every vote-based
         candidate is fitted and predicted per pattern."""
-        if self._patterns is None:
-            self._patterns = vote_patterns(self.L)
-        return self._patterns
+        return vote_patterns(self.L)
 
 
 def vote_source(pattern_probs: Callable[[np.ndarray], np.ndarray], inverse: np.ndarray, *, uses_dev: bool) -> Fit:

@@ -129,7 +129,7 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
     with run.stage("end_model"):
         fill = fill_uncovered(project, models, reporter=reporter) if selection is None else None
         probs, source = (final_probs(models.chosen, fill) if selection is None
-                         else selected_labels(selection, L, len(project.corpus), reporter=reporter))
+                         else selected_labels(selection, models.chosen.covered, reporter=reporter))
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
                                                expert=project.expert_positions(), gold_label=gold_labels(project)))
     quality = review_labels(project, probs, models.chosen.covered, L, run, reporter=reporter)
@@ -278,11 +278,12 @@ def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | Non
         raise ConfigError(f"{cfg.config_path}: {exc}") from None
 
 
-def selected_labels(selection: Selection, L: np.ndarray, n: int, *, batch_size: int = 500_000,
+def selected_labels(selection: Selection, covered: np.ndarray, *, batch_size: int = 500_000,
                     reporter: Reporter | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(probs, source) of every document from the chosen candidate, fitted on all of gold dev,
     predicted in batches of consecutive documents (a text model reads a batch's texts as one
-    slice of the corpus file)."""
+    slice of the corpus file). ``covered`` (n,): where an LF voted, for the label source."""
+    n = len(covered)
     probs = np.empty((n, selection.n_classes))
     with get_reporter(reporter).task(f"labels from {selection.chosen}", total=n) as advance:
         for s in range(0, n, batch_size):
@@ -292,7 +293,6 @@ def selected_labels(selection: Selection, L: np.ndarray, n: int, *, batch_size: 
     name, kind = selection.chosen, selection.kinds[selection.chosen]
     source = np.full(n, name, dtype=object)
     if kind.startswith("votes"):
-        covered = (L != A.ABSTAIN).any(axis=1)
         src = name.removesuffix("+end_model")
         source = source_names(covered, src, "end_model" if kind == "votes+end_model" else "prior")
     return probs, source

@@ -42,8 +42,13 @@ def read_frame(path: Path, what: str, dtypes: dict | None = None) -> pl.DataFram
     if dtypes:
         names = lf.collect_schema().names()
         lf = lf.with_columns(pl.col(c).cast(t) for c, t in dtypes.items() if c in names)
+    return _collect(lf, path, what)
+
+
+def _collect(lf: pl.LazyFrame, path: Path, what: str, **kwargs: Any) -> pl.DataFrame:
+    """``lf.collect(**kwargs)``; an unreadable file becomes a one-line InputError naming ``path``."""
     try:
-        return lf.collect()
+        return lf.collect(**kwargs)
     except Exception as exc:  # polars raises several error types for unreadable files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot read {what}: {first}") from None
@@ -58,13 +63,9 @@ def _class_counts(path: Path) -> dict[str, Any] | None:
     names = lf.collect_schema().names()
     if "label" not in names:
         return None
-    try:
-        counts = lf.group_by("label").len().collect(engine="streaming")
-        sources = (lf.group_by("source").len().sort("source").collect(engine="streaming")
-                   if "source" in names else None)
-    except Exception as exc:  # polars raises several error types for unreadable files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: cannot read labels: {first}") from None
+    counts = _collect(lf.group_by("label").len(), path, "labels", engine="streaming")
+    sources = (_collect(lf.group_by("source").len().sort("source"), path, "labels", engine="streaming")
+               if "source" in names else None)
     return {"counts": {str(k): int(v) for k, v in counts.iter_rows()}, "n": int(counts["len"].sum()),
             "sources": {str(k): int(v) for k, v in sources.iter_rows()} if sources is not None else {}}
 
