@@ -4,7 +4,7 @@
 
 Generates a synthetic English/Russian support corpus (benchmarks/synth.py) as one parquet file
 in benchmarks/_work/, a 2,000-item gold set from the generating classes, and a config with the
-30 declarative LFs. Then runs the real pipeline (``wslab.pipeline.run_apply``: LF application
+30 declarative LFs. Then runs the real pipeline (``wslab.app.pipeline.run_apply``: LF application
 streamed by Polars, majority vote and Snorkel's LabelModel on distinct vote patterns, TF-IDF end
 model trained on a sample and predicting the uncovered and gold documents in batches, evaluation
 with bootstrap CIs, every artefact written) in a child process, and reports its time per stage
@@ -37,8 +37,8 @@ TARGET_S, TARGET_RSS_MB = 600, 4096
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from wslab.config import load_config
-from wslab.pipeline import run_apply
+from wslab.core.config import load_config
+from wslab.app.pipeline import run_apply
 res = run_apply(load_config(sys.argv[1]))
 wall = time.perf_counter() - t0
 print(json.dumps({"wall_s": wall, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> str:
         lines.append("Macro F1 on the 1,000 gold test items: " + ", ".join(
             f"{k} {v:.3f}" for k, v in f1.items() if isinstance(v, (int, float))) + ".")
     text = "\n".join(lines) + "\n"
-    from wslab.io import write_text
+    from wslab.core.io import write_text
 
     write_text(OUT, text)
     print(text)

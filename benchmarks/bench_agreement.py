@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from wslab.io import write_text
+from wslab.core.io import write_text
 from wslab.quality.agreement import category_counts, cohen_kappa, fleiss_kappa, krippendorff_alpha
 from wslab.quality.agreement_report import agreement_report
 

@@ -29,7 +29,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import LABELS, lf_specs, machine_facts, python_lfs, write_corpus  # noqa: E402
 
-from wslab.io import write_text  # noqa: E402
+from wslab.core.io import write_text  # noqa: E402
 from wslab.labeling.apply import declarative_frame  # noqa: E402
 from wslab.labeling.compile import compile_lf  # noqa: E402
 

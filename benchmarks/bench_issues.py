@@ -45,9 +45,9 @@ import polars as pl
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
-from wslab.io import write_text
-from wslab.stats.features import default_text_classifier
-from wslab.review import find_suspicious_labels
+from wslab.core.io import write_text
+from wslab.core.stats.features import default_text_classifier
+from wslab.app.suspicious import find_suspicious_labels
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "wrench"
 DATA = DATA.resolve() if DATA.exists() else Path("/work/shared/data/wrench")

@@ -166,7 +166,7 @@ def patterns_section(args: argparse.Namespace) -> str:
         f"two threads were up to 20x slower); the second row separates that gain from the pattern deduplication.",
     ]
     text = "\n".join(lines) + "\n"
-    from wslab.io import write_text
+    from wslab.core.io import write_text
 
     write_text(OUT, text)
     print(text)
@@ -245,7 +245,7 @@ def scaling(rows: int = 100_000, lfs: int = 150, seed: int = 0) -> str:
         f"Speed-up of the whole stage at wslab's defaults: **{old['stage_s'] / new['stage_s']:.1f}x**.",
     ]
     text = "\n".join(lines) + "\n"
-    from wslab.io import write_text
+    from wslab.core.io import write_text
 
     write_text(SCALING_OUT, text)
     print(text)

@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT / "tests" / "llm"))
 
 from fake_openai_server import FakeOpenAIServer, user_text  # noqa: E402
 
-from wslab.io import write_text  # noqa: E402
+from wslab.core.io import write_text  # noqa: E402
 from wslab.labeling.prompt_lf import run_prompt_lf, prompt_lf_store_path  # noqa: E402
-from wslab.llm import LLMSettings  # noqa: E402
+from wslab.core.llm import LLMSettings  # noqa: E402
 
 LABELS = ["other", "card", "tariff"]
 INSTRUCTION = "Which team should handle this customer message?"

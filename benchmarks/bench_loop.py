@@ -5,7 +5,7 @@
 The demo project (``wslab demo``: seeded, its generator knows every document's true label) is
 written to benchmarks/_work/loop, then: ``apply`` (round 0); and per round: the top ``--top``
 rows of the run's queue exported as Label Studio tasks (``wslab relabel export``), each answered
-with the document's true label in Label Studio's JSON export format (wslab/demo/expert.py),
+with the document's true label in Label Studio's JSON export format (wslab/app/demo/expert.py),
 imported (``wslab relabel import --config``: the answers store), and ``apply`` again.
 
 Reported per round, from the last run's metrics.json ``rounds`` (every round's final labels of
@@ -31,12 +31,12 @@ from pathlib import Path
 
 import polars as pl
 
-from wslab.config import load_config
-from wslab.demo import write_demo
-from wslab.demo.expert import answer_tasks
-from wslab.io import write_json, write_text
-from wslab.loop import import_answers
-from wslab.pipeline import run_apply
+from wslab.core.config import load_config
+from wslab.app.demo import write_demo
+from wslab.app.demo.expert import answer_tasks
+from wslab.core.io import write_json, write_text
+from wslab.app.review_loop import import_answers
+from wslab.app.pipeline import run_apply
 from wslab.quality.relabel import export_queue
 
 HERE = Path(__file__).resolve().parent
@@ -134,7 +134,7 @@ def render(args, metrics: dict, runs: list[dict], answered: list) -> str:
         f"`wslab demo` ({args.docs:,} messages, {args.gold:,} gold, generator seed {args.seed}; the generator knows "
         f"every message's true label) run by benchmarks/bench_loop.py: `apply`, then per round the top {args.top} of "
         f"the run's queue exported as Label Studio tasks, answered with the true labels in Label Studio's JSON export "
-        f"format (wslab/demo/expert.py), `relabel import --config`, `apply` again. Scores: each round's final labels "
+        f"format (wslab/app/demo/expert.py), `relabel import --config`, `apply` again. Scores: each round's final labels "
         f"on the same frozen gold test ({n_test:,} items, never moved: checked) from the last run's metrics.json "
         f"`rounds`, 95% bootstrap CIs. \"changed\": answers that differ from the label the queue showed (the final "
         f"label); \"final wrong\": answered documents the previous run's labels.parquet had wrong; corpus accuracy: "

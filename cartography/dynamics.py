@@ -19,7 +19,7 @@ import polars as pl
 from sklearn.base import clone
 from sklearn.linear_model import SGDClassifier
 
-from wslab.progress import Reporter, get_reporter
+from wslab.core.progress import Reporter, get_reporter
 
 __all__ = ["TrainingDynamics", "default_dynamics_model", "record_training_dynamics", "data_map_metrics"]
 

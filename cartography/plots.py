@@ -2,7 +2,7 @@
 
 Both functions take the cartography frame (``id``, ``text``, ``given_label``, optional
 ``suggested_label``, ``confidence``, ``variability``, ``correctness``, optional ``region``) and
-return the artefact (PNG bytes, HTML text); the caller writes it with :mod:`wslab.io`.
+return the artefact (PNG bytes, HTML text); the caller writes it with :mod:`wslab.core.io`.
 
 - Every point is drawn. Past ``max_points`` (200,000) the HTML page draws the points outside
   the easy-to-learn region one by one and the rest as a density layer (and says so); the PNG

@@ -11,14 +11,14 @@ LF analysis and the end model.
 [1, 0, 1]
 """
 
-from wslab.artifacts import ABSTAIN
+from wslab.core.artifacts import ABSTAIN
 from wslab.labeling.aggregate import (Aggregation, LabelModels, class_prior, final_probs, fit_label_models,
                                       majority_vote, snorkel_label_model)
 from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import LFPlan, apply_lfs, label_matrix, load_precomputed, plan_lfs, votes_array
 from wslab.labeling.end_model import EndModel, end_model_probs, train_end_model
 from wslab.labeling.spec import LFSpec, dump_lf_specs, load_lf_specs, parse_lf
-from wslab.stats.ties import probs_to_preds
+from wslab.core.stats.ties import probs_to_preds
 
 __all__ = ["ABSTAIN", "LFSpec", "parse_lf", "load_lf_specs", "dump_lf_specs", "apply_lfs", "plan_lfs", "LFPlan",
            "label_matrix", "load_precomputed", "votes_array", "lf_summary", "Aggregation", "LabelModels",

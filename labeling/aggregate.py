@@ -20,64 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from wslab.artifacts import ABSTAIN
-from wslab.errors import ConfigError
-from wslab.progress import Reporter, get_reporter
-from wslab.stats.metrics import classification_report
-from wslab.stats.ties import probs_to_preds
-from wslab.stats.votes import vote_counts  # noqa: F401  (re-exported: the one vote count)
+from wslab.core.errors import ConfigError
+from wslab.core.progress import Reporter, get_reporter
+from wslab.core.stats.metrics import classification_report
+from wslab.core.stats.ties import probs_to_preds
+from wslab.core.stats.votes import vote_counts  # noqa: F401  (re-exported: the one vote count)
 
-if TYPE_CHECKING:
-    from wslab.labeling.patterns import VotePatterns
+from wslab.labeling.majority import Aggregation, class_prior, majority_vote  # noqa: F401  (re-exported)
+from wslab.labeling.patterns import VotePatterns
 
 MIN_LFS_FOR_LABEL_MODEL = 3  # Snorkel's LabelModel refuses fewer
-
-
-@dataclass(frozen=True)
-class Aggregation:
-    """Probabilistic labels from one label model."""
-
-    name: str
-    probs: np.ndarray
-    """(n, K) class probabilities; uncovered rows hold the prior."""
-    covered: np.ndarray
-    """(n,) True where at least one LF voted."""
-    lf_accuracies: np.ndarray | None = None
-    """(m,) each LF's accuracy as the label model learned it (Snorkel's ``get_weights``: P(vote is
-    right | the LF votes)); None for majority vote."""
-    note: str | None = None
-    """Why the model was not what its name says, e.g. a label model that was not fitted because
-    the LFs almost never overlap (then ``probs`` are majority vote's); None when nothing to say."""
-
-    @property
-    def labels(self) -> np.ndarray:
-        return probs_to_preds(self.probs)
-
-    @property
-    def confidence(self) -> np.ndarray:
-        return self.probs.max(axis=1)
-
-
-def class_prior(y: np.ndarray | None, n_classes: int, *, smoothing: float = 1.0) -> np.ndarray:
-    """Class frequencies of ``y`` with additive smoothing; uniform when ``y`` is None or empty."""
-    if y is None or len(y) == 0:
-        return np.full(n_classes, 1.0 / n_classes)
-    counts = np.bincount(y, minlength=n_classes).astype(float) + smoothing
-    return counts / counts.sum()
-
-
-def majority_vote(L: np.ndarray, n_classes: int, *, prior: np.ndarray | None = None) -> Aggregation:
-    """Vote shares per row (ties stay tied in ``probs``); uncovered rows get ``prior``."""
-    prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
-    counts = vote_counts(L, n_classes).astype(float)
-    total = counts.sum(axis=1, keepdims=True)
-    covered = total[:, 0] > 0
-    probs = np.where(covered[:, None], counts / np.maximum(total, 1), prior)
-    return Aggregation("majority_vote", probs, covered)
 
 
 def snorkel_label_model(L: np.ndarray | VotePatterns, n_classes: int, *, prior: np.ndarray | None = None,
@@ -105,8 +60,7 @@ def snorkel_label_model(L: np.ndarray | VotePatterns, n_classes: int, *, prior: 
     its ``note`` says so.
     Snorkel seeds numpy and torch globally inside ``fit``; that is Snorkel's behaviour.
     """
-    from wslab.labeling.patterns import (MIN_OVERLAP, EarlyStopping, VotePatterns, fit_label_model_on_patterns,
-                                         label_model_on_patterns)
+    from wslab.labeling.patterns import MIN_OVERLAP, EarlyStopping, fit_label_model_on_patterns, label_model_on_patterns
 
     stop = EarlyStopping(*early_stopping) if early_stopping is not None else None
     fit, data = ((label_model_on_patterns, L) if isinstance(L, VotePatterns)

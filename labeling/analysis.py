@@ -37,7 +37,7 @@ import polars as pl
 
 from wslab.labeling.aggregate import vote_counts
 from wslab.labeling.spec import ABSTAIN
-from wslab.stats.intervals import wilson_interval
+from wslab.core.stats.intervals import wilson_interval
 
 
 def lf_summary(L: np.ndarray, names: Sequence[str], labels: Sequence[str], *,

@@ -15,7 +15,7 @@ and prompt LFs, whose votes a caller-supplied function returns (:mod:`wslab.labe
 :func:`label_matrix` merges them all.
 
 >>> import polars as pl
->>> from wslab.data import Corpus
+>>> from wslab.core.data import Corpus
 >>> from wslab.labeling.spec import parse_lf
 >>> corpus = Corpus.from_frame(pl.DataFrame({"id": ["a", "b"], "text": ["free prize", "see you"]}))
 >>> lf = parse_lf({"name": "prize", "label": "spam", "kind": "keywords", "keywords": ["prize"]})
@@ -36,10 +36,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from wslab.errors import ConfigError, InputError
+from wslab.core.errors import ConfigError, InputError
 from wslab.labeling.compile import compile_lf, condition_columns, is_declarative
 from wslab.labeling.spec import ABSTAIN, LFSpec, PythonLF
-from wslab.progress import Reporter, get_reporter
+from wslab.core.progress import Reporter, get_reporter
 
 
 class Row:
@@ -190,7 +190,7 @@ def apply_python_lfs(df: pl.DataFrame, specs: Sequence[LFSpec], labels: Sequence
 
 def load_precomputed(path: Path, ids: pl.Series, *, n_labels: int) -> pl.DataFrame:
     """Read a parquet label matrix and align it to ``ids`` (ids it lacks abstain on every LF)."""
-    from wslab.io import check_unique, read_table
+    from wslab.core.io import check_unique, read_table
 
     votes = read_table(path, required=["id"], what="precomputed label matrix")
     ids = ids.cast(pl.String)
@@ -243,7 +243,7 @@ class LFPlan:
 
 
 def plan_lfs(corpus: Any, specs: Sequence[LFSpec], labels: Sequence[str], *, executor: str = "polars") -> LFPlan:
-    """Check every LF against ``corpus`` (a :class:`wslab.data.Corpus`: columns exist, regexes
+    """Check every LF against ``corpus`` (a :class:`wslab.core.data.Corpus`: columns exist, regexes
     compile, Spark portability) and compile the declarative ones, once."""
     check_columns(specs, corpus.columns, text_column=corpus.text_column, corpus_path=corpus.name)
     frame = declarative_frame(corpus.frame, specs, labels, id_column=corpus.id_column, text_column=corpus.text_column)
@@ -318,7 +318,7 @@ def apply_lfs(df: Any, lfs: Sequence[LFSpec | dict] | str | Path, labels: Sequen
     ``id`` (text) + one Int8 column per LF, ``-1`` = abstain. For Python LFs, prompt LFs and
     files on disk, use :func:`wslab.run_apply` or :func:`label_matrix`.
     """
-    from wslab.data import Corpus
+    from wslab.core.data import Corpus
     from wslab.labeling.spec import check_lf_set, load_lf_specs, parse_lf
 
     if isinstance(lfs, (str, Path)):

@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from wslab import io
-from wslab.errors import BudgetExceeded, ConfigError
+from wslab.core import io
+from wslab.core.errors import BudgetExceeded, ConfigError
 from wslab.labeling.apply import check_columns
 from wslab.labeling.author_pool import (Candidate, Judge, Kept, Pool, build_pool, describe_lf, lf_votes,
                                         near_duplicate, pick_examples, pick_focus)
@@ -44,8 +44,8 @@ from wslab.labeling.author_prompt import (ProposalRejected, build_author_message
                                           proposal_to_spec)
 from wslab.labeling.compile import is_declarative
 from wslab.labeling.spec import LFSpec, dump_lf_specs, load_lf_specs
-from wslab.llm import LLMClient
-from wslab.progress import Reporter, get_reporter
+from wslab.core.llm import LLMClient
+from wslab.core.progress import Reporter, get_reporter
 
 __all__ = ["author_lfs", "AuthoringResult", "Candidate", "proposal_schema", "build_author_messages",
            "proposal_to_spec", "ProposalRejected", "near_duplicate"]

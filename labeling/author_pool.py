@@ -20,14 +20,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from wslab.errors import ConfigError
+from wslab.core.errors import ConfigError
 from wslab.labeling.aggregate import vote_counts
 from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import check_columns
 from wslab.labeling.author_prompt import ProposalRejected, proposal_to_spec
 from wslab.labeling.compile import compile_lf
 from wslab.labeling.spec import ABSTAIN, LFSpec
-from wslab.llm import LLMClient, LLMSettings, MaskingSettings, mask_text
+from wslab.core.llm import LLMClient, LLMSettings, MaskingSettings, mask_text
 
 __all__ = ["Candidate", "Kept", "Pool", "Judge", "build_pool", "lf_votes", "pick_examples", "pick_focus",
            "near_duplicate", "describe_lf"]

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from wslab.errors import ConfigError
+from wslab.core.errors import ConfigError
 from wslab.labeling.compile import compile_lf, is_declarative
 from wslab.labeling.spec import CONDITION_KINDS, LFSpec, parse_lf
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from wslab.progress import Reporter
+from wslab.core.progress import Reporter
 
 BASELINE_ROW = "llm_zero_shot"
 DEFAULT_INSTRUCTION = "Choose the label that fits the document best."
@@ -26,7 +26,7 @@ def llm_baseline_votes(cfg: Any, docs: pl.DataFrame, *, spent_usd: float = 0.0,
                        reporter: Reporter | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Votes (int8, aligned to ``docs`` with columns id, text; -1 = abstain) and a manifest block."""
     from wslab.labeling.prompt_lf import llm_settings_from_config, run_prompt_lf
-    from wslab.llm import LLMClient
+    from wslab.core.llm import LLMClient
 
     settings = llm_settings_from_config(cfg).after_spending(spent_usd).with_overrides(  # one budget per run
         where="llm_baseline", model=cfg.llm_baseline.model)
@@ -59,7 +59,7 @@ def check_llm_baseline(cfg: Any) -> None:
     """Before any work: the baseline needs gold items to label and valid llm settings."""
     if not cfg.llm_baseline.enabled:
         return
-    from wslab.errors import ConfigError
+    from wslab.core.errors import ConfigError
     from wslab.labeling.prompt_lf import llm_settings_from_config
 
     where = cfg.config_path or "config"
@@ -74,7 +74,7 @@ def check_llm_baseline(cfg: Any) -> None:
 def llm_baseline_predictions(cfg: Any, corpus: Any, gold_ids: pl.Series, prior: np.ndarray,
                              llm_usage: dict[str, Any], *, reporter: Reporter | None = None
                              ) -> tuple[np.ndarray, np.ndarray]:
-    """(probs (n, K), covered (n,)) aligned to the rows of ``corpus`` (a :class:`wslab.data.Corpus`):
+    """(probs (n, K), covered (n,)) aligned to the rows of ``corpus`` (a :class:`wslab.core.data.Corpus`):
     the LLM's answers on the gold items, the prior elsewhere (uncovered). Adds the calls' tokens
     and cost to ``llm_usage`` (the manifest's block)."""
     docs = pl.DataFrame({"id": gold_ids, "text": corpus.texts(gold_ids)})

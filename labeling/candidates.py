@@ -26,10 +26,10 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from wslab.artifacts import ABSTAIN
+from wslab.core.artifacts import ABSTAIN
 from wslab.labeling.aggregate import class_prior, majority_vote, snorkel_label_model, vote_counts
 from wslab.labeling.patterns import VotePatterns, vote_patterns
-from wslab.stats.features import default_text_classifier, make_text_featurizer
+from wslab.core.stats.features import default_text_classifier, make_text_featurizer
 
 Predict = Callable[[np.ndarray], np.ndarray]
 Fit = Callable[[np.ndarray], Predict]

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
-from wslab.errors import ConfigError
+from wslab.core.errors import ConfigError
 from wslab.labeling.spec import (ABSTAIN, AllOfCond, AnyOfCond, ColumnCond, Condition, KeywordsCond,
                                  LFSpec, NotCond, RegexCond, TextLengthCond)
 

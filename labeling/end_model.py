@@ -1,7 +1,7 @@
 """The end model: a text classifier trained on aggregated (weak) labels.
 
 It generalises beyond the LFs' rules and labels the documents that no LF covers. Default:
-TF-IDF word + char n-grams (:func:`wslab.stats.features.make_text_featurizer`) with a
+TF-IDF word + char n-grams (:func:`wslab.core.stats.features.make_text_featurizer`) with a
 logistic regression, trained with each label's confidence as its sample weight.
 """
 
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wslab.errors import InputError
-from wslab.progress import Reporter, get_reporter
-from wslab.stats.features import default_text_classifier, make_text_featurizer
+from wslab.core.errors import InputError
+from wslab.core.progress import Reporter, get_reporter
+from wslab.core.stats.features import default_text_classifier, make_text_featurizer
 
 
 @dataclass

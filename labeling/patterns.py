@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from wslab.labeling.aggregate import Aggregation, majority_vote
+from wslab.labeling.majority import Aggregation, majority_vote
 from wslab.labeling.fast_label_model import EarlyStopping
 from wslab.labeling.spec import ABSTAIN
 

@@ -17,7 +17,7 @@ A document the endpoint keeps failing on (5xx, timeouts after every retry; an an
 stays empty, prose or truncated after one more try) abstains with status ``failed``; the run
 finishes and reports how many failed. Failed documents are asked again on every later run;
 answered ones never. Many failures in a row mean the endpoint is down: the run stops with
-:class:`~wslab.llm.LLMUnavailable` (exit code 4), everything received is kept.
+:class:`~wslab.core.llm.LLMUnavailable` (exit code 4), everything received is kept.
 
     result = run_prompt_lf(docs, name="is_fraud", instruction="Is the customer reporting fraud?",
                            labels=["fraud", "other"], settings=LLMSettings(model="gpt-4o-mini"),
@@ -42,14 +42,14 @@ import numpy as np
 import polars as pl
 from pydantic import Field, ValidationError
 
-from wslab.config import validation_message
-from wslab.validation import Strict
-from wslab.errors import BudgetExceeded, ConfigError, InputError
+from wslab.core.config import validation_message
+from wslab.core.validation import Strict
+from wslab.core.errors import BudgetExceeded, ConfigError, InputError
 from wslab.labeling.spec import ABSTAIN
 from wslab.labeling.vote_store import FAILED, VoteStore, ask_all, prompt_lf_store_path
-from wslab.llm import (Completion, LLMClient, LLMError, LLMSettings, MaskingSettings,
+from wslab.core.llm import (Completion, LLMClient, LLMError, LLMSettings, MaskingSettings,
                        TokenLogprob, cache_key, estimate_tokens, mask_text)
-from wslab.progress import Reporter, get_reporter
+from wslab.core.progress import Reporter, get_reporter
 
 __all__ = ["PromptLFSpec", "PromptLFResult", "CostEstimate", "run_prompt_lf", "run_prompt_lfs",
            "build_messages", "label_schema", "label_confidence", "estimate_prompt_lf_cost",

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from wslab.errors import ConfigError
+from wslab.core.errors import ConfigError
 from wslab.labeling.candidates import (Candidate, Inputs, Predict, end_model_on, gold_model, vote_candidates)
-from wslab.progress import Reporter, get_reporter
-from wslab.stats.metrics import confusion_matrices, scores_from_confusion
-from wslab.stats.ties import probs_to_preds
+from wslab.core.progress import Reporter, get_reporter
+from wslab.core.stats.metrics import confusion_matrices, scores_from_confusion
+from wslab.core.stats.ties import probs_to_preds
 
 KIND_ORDER = ("votes", "gold", "gold+votes", "votes+end_model", "end_model", "end_model+gold")
 """Simplest and cheapest first: the tie-break order of :func:`choose`."""

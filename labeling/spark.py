@@ -14,7 +14,7 @@ patterns are translated so that both engines decide every document the same way:
   ``\b`` / ``\B`` become explicit look-arounds over ``\w`` (Java 17's ``\b`` uses a different
   notion of word character than its ``\w``), ``(?P<name>`` becomes ``(?<name>``, ``\v`` becomes
   ``\x0B``, ``\u``/``\U`` escapes become ``\x{..}``, ``\p{Script}`` becomes ``\p{IsScript}``.
-* Rejected with a :class:`~wslab.errors.ConfigError` naming the LF, because the two engines
+* Rejected with a :class:`~wslab.core.errors.ConfigError` naming the LF, because the two engines
   cannot be made to agree (or one lacks the construct): look-around, backreferences, atomic
   groups, possessive quantifiers, ``\Q..\E``, ``\G``/``\Z``/``\R``/``\X``/``\h``/``\K``, octal
   escapes, POSIX classes ``[[:alpha:]]``, nested classes and class set operations (``&&``,
@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from wslab.errors import ConfigError
+from wslab.core.errors import ConfigError
 from wslab.labeling.compile import (checked_regex_pattern, is_declarative, keyword_pattern, keywords_any_pattern,
                                     regex_pattern)
 from wslab.labeling.spark_session import get_spark, job_progress, quiet_pyspark_warnings
@@ -324,7 +324,7 @@ def apply_lfs_spark(corpus_path: str | Path, specs: Sequence[LFSpec], labels: Se
     corpus = read_corpus_spark(spark, corpus_path)
     missing = sorted({id_column, text_column} - set(corpus.columns))
     if missing:
-        from wslab.errors import InputError
+        from wslab.core.errors import InputError
 
         raise InputError(f"{corpus_path}: missing column {missing[0]!r} in corpus; found columns {corpus.columns}")
     from pyspark.sql import functions as F
@@ -376,8 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import argparse
     import sys
 
-    from wslab.config import load_config
-    from wslab.errors import WslabError
+    from wslab.core.config import load_config
+    from wslab.core.errors import WslabError
     from wslab.labeling.spec import check_lf_set, load_lf_specs
 
     ap = argparse.ArgumentParser(prog="wslab.labeling.spark", description="Apply declarative LFs with Spark.")

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from wslab.errors import ConfigError
+from wslab.core.errors import ConfigError
 
 __all__ = ["LOOPBACK", "get_spark", "spark_log_file", "job_progress", "quiet_pyspark_warnings"]
 

@@ -41,9 +41,9 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
-from wslab.artifacts import ABSTAIN  # noqa: F401  (defined once, with the other contracts)
-from wslab.errors import ConfigError
-from wslab.validation import did_you_mean
+from wslab.core.artifacts import ABSTAIN  # noqa: F401  (defined once, with the other contracts)
+from wslab.core.errors import ConfigError
+from wslab.core.validation import did_you_mean
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,79}$")
 RESERVED_NAMES = frozenset({"id"})

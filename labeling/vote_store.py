@@ -5,7 +5,7 @@
 a Ctrl-C or a budget stop loses nothing. :func:`ask_all` asks the requests still to do with
 ``llm.concurrency`` workers: a document that fails after every retry is stored as ``failed``
 (asked again next run), many failures in a row stop the run with
-:class:`~wslab.llm.LLMUnavailable`, and the first Ctrl-C / SIGTERM lets answers in flight arrive
+:class:`~wslab.core.llm.LLMUnavailable`, and the first Ctrl-C / SIGTERM lets answers in flight arrive
 and be saved before the run stops.
 """
 
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wslab.errors import BudgetExceeded
-from wslab.llm import Completion, LLMClient, LLMError, LLMUnavailable
-from wslab.progress import Reporter
+from wslab.core.errors import BudgetExceeded
+from wslab.core.llm import Completion, LLMClient, LLMError, LLMUnavailable
+from wslab.core.progress import Reporter
 
 __all__ = ["VoteStore", "prompt_lf_store_path", "ask_all", "FAILED", "STORE_FORMAT"]
 

@@ -68,7 +68,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from wslab.errors import InputError
+from wslab.core.errors import InputError
 
 MISSING = -1
 LEVELS = ("nominal", "ordinal", "interval")

@@ -42,9 +42,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from wslab.errors import InputError
-from wslab.progress import Reporter, get_reporter
-from wslab.frames import as_polars
+from wslab.core.errors import InputError
+from wslab.core.progress import Reporter, get_reporter
+from wslab.core.frames import as_polars
 from wslab.quality.agreement import (LEVELS, Coefficient, category_counts, cohen_kappa,
                                      fleiss_kappa_from_counts,
                                      fleiss_kappa_per_category_from_counts,

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 
-from wslab.errors import InputError
+from wslab.core.errors import InputError
 
 # (label, upper bound, upper bound inclusive?) in increasing order; the last upper is +inf.
 _SCALES: dict[str, dict] = {

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from wslab.stats.metrics import classification_report
-from wslab.stats.ties import probs_to_preds
+from wslab.core.stats.metrics import classification_report
+from wslab.core.stats.ties import probs_to_preds
 
 __all__ = ["evaluate"]
 

@@ -18,10 +18,10 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from wslab.errors import InputError
-from wslab.progress import Reporter, get_reporter
-from wslab.stats.features import default_text_classifier
-from wslab.stats.votes import vote_counts
+from wslab.core.errors import InputError
+from wslab.core.progress import Reporter, get_reporter
+from wslab.core.stats.features import default_text_classifier
+from wslab.core.stats.votes import vote_counts
 
 PARALLEL_MIN_ROWS = 10_000
 """Below this many rows the cross-validation folds are fitted one after the other by default."""
@@ -62,7 +62,7 @@ def check_class_counts(labels: np.ndarray, class_names: list[str], *, folds: int
 def default_cv_classifier(n_classes: int, *, C: float = 4.0, seed: int | None = None):
     """Return the unfitted classifier that cross-validation clones for each fold.
 
-    The model is the one of :func:`~wslab.stats.features.default_text_classifier` (L2
+    The model is the one of :func:`~wslab.core.stats.features.default_text_classifier` (L2
     logistic regression, ``C=4``); only the solver differs. For two classes it is solved in the
     dual by liblinear's coordinate descent, which on sparse TF-IDF features with many more
     columns than rows reaches the same optimum several times faster than lbfgs (5-fold CV over
@@ -181,7 +181,7 @@ def majority_vote(labels_multiannotator: np.ndarray) -> np.ndarray:
 
     Ties go to the smallest class index (the given label CROWDLAB starts from; label models break
     ties with Snorkel's rule instead). Every row must have at least one rating. The counting is
-    :func:`wslab.stats.votes.vote_counts`, shared with the label models.
+    :func:`wslab.core.stats.votes.vote_counts`, shared with the label models.
 
     >>> majority_vote(np.array([[0, 1, 1], [2, np.nan, 2], [0, 1, np.nan]]))
     array([1, 2, 0])

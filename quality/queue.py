@@ -39,7 +39,7 @@ import polars as pl
 __all__ = ["SIGNAL_SCORES", "build_queue", "percentile_rank", "flagged_queue", "to_label_studio_tasks", "label_studio_config",
            "SIGNAL_FLAGS", "queue_signals"]
 
-from wslab.artifacts import QUEUE_COLUMNS, SIGNAL_SCORES  # noqa: E402
+from wslab.core.artifacts import QUEUE_COLUMNS, SIGNAL_SCORES  # noqa: E402
 
 
 def _fmt(x: pl.Expr) -> pl.Expr:

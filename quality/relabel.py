@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from wslab.errors import InputError
+from wslab.core.errors import InputError
 
 __all__ = ["ANSWER_COLUMNS", "parse_answer_table", "parse_label_studio_export", "apply_answers", "parse_expert_answers",
            "next_version_path"]
@@ -285,7 +285,7 @@ def read_export(path: Path) -> tuple[str, object]:
     flat records), ``CSV`` (Label Studio's CSV export, as records) or ``FORM`` (a polars frame)."""
     import json
 
-    from wslab.io import check_utf8, read_table
+    from wslab.core.io import check_utf8, read_table
 
     suffix = path.suffix.lower()
     if suffix not in (".json", ".csv"):
@@ -340,7 +340,7 @@ def _classes_beside(queue_path: Path) -> list[str] | None:
     """The classes of the labeling config that apply or issues wrote beside ``queue_path``."""
     import xml.etree.ElementTree as ET
 
-    from wslab.artifacts import LABEL_STUDIO_CONFIG
+    from wslab.core.artifacts import LABEL_STUDIO_CONFIG
 
     xml = queue_path.parent / LABEL_STUDIO_CONFIG
     if not xml.is_file():
@@ -356,7 +356,7 @@ def export_queue(queue_path: Path, out: Path, *, top: int | None = None,
     """``wslab relabel export``: the queue as Label Studio tasks plus a labeling config listing every
     class (``labels``, else the config beside the queue, else every label in the whole queue), or
     as a CSV form to fill in. Returns ``{"tasks", "out", "config", "classes"}``."""
-    from wslab.io import read_table, write_json, write_table, write_text
+    from wslab.core.io import read_table, write_json, write_table, write_text
     from wslab.quality.queue import label_studio_config, queue_signals, to_label_studio_tasks
 
     suffix = out.suffix.lower()
@@ -391,7 +391,7 @@ def import_into(answers: Path, into: Path, *, queue: Path | None = None, out: Pa
                 expert: str = "expert") -> dict:
     """``wslab relabel import --into``: write a new version of ``into`` with the answers applied and
     an audit log beside it (:func:`apply_answers`); ``into`` itself is never modified."""
-    from wslab.io import read_table, write_table
+    from wslab.core.io import read_table, write_table
 
     table = read_table(into, required=[id_col, label_col], what="labelled table", id_columns=[id_col])
     parsed = parse_expert_answers(answers).select(

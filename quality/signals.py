@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from wslab.artifacts import ABSTAIN
+from wslab.core.artifacts import ABSTAIN
 
 __all__ = ["lf_conflicts", "annotator_disagreement"]
 

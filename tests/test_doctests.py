@@ -15,8 +15,8 @@ SKIP = {"wslab.__main__", "wslab.labeling.spark"}  # the CLI entry point; Spark 
 def _modules() -> list[str]:
     # the stage packages are mapped from top-level folders (pyproject package-dir), so walk each one
     names = []
-    for pkg_name in ("wslab", "wslab.labeling", "wslab.quality", "wslab.cartography", "wslab.stats",
-                     "wslab.commands", "wslab.llm", "wslab.report"):
+    for pkg_name in ("wslab", "wslab.core", "wslab.app", "wslab.labeling", "wslab.quality", "wslab.cartography",
+                     "wslab.core.stats", "wslab.core.llm", "wslab.app.commands", "wslab.app.demo", "wslab.app.report"):
         pkg = importlib.import_module(pkg_name)
         names.append(pkg_name)
         for info in pkgutil.iter_modules(pkg.__path__, prefix=pkg_name + "."):
@@ -30,7 +30,8 @@ MODULES = _modules()
 
 def test_every_stage_package_is_walked():
     assert {"wslab.labeling.apply", "wslab.quality.agreement", "wslab.cartography.regions",
-            "wslab.stats.ties", "wslab.artifacts", "wslab.report.charts"} <= set(MODULES)
+            "wslab.core.stats.ties", "wslab.core.artifacts", "wslab.app.report.charts", "wslab.app.pipeline",
+            "wslab.labeling.majority"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -14,16 +14,16 @@ use, so ``import wslab`` stays light):
 
 from importlib import import_module, metadata
 
-from wslab.errors import BudgetExceeded, ConfigError, InputError, WslabError
+from wslab.core.errors import BudgetExceeded, ConfigError, InputError, WslabError
 
 try:
     __version__ = metadata.version("wslab")
 except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-_LAZY = {"run_apply": "wslab.pipeline", "RunResult": "wslab.pipeline", "load_config": "wslab.config",
-         "Config": "wslab.config", "find_suspicious_labels": "wslab.review", "SuspicionResult": "wslab.review",
-         "Corpus": "wslab.data", "open_project": "wslab.project"}
+_LAZY = {"run_apply": "wslab.app.pipeline", "RunResult": "wslab.app.pipeline", "load_config": "wslab.core.config",
+         "Config": "wslab.core.config", "find_suspicious_labels": "wslab.app.suspicious", "SuspicionResult": "wslab.app.suspicious",
+         "Corpus": "wslab.core.data", "open_project": "wslab.app.project"}
 
 __all__ = ["WslabError", "InputError", "ConfigError", "BudgetExceeded", "__version__", *_LAZY]
 

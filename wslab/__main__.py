@@ -1,4 +1,4 @@
-from wslab.cli import main
+from wslab.app.cli import main
 
 if __name__ == "__main__":
     main()

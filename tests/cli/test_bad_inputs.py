@@ -241,7 +241,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input(project, case, monkeypatch):
-    from wslab.cli import app
+    from wslab.app.cli import app
 
     setup, argv, message = CASES[case]
     if argv[0] == "demo" and "demo" not in {c.name for c in app.registered_commands}:
@@ -281,7 +281,7 @@ PROJECT_CASES = {**{name: (setup, argv[2]) for name, (setup, argv, _) in CASES.i
 
 
 def _first_line(argv) -> tuple[int, str]:
-    from wslab.cli import app
+    from wslab.app.cli import app
 
     res = runner.invoke(app, [str(a) for a in argv])
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
@@ -310,7 +310,7 @@ def test_config_check_and_apply_agree(project, case, monkeypatch):
 def test_wrench_readme_lf_named_id_keeps_the_id_column(project):
     """A readme that names an LF ``id`` (or any name that is not an LF name) gets a numbered name, and
     the imported project passes config check and apply with its ids intact."""
-    from wslab.cli import app
+    from wslab.app.cli import app
 
     wrench_folder(project, {"0": "ham", "1": "spam"},
                   readme="Labeling functions list:\n    keyword_free,\n    id,\n")

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from wslab.config import load_config
-from wslab.demo import (ASSESSOR_ACCURACY, ASSESSORS, CLASS_SHARES, LABELS, SHARED_CONFUSION, build_demo,
+from wslab.core.config import load_config
+from wslab.app.demo import (ASSESSOR_ACCURACY, ASSESSORS, CLASS_SHARES, LABELS, SHARED_CONFUSION, build_demo,
                         write_demo)
 from wslab.labeling.spec import AllOfCond, AnyOfCond, NotCond, RegexCond, check_lf_set, load_lf_specs
 
@@ -158,7 +158,7 @@ def test_written_bytes_are_deterministic(project, tmp_path):
 
 
 def test_bad_sizes_are_one_line_errors(tmp_path):
-    from wslab.errors import InputError
+    from wslab.core.errors import InputError
 
     with pytest.raises(InputError, match="--gold must be between"):
         build_demo(200, 150)
@@ -200,7 +200,7 @@ def test_repo_demo_config_validates():
     assert str(cfg.corpus.path).startswith("../demo-project/")
     assert str(cfg.output.dir) == "../runs/demo"
     ours = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text())
-    from wslab.demo import config_dict
+    from wslab.app.demo import config_dict
 
     assert ours == config_dict(data_prefix="../demo-project/", output_dir="../runs/demo")
 
@@ -274,7 +274,7 @@ def test_a_keyword_lf_by_hand(data):
 
 
 def test_cli_refuses_non_empty_folder_then_force_overwrites(tmp_path):
-    from wslab.cli import app
+    from wslab.app.cli import app
 
     runner = CliRunner()
     target = tmp_path / "proj"
@@ -295,7 +295,7 @@ def test_cli_refuses_non_empty_folder_then_force_overwrites(tmp_path):
 
 
 def test_cli_help_has_an_example():
-    from wslab.cli import app
+    from wslab.app.cli import app
 
     res = CliRunner().invoke(app, ["demo", "--help"])
     assert res.exit_code == 0 and "wslab demo demo-project" in res.output

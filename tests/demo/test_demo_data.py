@@ -12,12 +12,12 @@ import polars as pl
 import pytest
 import yaml
 
-from wslab.demo import DATA, LABELS, lfs_yaml, phrase_bank, write_demo
-from wslab.demo.generate import _AMOUNT_RANGES
+from wslab.app.demo import DATA, LABELS, lfs_yaml, phrase_bank, write_demo
+from wslab.app.demo.generate import _AMOUNT_RANGES
 from wslab.labeling.spec import check_lf_set, load_lf_specs
 
 # sha256 of the project `write_demo(n_docs=3000, n_gold=300, seed=3)` wrote before the generator
-# became a package (wslab/demo.py at ad3c1d8). Text files by their bytes; the parquet files by
+# became a package (wslab/app/demo.py at ad3c1d8). Text files by their bytes; the parquet files by
 # their rows as CSV, so a polars upgrade that changes parquet metadata does not break the check.
 REFERENCE = {
     "README.md": "9d3a4fdf3094d78d40b4d8fbf4e8a57071f0120316d1d5a995ca0244cb146e5c",

@@ -93,8 +93,8 @@ def both_sources(tmp_path, project_writer):
 
 
 def test_stored_votes_of_a_spec_lf_are_compared_not_used(both_sources):
-    from wslab.config import load_config
-    from wslab.pipeline import analyze_lfs
+    from wslab.core.config import load_config
+    from wslab.app.pipeline import analyze_lfs
 
     cfg_path, expected_all, expected_gold = both_sources
     assert expected_gold < 0.95 <= expected_all  # only the gold slice gives the fault away
@@ -110,8 +110,8 @@ def test_stored_votes_of_a_spec_lf_are_compared_not_used(both_sources):
 
 
 def test_stored_votes_equal_to_the_spec_pass(both_sources, tmp_path):
-    from wslab.config import load_config
-    from wslab.pipeline import analyze_lfs
+    from wslab.core.config import load_config
+    from wslab.app.pipeline import analyze_lfs
 
     cfg_path, *_ = both_sources
     votes = pl.read_parquet(tmp_path / "votes.parquet")
@@ -128,7 +128,7 @@ def test_config_check_counts_used_and_compared_stored_columns(both_sources):
 
     from typer.testing import CliRunner
 
-    from wslab.cli import app
+    from wslab.app.cli import app
 
     res = CliRunner().invoke(app, ["config", "check", str(both_sources[0]), "--json"])
     assert res.exit_code == 0, res.output

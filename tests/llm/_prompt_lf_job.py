@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from wslab.labeling.prompt_lf import run_prompt_lf
-from wslab.llm import LLMSettings
+from wslab.core.llm import LLMSettings
 
 LABELS = ["ham", "spam"]
 INSTRUCTION = "Is this message spam?"

@@ -32,7 +32,7 @@ def server():
 @pytest.fixture
 def settings_for(tmp_path):
     """LLMSettings pointing at a fake server, with short backoff and a cache in tmp_path."""
-    from wslab.llm import LLMSettings
+    from wslab.core.llm import LLMSettings
 
     def make(srv: FakeOpenAIServer, **overrides) -> LLMSettings:
         base = dict(base_url=srv.base_url, model="fake", backoff_base_s=0.01, backoff_max_s=0.05,

@@ -9,7 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from fake_openai_server import Fault, user_text
-from wslab.cli import app, main
+from wslab.app.cli import app, main
 
 
 def model(body):
@@ -24,7 +24,7 @@ def run(args):
 
 
 def run_main(args, capsys) -> tuple[int, str]:
-    """Through ``wslab.cli.main``, which turns a WslabError into one line and exit code 2."""
+    """Through ``wslab.app.cli.main``, which turns a WslabError into one line and exit code 2."""
     try:
         main(args)
         code = 0

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from fake_openai_server import Answer, Fault
-from wslab.errors import BudgetExceeded, ConfigError
-from wslab.llm import LLMClient, LLMError, LLMSettings, LLMUnavailable, parse_json_tolerant
+from wslab.core.errors import BudgetExceeded, ConfigError
+from wslab.core.llm import LLMClient, LLMError, LLMSettings, LLMUnavailable, parse_json_tolerant
 
 SCHEMA = {"type": "object", "properties": {"label": {"type": "string", "enum": ["a", "b", "ABSTAIN"]}},
           "required": ["label"], "additionalProperties": False}

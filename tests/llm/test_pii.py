@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from wslab.errors import ConfigError
-from wslab.llm.pii import MaskingSettings, iban_valid, inn_valid, luhn_valid, mask_text, snils_valid
+from wslab.core.errors import ConfigError
+from wslab.core.llm.pii import MaskingSettings, iban_valid, inn_valid, luhn_valid, mask_text, snils_valid
 
 
 @pytest.mark.parametrize("text", [
@@ -96,7 +96,7 @@ def test_any_luhn_valid_card_is_masked(body, sep):
 
 
 # ------------------------------------------------------------------ reference check digits
-# Written from the published rules, independently of wslab.llm.pii.
+# Written from the published rules, independently of wslab.core.llm.pii.
 
 def ref_luhn_digit(body: str) -> str:
     """ISO/IEC 7812-1 Luhn: double every second digit from the right of the full number."""
@@ -410,7 +410,7 @@ def test_ner_hook_as_a_callable_and_spacy_like_spans(ner_module):
 
 
 def test_ner_hook_survives_the_llm_settings_round_trip(ner_module):
-    from wslab.llm.client import LLMSettings
+    from wslab.core.llm.client import LLMSettings
     settings = LLMSettings(masking={"ner": f"{ner_module}:names"})
     again = LLMSettings(**settings.model_dump())
     assert mask_text("Ivan Petrov", again.masking).text == "<NAME_1>"
@@ -422,8 +422,8 @@ def test_ner_hook_survives_the_llm_settings_round_trip(ner_module):
     ("just_a_name", "expected 'package.module:function'"),
 ])
 def test_bad_ner_paths_are_config_errors(ner_module, path, fragment):
-    from wslab.config import validation_message
-    from wslab.llm.client import LLMSettings
+    from wslab.core.config import validation_message
+    from wslab.core.llm.client import LLMSettings
     with pytest.raises(ValidationError) as info:
         LLMSettings(masking={"ner": path})
     message = validation_message(info.value, LLMSettings, prefix="llm")

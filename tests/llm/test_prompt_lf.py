@@ -20,7 +20,7 @@ import pytest
 
 from _prompt_lf_job import INSTRUCTION, LABELS, settings as job_settings
 from fake_openai_server import Answer, user_text
-from wslab.errors import BudgetExceeded, ConfigError, InputError
+from wslab.core.errors import BudgetExceeded, ConfigError, InputError
 from wslab.labeling.prompt_lf import (PromptLFSpec, build_messages, parse_prompt_spec,
                                       prompt_lf_store_path, run_prompt_lf, run_prompt_lfs)
 
@@ -181,7 +181,7 @@ def test_budget_stop_saves_everything_and_resume_completes(server, settings_for,
 
 def test_endpoint_failure_keeps_answers_and_resumes(server, settings_for, corpus, tmp_path):
     from fake_openai_server import Fault
-    from wslab.llm import LLMError
+    from wslab.core.llm import LLMError
 
     down = {"from": 60}  # the endpoint fails from its 60th request on, until it is repaired
     srv = server(spam_model, faults=lambda i, body: Fault("500") if i >= down["from"] else None)
@@ -270,7 +270,7 @@ def test_bad_input_is_reported(server, settings_for, tmp_path):
 
 
 def test_pipeline_entry_point_with_a_config(server, corpus, tmp_path):
-    from wslab.config import parse_config
+    from wslab.core.config import parse_config
     from wslab.labeling.spec import parse_lf
 
     srv = server(spam_model)
@@ -323,7 +323,7 @@ def test_ctrl_c_saves_the_answers_in_flight(server, corpus, tmp_path):
 
 
 def test_budget_is_shared_by_all_prompt_lfs_of_a_run(server, settings_for, corpus, tmp_path):
-    from wslab.config import parse_config
+    from wslab.core.config import parse_config
     from wslab.labeling.spec import parse_lf
 
     srv = server(spam_model)
@@ -439,7 +439,7 @@ def test_an_unusable_answer_is_paid_twice_at_most_and_retried_next_run(server, s
 
 def test_an_endpoint_that_is_down_stops_the_run_with_exit_code_4(server, settings_for, corpus, tmp_path):
     from fake_openai_server import Fault
-    from wslab.llm import LLMUnavailable
+    from wslab.core.llm import LLMUnavailable
 
     srv = server(spam_model, faults=lambda i, body: Fault("500"))
     with pytest.raises(LLMUnavailable, match="documents in a row failed") as info:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wslab.redact import redact, register_secret
+from wslab.core.redact import redact, register_secret
 
 
 def test_redact_hides_keys_credentials_and_auth_headers(monkeypatch):

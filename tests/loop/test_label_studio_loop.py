@@ -22,10 +22,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from wslab.cli import app
-from wslab.config import load_config
-from wslab.demo import write_demo
-from wslab.pipeline import run_apply
+from wslab.app.cli import app
+from wslab.core.config import load_config
+from wslab.app.demo import write_demo
+from wslab.app.pipeline import run_apply
 
 REPO = Path(__file__).resolve().parents[2]
 LS_BIN = Path(os.environ.get("WSLAB_LABEL_STUDIO", REPO / ".venv-ls" / "bin" / "label-studio"))

@@ -1,5 +1,5 @@
 """The review loop on the demo without a Label Studio server: apply -> relabel export (top 120) ->
-the demo's true labels as a Label Studio JSON export (wslab.demo.expert) -> relabel import -> apply.
+the demo's true labels as a Label Studio JSON export (wslab.app.demo.expert) -> relabel import -> apply.
 
 The demo is seeded, so the numbers are deterministic: the round after the answers must score
 higher on the frozen gold test than the round before, with no gold test item moved, the
@@ -18,11 +18,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from wslab.cli import app
-from wslab.config import load_config
-from wslab.demo import write_demo
-from wslab.demo.expert import answer_tasks
-from wslab.pipeline import run_apply
+from wslab.app.cli import app
+from wslab.core.config import load_config
+from wslab.app.demo import write_demo
+from wslab.app.demo.expert import answer_tasks
+from wslab.app.pipeline import run_apply
 
 TOP = 120
 EXPERT = "ann@bank.example"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 import wslab
-from wslab.cli import app
+from wslab.app.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -66,11 +66,11 @@ def _metadata(whl: Path) -> email.message.Message:
 def test_wheel_ships_the_packages_and_demo_data(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
-    for path in ("wslab/cli.py", "wslab/commands/demo.py", "wslab/labeling/spec.py", "wslab/quality/__init__.py",
-                 "wslab/cartography/plots.py", "wslab/report/__init__.py", "wslab/report/templates/page.html.j2",
-                 "wslab/report/templates/report.css", "wslab/report/templates/sections/lfs.html.j2",
-                 "wslab/demo/generate.py", "wslab/demo/data/intents.yaml",
-                 "wslab/demo/data/phrases.yaml", "wslab/demo/data/lfs.yaml", "wslab/demo/data/README.md.tmpl"):
+    for path in ("wslab/app/cli.py", "wslab/app/commands/demo.py", "wslab/labeling/spec.py", "wslab/quality/__init__.py",
+                 "wslab/cartography/plots.py", "wslab/app/report/__init__.py", "wslab/app/report/templates/page.html.j2",
+                 "wslab/app/report/templates/report.css", "wslab/app/report/templates/sections/lfs.html.j2",
+                 "wslab/app/demo/generate.py", "wslab/app/demo/data/intents.yaml",
+                 "wslab/app/demo/data/phrases.yaml", "wslab/app/demo/data/lfs.yaml", "wslab/app/demo/data/README.md.tmpl"):
         assert path in names, path
     assert not [n for n in names if n.startswith(("tests/", "tools/", "benchmarks/"))]
 

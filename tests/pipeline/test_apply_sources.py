@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from wslab.errors import InputError
+from wslab.core.errors import InputError
 from wslab.labeling.apply import apply_python_lfs, declarative_frame, load_precomputed
 from wslab.labeling.spec import parse_lf
 

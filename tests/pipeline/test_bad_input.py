@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from wslab.cli import app
+from wslab.app.cli import app
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wslab.errors import ConfigError
+from wslab.core.errors import ConfigError
 from wslab.labeling.compile import compile_lf, escape_literal, keywords_any_pattern
 from wslab.labeling.spec import load_lf_specs, parse_lf
 

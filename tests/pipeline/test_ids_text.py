@@ -14,7 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from wslab.cli import app
+from wslab.app.cli import app
 
 runner = CliRunner()
 LFS = {"lfs": [{"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love"]},
@@ -147,7 +147,7 @@ def test_agreement_matches_ids_as_written(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
 def test_readers_keep_zero_padded_ids(tmp_path, suffix):
-    from wslab.io import read_table
+    from wslab.core.io import read_table
 
     path = tmp_path / f"t{suffix}"
     if suffix == ".csv":

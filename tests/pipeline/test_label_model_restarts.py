@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 import yaml
 
-from wslab.demo import write_demo
+from wslab.app.demo import write_demo
 from wslab.labeling.aggregate import class_prior, snorkel_label_model
 from wslab.labeling.apply import declarative_frame
 from wslab.labeling.patterns import fit_with_restarts, vote_patterns

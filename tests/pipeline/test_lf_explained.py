@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from wslab.config import load_config
-from wslab.pipeline import run_apply
+from wslab.core.config import load_config
+from wslab.app.pipeline import run_apply
 
 
 def test_apply_writes_learned_accuracies(project):

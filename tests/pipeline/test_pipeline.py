@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from wslab.cli import app
-from wslab.config import load_config
-from wslab.pipeline import run_apply
+from wslab.app.cli import app
+from wslab.core.config import load_config
+from wslab.app.pipeline import run_apply
 
 runner = CliRunner()
 

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 import yaml
 
-from wslab.config import load_config
-from wslab.pipeline import run_apply
+from wslab.core.config import load_config
+from wslab.app.pipeline import run_apply
 
 _spec = importlib.util.spec_from_file_location(
     "fake_openai_server", Path(__file__).parents[1] / "llm" / "fake_openai_server.py")
@@ -72,7 +72,7 @@ def test_prompt_lf_runs_in_apply_and_rerun_pays_nothing(prompt_project):
 
 
 def test_prompt_lf_without_llm_settings_is_a_config_error(prompt_project):
-    from wslab.errors import ConfigError
+    from wslab.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"key 'llm': required by prompt LF 'llm_sentiment'"):
         run_apply(load_config(prompt_project))

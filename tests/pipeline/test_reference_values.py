@@ -15,8 +15,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from wslab.labeling.aggregate import majority_vote, probs_to_preds, snorkel_label_model
 from wslab.labeling.analysis import lf_summary
-from wslab.stats.intervals import wilson_interval
-from wslab.stats.metrics import classification_report
+from wslab.core.stats.intervals import wilson_interval
+from wslab.core.stats.metrics import classification_report
 
 
 def synthetic_votes(rng, n=2000, K=3, accs=(0.9, 0.8, 0.7, 0.6, 0.55), cover=(0.5, 0.6, 0.4, 0.7, 0.3)):

@@ -1,4 +1,4 @@
-"""Run folders through the real CLI (wslab.rundir): an output folder that is refused, one that
+"""Run folders through the real CLI (wslab.core.rundir): an output folder that is refused, one that
 cannot be written, a second run into a busy folder, a rerun that writes fewer files, and the
 staging folder a SIGKILL leaves behind."""
 
@@ -20,7 +20,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from wslab.cli import app
+from wslab.app.cli import app
 
 runner = CliRunner()
 
@@ -166,7 +166,7 @@ def test_second_run_into_a_busy_folder_fails_at_once_without_a_paid_call(project
 @pytest.mark.parametrize("swap", ["exchange", "two_renames"])
 def test_rerun_replaces_the_run_folder_as_a_whole_and_keeps_paid_work(project, swap, monkeypatch):
     if swap == "two_renames":  # the swap where the kernel has no renameat2(RENAME_EXCHANGE)
-        monkeypatch.setattr("wslab.rundir._exchange", lambda a, b: False)
+        monkeypatch.setattr("wslab.core.rundir._exchange", lambda a, b: False)
     run = project.parent / "run"
     edit_config(project, quality={"folds": 2, "epochs": 2})
     code, lines = apply(project)

@@ -7,12 +7,12 @@ import polars as pl
 import pytest
 import yaml
 
-from wslab.config import load_config
-from wslab.errors import ConfigError
+from wslab.core.config import load_config
+from wslab.core.errors import ConfigError
 from wslab.labeling.candidates import lf_onehot, unsupervised_lf_accuracy, weighted_vote_weights
 from wslab.labeling.selection import (DECISION_WEIGHTS, choose, cross_fitted, decision_class, decision_weight,
                                       dev_folds, parse_metric, reweight, score)
-from wslab.pipeline import run_apply
+from wslab.app.pipeline import run_apply
 
 
 FAST = {"quality": {"enabled": False}, "label_model": {"restarts": 1}, "selection": {"folds": 3},
@@ -33,7 +33,7 @@ def test_shuffled_test_labels_change_no_choice_and_no_label(project):
     _edit(project, selection={"metric": "f1:neg"})  # a per-candidate decision threshold is chosen too
     gold = pl.read_csv(project.parent / "gold.csv", schema_overrides={"id": pl.String})
     # split the gold file explicitly so the shuffle cannot move items between dev and test
-    from wslab.project import open_project
+    from wslab.app.project import open_project
 
     p = open_project(load_config(project))
     split = pl.DataFrame({"id": pl.concat([p.gold.dev_ids, p.gold.test_ids]),
@@ -92,8 +92,8 @@ def test_candidate_table_and_pin(project):
 
 
 def test_candidate_tables_show_the_decision_rule():
-    from wslab.render import candidates_table
-    from wslab.report.sections import candidates
+    from wslab.app.render import candidates_table
+    from wslab.app.report.sections import candidates
 
     s = {"value": 0.9, "ci": [0.8, 0.95], "se": 0.03, "n": 10}
     rows = [{"name": "gold_only", "kind": "gold", "eligible": True, "chosen": True, "oof": s, "test": s,

@@ -5,7 +5,7 @@ import pytest
 from wslab.cartography.dynamics import TrainingDynamics, data_map_metrics, record_training_dynamics
 from wslab.cartography.plots import data_map_html, data_map_png
 from wslab.cartography.regions import assign_regions
-from wslab.stats.features import build_features
+from wslab.core.stats.features import build_features
 
 
 def test_metrics_by_hand():

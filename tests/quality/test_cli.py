@@ -4,14 +4,14 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from wslab.cli import app
+from wslab.app.cli import app
 
 runner = CliRunner()
 
 
 def run(args):
     """Run like the console script does: WslabError -> one line on stderr, exit 2."""
-    from wslab.errors import WslabError
+    from wslab.core.errors import WslabError
 
     try:
         return runner.invoke(app, args, catch_exceptions=False)

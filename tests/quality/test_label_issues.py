@@ -4,8 +4,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from wslab.errors import InputError
-from wslab.stats.features import build_features, make_text_featurizer
+from wslab.core.errors import InputError
+from wslab.core.stats.features import build_features, make_text_featurizer
 from wslab.quality.label_issues import (check_class_counts, default_cv_classifier, find_label_issues,
                                         majority_vote, multiannotator_consensus, out_of_sample_pred_probs)
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from wslab.review import find_suspicious_labels
+from wslab.app.suspicious import find_suspicious_labels
 
 YOUTUBE = next((p for p in (Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "wrench" / "youtube",
                             Path("/work/shared/data/wrench/youtube")) if (p / "train.json").exists()), None)

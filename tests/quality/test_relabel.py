@@ -1,7 +1,7 @@
 import polars as pl
 import pytest
 
-from wslab.errors import InputError
+from wslab.core.errors import InputError
 from wslab.quality.relabel import (apply_answers, next_version_path, parse_answer_table,
                                    parse_label_studio_export)
 

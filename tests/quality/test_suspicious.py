@@ -2,8 +2,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from wslab.errors import InputError
-from wslab.review import find_suspicious_labels
+from wslab.core.errors import InputError
+from wslab.app.suspicious import find_suspicious_labels
 
 
 def _precision_at_k(queue: pl.DataFrame, flipped_ids: set) -> float:

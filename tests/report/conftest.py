@@ -61,8 +61,8 @@ def project(tmp_path_factory, make_review_corpus, make_review_lfs, project_write
 @pytest.fixture(scope="module")
 def run_dir(project: Path) -> Path:
     """``wslab apply`` on the small project, once per module; the run folder."""
-    from wslab.config import load_config
-    from wslab.pipeline import run_apply
+    from wslab.core.config import load_config
+    from wslab.app.pipeline import run_apply
 
     return run_apply(load_config(project)).run_dir
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from wslab.docs import DOCS, leaf_commands
+from wslab.app.docs import DOCS, leaf_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -18,20 +18,20 @@ runner = CliRunner()
 @pytest.mark.parametrize("rel", sorted(DOCS))
 def test_committed_docs_equal_freshly_generated(rel):
     committed = (ROOT / rel).read_text(encoding="utf-8")
-    assert committed == DOCS[rel](), f"{rel} is stale; run: python -m wslab.docs"
+    assert committed == DOCS[rel](), f"{rel} is stale; run: python -m wslab.app.docs"
 
 
 def test_every_command_module_is_registered():
-    """A module in wslab/commands that wslab/cli.py does not list is a command users never see."""
-    from wslab import cli
+    """A module in wslab/commands that wslab/app/cli.py does not list is a command users never see."""
+    from wslab.app import cli
 
     modules = sorted(p.stem for p in (ROOT / "wslab" / "commands").glob("*.py") if p.stem != "__init__")
     missing = [m for m in modules if m not in cli.COMMAND_MODULES]
-    assert not missing, f"add {missing} to COMMAND_MODULES in wslab/cli.py"
+    assert not missing, f"add {missing} to COMMAND_MODULES in wslab/app/cli.py"
 
 
 def test_every_command_has_help_with_an_example_and_is_in_the_cli_reference():
-    from wslab.cli import app
+    from wslab.app.cli import app
 
     cli_md = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     commands = leaf_commands()
@@ -47,8 +47,8 @@ def test_every_command_has_help_with_an_example_and_is_in_the_cli_reference():
 
 
 def test_config_schema_prints_the_json_schema():
-    from wslab.cli import app
-    from wslab.config import config_json_schema
+    from wslab.app.cli import app
+    from wslab.core.config import config_json_schema
 
     result = runner.invoke(app, ["config", "schema"])
     assert result.exit_code == 0, result.output
@@ -61,13 +61,13 @@ def test_config_schema_prints_the_json_schema():
 
 
 def test_config_check_validates_without_applying_lfs(project, monkeypatch):
-    import wslab.pipeline
-    from wslab.cli import app
+    import wslab.app.pipeline
+    from wslab.app.cli import app
 
     def no_apply(*args, **kwargs):
         raise AssertionError("config check must not apply LFs")
 
-    monkeypatch.setattr(wslab.pipeline, "label_matrix", no_apply)
+    monkeypatch.setattr(wslab.app.pipeline, "label_matrix", no_apply)
     before = sorted(p.name for p in project.parent.iterdir())
     result = runner.invoke(app, ["config", "check", str(project), "--json"])
     assert result.exit_code == 0, result.output

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from wslab.errors import InputError
-from wslab.report import REPORT_SECTIONS, build_report
+from wslab.core.errors import InputError
+from wslab.app.report import REPORT_SECTIONS, build_report
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 runner = CliRunner()
@@ -58,7 +58,7 @@ def test_apply_writes_a_complete_self_contained_report(run_dir):
 
 
 def test_report_command_rebuilds_the_same_bytes(run_dir, tmp_path):
-    from wslab.cli import app
+    from wslab.app.cli import app
 
     out = tmp_path / "again.html"
     result = runner.invoke(app, ["report", str(run_dir), "--out", str(out), "--json"])
@@ -70,7 +70,7 @@ def test_report_command_rebuilds_the_same_bytes(run_dir, tmp_path):
 @pytest.fixture(scope="module")
 def hostile_run(run_dir, tmp_path_factory) -> Path:
     """A copy of the run folder whose texts, ids, reasons and LF names carry HTML and script."""
-    from wslab.io import write_table
+    from wslab.core.io import write_table
 
     hostile = "<script>document.documentElement.setAttribute('data-pwned','1')</script><b onmouseover=x>"
     dest = tmp_path_factory.mktemp("hostile") / "run"

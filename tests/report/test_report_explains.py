@@ -9,8 +9,8 @@ import shutil
 import polars as pl
 import pytest
 
-from wslab.report import build_report
-from wslab.report.charts import nice_range
+from wslab.app.report import build_report
+from wslab.app.report.charts import nice_range
 
 from .test_report import section
 
@@ -34,7 +34,7 @@ def test_lf_table_shows_learned_beside_dev_accuracy(run_dir):
 
 @pytest.fixture()
 def flagged_run(run_dir, tmp_path):
-    from wslab.io import write_table
+    from wslab.core.io import write_table
 
     dest = tmp_path / "run"
     shutil.copytree(run_dir, dest)

@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from wslab.cli import app
-from wslab.errors import InputError
-from wslab.gates import COMMAND_METRICS, Measure, evaluate_gates, parse_gates
+from wslab.app.cli import app
+from wslab.core.errors import InputError
+from wslab.app.gates import COMMAND_METRICS, Measure, evaluate_gates, parse_gates
 
 runner = CliRunner()
 
@@ -72,7 +72,7 @@ def test_floor_ceiling_and_undefined_verdicts():
 
 
 def test_every_metric_belongs_to_a_command():
-    from wslab.gates import GATE_METRICS
+    from wslab.app.gates import GATE_METRICS
 
     assert set(GATE_METRICS) == {m for names in COMMAND_METRICS.values() for m in names}
 

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from rich.console import Console
 
-from wslab.progress import RichReporter
+from wslab.core.progress import RichReporter
 
 from .conftest import LONG_NAMES
 
@@ -39,9 +39,9 @@ def test_apply_output_redirected_to_a_file_has_every_lf_name_whole(gate_project,
 
 
 def test_lf_table_on_an_80_column_terminal_wraps_names_instead_of_cutting_them(gate_project):
-    from wslab.config import load_config
-    from wslab.pipeline import analyze_lfs
-    from wslab.render import print_lf_analysis
+    from wslab.core.config import load_config
+    from wslab.app.pipeline import analyze_lfs
+    from wslab.app.render import print_lf_analysis
 
     result = analyze_lfs(load_config(gate_project))
     buf = io.StringIO()
@@ -127,7 +127,7 @@ NOT_OUTPUT_COMMANDS = {"wslab config schema"}  # prints the JSON Schema and noth
 
 
 def test_every_command_has_quiet_and_json():
-    from wslab.docs import leaf_commands
+    from wslab.app.docs import leaf_commands
 
     missing = []
     for path, cmd in leaf_commands():

@@ -11,12 +11,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from wslab.cli import app
-from wslab.config import load_config
-from wslab.data import load_gold
+from wslab.app.cli import app
+from wslab.core.config import load_config
+from wslab.core.data import load_gold
 from wslab.labeling.analysis import lf_summary
-from wslab.pipeline import run_apply
-from wslab.stats.metrics import classification_report
+from wslab.app.pipeline import run_apply
+from wslab.core.stats.metrics import classification_report
 
 LFS = {"lfs": [
     {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love", "excellent", "happy"]},
@@ -141,7 +141,7 @@ def test_llm_zero_shot_baseline_row(with_lfs, fake_server, update_config, llm_se
     assert again.metrics["test"]["llm_zero_shot"] == res.metrics["test"]["llm_zero_shot"]
     from rich.console import Console
 
-    from wslab.render import metrics_table
+    from wslab.app.render import metrics_table
 
     console = Console(width=200, record=True)
     console.print(metrics_table(res.metrics, "test"))

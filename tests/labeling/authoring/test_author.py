@@ -11,10 +11,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from wslab.cli import app
-from wslab.config import load_config
-from wslab.data import load_gold
-from wslab.project import open_data
+from wslab.app.cli import app
+from wslab.core.config import load_config
+from wslab.core.data import load_gold
+from wslab.app.project import open_data
 from wslab.labeling.author import ProposalRejected, author_lfs, near_duplicate, proposal_to_spec
 from wslab.labeling.compile import compile_lf
 from wslab.labeling.spec import load_lf_specs

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 import yaml
 
-from wslab.config import load_config
-from wslab.errors import ConfigError
-from wslab.pipeline import run_apply
+from wslab.core.config import load_config
+from wslab.core.errors import ConfigError
+from wslab.app.pipeline import run_apply
 
 LFS = [
     {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "отлично", "👍"]},

@@ -18,7 +18,7 @@ import polars as pl
 import yaml
 
 HUGE = 20_000_000
-PEAK = ("import resource, sys\nfrom wslab.cli import main\n"
+PEAK = ("import resource, sys\nfrom wslab.app.cli import main\n"
         "try:\n    main(['apply', sys.argv[1], '-q'])\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
 

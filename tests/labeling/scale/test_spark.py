@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from wslab.errors import ConfigError
+from wslab.core.errors import ConfigError
 from wslab.labeling.apply import declarative_frame
 from wslab.labeling.spark import NotPortableError, check_portable, to_java_regex
 from wslab.labeling.spec import parse_lf

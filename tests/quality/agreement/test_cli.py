@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from wslab.cli import app
+from wslab.app.cli import app
 
 KEYS = {"percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "vs_gold", "batches"}
 

@@ -1,0 +1,99 @@
+"""``wslab agreement`` as a library call: read the files, measure, apply the gate.
+
+:func:`measure_agreement` reads a gold file and/or an annotations file (long or wide) and any
+extra label sources, and returns :func:`wslab.quality.agreement_report`'s dict;
+:func:`agreement_gate` turns one coefficient and a threshold into a pass/fail verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wslab.core.errors import InputError
+from wslab.core.io import read_table
+from wslab.core.progress import Reporter
+from wslab.quality.agreement_report import METRICS, agreement_report, wide_to_long
+
+__all__ = ["measure_agreement", "agreement_gate"]
+
+
+def _split(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _label_sources(specs: Sequence[str]) -> tuple[dict, dict]:
+    frames, names = {}, {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        name = name.strip()
+        if not sep or not name or not path.strip():
+            raise InputError(f"--labels {spec!r}: expected NAME=FILE, e.g. --labels llm=llm_labels.csv")
+        if name in frames or name == "majority":
+            raise InputError(f"--labels {spec!r}: the name {name!r} is used twice or reserved; pick another")
+        frames[name] = read_table(path.strip(), required=["id", "label"], what=f"labels {name!r}")
+        names[name] = path.strip()
+    return frames, names
+
+
+def _load(gold: Path | None, annotations: Path | None, fmt: str, ignore: list[str]):
+    if gold is None and annotations is None:
+        raise InputError("nothing to measure: pass --gold gold.csv, --annotations annotations.csv, or both")
+    if fmt not in ("long", "wide"):
+        raise InputError(f"--format must be 'long' or 'wide'. Got {fmt!r} instead.")
+    gold_df = read_table(gold, required=["id", "label"], what="gold") if gold is not None else None
+    if annotations is None:  # wide gold: every other column is an annotator
+        ratings = wide_to_long(gold_df, name=str(gold), exclude=["label"], ignore=ignore)
+        return ratings, gold_df.select("id", "label"), {"ratings": str(gold), "gold": str(gold)}
+    ann = read_table(annotations, required=["id"], what="annotations")
+    if fmt == "wide":
+        ratings = wide_to_long(ann, name=str(annotations), exclude=["label"], ignore=ignore)
+    else:
+        missing = [c for c in ("annotator", "label") if c not in ann.columns]
+        if missing:
+            raise InputError(f"{annotations}: missing column {missing[0]!r} in long-form annotations "
+                             f"(id, annotator, label); found columns {ann.columns}; for one column per "
+                             "annotator pass --format wide")
+        ratings = ann
+    if gold_df is not None:
+        gold_df = gold_df.select("id", "label")  # with --annotations, other gold columns are ignored
+    return ratings, gold_df, {"ratings": str(annotations), "gold": str(gold)}
+
+
+def measure_agreement(*, gold: Path | None = None, annotations: Path | None = None, fmt: str = "long",
+                      labels: Sequence[str] = (), labels_set: str | None = None, order: str | None = None,
+                      level: str | None = None, scale: str = "landis-koch", confidence: float = 0.95,
+                      n_boot: int = 1000, seed: int = 0, min_batch_accuracy: float = 0.8,
+                      ignore_columns: str = "text", reporter: Reporter | None = None) -> dict[str, Any]:
+    """Agreement among the annotators of the files, and of every source against gold.
+
+    ``labels``: extra sources scored against gold, as ``NAME=FILE``; ``labels_set`` and
+    ``order``: comma-separated label set and ordinal order; ``ignore_columns``: wide-form
+    columns that are not annotators.
+    """
+    if n_boot < 0:
+        raise InputError(f"--n-boot must be 0 or more. Got {n_boot} instead.")
+    ratings, gold_df, names = _load(gold, annotations, fmt, _split(ignore_columns) or [])
+    extra, extra_names = _label_sources(labels)
+    if extra and gold_df is None:
+        raise InputError("--labels sources are scored against gold; pass --gold too")
+    return agreement_report(ratings, gold_df, labels=extra, categories=_split(labels_set), order=_split(order),
+                            level=level, scale=scale, confidence=confidence, n_boot=n_boot, seed=seed,
+                            min_batch_accuracy=min_batch_accuracy, names={**names, **extra_names}, reporter=reporter)
+
+
+def agreement_gate(report: dict[str, Any], metric: str, threshold: float) -> dict[str, Any]:
+    """``{"metric", "value", "threshold", "passed", "message"}`` for ``metric`` >= ``threshold``;
+    an undefined coefficient does not pass."""
+    from wslab.app.gates import Gate, agreement_measures, evaluate_gates
+
+    check_metric(metric)
+    return evaluate_gates([Gate(metric, threshold, f"{threshold:g}")], agreement_measures(report))[0]
+
+
+def check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise InputError(f"--metric must be one of {list(METRICS)}. Got {metric!r} instead.")

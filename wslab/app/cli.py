@@ -1,0 +1,143 @@
+"""The ``wslab`` command line: parse, load, call one library function, render.
+
+Each command lives in ``wslab/app/commands/<name>.py`` and exposes ``register(app)``. This module
+only assembles them and turns a :class:`~wslab.core.errors.WslabError` into a one-line message and
+its exit code (2 for bad input). Every message it prints passes :func:`wslab.core.redact.redact`,
+so an API key or a password inside a URL never reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+import traceback
+
+import typer
+from typer.core import TyperGroup
+
+from wslab.core.errors import WslabError
+from wslab.core.redact import redact
+
+
+class _OneLineBadValues(TyperGroup):
+    """An option value typer rejects (e.g. a count below its ``min``) is one line too, exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            typer.echo(f"error: {exc.format_message()}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_OneLineBadValues,
+    name="wslab",
+    help="Weak supervision lab: labeling functions -> label model -> end model, agreement "
+    "statistics, and label-quality queues for expert relabeling.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+
+def _version() -> str:
+    """The installed distribution's version (the wheel's or the editable install's metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wslab")
+    except PackageNotFoundError:  # imported from a checkout that was never installed
+        from wslab import __version__
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"wslab {_version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the installed version and exit."),
+) -> None:
+    """wslab: weak supervision lab. Every command has --help with an example."""
+
+
+# One module per command (or command group). A module adds itself with register(app).
+COMMAND_MODULES = [
+    "apply",
+    "demo",
+    "lfs",
+    "importers",
+    "agreement",
+    "issues",
+    "relabel",
+    "llm",
+    "report",
+    "config_cmd",
+]
+
+
+def _error_line(exc: BaseException) -> str:
+    """The one line a WslabError becomes, redacted."""
+    return redact(f"error: {exc}")
+
+
+def _one_line_errors(callback):
+    """Wrap a command so a WslabError becomes ``error: ...`` on stderr and its exit code.
+
+    Done here, once, for every command, so the behaviour is the same under the console script,
+    ``python -m wslab`` and typer's CliRunner.
+    """
+
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except WslabError as exc:
+            typer.echo(_error_line(exc), err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def _wrap_commands(typer_app: typer.Typer) -> None:
+    for info in typer_app.registered_commands:
+        if info.callback is not None and not getattr(info.callback, "_wslab_wrapped", False):
+            info.callback = _one_line_errors(info.callback)
+            info.callback._wslab_wrapped = True  # type: ignore[attr-defined]
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _wrap_commands(group.typer_instance)
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"wslab.app.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"wslab.app.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(app)
+    _wrap_commands(app)
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point. A bug's traceback is printed redacted too (exit 1)."""
+    try:
+        app(args=argv, prog_name="wslab")
+    except WslabError as exc:
+        typer.echo(_error_line(exc), err=True)
+        sys.exit(exc.exit_code)
+    except Exception:  # a bug: keep the traceback, but never with a secret in it
+        sys.stderr.write(redact(traceback.format_exc()))
+        sys.exit(1)

@@ -1,0 +1,73 @@
+"""``wslab agreement``: how consistent annotators are, and how right (against gold)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from wslab.app.gates import GATE_HELP, OVER_HELP
+from wslab.core.progress import cli_reporter
+from wslab.quality.agreement_report import METRICS
+from wslab.quality.bands import SCALES
+
+HELP = """Agreement between annotators, LLM labelers and LFs, and their accuracy against gold.
+
+Inputs: a gold file (id, label = the expert's label; in wide form every other column is one
+annotator), and/or an annotations file (long: id, annotator, label[, batch]; or wide with
+--format wide). Prints percent agreement, Cohen's kappa per pair, Fleiss' kappa, Krippendorff's
+alpha, Gwet's AC1 (each with n and a 95% CI), scores against gold and per-batch gold checks.
+
+Examples:
+
+  wslab agreement --gold gold.csv
+
+  wslab agreement --gold gold.csv --annotations annotations.csv --labels llm=llm_labels.csv
+
+  wslab agreement --annotations ratings.csv --order low,mid,high --json
+
+  wslab agreement --annotations annotations.csv --fail-under 0.6 --metric fleiss_kappa
+
+  wslab agreement --annotations annotations.csv --fail-under fleiss_kappa=0.6 --fail-under gwet_ac1=0.7
+
+  wslab agreement --annotations annotations.csv --fail-over percent_agreement=0.99   # copied answers?
+"""
+
+
+def agreement(
+    gold: Path | None = typer.Option(None, "--gold", help="Gold csv/parquet: id, label (+ annotator columns in wide form)."),
+    annotations: Path | None = typer.Option(None, "--annotations", help="Annotations: long (id, annotator, label[, batch]) or wide."),
+    fmt: str = typer.Option("long", "--format", help="Form of --annotations: long or wide."),
+    labels: list[str] = typer.Option([], "--labels", help="Extra label source scored against gold, NAME=FILE (id, label). Repeatable."),
+    labels_set: str | None = typer.Option(None, "--labels-set", help="Declared label set, comma-separated; other labels are an error."),
+    order: str | None = typer.Option(None, "--order", help="Declared label order (ordinal), comma-separated, low to high."),
+    level: str | None = typer.Option(None, "--level", help="Headline alpha level: nominal, ordinal or interval (default: ordinal with --order)."),
+    scale: str = typer.Option("landis-koch", "--scale", help=f"Band scale: {', '.join(SCALES)}."),
+    metric: str = typer.Option("krippendorff_alpha", "--metric", help=f"Coefficient a bare --fail-under/--fail-over VALUE gates on: {', '.join(METRICS)}."),
+    fail_under: list[str] = typer.Option([], "--fail-under", metavar="[METRIC=]VALUE", help=GATE_HELP["agreement"]),
+    fail_over: list[str] = typer.Option([], "--fail-over", metavar="[METRIC=]VALUE", help=OVER_HELP["agreement"]),
+    min_batch_accuracy: float = typer.Option(0.8, "--min-batch-accuracy", help="Flag annotator batches below this gold accuracy."),
+    confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
+    n_boot: int = typer.Option(1000, "--n-boot", min=0, help="Bootstrap replicates for Krippendorff's alpha."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap."),
+    ignore_columns: str = typer.Option("text", "--ignore-columns", help="Wide form: columns that are not annotators, comma-separated."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout (with the gates' verdicts)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and failed gates."),
+) -> None:
+    from wslab.app.agreement import check_metric, measure_agreement
+    from wslab.app.gates import agreement_measures, evaluate_gates, parse_gates
+    from wslab.app.render import emit, finish_gates, print_agreement
+
+    check_metric(metric)
+    gates = parse_gates(fail_under, over=fail_over, command="agreement", default_metric=metric)
+    report = measure_agreement(gold=gold, annotations=annotations, fmt=fmt, labels=labels, labels_set=labels_set,
+                               order=order, level=level, scale=scale, confidence=confidence, n_boot=n_boot, seed=seed,
+                               min_batch_accuracy=min_batch_accuracy, ignore_columns=ignore_columns,
+                               reporter=cli_reporter(quiet=quiet, machine_output=json_out))
+    verdicts = evaluate_gates(gates, agreement_measures(report))
+    emit({**report, "gates": verdicts}, lambda: print_agreement(report), as_json=json_out, quiet=quiet)
+    finish_gates(verdicts, quiet=quiet)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("agreement", help=HELP)(agreement)

@@ -1,0 +1,472 @@
+"""``wslab apply``: LFs -> label matrix -> label models -> end model -> evaluation on gold.
+
+The orchestrator, :func:`run_apply`, is a short list of named steps. Each step is a library
+function of a stage package (``wslab.labeling``, ``wslab.quality``, ``wslab.app.suspicious``) that takes
+frames, arrays and keyword options; this module is the only place that maps the config to
+those arguments. Every file goes into the run folder under its name in
+:mod:`wslab.core.artifacts`, staged and moved in only when every step succeeded.
+
+Evaluation convention: majority vote and the label model are scored on *every* gold test item;
+an item no LF covers gets the class prior's most frequent class (as WRENCH scores label models),
+and ``coverage`` says how many items had a vote. ``final`` is what labels.parquet holds: the
+chosen label model where covered, the end model elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from wslab.core import artifacts as A
+from wslab.core import io, rundir
+from wslab.core.config import Config
+from wslab.core.errors import ConfigError
+from wslab.labeling.aggregate import (MIN_LFS_FOR_LABEL_MODEL, LabelModels, class_prior, final_probs,
+                                      fit_label_models, source_names)
+from wslab.labeling.analysis import compare_precomputed, explain_lfs, lf_summary
+from wslab.labeling.apply import label_matrix, votes_array
+from wslab.labeling.candidates import Inputs, TextFeatures
+from wslab.labeling.end_model import end_model_probs
+from wslab.app.review_loop import drop_reviewed, freeze_split, record_round, round_table
+from wslab.labeling.selection import Selection, select_pipeline
+from wslab.core.progress import Reporter, get_reporter
+from wslab.app.project import Project, open_project
+from wslab.quality.evaluate import evaluate
+from wslab.core.stats.ties import probs_to_preds
+
+SNORKEL_DEFAULTS = {"n_epochs": 100, "lr": 0.01, "l2": 0.0, "restarts": 1}
+"""Snorkel's own LabelModel.fit defaults (one fit), a label-model candidate beside the config's."""
+
+PACKAGES = ["wslab", "snorkel", "cleanlab", "scikit-learn", "polars", "numpy", "torch", "openai"]
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    metrics: dict[str, Any]
+    lf_table: pl.DataFrame
+    manifest: dict[str, Any]
+    chosen_label_model: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class _Run:
+    """What one run accumulates: where files go, the timings, the LLM spend."""
+
+    dir: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    llm: dict[str, Any] = field(default_factory=lambda: {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0})
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Record the wall time of the block under ``name`` (also when it raises)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - t0, 3)
+
+    def write(self, key: str, name: str, obj: Any) -> None:
+        path = self.dir / name
+        if isinstance(obj, pl.DataFrame):
+            self.files[key] = io.write_table(path, obj)
+        elif isinstance(obj, bytes):
+            self.files[key] = io.write_bytes(path, obj)
+        elif isinstance(obj, str):
+            self.files[key] = io.write_text(path, obj)
+        else:
+            self.files[key] = io.write_json(path, obj)
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
+    """Run the whole pipeline for a validated config; return metrics and where files went.
+
+    Artefacts are staged; the staging folder replaces the run folder only when every step
+    succeeded (see :mod:`wslab.core.rundir`: checks, one run per folder, paid work kept).
+    """
+    run_dir = cfg.resolve(cfg.output.dir)
+    with rundir.run_folder(run_dir, inputs=rundir.project_inputs(cfg)) as staging:
+        result = _run_apply(cfg, _Run(staging), reporter=reporter)
+    result.files = {k: run_dir / v.name for k, v in result.files.items()}
+    result.run_dir = run_dir
+    return result
+
+
+def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResult:
+    with run.stage("validate"):  # every input, before any expensive (or paid) work
+        project = open_project(cfg)
+        freeze_split(cfg, project.gold_file)  # the gold test split is fixed at the first run
+    with run.stage("apply_lfs"):
+        lf_names, L = label_votes(project, run, reporter=reporter)
+    lf_table = analyze(project, lf_names, L)
+    with run.stage("label_models"):
+        models = aggregate(project, L, reporter=reporter)
+    lf_table = explain_lfs(lf_table, L, learned_accuracy=_learned(models),
+                           accuracy_floor=cfg.lfs.accuracy_floor)
+    run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
+    with run.stage("selection"):
+        selection = choose_pipeline(project, L, reporter=reporter)
+    with run.stage("end_model"):
+        fill = fill_uncovered(project, models, reporter=reporter) if selection is None else None
+        probs, source = (final_probs(models.chosen, fill) if selection is None
+                         else selected_labels(selection, models.chosen.covered, reporter=reporter))
+    run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
+                                               expert=project.expert_positions(), gold_label=gold_labels(project)))
+    quality = review_labels(project, probs, models.chosen.covered, L, run, reporter=reporter)
+    agreement(project, run)
+    with run.stage("evaluation"):
+        metrics = evaluation(project, models, fill, probs, run, selection=selection, reporter=reporter)
+        metrics["rounds"] = review_rounds(project, probs)
+    run.write("metrics", A.METRICS, metrics)
+    manifest = build_manifest(project, run, L, models, quality)
+    run.write("manifest", A.MANIFEST, manifest)
+    from wslab.app.report import build_report
+
+    run.write("report", A.REPORT, build_report(run.dir))
+    return RunResult(run_dir=run.dir, metrics=metrics, lf_table=lf_table, manifest=manifest,
+                     chosen_label_model=models.chosen.name, files=run.files)
+
+
+# ------------------------------------------------------------------ the steps (config -> arguments)
+
+
+def build_label_matrix(project: Project, run: _Run | None = None, *, reporter: Reporter | None = None) -> pl.DataFrame:
+    """The label matrix of the project's LFs (prompt LFs' tokens and cost added to ``run.llm``)."""
+    cfg = project.cfg
+
+    def prompt_votes(docs: pl.DataFrame, specs: list) -> np.ndarray:
+        from wslab.labeling.prompt_lf import run_prompt_lfs
+
+        votes, usage = run_prompt_lfs(cfg, docs, specs, reporter=reporter)
+        if run is not None:
+            run.llm.update(usage)
+        return votes
+
+    matrix = label_matrix(project.corpus, project.plan, python_paths=[cfg.base_dir, *map(cfg.resolve, cfg.lfs.python_paths)],
+                          workers=cfg.lfs.workers, spark_master=cfg.lfs.spark_master, spark_output=cfg.lfs.spark_output,
+                          prompt_votes=prompt_votes, precomputed=project.precomputed, reporter=reporter)
+    if project.plan.executor == "spark" and run is not None:  # the JVM's log (WARN and above) beside the run
+        from wslab.labeling.spark_session import spark_log_file
+
+        log = spark_log_file()
+        if log is not None and log.is_file():
+            run.write("spark_log", A.SPARK_LOG, log.read_text(encoding="utf-8", errors="replace"))
+    return matrix
+
+
+def label_votes(project: Project, run: _Run, *, reporter: Reporter | None = None) -> tuple[list[str], np.ndarray]:
+    """(LF names, (n, m) int8 votes); label_matrix.parquet written. The frame (ids and votes) is
+    not kept: at 10M documents it is half a gigabyte that no later step reads."""
+    matrix = build_label_matrix(project, run, reporter=reporter)
+    run.write("label_matrix", A.LABEL_MATRIX, matrix)
+    return matrix.columns[1:], votes_array(matrix)
+
+
+def _learned(models: LabelModels) -> np.ndarray | None:
+    """The label model's learned LF accuracies, when it was fitted."""
+    return models.label_model.lf_accuracies if models.label_model is not None else None
+
+
+def analyze(project: Project, lf_names: list[str], L: np.ndarray) -> pl.DataFrame:
+    """Per-LF coverage, overlaps, conflicts and gold-dev accuracy (lf_analysis.csv); with stored
+    votes for LFs the specs define, their agreement with the specs' votes."""
+    dev_pos = project.gold_positions("dev")
+    table = lf_summary(L, lf_names, project.labels, L_dev=L[dev_pos] if dev_pos is not None else None,
+                       y_dev=project.gold.y_dev if project.gold is not None else None)
+    if project.stored_votes is None:
+        return table
+    gold_rows = None if dev_pos is None else np.concatenate([dev_pos, project.gold_positions("test")])
+    return compare_precomputed(table, L, project.stored_votes, gold_rows=gold_rows)
+
+
+def _prior(project: Project) -> np.ndarray:
+    y_dev = project.gold.y_dev if project.gold is not None else None
+    balance = y_dev if project.cfg.label_model.class_balance == "gold_dev" else None
+    return class_prior(balance, len(project.labels))
+
+
+def aggregate(project: Project, L: np.ndarray, *, reporter: Reporter | None = None) -> LabelModels:
+    lm = project.cfg.label_model
+    try:
+        return fit_label_models(L, len(project.labels), kind=lm.kind, prior=_prior(project),
+                                dev_pos=project.gold_positions("dev"),
+                                y_dev=project.gold.y_dev if project.gold is not None else None,
+                                labels=project.labels, n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2,
+                                restarts=lm.restarts, seed=project.cfg.seed, reporter=reporter)
+    except ConfigError as exc:  # the stage names the key; the pipeline adds the file
+        raise ConfigError(f"{project.cfg.config_path}: {exc}") from None
+
+
+def fill_uncovered(project: Project, models: LabelModels, *, reporter: Reporter | None = None) -> np.ndarray | None:
+    """The end model's probabilities for uncovered and gold rows (None when it is off)."""
+    em, corpus, chosen = project.cfg.end_model, project.corpus, models.chosen
+    if not em.enabled:
+        return None
+    needed = ~chosen.covered
+    for pos in (project.gold_positions("dev"), project.gold_positions("test")):
+        if pos is not None:
+            needed[pos] = True
+    y, confidence, covered = _with_expert(project, chosen.labels, chosen.confidence, chosen.covered)
+    return end_model_probs(corpus.texts_at, y, confidence, covered, needed=needed,
+                           prior=_prior(project), min_confidence=em.min_confidence, max_train=em.max_train, C=em.C,
+                           max_features=em.max_features, seed=project.cfg.seed, reporter=reporter)
+
+
+def _with_expert(project: Project, y: np.ndarray, confidence: np.ndarray,
+                 covered: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weak labels with the expert's answers in their place (confidence 1), for training; answers
+    for gold test documents are left out (test only reports)."""
+    ex = project.expert_positions()
+    if ex is None:
+        return y, confidence, covered
+    pos, ey = ex
+    keep = ~np.isin(pos, project.gold_positions("test"))
+    y, confidence, covered = y.copy(), confidence.copy(), covered.copy()
+    y[pos[keep]], confidence[pos[keep]], covered[pos[keep]] = ey[keep], 1.0, True
+    return y, confidence, covered
+
+
+def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | None = None) -> Selection | None:
+    """Every candidate pipeline scored out of fold on gold dev, one chosen (None without gold
+    or with ``selection.enabled: false``). See :mod:`wslab.labeling.selection`."""
+    cfg, gold = project.cfg, project.gold
+    sel, em, lm = cfg.selection, cfg.end_model, cfg.label_model
+    if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
+        return None
+    dev_pos, test_pos = project.gold_positions("dev"), project.gold_positions("test")
+    covered = (L != A.ABSTAIN).any(axis=1)
+    free = covered.copy()
+    free[dev_pos], free[test_pos] = False, False
+    pool = np.flatnonzero(free)  # covered, not gold (a mask: setdiff1d sorted 10M positions, 30 s)
+    sample = np.sort(np.random.default_rng(cfg.seed).choice(pool, min(len(pool), sel.max_train), replace=False))
+    features = TextFeatures(project.corpus.texts_at, np.concatenate([sample, dev_pos, test_pos]),
+                            max_features=min(em.max_features, sel.max_features)) \
+        if em.enabled else None
+    grid = [("", dict(n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2, restarts=lm.restarts))]
+    if grid[0][1] != SNORKEL_DEFAULTS:
+        grid.append((",snorkel", SNORKEL_DEFAULTS))
+    inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
+                 features=features, C=em.C, seed=cfg.seed, test_pos=test_pos)
+    try:
+        return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
+                               metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
+                               label_model_grid=grid if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL else [],
+                               gold_shares=sel.gold_shares, text_models=em.enabled, pin=sel.candidate,
+                               max_text_rows=sel.max_text_rows,
+                               reporter=reporter)
+    except ConfigError as exc:  # the stage names the key; the pipeline adds the file
+        raise ConfigError(f"{cfg.config_path}: {exc}") from None
+
+
+def selected_labels(selection: Selection, covered: np.ndarray, *, batch_size: int = 500_000,
+                    reporter: Reporter | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(probs, source) of every document from the chosen candidate, fitted on all of gold dev,
+    predicted in batches of consecutive documents (a text model reads a batch's texts as one
+    slice of the corpus file). ``covered`` (n,): where an LF voted, for the label source."""
+    n = len(covered)
+    probs = np.empty((n, selection.n_classes))
+    with get_reporter(reporter).task(f"labels from {selection.chosen}", total=n) as advance:
+        for s in range(0, n, batch_size):
+            rows = np.arange(s, min(s + batch_size, n))
+            probs[rows] = selection.predict(rows)
+            advance(len(rows))
+    name, kind = selection.chosen, selection.kinds[selection.chosen]
+    source = np.full(n, name, dtype=object)
+    if kind.startswith("votes"):
+        src = name.removesuffix("+end_model")
+        source = source_names(covered, src, "end_model" if kind == "votes+end_model" else "prior")
+    return probs, source
+
+
+def gold_labels(project: Project) -> pl.Series | None:
+    """The gold label of each corpus row where the gold set has one (dev or test), else null;
+    set at the gold rows' positions (no join of every corpus id: at 10M rows that cost 0.5 GB)."""
+    gold = project.gold
+    if gold is None:
+        return None
+    names = np.asarray(project.labels, dtype=object)
+    out = pl.repeat(None, len(project.corpus), dtype=pl.String, eager=True)
+    for split, y in (("dev", gold.y_dev), ("test", gold.y_test)):
+        out = out.scatter(project.gold_positions(split), pl.Series(names[y].tolist(), dtype=pl.String))
+    return out.alias("gold_label")
+
+
+def labels_frame(ids: pl.Series, probs: np.ndarray, source: np.ndarray, labels: list[str], *,
+                 expert: tuple[np.ndarray, np.ndarray] | None = None,
+                 gold_label: pl.Series | None = None) -> pl.DataFrame:
+    """labels.parquet (:func:`wslab.core.artifacts.labels_schema`). ``expert`` (row positions, class
+    indices): expert answers that override the label there (one-hot, confidence 1, source
+    ``expert``); ``gold_label``: the gold label of each row where one is known."""
+    if expert is not None:
+        pos, y = expert
+        probs, source = probs.copy(), np.asarray(source, dtype=object).copy()
+        probs[pos] = np.eye(len(labels))[y]
+        source[pos] = "expert"
+    frame = pl.DataFrame({
+        "id": ids.cast(pl.String),
+        "label": pl.Series(labels, dtype=pl.String).gather(probs_to_preds(probs)),
+        "confidence": probs.max(axis=1),
+        **{f"p_{lab}": probs[:, k] for k, lab in enumerate(labels)},
+        "source": pl.Series(source, dtype=pl.String),
+        "gold_label": (gold_label.cast(pl.String) if gold_label is not None
+                       else pl.repeat(None, len(ids), dtype=pl.String, eager=True)),
+    })
+    return A.check_schema(frame, A.labels_schema(labels), name=A.LABELS)
+
+
+def review_rounds(project: Project, probs: np.ndarray) -> list[dict[str, Any]]:
+    """This run's final labels of gold test stored as the current round; every round's answers and
+    scores on the frozen test (:func:`wslab.app.review_loop.round_table`)."""
+    gold, cfg = project.gold, project.cfg
+    if gold is None:
+        return []
+    preds = probs_to_preds(probs[project.gold_positions("test")])
+    record_round(cfg, gold.test_ids, [project.labels[k] for k in preds], project.expert.rounds if project.expert else 0)
+    return round_table(cfg, gold, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed)
+
+
+def review_labels(project: Project, probs: np.ndarray, covered: np.ndarray, L: np.ndarray, run: _Run, *,
+                  reporter: Reporter | None = None) -> dict[str, Any] | None:
+    """cleanlab + cartography on the final labels (labels.parquet's ``label``: the argmax of
+    ``probs``) of the documents an LF voted on; the review files into the run folder. The queue
+    reviews what the team will train on: with pipeline selection that is the chosen candidate's
+    label, not the label model's (an expert answer then counts as a correction of a delivered label)."""
+    from wslab.app.suspicious import check_aggregated_labels, write_review
+
+    q, corpus = project.cfg.quality, project.corpus
+    if not q.enabled:
+        return None
+    with run.stage("quality"):
+        result = check_aggregated_labels(corpus.ids, corpus.texts, project.labels, probs_to_preds(probs), covered, L,
+                                         folds=q.folds, epochs=q.epochs,
+                                         max_items=q.max_items, seed=project.cfg.seed,
+                                         annotations=project.annotations, reporter=reporter)
+        result = replace(result, queue=drop_reviewed(result.queue, project.expert))  # reviewed: out of the queue
+        run.files.update(write_review(result, run.dir, labels=project.labels,
+                                      title="Data map of the aggregated labels"))
+    return result.summary
+
+
+def agreement(project: Project, run: _Run) -> None:
+    """The agreement report of the annotations (and each annotator against gold), if given."""
+    from wslab.quality.agreement_report import agreement_report
+
+    cfg, ann, gold = project.cfg, project.annotations, project.gold
+    if ann is None:
+        return
+    with run.stage("agreement"):
+        gold_frame = None
+        if gold is not None:
+            gold_frame = pl.DataFrame({"id": gold.ids, "label": np.asarray(project.labels, dtype=object)[gold.y].tolist()})
+            gold_frame = gold_frame.filter(pl.col("id").is_in(ann["id"].implode()))
+        names = {"ratings": str(cfg.resolve(cfg.annotations)), "gold": str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold"}
+        run.write("agreement", A.AGREEMENT, agreement_report(ann, gold_frame, categories=project.labels, seed=cfg.seed,
+                                                             names=names))
+
+
+def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, probs: np.ndarray, run: _Run, *,
+               selection: Selection | None = None, reporter: Reporter | None = None) -> dict[str, Any]:
+    """metrics.json: every label source scored on gold test and dev (:class:`wslab.core.artifacts.Metrics`).
+
+    With pipeline selection, ``final`` is the chosen candidate and ``end_model`` the end model on
+    majority-vote labels, both out of fold on dev; ``candidates`` holds every candidate's scores.
+    Every source is cut to the gold rows (test, then dev) first: nothing here holds an (n, K) copy."""
+    cfg, gold = project.cfg, project.gold
+    metrics: A.Metrics = {"labels": project.labels, "chosen_label_model": models.chosen.name, "notes": models.notes}
+    if gold is None:
+        return dict(metrics)
+    rows = np.concatenate([project.gold_positions("test"), project.gold_positions("dev")])
+    everywhere = np.ones(len(rows), dtype=bool)
+    preds = {"majority_vote": (models.majority_vote.probs[rows], models.majority_vote.covered[rows])}
+    if models.label_model is not None:
+        preds["label_model"] = (models.label_model.probs[rows], models.label_model.covered[rows])
+    if fill is not None:
+        preds["end_model"] = (fill[rows], everywhere)
+    preds["final"] = (probs[rows], everywhere if fill is not None else models.chosen.covered[rows])
+    if selection is not None:
+        def on_gold(name: str) -> np.ndarray:  # test rows, then dev rows out of fold
+            return np.vstack([selection.test[name], selection.oof[name]])
+
+        if "end_model(majority_vote)" in selection.oof:
+            preds["end_model"] = (on_gold("end_model(majority_vote)"), everywhere)
+        covers = not selection.kinds[selection.chosen] == "votes"
+        preds["final"] = (on_gold(selection.chosen), everywhere if covers else models.chosen.covered[rows])
+        metrics["candidates"] = {"metric": selection.metric, "folds": selection.folds, "chosen": selection.chosen,
+                                 "pinned": selection.pinned, "rows": selection.rows,
+                                 "learning_curve": selection.learning_curve}
+    if cfg.llm_baseline.enabled:  # the LLM zero-shot on the gold items, a baseline row
+        from wslab.labeling.baseline import BASELINE_ROW, llm_baseline_predictions
+
+        p, c = llm_baseline_predictions(cfg, project.corpus, gold.ids, _prior(project), run.llm, reporter=reporter)
+        preds[BASELINE_ROW] = (p[rows], c[rows])
+    n_boot, n_test = cfg.evaluation.bootstrap, len(gold.y_test)
+    metrics["test"] = evaluate(preds, gold.y_test, np.arange(n_test), project.labels, n_boot=n_boot, seed=cfg.seed)
+    metrics["dev"] = evaluate(preds, gold.y_dev, np.arange(n_test, len(rows)), project.labels, n_boot=n_boot,
+                              seed=cfg.seed + 1)
+    metrics["gold"] = {"n_dev": int(gold.is_dev.sum()), "n_test": int((~gold.is_dev).sum())}
+    return dict(metrics)
+
+
+def build_manifest(project: Project, run: _Run, L: np.ndarray, models: LabelModels,
+                   quality: dict[str, Any] | None) -> A.Manifest:
+    cfg, gold = project.cfg, project.gold
+    return A.Manifest(
+        config_hash=cfg.hash(), config_path=str(cfg.config_path) if cfg.config_path else None, seed=cfg.seed,
+        versions=package_versions(), timings_s=run.timings,
+        rows={"corpus": len(project.corpus), "lfs": int(L.shape[1]), "covered": int(models.chosen.covered.sum()),
+              "gold_dev": int(gold.is_dev.sum()) if gold is not None else 0,
+              "gold_test": int((~gold.is_dev).sum()) if gold is not None else 0},
+        label_model=models.chosen.name, llm=run.llm, quality=quality, texts=project.corpus.text_stats(),
+        files={k: v.name for k, v in run.files.items()},
+    )
+
+
+# ------------------------------------------------------------------ lfs analyze
+
+
+@dataclass
+class LFAnalysis:
+    table: pl.DataFrame  # lf_summary: one row per LF
+    n_docs: int
+    n_dev: int
+    llm: dict[str, Any]
+    covered: int = 0  # documents at least one LF votes on
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{n_docs, n_dev, covered, llm, lfs: [...]}`` (NaN, which JSON lacks, as null)."""
+        rows = [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
+                for row in self.table.to_dicts()]
+        return {"n_docs": self.n_docs, "n_dev": self.n_dev, "covered": self.covered, "llm": self.llm, "lfs": rows}
+
+
+def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bool = True) -> LFAnalysis:
+    """``wslab lfs analyze``: apply the LFs and summarise them (the lf_analysis.csv of ``apply``),
+    without label model or end model. ``prompt_lfs=False`` leaves prompt LFs out."""
+    rundir.check_run_folder(cfg)  # refused as apply would refuse it, though nothing is written
+    project = open_project(cfg, prompt_lfs=prompt_lfs)
+    run = _Run(Path("."))
+    matrix = build_label_matrix(project, run, reporter=reporter)
+    dev_pos, L = project.gold_positions("dev"), votes_array(matrix)
+    table = explain_lfs(analyze(project, matrix.columns[1:], L), L, accuracy_floor=cfg.lfs.accuracy_floor)
+    return LFAnalysis(table=table, n_docs=matrix.height, n_dev=len(dev_pos) if dev_pos is not None else 0,
+                      llm=run.llm, covered=int((L != A.ABSTAIN).any(axis=1).sum()))

@@ -1,0 +1,150 @@
+"""A project's inputs, loaded and checked once, before any work: what ``apply``, ``lfs analyze``
+and ``config check`` share.
+
+:func:`open_project` runs every check that ``wslab apply`` runs before it spends anything: LF
+files (keys, labels, regexes, columns, Spark portability), prompt-LF and LLM settings, the corpus
+(columns, rows, unique ids), the gold file (labels, ids in the corpus), annotations and the
+precomputed votes. The corpus is opened once and the LFs compiled once; the stages get the
+:class:`Project`'s parts as arguments and never read a file themselves. The output folder is not
+checked here: :func:`wslab.core.rundir.run_folder` checks it before a run (``config check`` and
+``lfs analyze`` call :func:`wslab.core.rundir.check_run_folder`, its first check, themselves).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from wslab.core import io
+from wslab.core.config import Config
+from wslab.core.data import Corpus, Gold, load_gold
+from wslab.core.errors import ConfigError
+from wslab.labeling.apply import LFPlan, load_precomputed, load_python_lf, plan_lfs, split_precomputed
+from wslab.labeling.spec import LFSpec, check_lf_set, load_lf_specs
+from wslab.app.review_loop import ExpertLabels, expert_labels, frozen_gold
+
+__all__ = ["Project", "open_project", "open_data", "load_lfs"]
+
+
+@dataclass
+class Project:
+    cfg: Config
+    corpus: Corpus
+    plan: LFPlan
+    gold: Gold | None
+    annotations: pl.DataFrame | None
+    precomputed: pl.DataFrame | None
+    _positions: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    expert: ExpertLabels | None = None  # the review loop's answers (wslab.app.review_loop); gold already includes them
+    gold_file: Gold | None = None  # the gold file as written (its seeded or given split), before the loop
+    stored_votes: pl.DataFrame | None = None  # precomputed votes of LFs the specs also define: compared, not used
+
+    @property
+    def labels(self) -> list[str]:
+        return self.cfg.label_names
+
+    @property
+    def specs(self) -> list[LFSpec]:
+        return self.plan.specs
+
+    def gold_positions(self, split: str) -> np.ndarray | None:
+        """Corpus row positions of the gold ``dev`` or ``test`` items (None without gold); computed once."""
+        if self.gold is None:
+            return None
+        if split not in self._positions:
+            self._positions[split] = self.corpus.positions(self.gold.dev_ids if split == "dev" else self.gold.test_ids)
+        return self._positions[split].copy()
+
+    def expert_positions(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Corpus row positions of the expert-answered documents and their labels (None without)."""
+        if self.expert is None:
+            return None
+        return self.corpus.positions(self.expert.ids), self.expert.y
+
+
+def load_lfs(cfg: Config) -> list[LFSpec]:
+    """Every LF of the config's spec files, checked as a set against the label names."""
+    specs: list[LFSpec] = []
+    for f in cfg.lfs.files:
+        specs.extend(load_lf_specs(cfg.resolve(f)))
+    check_lf_set(specs, cfg.label_names)
+    if not specs and cfg.lfs.precomputed is None:
+        raise ConfigError(f"{cfg.config_path or 'config'}: key 'lfs': no labeling functions; "
+                          "expected lfs.files or lfs.precomputed")
+    return specs
+
+
+def check_llm_use(cfg: Config, specs: list[LFSpec]) -> None:
+    """Prompt-LF parameters, the LLM baseline and the LLM settings, before any paid call."""
+    from wslab.labeling.baseline import check_llm_baseline
+
+    prompt_specs = [s for s in specs if s.kind == "prompt"]
+    if prompt_specs:
+        from wslab.labeling.prompt_lf import llm_settings_from_config, parse_prompt_spec
+
+        for spec in prompt_specs:
+            parse_prompt_spec(spec.name, spec.prompt or {}, where=spec.source_file or "LF spec")
+        if cfg.llm is None:
+            raise ConfigError(f"{cfg.config_path}: key 'llm': required by prompt LF {prompt_specs[0].name!r}; "
+                              "expected llm settings (base_url, model, ...)")
+        llm_settings_from_config(cfg)
+    check_llm_baseline(cfg)
+
+
+def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
+    """Load and check every input of ``cfg`` (see the module doc). ``prompt_lfs=False`` leaves
+    prompt LFs out (``lfs analyze --no-prompt``)."""
+    specs = [s for s in load_lfs(cfg) if prompt_lfs or s.kind != "prompt"]
+    check_llm_use(cfg, specs)
+    paths = [cfg.base_dir, *(cfg.resolve(p) for p in cfg.lfs.python_paths)]
+    for spec in specs:
+        if spec.kind == "python":
+            load_python_lf(spec.condition.function, paths=paths)  # type: ignore[union-attr]
+    corpus = open_corpus(cfg)
+    check_texts(cfg, corpus)
+    plan = plan_lfs(corpus, specs, cfg.label_names, executor=cfg.lfs.executor)
+    precomputed = stored = None
+    if cfg.lfs.precomputed is not None:
+        votes = load_precomputed(cfg.resolve(cfg.lfs.precomputed), corpus.ids, n_labels=len(cfg.label_names))
+        precomputed, stored = split_precomputed(votes, plan.names)
+    gold_file = open_gold(cfg, corpus)
+    expert = expert_labels(cfg, corpus)
+    annotations = None
+    if cfg.annotations is not None:
+        annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
+                                    what="annotations")
+    return Project(cfg=cfg, corpus=corpus, plan=plan, gold=frozen_gold(cfg, gold_file, expert), annotations=annotations,
+                   precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored)
+
+
+def open_corpus(cfg: Config) -> Corpus:
+    """The config's corpus; texts fetched for features and prompts are cut to corpus.max_text_chars."""
+    return Corpus.open(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column,
+                       text_column=cfg.corpus.text_column, max_chars=cfg.corpus.max_text_chars)
+
+
+def check_texts(cfg: Config, corpus: Corpus) -> None:
+    """The end model and the quality stage learn from texts: some text must be there."""
+    users = [k for k, on in (("end_model", cfg.end_model.enabled), ("quality", cfg.quality.enabled)) if on]
+    if users and corpus.text_stats()["empty"] == len(corpus):
+        raise ConfigError(f"{corpus.name}: column {corpus.text_column!r} is empty in every document; expected some "
+                          f"text for {' and '.join(users)} (or {users[0]}.enabled: false)")
+
+
+def open_gold(cfg: Config, corpus: Corpus) -> Gold | None:
+    """The config's gold file, checked against the corpus, split into dev and test."""
+    if cfg.gold is None:
+        return None
+    g = cfg.gold
+    return load_gold(cfg.resolve(g.path), labels=cfg.label_names, id_column=g.id_column, label_column=g.label_column,
+                     split_column=g.split_column, dev_fraction=g.dev_fraction, seed=cfg.seed, corpus=corpus)
+
+
+def open_data(cfg: Config) -> tuple[Corpus, Gold | None]:
+    """The corpus handle and the gold set of ``cfg`` as a run sees it (frozen split, expert answers):
+    what ``lfs author`` needs, without LFs."""
+    corpus = open_corpus(cfg)
+    return corpus, frozen_gold(cfg, open_gold(cfg, corpus), expert_labels(cfg, corpus))

@@ -1,0 +1,267 @@
+"""The review loop: expert answers come back, the next run uses them, every round is measured.
+
+Three project files (paths: :meth:`wslab.core.config.Config.review_path`), none of them an input the
+user wrote, and no input file is ever modified:
+
+- the **answers store** (``wslab_answers.csv``), append-only: one audit row per answer
+  (:data:`ANSWERS_SCHEMA`); ``wslab relabel import`` appends a round to it
+  (:func:`import_answers`);
+- the **frozen split** (``wslab_split.csv``: ``id``, ``split``), written at the first run; a gold
+  test item never moves, gold rows added later go to dev (:func:`frozen_gold`);
+- the **rounds** file (``wslab_rounds.csv``: ``round``, ``id``, ``label``): each round's final
+  labels on gold test, so every round is scored on the same frozen test with today's gold
+  labels (:func:`record_round`).
+
+What the next ``apply`` does with the answers (:func:`frozen_gold`, :func:`expert_labels`): an
+answer for a gold id replaces the gold label; an answer for any other document joins gold dev
+(``review.expert_labels: dev``); every answered document gets the expert's label in
+labels.parquet (source ``expert``) and leaves the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from wslab.core import io
+from wslab.core.config import Config
+from wslab.core.data import Corpus, Gold
+from wslab.core.errors import InputError
+
+__all__ = ["ANSWERS_SCHEMA", "SIGNALS", "ExpertLabels", "read_answers", "latest_answers", "import_answers",
+           "frozen_gold", "expert_labels", "freeze_split", "drop_reviewed", "record_round", "round_table"]
+
+ANSWERS_SCHEMA = {"id": pl.String, "label": pl.String, "round": pl.Int64, "expert": pl.String, "at": pl.String,
+                  "label_before": pl.String, "suggested": pl.String, "accepted": pl.Boolean, "source": pl.String,
+                  "signals": pl.String}
+"""The answers store: the answer ``label`` for document ``id`` in review ``round`` by ``expert`` at
+``at``; ``label_before`` is the label the expert was shown (the queue's given label), ``suggested``
+wslab's suggestion, ``accepted`` whether the answer is the suggestion, ``source`` where it came
+from (Label Studio task and annotation ids), ``signals`` which queue signals flagged the item."""
+
+SIGNALS = ("cleanlab", "cartography", "lf_conflict", "disagreement")
+
+
+def read_answers(path: Path) -> pl.DataFrame:
+    """The answers store (empty when there is none yet), ids as text."""
+    if not path.exists():
+        return pl.DataFrame(schema=ANSWERS_SCHEMA)
+    try:
+        df = pl.read_csv(path, infer_schema=False)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot read the answers store: {str(exc).splitlines()[0]}") from None
+    missing = [c for c in ANSWERS_SCHEMA if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: missing column {missing[0]!r} in the answers store; expected {list(ANSWERS_SCHEMA)}")
+    bad = df.with_row_index("_row").filter(~pl.col("round").str.contains(r"^\d+$").fill_null(False)).head(1)
+    if bad.height:
+        raise InputError(f"{path}: row {bad['_row'][0] + 2}: round {bad['round'][0]!r}; expected a whole number")
+    return df.select(pl.col(c).cast(t) if t != pl.Boolean else (pl.col(c).str.to_lowercase() == "true").alias(c)
+                     for c, t in ANSWERS_SCHEMA.items())
+
+
+def latest_answers(store: pl.DataFrame) -> pl.DataFrame:
+    """One row per document: its latest answer (highest round, then latest time)."""
+    return store.with_row_index("_n").sort(["round", "at", "_n"]).unique("id", keep="last").sort("_n").drop("_n")
+
+
+def _check_answers(answers: pl.DataFrame, labels: Sequence[str], corpus_ids: pl.Series, *, source: str) -> None:
+    wrong = answers.with_row_index("_row").filter(~pl.col("label").is_in(list(labels))).head(1)
+    if wrong.height:
+        raise InputError(f"{source}: id {wrong['id'][0]!r}: label {wrong['label'][0]!r} is not one of the project's "
+                         f"classes {list(labels)}")
+    unknown = answers.filter(~pl.col("id").is_in(corpus_ids.implode())).head(1)
+    if unknown.height:
+        raise InputError(f"{source}: id {unknown['id'][0]!r} is not in the corpus; expected ids of corpus documents")
+
+
+def _current_labels(cfg: Config, store: pl.DataFrame) -> dict[str, str]:
+    """What a document is labelled now: the last run's label, the gold label, the latest answer."""
+    current: dict[str, str] = {}
+    labels_file = cfg.resolve(cfg.output.dir) / "labels.parquet"
+    if labels_file.exists():
+        current.update(pl.read_parquet(labels_file, columns=["id", "label"]).iter_rows())
+    if cfg.gold is not None:
+        gold = io.read_table(cfg.resolve(cfg.gold.path), required=[cfg.gold.id_column, cfg.gold.label_column],
+                             what="gold", id_columns=[cfg.gold.id_column])
+        current.update(gold.select(pl.col(cfg.gold.id_column), pl.col(cfg.gold.label_column).cast(pl.String)).iter_rows())
+    current.update(latest_answers(store).select("id", "label").iter_rows())
+    return current
+
+
+def import_answers(cfg: Config, answers: Path, *, expert: str | None = None) -> dict[str, Any]:
+    """``wslab relabel import --config``: append the answers in ``answers`` (a Label Studio JSON,
+    JSON_MIN or CSV export, or the CSV form) to the store as the next round; return a summary."""
+    from wslab.quality.relabel import parse_expert_answers
+
+    parsed = parse_expert_answers(answers, expert=expert)
+    if parsed.height == 0:
+        raise InputError(f"{answers}: no answered items (skipped tasks are not answers); expected at least one label")
+    corpus = Corpus.open(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column, text_column=cfg.corpus.text_column)
+    _check_answers(parsed, cfg.label_names, corpus.ids, source=str(answers))
+    path = cfg.review_path("answers")
+    store = read_answers(path)
+    current = _current_labels(cfg, store)
+    rnd = int(store["round"].max() or 0) + 1
+    new = parsed.with_columns(
+        pl.col("given_label").fill_null(pl.col("id").replace_strict(current, default=None, return_dtype=pl.String))
+        .alias("label_before"),
+        pl.lit(rnd, pl.Int64).alias("round"),
+        (pl.col("label") == pl.col("suggested")).fill_null(False).alias("accepted"),
+        pl.col("signals").fill_null(""),
+    ).select(list(ANSWERS_SCHEMA))
+    io.write_table(path, pl.concat([store, new]))
+    changed = int((new["label"] != new["label_before"]).fill_null(True).sum())
+    return {"round": rnd, "answers": new.height, "changed": changed, "accepted": int(new["accepted"].sum()),
+            "experts": sorted(set(new["expert"].to_list())), "store": str(path), "rows_in_store": store.height + new.height}
+
+
+# ------------------------------------------------------------------ what the next run uses
+
+
+@dataclass(frozen=True)
+class ExpertLabels:
+    """The latest expert label of every answered document (class indices), and how many rounds."""
+
+    ids: pl.Series
+    y: np.ndarray
+    rounds: int
+
+
+def expert_labels(cfg: Config, corpus: Corpus) -> ExpertLabels | None:
+    """The answers store's latest label per document, checked against the project (None if empty)."""
+    path = cfg.review_path("answers")
+    store = read_answers(path)
+    if store.height == 0:
+        return None
+    latest = latest_answers(store)
+    _check_answers(latest, cfg.label_names, corpus.ids, source=str(path))
+    index = {lab: i for i, lab in enumerate(cfg.label_names)}
+    return ExpertLabels(ids=latest["id"], y=np.array([index[v] for v in latest["label"]], dtype=np.int64),
+                        rounds=int(store["round"].max()))
+
+
+def read_split(path: Path) -> pl.DataFrame | None:
+    if not path.exists():
+        return None
+    df = io.read_table(path, required=["id", "split"], what="frozen split")
+    bad = df.with_row_index("_row").filter(~pl.col("split").is_in(["dev", "test"])).head(1)
+    if bad.height:
+        raise InputError(f"{path}: row {bad['_row'][0] + 2}: split {bad['split'][0]!r}; expected 'dev' or 'test'")
+    return df.select(pl.col("id").cast(pl.String), "split")
+
+
+def frozen_gold(cfg: Config, gold: Gold | None, expert: ExpertLabels | None) -> Gold | None:
+    """Gold as the next run sees it: the stored split (a test item never moves; gold rows the
+    split file does not know go to dev), expert corrections of gold labels, and, with
+    ``review.expert_labels: dev``, the other answered documents added to dev."""
+    if gold is None:
+        return None
+    stored = read_split(cfg.review_path("split"))
+    is_dev = gold.is_dev
+    if stored is not None:
+        split = pl.DataFrame({"id": gold.ids}).join(stored, on="id", how="left", maintain_order="left")["split"]
+        is_dev = (split != "test").fill_null(True).to_numpy()
+    ids, y = gold.ids, gold.y.copy()
+    if expert is not None:
+        pos = {v: i for i, v in enumerate(ids.to_list())}
+        for item, label in zip(expert.ids.to_list(), expert.y):
+            if item in pos:
+                y[pos[item]] = label
+        if cfg.review.expert_labels == "dev":
+            extra = ~expert.ids.is_in(ids.implode())
+            ids = pl.concat([ids, expert.ids.filter(extra)])
+            y = np.concatenate([y, expert.y[extra.to_numpy()]])
+            is_dev = np.concatenate([is_dev, np.ones(int(extra.sum()), dtype=bool)])
+    return Gold(ids=ids.rename("id"), y=y, is_dev=is_dev)
+
+
+def freeze_split(cfg: Config, gold_file: Gold | None) -> Path | None:
+    """Write the split file of the gold file's rows at the first run; later, add only the gold rows
+    it does not know yet, as dev (the rule of :func:`frozen_gold`). Expert documents outside gold
+    are not written: they are dev by that rule."""
+    if gold_file is None:
+        return None
+    path = cfg.review_path("split")
+    stored = read_split(path)
+    frame = pl.DataFrame({"id": gold_file.ids, "split": np.where(gold_file.is_dev, "dev", "test")})
+    if stored is not None:
+        new = frame.filter(~pl.col("id").is_in(stored["id"].implode())).with_columns(pl.lit("dev").alias("split"))
+        if new.height == 0:
+            return path
+        frame = pl.concat([stored, new])
+    return io.write_table(path, frame)
+
+
+def drop_reviewed(queue: pl.DataFrame, expert: ExpertLabels | None) -> pl.DataFrame:
+    """The queue without the documents an expert already answered, ranks renumbered."""
+    if expert is None or queue.height == 0:
+        return queue
+    out = queue.filter(~pl.col("id").cast(pl.String).is_in(expert.ids.implode()))
+    return out.with_columns(pl.int_range(1, out.height + 1, dtype=pl.Int64).alias("rank")) if "rank" in out.columns else out
+
+
+# ------------------------------------------------------------------ every round measured
+
+
+def record_round(cfg: Config, test_ids: pl.Series, test_labels: Sequence[str], rnd: int) -> Path:
+    """Store this run's final labels of the gold test items as round ``rnd`` (replacing an earlier
+    run of the same round)."""
+    path = cfg.review_path("rounds")
+    old = (pl.read_csv(path, schema={"round": pl.Int64, "id": pl.String, "label": pl.String})
+           if path.exists() else pl.DataFrame(schema={"round": pl.Int64, "id": pl.String, "label": pl.String}))
+    now = pl.DataFrame({"round": pl.Series([rnd] * len(test_ids), dtype=pl.Int64), "id": test_ids.cast(pl.String),
+                        "label": pl.Series(list(test_labels), dtype=pl.String)})
+    return io.write_table(path, pl.concat([old.filter(pl.col("round") != rnd), now]).sort("round", maintain_order=True))
+
+
+def _precision(changed: int, n: int) -> dict[str, Any]:
+    from wslab.core.stats.intervals import wilson_interval
+
+    lo, hi = wilson_interval(changed, n)
+    return {"n": n, "changed": changed, "precision": changed / n if n else None,
+            "ci": [float(lo), float(hi)] if n else None}
+
+
+def _round_answers(store: pl.DataFrame, rnd: int) -> dict[str, Any]:
+    """Answers of round ``rnd``: how many, how many changed the label, the queue's precision overall
+    and per signal (share of the reviewed items that signal flagged whose label the expert changed)."""
+    rows = store.filter(pl.col("round") == rnd).with_columns(
+        (pl.col("label") != pl.col("label_before")).fill_null(True).alias("_changed"))
+    out = {"answers": rows.height, "changed": int(rows["_changed"].sum()), "accepted": int(rows["accepted"].sum()),
+           "queue_precision": _precision(int(rows["_changed"].sum()), rows.height), "per_signal": {}}
+    for sig in SIGNALS:
+        hit = rows.filter(pl.col("signals").fill_null("").str.split(",").list.contains(sig))
+        out["per_signal"][sig] = _precision(int(hit["_changed"].sum()), hit.height)
+    return out
+
+
+def round_table(cfg: Config, gold: Gold | None, *, n_boot: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
+    """Per round: its answers (:func:`_round_answers`) and its final labels' scores on the frozen
+    gold test, scored against today's gold labels (corrections included) with bootstrap CIs."""
+    from wslab.core.stats.metrics import classification_report
+
+    store = read_answers(cfg.review_path("answers"))
+    path = cfg.review_path("rounds")
+    history = pl.read_csv(path, schema={"round": pl.Int64, "id": pl.String, "label": pl.String}) if path.exists() else None
+    rounds = sorted(set(store["round"].to_list()) | set(history["round"].to_list() if history is not None else []) | {0})
+    index = {lab: i for i, lab in enumerate(cfg.label_names)}
+    truth = (pl.DataFrame({"id": gold.test_ids, "y": gold.y_test}) if gold is not None else None)
+    table = []
+    for rnd in rounds:
+        row: dict[str, Any] = {"round": rnd, **_round_answers(store, rnd)}
+        if history is not None and truth is not None:
+            got = truth.join(history.filter(pl.col("round") == rnd), on="id", how="inner")
+            if got.height:
+                rep = classification_report(got["y"].to_numpy(), got["label"].replace_strict(index).to_numpy(),
+                                            cfg.label_names, n_boot=n_boot, rng=np.random.default_rng([seed, rnd]))
+                row["test"] = {"n": rep["n"], "accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"],
+                               "ci": {k: rep["ci"][k] for k in ("accuracy", "macro_f1")} if "ci" in rep else None}
+        table.append(row)
+    return table

@@ -1,0 +1,141 @@
+"""Import a WRENCH-format dataset (Zhang et al., 2021) as a wslab project.
+
+A WRENCH dataset folder holds ``train.json``, ``valid.json``, ``test.json`` (each
+``{"<id>": {"data": {"text": ..}, "label": int, "weak_labels": [..]}}``) and ``label.json``
+(``{"0": "HAM", ...}``). The importer writes:
+
+    corpus.parquet   id, text, split (train / valid / test), every split's documents
+    votes.parquet    id + one Int8 column per WRENCH LF (names from readme.txt when listed)
+    gold.csv         id, label, split: valid -> dev, test -> test
+    config.yaml      ready for ``wslab apply config.yaml``
+
+Document ids are ``<split>-<wrench id>``. Train labels are *not* written as gold: in WRENCH
+they are the unlabeled corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from wslab.core import io
+from wslab.core.config import check_label_names
+from wslab.core.errors import InputError
+from wslab.labeling.spec import NAME_RE, RESERVED_NAMES
+
+SPLITS = ("train", "valid", "test")
+
+
+def _read_json(path: Path) -> object:
+    if not path.exists():
+        raise InputError(f"{path}: file not found; a WRENCH dataset folder needs {', '.join(s + '.json' for s in SPLITS)} and label.json")
+    io.check_utf8(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}: malformed JSON ({exc.msg})") from None
+
+
+def _lf_names(dataset_dir: Path, m: int) -> list[str]:
+    readme = dataset_dir / "readme.txt"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8", errors="replace")
+        block = text.split("Labeling functions list:", 1)
+        if len(block) == 2:
+            names = re.findall(r"^\s+([A-Za-z_][\w]*),?\s*$", block[1], flags=re.M)
+            names = list(dict.fromkeys(n.lower() for n in names))
+            if len(names) >= m:
+                # a name that is not a valid LF name (``id`` would replace the id column) keeps its number
+                return [n if NAME_RE.match(n) and n not in RESERVED_NAMES else f"lf_{j:02d}"
+                        for j, n in enumerate(names[:m])]
+    return [f"lf_{j:02d}" for j in range(m)]
+
+
+def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[str, object]:
+    """Convert a WRENCH dataset folder into a wslab project in ``out_dir``; return a summary."""
+    dataset_dir = Path(dataset_dir)
+    if not dataset_dir.is_dir():
+        raise InputError(f"{dataset_dir}: not a folder; expected a WRENCH dataset folder")
+    label_map, labels = _read_labels(dataset_dir)
+    rows, m = _read_items(dataset_dir, labels)
+    names = _lf_names(dataset_dir, m)
+    corpus = pl.DataFrame({"id": rows["id"], "text": rows["text"], "split": rows["split"]})
+    votes = pl.DataFrame({"id": rows["id"]}).with_columns(
+        [pl.Series(name, [v[j] for v in rows["votes"]], dtype=pl.Int8) for j, name in enumerate(names)])
+    gold = (pl.DataFrame({"id": rows["id"], "label": rows["label"], "split": rows["split"]})
+            .filter(pl.col("split") != "train")
+            .with_columns(pl.col("split").replace({"valid": "dev"})))
+    out_dir = Path(out_dir)
+    io.write_table(out_dir / "corpus.parquet", corpus)
+    io.write_table(out_dir / "votes.parquet", votes)
+    io.write_table(out_dir / "gold.csv", gold)
+    config = _project_config(dataset_dir.name, label_map, labels, seed=seed)
+    io.write_text(out_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return {"documents": corpus.height, "lfs": len(names), "labels": labels,
+            "gold_dev": int((gold["split"] == "dev").sum()), "gold_test": int((gold["split"] == "test").sum()),
+            "out_dir": str(out_dir)}
+
+
+def _read_labels(dataset_dir: Path) -> tuple[dict, list[str]]:
+    """label.json as read, and its label names (lower case) in the order of their numbers."""
+    label_map = _read_json(dataset_dir / "label.json")
+    if not isinstance(label_map, dict) or not label_map:
+        raise InputError(f"{dataset_dir / 'label.json'}: expected a mapping of label ids to names")
+    try:
+        labels = [str(label_map[k]).lower() for k in sorted(label_map, key=lambda k: int(k))]
+        check_label_names(labels)
+    except ValueError as exc:  # a key that is not a number, or names that are not valid labels
+        raise InputError(f"{dataset_dir / 'label.json'}: {exc}; expected {{\"0\": name, \"1\": name, ...}} "
+                         "with distinct label names (compared in lower case)") from None
+    return label_map, labels
+
+
+def _read_items(dataset_dir: Path, labels: list[str]) -> tuple[dict[str, list], int]:
+    """Every item of every split as columns (id, text, split, label, votes); and the number of LFs."""
+    K = len(labels)
+    rows: dict[str, list] = {"id": [], "text": [], "split": [], "label": [], "votes": []}
+    m = None
+    for split in SPLITS:
+        path = dataset_dir / f"{split}.json"
+        data = _read_json(path)
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: expected a JSON object of items keyed by id")
+        for key, item in data.items():
+            try:
+                text = item["data"]["text"]
+                votes = [int(v) for v in item["weak_labels"]]
+                label = int(item["label"])
+            except (KeyError, TypeError, ValueError):
+                raise InputError(f"{path}: item {key!r}: expected data.text, label and weak_labels") from None
+            if m is None:
+                m = len(votes)
+            if len(votes) != m:
+                raise InputError(f"{path}: item {key!r}: {len(votes)} weak labels; expected {m} like the first item")
+            if not (0 <= label < K) or any(v < -1 or v >= K for v in votes):
+                raise InputError(f"{path}: item {key!r}: label or vote outside -1..{K - 1}")
+            rows["id"].append(f"{split}-{key}")
+            rows["text"].append(text)
+            rows["split"].append(split)
+            rows["label"].append(labels[label])
+            rows["votes"].append(votes)
+    if not rows["id"]:
+        raise InputError(f"{dataset_dir}: no items in {', '.join(SPLITS)}; expected a WRENCH dataset")
+    return rows, m or 0
+
+
+def _project_config(name: str, label_map: dict, labels: list[str], *, seed: int) -> dict[str, object]:
+    """config.yaml of the imported project."""
+    return {
+        "task": f"WRENCH dataset {name}",
+        "seed": seed,
+        "corpus": {"path": "corpus.parquet", "id_column": "id", "text_column": "text"},
+        "labels": {lab: f"WRENCH class {i} ({label_map[str(i)] if str(i) in label_map else lab})" for i, lab in enumerate(labels)},
+        "gold": {"path": "gold.csv", "split_column": "split"},
+        "lfs": {"precomputed": "votes.parquet"},
+        "label_model": {"kind": "auto"},
+        "output": {"dir": "run"},
+    }

@@ -1,0 +1,290 @@
+"""``config.yaml``: the schema of a wslab project, validated by pydantic (unknown keys rejected).
+
+Relative paths resolve against the folder of the config file. Example::
+
+    task: Route customer-support messages to the right team.
+    seed: 13
+    corpus: {path: data/corpus.parquet, id_column: id, text_column: text}
+    labels:
+      tariff: Questions about tariffs, plans and fees.
+      card: Card problems: blocked, lost, declined, reissue.
+    gold: {path: data/gold.csv, dev_fraction: 0.5}
+    lfs: {files: [lfs.yaml]}
+    label_model: {kind: auto}
+    end_model: {enabled: true}
+    output: {dir: runs/demo}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
+
+from wslab.core.errors import ConfigError
+from wslab.core.llm.settings import LLMSettings
+from wslab.core.validation import Strict, model_keys, validation_message  # noqa: F401  (re-exported)
+from wslab.core.limits import MAX_TEXT_CHARS
+
+
+MAX_LABELS = 127
+"""Votes are Int8 (-1 = abstain), so class indices run 0..126 at most."""
+
+
+def check_label_names(names: list[Any]) -> None:
+    """Raise ValueError unless ``names`` are 2..MAX_LABELS distinct, non-blank texts other than ABSTAIN."""
+    if len(names) < 2:
+        raise ValueError(f"expected at least two labels; got {len(names)}")
+    if len(names) > MAX_LABELS:
+        raise ValueError(f"expected at most {MAX_LABELS} labels (votes are stored as Int8); got {len(names)}")
+    seen: set[str] = set()
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"label names must be non-empty strings; got {name!r}")
+        if name.strip().upper() == "ABSTAIN":
+            raise ValueError("ABSTAIN is reserved; it is not a label")
+        if name in seen:
+            raise ValueError(f"label {name!r} is listed twice; expected distinct label names")
+        seen.add(name)
+
+
+class CorpusConfig(Strict):
+    path: Path = Field(description="Corpus file: parquet, csv or jsonl.")
+    id_column: str = Field("id", description="Column with a unique document id.")
+    text_column: str = Field("text", description="Column with the document text.")
+    max_text_chars: int = Field(MAX_TEXT_CHARS, ge=100, description="Texts are cut to this many characters for features "
+                                "(end model, cleanlab, cartography) and prompts; LFs see whole texts. "
+                                "manifest.json counts the texts cut.")
+
+
+class GoldConfig(Strict):
+    path: Path = Field(description="Expert labels: csv or parquet with id and label columns.")
+    id_column: str = "id"
+    label_column: str = "label"
+    split_column: str | None = Field(
+        None, description="Optional column with 'dev' / 'test' per row; otherwise a seeded split."
+    )
+    dev_fraction: float = Field(0.5, gt=0.0, lt=1.0, description="Share of gold used as dev (stratified, seeded).")
+
+
+class LFsConfig(Strict):
+    files: list[Path] = Field(default_factory=list, description="Declarative LF spec files (YAML).")
+    accuracy_floor: float = Field(0.5, ge=0.0, le=1.0, description="Flag an LF (below_floor) whose gold-dev "
+                                  "accuracy CI lies below this; lf_analysis.csv also flags LFs far below the "
+                                  "label model's learned accuracy and near-duplicate LFs.")
+    precomputed: Path | None = Field(
+        None, description="A parquet label matrix (id + one integer column per LF, -1 = abstain). A column "
+        "named like an LF of lfs.files is not used: lf_analysis.csv compares it with that LF's votes "
+        "(precomputed_agreement, flag precomputed_mismatch)."
+    )
+    python_paths: list[Path] = Field(
+        default_factory=list, description="Folders added to sys.path for kind: python LFs (the config folder is always added)."
+    )
+    workers: int = Field(1, ge=1, description="Processes for kind: python LFs.")
+    executor: Literal["polars", "spark"] = Field(
+        "polars", description="Where declarative LFs run: polars (this machine, streaming) or spark (the same rules "
+        "as Spark SQL expressions, no Python UDFs; needs pyspark and Java)."
+    )
+    spark_master: str | None = Field(
+        None, description="Spark master for executor: spark, e.g. local[4]; leave unset under spark-submit."
+    )
+    spark_output: str | None = Field(
+        None, description="Where Spark writes the label matrix (parquet folder); on a cluster a shared path such as "
+        "hdfs:///tmp/wslab/label_matrix. Default: a temporary local folder (local mode)."
+    )
+
+
+class LabelModelConfig(Strict):
+    kind: Literal["auto", "snorkel", "majority"] = Field(
+        "auto", description="auto = whichever of snorkel and majority scores better (macro F1) on gold dev."
+    )
+    n_epochs: int = Field(500, ge=1)
+    lr: float = Field(0.01, gt=0)
+    l2: float = Field(0.0, ge=0)
+    restarts: int = Field(3, ge=1, le=20, description="Snorkel fits from derived seeds; the lowest training loss is kept.")
+    class_balance: Literal["gold_dev", "uniform"] = Field(
+        "gold_dev", description="Class prior for the label model: estimated from gold dev, or uniform."
+    )
+
+
+class EndModelConfig(Strict):
+    enabled: bool = True
+    kind: Literal["tfidf_logreg"] = "tfidf_logreg"
+    C: float = Field(4.0, gt=0, description="Inverse regularisation strength of the logistic regression.")
+    max_features: int = Field(200_000, ge=100, description="Per n-gram family (word and char).")
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0, description="Train only on labels at least this confident.")
+    max_train: int = Field(500_000, ge=100, description="Train on at most this many covered documents (sampled).")
+
+
+class SelectionConfig(Strict):
+    enabled: bool = Field(True, description="Choose the pipeline that writes labels.parquet among candidates (vote "
+                          "models, label models, end models on weak labels, with gold dev, on gold dev alone) by a "
+                          "K-fold out-of-fold score on gold dev. Off, or without gold: the label model plus the end "
+                          "model on uncovered documents.")
+    metric: str = Field("macro_f1", pattern=r"^(accuracy|macro_f1|f1:.+)$",
+                        description="accuracy, macro_f1, or f1:<class> (F1 of one class; each candidate then weighs "
+                        "the probability of <class> (two classes: a threshold) as chosen on gold dev, out of fold).")
+    candidate: str | None = Field(None, description="Pin one candidate by its name (see the candidate table) "
+                                  "instead of choosing.")
+    folds: int = Field(5, ge=2, le=20, description="Folds over gold dev for the out-of-fold scores.")
+    max_train: int = Field(5_000, ge=100, description="Weak-labelled documents the candidate end models train on "
+                           "(sampled, gold items excluded).")
+    max_features: int = Field(20_000, ge=100, description="TF-IDF features per n-gram family (word and char) of the "
+                              "candidate end models, which train on max_train documents plus gold dev.")
+    max_text_rows: int | None = Field(2_000_000, ge=0, description="Candidates whose text model would label more "
+                                      "documents than this (every document for end-model and gold-trained "
+                                      "candidates; only the uncovered ones for <votes>+end_model) are scored and "
+                                      "shown but not chosen unless pinned: TF-IDF over 10M texts takes 15-40 min on "
+                                      "2 cores. null: no limit.")
+    gold_shares: list[float] = Field([0.5], min_length=1, description="Share of the training weight given to the "
+                                     "gold dev items in end_model(..)+gold candidates; each share is one candidate.")
+
+    @field_validator("gold_shares")
+    @classmethod
+    def _shares(cls, v: list[float]) -> list[float]:
+        if any(not 0.0 < s < 1.0 for s in v):
+            raise ValueError(f"expected shares strictly between 0 and 1; got {v}")
+        return v
+
+
+class EvaluationConfig(Strict):
+    bootstrap: int = Field(1000, ge=0, description="Bootstrap replicates for 95% CIs (0 = no CIs).")
+
+
+class OutputConfig(Strict):
+    dir: Path = Field(Path("runs/latest"), description="Run folder; every artefact is written here.")
+
+
+class QualityConfig(Strict):
+    enabled: bool = Field(True, description="Run cleanlab + cartography on the aggregated labels.")
+    folds: int = Field(5, ge=2)
+    epochs: int = Field(5, ge=2)
+    max_items: int = Field(100_000, ge=100, description="Check at most this many labelled documents (sampled).")
+
+
+class LLMBaselineConfig(Strict):
+    enabled: bool = Field(False, description="Label the gold dev and test items zero-shot with the LLM (llm settings) "
+                          "and report it as the row llm_zero_shot beside the label models.")
+    instruction: str | None = Field(None, description="What to decide; default: choose the label that fits best.")
+    model: str | None = Field(None, description="Overrides llm.model for the baseline.")
+
+
+class ReviewConfig(Strict):
+    answers: Path | None = Field(
+        None, description="The append-only expert answers store (csv) that wslab relabel import writes and apply "
+        "reads. Default: wslab_answers.csv beside the gold file (or the config)."
+    )
+    split: Path | None = Field(
+        None, description="The frozen gold dev/test split (id, split), written at the first run and never moved. "
+        "Default: wslab_split.csv beside the answers store."
+    )
+    rounds: Path | None = Field(
+        None, description="Each round's final labels on gold test (round, id, label), to score every round on the "
+        "same frozen test. Default: wslab_rounds.csv beside the answers store."
+    )
+    expert_labels: Literal["dev", "labels"] = Field(
+        "dev", description="Expert labels of documents outside gold: dev = they join gold dev (training and "
+        "selection) and override the weak labels; labels = they only override the weak labels."
+    )
+
+
+class Config(Strict):
+    """A wslab project."""
+
+    task: str = Field("", description="What the labels mean, in a sentence or two (shown to LLMs).")
+    seed: int = Field(0, ge=0, description="The one seed: gold split, label model, end model, bootstrap.")
+    corpus: CorpusConfig
+    labels: dict[str, str] = Field(description="Label name -> one-line description. Order defines class indices.")
+    gold: GoldConfig | None = None
+    annotations: Path | None = Field(None, description="Optional long-form annotations (id, annotator, label).")
+    lfs: LFsConfig = Field(default_factory=LFsConfig)
+    label_model: LabelModelConfig = Field(default_factory=LabelModelConfig)
+    end_model: EndModelConfig = Field(default_factory=EndModelConfig)
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    quality: QualityConfig = Field(default_factory=QualityConfig)
+    llm: LLMSettings | None = Field(None, description="LLM settings: the one client every LLM call goes through.")
+    llm_baseline: LLMBaselineConfig = Field(default_factory=LLMBaselineConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
+
+    # set by load_config, not by users
+    _config_path: Path | None = PrivateAttr(None)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        check_label_names(list(v))
+        return v
+
+    @property
+    def label_names(self) -> list[str]:
+        return list(self.labels)
+
+    @property
+    def config_path(self) -> Path | None:
+        return self._config_path
+
+    @property
+    def base_dir(self) -> Path:
+        return self._config_path.parent if self._config_path else Path.cwd()
+
+    def resolve(self, path: Path | str) -> Path:
+        """Resolve a path from the config against the config file's folder."""
+        p = Path(path).expanduser()
+        return Path(os.path.normpath(p if p.is_absolute() else self.base_dir / p))
+
+    def review_path(self, which: Literal["answers", "split", "rounds"]) -> Path:
+        """Where the review loop's project files live (see :class:`ReviewConfig`)."""
+        given = getattr(self.review, which)
+        if given is not None:
+            return self.resolve(given)
+        home = self.resolve(self.gold.path).parent if self.gold is not None else self.base_dir
+        answers = self.resolve(self.review.answers) if self.review.answers is not None else home / "wslab_answers.csv"
+        return answers if which == "answers" else answers.parent / f"wslab_{which}.csv"
+
+    def hash(self) -> str:
+        """A stable hash of the validated config (what the run manifest records)."""
+        payload = self.model_dump_json()
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def parse_config(data: Any, *, path: Path) -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a YAML mapping at the top level; got {type(data).__name__}")
+    try:
+        cfg = Config(**data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {validation_message(exc, Config)}") from None
+    except TypeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    cfg._config_path = path.resolve()
+    return cfg
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, validate and return a config; raise ConfigError with one line on any problem."""
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{p}: config file not found")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: bytes that are not UTF-8; expected a UTF-8 YAML file") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{p}: {line}malformed YAML ({problem})") from None
+    return parse_config(data, path=p)
+
+
+def config_json_schema() -> dict[str, Any]:
+    """JSON Schema of config.yaml (for editor completion)."""
+    return Config.model_json_schema()
