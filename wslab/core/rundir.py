@@ -6,7 +6,10 @@
         ...  # write every artefact into staging
 
 Before any work it refuses an output folder that is a filesystem root or a mount point, that
-is (or holds) an input file, or that holds files that are not a previous wslab run; takes an
+is (or holds) an input file, that holds files that are not a previous wslab run, that lies
+inside another run's folder, or that holds anything the previous run did not write (another
+project's run folder above all: a run never deletes what it did not create; the ``.wslab-run``
+marker lists what each run wrote); takes an
 OS lock (``fcntl.flock`` on ``.NAME.lock`` beside the folder, released by the kernel when the
 process dies, so a crash never leaves a stale lock) so a second run into the same folder fails
 at once; removes staging folders left by a killed run; and checks that the folder can be
