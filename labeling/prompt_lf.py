@@ -47,7 +47,7 @@ from wslab.core.validation import Strict
 from wslab.core.errors import BudgetExceeded, ConfigError, InputError
 from wslab.labeling.spec import ABSTAIN
 from wslab.labeling.vote_store import FAILED, VoteStore, ask_all, prompt_lf_store_path
-from wslab.core.llm import (Completion, LLMClient, LLMError, LLMSettings, MaskingSettings,
+from wslab.core.llm import (Completion, LLMClient, LLMError, LLMSettings, LLMUnavailable, MaskingSettings,
                        TokenLogprob, cache_key, estimate_tokens, mask_text)
 from wslab.core.progress import Reporter, get_reporter
 
@@ -301,6 +301,10 @@ def run_prompt_lf(docs: pl.DataFrame, *, name: str, instruction: str, labels: Se
         rows = store.get(set(req.messages))
     finally:
         store.close()
+    asked = [k for k in req.keys if k is not None]
+    if asked and not any(rows.get(k, (None, None, FAILED))[2] != FAILED for k in asked):
+        raise LLMUnavailable(f"prompt LF {name}: no document got an answer from {client.base_url} ({len(asked)} "
+                             "failed after every retry); rerun later, nothing was labelled")
     return _result(req.keys, rows, labels=labels, confidence_threshold=confidence_threshold, name=name,
                    rep=rep, usage=client.usage.as_dict(), masked=dict(req.masked), estimate=estimate,
                    resumed=resumed)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wslab.core.errors import BudgetExceeded
+from wslab.core.errors import BudgetExceeded, InputError
 from wslab.core.llm import Completion, LLMClient, LLMError, LLMUnavailable
 from wslab.core.progress import Reporter
 
@@ -40,6 +40,7 @@ class VoteStore:
     """Answers by request key: ``key -> (label, confidence, status)``."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -103,6 +104,7 @@ async def ask_all(todo: list[tuple[str, list[dict[str, str]]]], *, client: LLMCl
         for sig in installed:
             loop.remove_signal_handler(sig)
         await client.aclose()
+    run.save_unsaved()
     run.raise_stop()
 
 
@@ -120,6 +122,8 @@ class _Asking:
     rep: Reporter
     stop: list[BaseException] = field(default_factory=list)
     in_a_row: int = 0  # documents failed in a row
+    unsaved: list[tuple[str, str | None, float | None, str]] = field(default_factory=list)
+    write_error: OSError | sqlite3.Error | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -136,7 +140,7 @@ class _Asking:
                 c = await client.complete_json(messages, self.schema, logprobs=self.want_logprobs,
                                                max_tokens=max_tokens, schema_name="label")
             except LLMUnavailable as exc:  # this document failed after every retry
-                store.put(key, None, None, FAILED)
+                self.save(key, None, None, FAILED)
                 self.in_a_row += 1
                 if self.in_a_row >= self.down_after and not self.stop:
                     self.stop.append(LLMUnavailable(f"{self.in_a_row} documents in a row failed; {exc}"))
@@ -149,9 +153,42 @@ class _Asking:
                 label, conf, st = None, None, FAILED
             else:
                 label, conf, st = self.interpret(c)
-                self.in_a_row = 0
-            store.put(key, label, conf, st)
+            if not self.save(key, label, conf, st):  # kept in memory, written once the workers stop
+                continue
+            if st != FAILED:
+                self.in_a_row = 0  # counted only once durable
             advance(1, cost=f"${client.usage.cost_usd:.4f}")
+
+    def save(self, key: str, label: str | None, conf: float | None, status: str) -> bool:
+        """Write one answer; on a write error (disk full) keep it, stop asking, and say False."""
+        try:
+            self.store.put(key, label, conf, status)
+            return True
+        except (OSError, sqlite3.Error) as exc:
+            self.unsaved.append((key, label, conf, status))
+            if self.write_error is None:
+                self.write_error = exc
+                self.stop.append(_WriteFailed())
+            return False
+
+    def save_unsaved(self) -> None:
+        """Try once more to write the answers a write error kept in memory (answers in flight
+        arrived meanwhile and were kept too)."""
+        left = []
+        for row in self.unsaved:
+            try:
+                self.store.put(*row)
+            except (OSError, sqlite3.Error):
+                left.append(row)
+        saved, self.unsaved = len(self.unsaved) - len(left), left
+        if self.write_error is not None:
+            err = self.write_error
+            why = getattr(err, "strerror", None) or str(err).splitlines()[0]
+            self.stop[:] = [InputError(
+                f"{self.store.path}: cannot save prompt-LF votes ({why}); asking stopped, {saved} answers "
+                f"received were saved on a second try, {len(left)} could not be (asked again next run); "
+                "expected free space where the votes are stored")] + [e for e in self.stop
+                                                                     if not isinstance(e, _WriteFailed)]
 
     def on_signal(self, signum: int) -> None:
         """Ctrl-C / SIGTERM: start nothing new, let answers in flight arrive and be saved."""
@@ -164,14 +201,21 @@ class _Asking:
         self.stop.append(_Interrupted(signum))
 
     def raise_stop(self) -> None:
-        """Raise what stopped the workers, if anything did."""
+        """Raise what stopped the workers, if anything did (a budget stop counts every call paid,
+        those in flight when it was hit included)."""
         if self.stop:
             first = self.stop[0]
+            if isinstance(first, BudgetExceeded):
+                raise BudgetExceeded(self.client.budget_message())
             if isinstance(first, _Interrupted):
                 if first.signum == signal.SIGINT:
                     raise KeyboardInterrupt
                 raise SystemExit(128 + first.signum)
             raise first
+
+
+class _WriteFailed(Exception):
+    """A vote could not be written: the workers stop asking (replaced by the message at the end)."""
 
 
 class _Interrupted(Exception):

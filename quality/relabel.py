@@ -356,13 +356,15 @@ def export_queue(queue_path: Path, out: Path, *, top: int | None = None,
     """``wslab relabel export``: the queue as Label Studio tasks plus a labeling config listing every
     class (``labels``, else the config beside the queue, else every label in the whole queue), or
     as a CSV form to fill in. Returns ``{"tasks", "out", "config", "classes"}``."""
-    from wslab.core.io import read_table, write_json, write_table, write_text
+    from wslab.core.io import check_outputs_spare_inputs, read_table, write_json, write_table, write_text
     from wslab.quality.queue import label_studio_config, queue_signals, to_label_studio_tasks
 
     suffix = out.suffix.lower()
     if suffix not in (".json", ".csv"):
         raise InputError(f"{out}: unsupported output type {suffix or '(none)'!r}; expected .json (Label Studio) "
                          "or .csv")
+    check_outputs_spare_inputs([out, out.with_suffix(".config.xml")] if suffix == ".json" else [out],
+                               {"queue": queue_path})
     q = read_table(queue_path, required=["id", "text", "given_label", "suggested_label"], what="queue")
     q = q.with_columns(pl.col("id").cast(pl.String), pl.col("text").cast(pl.String).fill_null(""),
                        pl.col("given_label").cast(pl.String), pl.col("suggested_label").cast(pl.String))
@@ -391,7 +393,7 @@ def import_into(answers: Path, into: Path, *, queue: Path | None = None, out: Pa
                 expert: str = "expert") -> dict:
     """``wslab relabel import --into``: write a new version of ``into`` with the answers applied and
     an audit log beside it (:func:`apply_answers`); ``into`` itself is never modified."""
-    from wslab.core.io import read_table, write_table
+    from wslab.core.io import check_outputs_spare_inputs, read_table, write_table
 
     table = read_table(into, required=[id_col, label_col], what="labelled table", id_columns=[id_col])
     parsed = parse_expert_answers(answers).select(
@@ -402,9 +404,9 @@ def import_into(answers: Path, into: Path, *, queue: Path | None = None, out: Pa
     new, audit = apply_answers(table, parsed, id_col=id_col, label_col=label_col, labels=labels,
                                queue_ids=queue_ids, source=str(into), answers_source=str(answers))
     target = out if out is not None else next_version_path(into)
-    if target.resolve() == Path(into).resolve():
-        raise InputError(f"{target}: is the input file; expected a new path (the original is never overwritten)")
     audit_path = target.with_name(f"{target.stem}.audit.csv")
+    check_outputs_spare_inputs([target, audit_path], {"labelled table (--into)": into, "answers": answers,
+                                                      "queue": queue})
     write_table(target, new)
     write_table(audit_path, audit)
     return {"answers": parsed.height, "applied": audit.height, "changed": int(audit["changed"].sum()),

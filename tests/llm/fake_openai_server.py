@@ -27,14 +27,17 @@ starts a threaded ``http.server`` and stops it on exit.
   client has timed out), ``Fault("malformed")`` (status 200, body that is not JSON),
   ``Fault("truncated")`` (status 200, content cut in half, ``finish_reason="length"``),
   ``Fault("401")`` (an auth error whose message echoes the bearer token received, as some
-  servers do).
+  servers do), ``Fault("echo_auth")`` (a 200 answer whose content also carries the
+  ``Authorization`` header received, as a careless proxy might).
 * ``json_schema=False``: the server rejects ``response_format`` of type ``json_schema`` with a
   400, as servers without structured output do.
+* ``chars_per_token=4``: the ``prompt_tokens`` reported are the characters of all messages
+  divided by this (1 models a script such as Cyrillic that tokenizes densely).
 * ``hold_after=n``: once ``n`` requests have been answered, every further request is held
   without an answer until :meth:`abort_held` (which drops them unanswered) -- a deterministic
   way to kill a client "halfway".
 * ``srv.requests``: list of :class:`Recorded` (``ordinal``, ``body``, ``status``, ``paid``)
-  for every request received; ``paid`` is True once a 200 answer with ``usage`` was fully
+  for every request received (``usage``: the usage block of a 200 answer); ``paid`` is True once a 200 answer with ``usage`` was fully
   written (what a real provider would bill). ``srv.paid()`` lists the paid ones;
   ``srv.wait_paid(n, timeout)`` blocks until ``n`` requests were paid.
 * helpers: ``user_text(body)`` returns the last user message; ``all_text(body)`` all message
@@ -77,6 +80,7 @@ class Recorded:
     status: int | None = None
     paid: bool = False
     fault: str | None = None
+    usage: dict | None = None
     received_at: float = field(default_factory=time.monotonic)
 
 
@@ -123,7 +127,9 @@ class FakeOpenAIServer:
         json_schema: bool = True,
         hold_after: int | None = None,
         token_logprob: float = -0.01,
+        chars_per_token: int = 4,
     ) -> None:
+        self.chars_per_token = chars_per_token
         self.answer = answer or default_answer
         self.faults = faults or {}
         self.latency_s = latency_s
@@ -257,14 +263,19 @@ class FakeOpenAIServer:
             return self._send_bytes(h, 200, data)
         if fault.kind == "truncated":
             return self._answer(h, rec, rec.body, truncated=True)
+        if fault.kind == "echo_auth":
+            return self._answer(h, rec, rec.body, truncated=False, extra={"auth": h.headers.get("Authorization")})
         raise ValueError(f"unknown fault kind {fault.kind!r}")
 
-    def _answer(self, h: BaseHTTPRequestHandler, rec: Recorded, body: dict, *, truncated: bool) -> None:
+    def _answer(self, h: BaseHTTPRequestHandler, rec: Recorded, body: dict, *, truncated: bool,
+                extra: dict | None = None) -> None:
         ans = self.answer(body)
         logprob = self.token_logprob
         if isinstance(ans, Answer):
             logprob = ans.logprob
             ans = ans.content
+        if extra:
+            ans = {**ans, **extra}
         content = ans if isinstance(ans, str) else json.dumps(ans, ensure_ascii=False)
         finish = "stop"
         if truncated:
@@ -283,7 +294,7 @@ class FakeOpenAIServer:
             ]}
         else:
             choice["logprobs"] = None
-        prompt_tokens = max(1, len(all_text(body)) // 4)
+        prompt_tokens = max(1, len(all_text(body)) // self.chars_per_token)
         payload = {
             "id": f"chatcmpl-{rec.ordinal}",
             "object": "chat.completion",
@@ -294,6 +305,7 @@ class FakeOpenAIServer:
                       "total_tokens": prompt_tokens + len(tokens)},
         }
         rec.status = 200
+        rec.usage = payload["usage"]
         if self._send(h, 200, payload):
             with self._paid_cond:
                 rec.paid = True

@@ -13,8 +13,10 @@ import polars as pl
 
 from wslab.core.limits import MAX_TEXT_CHARS
 from wslab.core.errors import InputError
-from wslab.core.io import check_not_null, check_unique, read_table, table_format, write_table
+from wslab.core.io import (check_not_null, check_outputs_spare_inputs, check_unique, read_table, table_format,
+                           write_table)
 from wslab.core.progress import Reporter
+from wslab.core.rundir import output_lock
 
 __all__ = ["llm_label"]
 
@@ -53,6 +55,18 @@ def llm_label(out: Path, *, config: Path | None = None, corpus: Path | None = No
         corpus_path, id_col, text_col, max_chars = corpus, "id", "text", MAX_TEXT_CHARS
     settings = settings.with_overrides(where="llm-label", model=model, base_url=base_url,
                                        max_cost_usd=max_cost_usd, concurrency=concurrency)
+
+    check_outputs_spare_inputs([out], {"corpus": corpus_path, "config": config})
+    with output_lock(out, what="output file"):  # two runs into one --out would pay twice
+        return _label(out, corpus_path, id_col, text_col, max_chars, label_names=label_names, settings=settings,
+                      work_dir=work_dir, instruction=instruction, annotator=annotator,
+                      descriptions=descriptions, task=task, reporter=reporter)
+
+
+def _label(out: Path, corpus_path: Path, id_col: str, text_col: str, max_chars: int, *, label_names: list[str],
+           settings: Any, work_dir: Path | None, instruction: str | None, annotator: str | None,
+           descriptions: dict[str, str] | None, task: str, reporter: Reporter | None) -> tuple[Any, dict[str, Any]]:
+    from wslab.labeling.prompt_lf import llm_annotations
 
     table = read_table(corpus_path, required=[id_col, text_col], what="corpus", id_columns=[id_col])
     check_unique(table, id_col, path=corpus_path, what="corpus")

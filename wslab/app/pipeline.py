@@ -105,6 +105,7 @@ def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
     succeeded (see :mod:`wslab.core.rundir`: checks, one run per folder, paid work kept).
     """
     run_dir = cfg.resolve(cfg.output.dir)
+    rundir.check_run_folder(cfg)  # the output folder first, then the review stores outside it
     with rundir.run_folder(run_dir, inputs=rundir.project_inputs(cfg)) as staging:
         result = _run_apply(cfg, _Run(staging), reporter=reporter)
     result.files = {k: run_dir / v.name for k, v in result.files.items()}

@@ -20,6 +20,7 @@ labels.parquet (source ``expert``) and leaves the queue.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ from wslab.core import io
 from wslab.core.config import Config
 from wslab.core.data import Corpus, Gold
 from wslab.core.errors import InputError
+from wslab.core.project_lock import project_lock
+from wslab.core.rundir import check_project_stores
 
 __all__ = ["ANSWERS_SCHEMA", "SIGNALS", "ExpertLabels", "read_answers", "latest_answers", "import_answers",
            "frozen_gold", "expert_labels", "freeze_split", "drop_reviewed", "record_round", "round_table"]
@@ -105,7 +108,20 @@ def import_answers(cfg: Config, answers: Path, *, expert: str | None = None) -> 
         raise InputError(f"{answers}: no answered items (skipped tasks are not answers); expected at least one label")
     corpus = Corpus.open(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column, text_column=cfg.corpus.text_column)
     _check_answers(parsed, cfg.label_names, corpus.ids, source=str(answers))
+    check_project_stores(cfg)
     path = cfg.review_path("answers")
+    if _real(answers) == _real(path):
+        raise InputError(f"{answers}: is the project's answers store; expected an export of the expert's answers "
+                         "(the store is appended to, never read as an import)")
+    with project_lock(path):  # read, append a round, rewrite: one import at a time
+        return _append_round(cfg, parsed, path)
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def _append_round(cfg: Config, parsed: pl.DataFrame, path: Path) -> dict[str, Any]:
     store = read_answers(path)
     current = _current_labels(cfg, store)
     rnd = int(store["round"].max() or 0) + 1
@@ -188,7 +204,11 @@ def freeze_split(cfg: Config, gold_file: Gold | None) -> Path | None:
     are not written: they are dev by that rule."""
     if gold_file is None:
         return None
-    path = cfg.review_path("split")
+    with project_lock(cfg.review_path("answers")):
+        return _freeze_split(cfg.review_path("split"), gold_file)
+
+
+def _freeze_split(path: Path, gold_file: Gold) -> Path:
     stored = read_split(path)
     frame = pl.DataFrame({"id": gold_file.ids, "split": np.where(gold_file.is_dev, "dev", "test")})
     if stored is not None:
@@ -213,7 +233,11 @@ def drop_reviewed(queue: pl.DataFrame, expert: ExpertLabels | None) -> pl.DataFr
 def record_round(cfg: Config, test_ids: pl.Series, test_labels: Sequence[str], rnd: int) -> Path:
     """Store this run's final labels of the gold test items as round ``rnd`` (replacing an earlier
     run of the same round)."""
-    path = cfg.review_path("rounds")
+    with project_lock(cfg.review_path("answers")):
+        return _record_round(cfg.review_path("rounds"), test_ids, test_labels, rnd)
+
+
+def _record_round(path: Path, test_ids: pl.Series, test_labels: Sequence[str], rnd: int) -> Path:
     old = (pl.read_csv(path, schema={"round": pl.Int64, "id": pl.String, "label": pl.String})
            if path.exists() else pl.DataFrame(schema={"round": pl.Int64, "id": pl.String, "label": pl.String}))
     now = pl.DataFrame({"round": pl.Series([rnd] * len(test_ids), dtype=pl.Int64), "id": test_ids.cast(pl.String),

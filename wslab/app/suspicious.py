@@ -342,6 +342,8 @@ def review_file(data: Path, out: Path, *, id_col: str = "id", text_col: str = "t
                 reporter: Reporter | None = None) -> tuple[SuspicionResult, dict]:
     """``wslab issues``: read a labelled table (texts joined from ``corpus`` by id when given), rank its labels, write the review files into ``out``
     (:func:`write_review`, plus summary.json); return the result and the summary."""
+    io.check_outputs_spare_inputs(_review_outputs(out), {"labelled table": data,
+                                                         "corpus": corpus.path if corpus is not None else None})
     required = [id_col, label_col] + ([] if feature_cols or corpus else [text_col]) + ([annotator_col] if annotator_col else [])
     df = io.read_table(data, required=required, what="labelled table", id_columns=[id_col])
     if corpus is not None:
@@ -356,6 +358,12 @@ def review_file(data: Path, out: Path, *, id_col: str = "id", text_col: str = "t
                "files": {k: str(v) for k, v in paths.items()}}
     io.write_json(out / artifacts.REVIEW_SUMMARY, summary)
     return result, summary
+
+
+def _review_outputs(out: Path) -> list[Path]:
+    """Every file :func:`review_file` may write into ``out``."""
+    a = artifacts
+    return [out / name for name in (*a.REVIEW_FILES, a.REVIEW_SUMMARY, a.ANNOTATORS)]
 
 
 def with_corpus_texts(df: pl.DataFrame, corpus, *, id_col: str, text_col: str, source: str) -> pl.DataFrame:
@@ -378,6 +386,9 @@ def review_project_gold(cfg, out: Path, *, folds: int = 5, epochs: int = 5, top:
 
     if cfg.gold is None:
         raise ConfigError(f"{cfg.config_path}: key 'gold': required by wslab issues --config; expected a gold file")
+    io.check_outputs_spare_inputs([*_review_outputs(out), out / "gold_checked.csv"], {
+        "config": cfg.config_path, "corpus": cfg.resolve(cfg.corpus.path), "gold": cfg.resolve(cfg.gold.path),
+        "answers store": cfg.review_path("answers"), "frozen split": cfg.review_path("split")})
     corpus, gold = open_data(cfg)
     table = pl.DataFrame({"id": gold.ids, "label": [cfg.label_names[k] for k in gold.y]})
     path = out / "gold_checked.csv"

@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +181,20 @@ def check_not_null(df: pl.DataFrame, column: str, *, path: str | Path, what: str
     idx = df.select(pl.col(column).is_null().arg_true().first()).item()
     if idx is not None:
         raise InputError(f"{path}: row {idx + 2}: missing value in column {column!r} of {what}")
+
+
+def check_outputs_spare_inputs(outputs: Iterable[str | Path], inputs: Mapping[str, str | Path | None]) -> None:
+    """Raise InputError before any work when an output path names an input file (``inputs``:
+    what -> path), followed through links: no command writes over a file it reads."""
+    seen = {}
+    for what, given in inputs.items():
+        if given is not None:
+            seen[os.path.realpath(given)] = (what, given)
+    for out in outputs:
+        hit = seen.get(os.path.realpath(out))
+        if hit is not None:
+            raise InputError(f"{out}: is the input {hit[0]} {hit[1]}; expected an output path that is not an input "
+                             "(no command writes over a file it reads)")
 
 
 # ---------------------------------------------------------------- atomic writing

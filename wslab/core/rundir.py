@@ -6,7 +6,10 @@
         ...  # write every artefact into staging
 
 Before any work it refuses an output folder that is a filesystem root or a mount point, that
-is (or holds) an input file, or that holds files that are not a previous wslab run; takes an
+is (or holds) an input file, that holds files that are not a previous wslab run, that lies
+inside another run's folder, or that holds anything the previous run did not write (another
+project's run folder above all: a run never deletes what it did not create; the ``.wslab-run``
+marker lists what each run wrote); takes an
 OS lock (``fcntl.flock`` on ``.NAME.lock`` beside the folder, released by the kernel when the
 process dies, so a crash never leaves a stale lock) so a second run into the same folder fails
 at once; removes staging folders left by a killed run; and checks that the folder can be
@@ -40,7 +43,8 @@ from wslab.core.errors import InputError
 if TYPE_CHECKING:
     from wslab.core.config import Config
 
-__all__ = ["MARKER", "KEEP", "run_folder", "project_inputs", "check_output_folder", "check_run_folder"]
+__all__ = ["MARKER", "KEEP", "run_folder", "project_inputs", "check_output_folder", "check_run_folder",
+           "check_project_stores", "output_lock"]
 
 MARKER = ".wslab-run"
 """Written into every run folder; a folder holding it is a previous wslab run."""
@@ -95,9 +99,9 @@ def run_folder(run_dir: str | Path, *, inputs: Iterable[str | Path] = (),
         _probe_writable(final)
         staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.{_PARTIAL}", dir=final.parent))
         try:
-            (staging / MARKER).write_text("a wslab run folder; replaced as a whole by the next run\n",
-                                          encoding="utf-8")
+            _write_marker(staging)
             yield staging
+            _write_marker(staging, written=sorted(p.name for p in staging.iterdir()))
             _swap_in(staging, final, keep)
         finally:
             if staging.exists():  # a failed run, or the previous run after the swap
@@ -109,6 +113,19 @@ def check_run_folder(cfg: Config) -> None:
     """The check :func:`run_folder` makes first, on ``cfg``'s output.dir and inputs, for commands
     that check a project without running it (``config check``, ``lfs analyze``)."""
     check_output_folder(cfg.resolve(cfg.output.dir), inputs=project_inputs(cfg))
+    check_project_stores(cfg)
+
+
+def check_project_stores(cfg: Config) -> None:
+    """Refuse a review store (answers, split, rounds) inside output.dir: a run replaces that
+    folder as a whole, so the expert's answers would be wiped by the next run."""
+    run_dir = _real(cfg.resolve(cfg.output.dir))
+    for which in ("answers", "split", "rounds"):
+        path = cfg.review_path(which)  # type: ignore[arg-type]
+        for p in {Path(os.path.abspath(path)), _real(path)}:
+            if p == run_dir or _inside(p, run_dir):
+                raise InputError(f"{cfg.config_path}: review.{which}: {path} is inside output.dir {run_dir}, which "
+                                 "every run replaces as a whole; expected a path outside the run folder")
 
 
 def check_output_folder(run_dir: str | Path, *, inputs: Iterable[str | Path] = (),
@@ -127,10 +144,16 @@ def check_output_folder(run_dir: str | Path, *, inputs: Iterable[str | Path] = (
             if path == final or _inside(path, final):
                 raise InputError(f"{final}: output folder holds the input {given}; expected an output.dir "
                                  "that holds no input (a run replaces its folder as a whole)")
+    for parent in final.parents:
+        if (parent / MARKER).is_file():
+            raise InputError(f"{final}: output folder is inside {parent}, the run folder of another wslab run "
+                             "(which replaces it as a whole); expected an output.dir outside any run folder")
     if final.is_dir() and not _is_run(final, tuple(keep)):
         foreign = sorted(p.name for p in final.iterdir() if p.name not in (*keep, MARKER))
         raise InputError(f"{final}: output folder holds files that are not a wslab run (e.g. {foreign[0]!r}); "
                          "expected an empty folder, a previous run, or a new path")
+    if final.is_dir():
+        _check_nothing_foreign(final, tuple(keep))
 
 
 # ---------------------------------------------------------------------- checks
@@ -157,6 +180,46 @@ def _is_run(folder: Path, keep: tuple[str, ...]) -> bool:
     return False
 
 
+def _write_marker(folder: Path, *, written: list[str] | None = None) -> None:
+    text = "a wslab run folder; replaced as a whole by the next run\n"
+    if written is not None:  # what this run wrote: the next run removes nothing else
+        text += "written: " + json.dumps(written) + "\n"
+    (folder / MARKER).write_text(text, encoding="utf-8")
+
+
+def _written(folder: Path) -> set[str] | None:
+    """The entries the run in ``folder`` wrote (its marker's list); None for a run that kept no list."""
+    try:
+        lines = (folder / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in lines:
+        if line.startswith("written: "):
+            try:
+                names = json.loads(line.removeprefix("written: "))
+            except ValueError:
+                return None
+            return {str(n) for n in names} if isinstance(names, list) else None
+    return None
+
+
+def _check_nothing_foreign(final: Path, keep: tuple[str, ...]) -> None:
+    """Refuse a previous run folder that holds what no run of this folder wrote: another
+    project's run folder (a ``.wslab-run`` marker inside), or any entry its marker does not list.
+    A run never deletes a folder or file it did not create."""
+    written = _written(final)
+    for entry in sorted(final.iterdir()):
+        if entry.name in (*keep, MARKER):
+            continue
+        if entry.is_dir() and not entry.is_symlink() and (entry / MARKER).exists():
+            raise InputError(f"{final}: output folder holds {entry.name!r}, the run folder of another wslab run; "
+                             "expected a run folder that holds no other run (move it, or set another output.dir)")
+        if written is not None and entry.name not in written:
+            raise InputError(f"{final}: output folder holds {entry.name!r}, which the previous run did not write; "
+                             "expected only that run's files (a run replaces its folder as a whole): move it, "
+                             "or set another output.dir")
+
+
 def _probe_writable(final: Path) -> None:
     """Create and remove a file where the run will write: beside the folder and inside it."""
     for folder in (final.parent, final) if final.is_dir() else (final.parent,):
@@ -172,8 +235,14 @@ def _probe_writable(final: Path) -> None:
 # ---------------------------------------------------------------------- the lock
 
 
+def output_lock(path: str | Path, *, what: str) -> contextlib.AbstractContextManager[None]:
+    """The lock a run holds on its output (``.NAME.lock`` beside ``path``), for commands that
+    write one output file (``llm-label``): a second run into the same output fails at once."""
+    return _lock(_real(path), what=what)
+
+
 @contextlib.contextmanager
-def _lock(final: Path) -> Iterator[None]:
+def _lock(final: Path, *, what: str = "run folder") -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``.NAME.lock`` beside ``final``; fail at once if taken.
 
     The file is removed on release while still locked; a process that opened it just before
@@ -191,8 +260,8 @@ def _lock(final: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = _read_pid(fd)
             os.close(fd)
-            raise InputError(f"{final}: another wslab run{holder} is writing this run folder (lock {path}); "
-                             "expected one run per folder: wait for it, or set another output.dir") from None
+            raise InputError(f"{final}: another wslab run{holder} is writing this {what} (lock {path}); "
+                             f"expected one run per {what}: wait for it, or choose another") from None
         try:
             same = os.path.samestat(os.fstat(fd), os.stat(path))
         except FileNotFoundError:

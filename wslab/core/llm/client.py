@@ -35,6 +35,7 @@ import logging
 import os
 import random
 import re
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +46,12 @@ from wslab.core.llm.cache import ResponseCache, cache_key
 from wslab.core.llm.parsing import bare_enum_answer, error_message, parse_json_tolerant, retry_after
 from wslab.core.llm.settings import DEFAULT_BASE_URL, LLMSettings, LLMUsage, estimate_tokens
 from wslab.core.progress import Reporter
-from wslab.core.redact import redact, register_secret
+from wslab.core.redact import contains_secret, redact, register_secret, register_url_credentials
 
 __all__ = ["LLMClient", "Completion", "TokenLogprob", "LLMError", "LLMUnavailable"]
 
-DEFAULT_OUTPUT_TOKENS = 64  # output reserved per call for the budget when max_tokens is unset
+DEFAULT_OUTPUT_TOKENS = 64  # max_tokens sent when neither the caller nor llm.max_tokens sets it
+ANSWER_CHARS_PER_TOKEN = 32  # an answer longer than this many characters per requested token is refused
 CONTENT_RETRIES = 1  # an unusable answer (empty, prose, truncated) is asked again once, no more
 log = logging.getLogger("wslab.core.llm")
 
@@ -91,6 +93,11 @@ def _messages_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
     return sum(estimate_tokens(str(m.get("content", ""))) + 4 for m in messages)
 
 
+def _messages_tokens_bound(messages: Sequence[Mapping[str, Any]]) -> int:
+    """At most this many input tokens: a token is at least one UTF-8 byte (what the budget reserves)."""
+    return sum(len(str(m.get("content", "")).encode("utf-8")) + 8 for m in messages)
+
+
 class _Retry(Exception):
     def __init__(self, kind: str, delay: float | None = None) -> None:
         super().__init__(kind)
@@ -120,6 +127,7 @@ class LLMClient:
             raise ConfigError(f"llm.api_key_env: environment variable {settings.api_key_env} is "
                               f"not set; expected the API key for {self.base_url} there")
         register_secret(os.environ.get(settings.api_key_env))
+        register_url_credentials(self.base_url)
         path = cache_path or settings.cache_path
         self.cache = cache if cache is not None else (ResponseCache(path) if path else None)
         self.usage = LLMUsage()
@@ -177,12 +185,14 @@ class LLMClient:
         if limit is None:
             return
         if self.usage.cost_usd + self._reserved + amount > limit:
-            raise BudgetExceeded(
-                f"LLM budget reached: spent ${self.usage.cost_usd:.4f} of llm.max_cost_usd "
-                f"${limit:.4f} ({self.usage.calls} paid calls); everything paid for is saved, "
-                "rerun with a larger budget to continue"
-            )
+            raise BudgetExceeded(self.budget_message())
         self._reserved += amount
+
+    def budget_message(self) -> str:
+        """What a budget stop says: the spend so far, counted from every paid call."""
+        return (f"LLM budget reached: spent ${self.usage.cost_usd:.4f} of llm.max_cost_usd "
+                f"${self.settings.max_cost_usd or 0:.4f} ({self.usage.calls} paid calls); everything paid for "
+                "is saved, rerun with a larger budget to continue")
 
     def _fault(self, kind: str) -> None:
         self.usage.faults[kind] = self.usage.faults.get(kind, 0) + 1
@@ -214,9 +224,7 @@ class LLMClient:
         """(kwargs for the SDK, params for the cache key) in the current structured-output mode."""
         msgs = [dict(m) for m in messages]
         kwargs: dict[str, Any] = {"model": self.model, "temperature": self.settings.temperature}
-        mt = max_tokens or self.settings.max_tokens
-        if mt:
-            kwargs["max_tokens"] = mt
+        kwargs["max_tokens"] = max_tokens or self.settings.max_tokens or DEFAULT_OUTPUT_TOKENS  # always capped
         if logprobs:
             kwargs["logprobs"] = True
         if self.structured_output == "json_schema":
@@ -281,8 +289,8 @@ class LLMClient:
             content_retries = 0
             last = "no attempt"
             while True:
-                estimate = self.cost(self.model, _messages_tokens(kwargs["messages"]),
-                                     kwargs.get("max_tokens", DEFAULT_OUTPUT_TOKENS))
+                estimate = self.cost(self.model, _messages_tokens_bound(kwargs["messages"]),
+                                     kwargs["max_tokens"])  # the most this call can cost
                 self._reserve(estimate)
                 try:
                     return await self._attempt(kwargs, key, logprobs, schema)
@@ -345,6 +353,8 @@ class LLMClient:
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise _Retry("malformed_body") from None
         in_tok, out_tok, cost = self._account(body.get("usage") or {}, kwargs["messages"], content)
+        if len(content) > ANSWER_CHARS_PER_TOKEN * kwargs["max_tokens"]:
+            raise _Retry("content:too_long")  # paid, but neither parsed nor stored
         lps = _token_logprobs(choice.get("logprobs")) if logprobs else None
         data = parse_json_tolerant(content)
         if data is None:
@@ -398,12 +408,21 @@ class LLMClient:
         return int(in_tok), int(out_tok), cost
 
     def _store(self, key: str, c: Completion) -> None:
-        if self.cache is not None:
+        if contains_secret(c.content):  # the endpoint echoed the key: never written to disk
+            self.warn_once("secret_in_answer", "an LLM answer contained the API key or URL credentials; "
+                           "it was used but not cached")
+            return
+        if self.cache is None:
+            return
+        try:
             self.cache.put(key, self.model, {
                 "content": c.content, "data": c.data, "finish_reason": c.finish_reason, "model": self.model,
                 "input_tokens": c.input_tokens, "output_tokens": c.output_tokens, "cost_usd": c.cost_usd,
                 "logprobs": [[t.token, t.logprob] for t in c.logprobs] if c.logprobs is not None else None,
             })
+        except (OSError, sqlite3.Error) as exc:  # disk full: the answer still reaches the caller's store
+            self.warn_once("cache_write", f"LLM response cache {self.cache.path}: cannot write ({exc}); "
+                           "answers are used but not cached")
 
     # ------------------------------------------------------------------ sync helper
     def complete_many(self, requests: Sequence[tuple[list[dict[str, Any]], Mapping[str, Any]]], *,
