@@ -131,8 +131,8 @@ def fit_label_model(L: np.ndarray | pl.DataFrame | pl.LazyFrame | VotePatterns, 
     """
     p = L if isinstance(L, VotePatterns) else vote_patterns(L)
     prior = np.full(n_classes, 1.0 / n_classes) if prior is None else np.asarray(prior, dtype=float)
-    if isinstance(early_stopping, tuple):
-        early_stopping = EarlyStopping(*early_stopping)
+    if isinstance(early_stopping, tuple):  # the default stops only fast fits (Snorkel's own loss runs every epoch)
+        early_stopping = EarlyStopping(*early_stopping) if fast else None
     share = overlap_share(p.votes, p.counts)
     if share < min_overlap:
         note = (f"label model not fitted: only {share:.2%} of the rows with a vote have votes from 2 or more LFs "
