@@ -51,7 +51,7 @@ def test_restarts_rescue_a_seed_where_a_single_snorkel_fit_collapses(demo_votes,
     fit = fit_label_model(L, K, prior=prior, seed=seed, restarts=3)
     rescued = covered_accuracy(fit.aggregation(fit.pick(dev, y_dev, score=macro_f1_score(K))), test, y_test)
     assert single < 0.5  # Snorkel's own fit from this seed is degenerate
-    assert rescued > 0.75
+    assert rescued > 0.7  # the restart chosen on the dev half, scored on the other half
 
 
 def test_without_gold_the_lowest_training_loss_picks(demo_votes):
