@@ -66,7 +66,6 @@ def write_project(n: int, seed: int) -> tuple[Path, float]:
                    "other": "anything else"},
         "gold": {"path": "gold.csv", "dev_fraction": 0.5},
         "lfs": {"files": ["lfs.yaml"]},
-        "label_model": {"kind": "auto"},
         "end_model": {"enabled": True, "max_train": 100_000, "max_features": 100_000},
         "quality": {"enabled": False},
         "evaluation": {"bootstrap": 1000},

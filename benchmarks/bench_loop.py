@@ -83,7 +83,7 @@ def apply(config: Path, truth: dict[str, str]) -> tuple[object, dict]:
     seconds = time.perf_counter() - t0
     labels = pl.read_parquet(run.files["labels"], columns=["id", "label", "source"])
     correct = sum(truth[i] == lab for i, lab, _ in labels.iter_rows())
-    chosen = (run.metrics.get("candidates") or {}).get("chosen", run.chosen_label_model)
+    chosen = run.chosen
     return run, {"seconds": seconds, "corpus_accuracy": correct / labels.height, "chosen": chosen,
                  "test_final": run.metrics["test"]["final"], "labels": labels}
 

@@ -13,7 +13,8 @@ LF analysis and the end model.
 
 from wslab.core.artifacts import ABSTAIN
 from wslab.labeling.aggregate import (Aggregation, LabelModels, class_prior, final_probs, fit_label_models,
-                                      majority_vote, snorkel_label_model)
+                                      majority_vote)
+from wslab.labeling.label_model import LabelModelFit, fit_label_model
 from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import LFPlan, apply_lfs, label_matrix, load_precomputed, plan_lfs, votes_array
 from wslab.labeling.end_model import EndModel, end_model_probs, train_end_model
@@ -22,5 +23,5 @@ from wslab.core.stats.ties import probs_to_preds
 
 __all__ = ["ABSTAIN", "LFSpec", "parse_lf", "load_lf_specs", "dump_lf_specs", "apply_lfs", "plan_lfs", "LFPlan",
            "label_matrix", "load_precomputed", "votes_array", "lf_summary", "Aggregation", "LabelModels",
-           "majority_vote", "snorkel_label_model", "fit_label_models", "class_prior", "final_probs",
+           "majority_vote", "fit_label_model", "LabelModelFit", "fit_label_models", "class_prior", "final_probs",
            "probs_to_preds", "EndModel", "train_end_model", "end_model_probs"]

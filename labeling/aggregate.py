@@ -1,8 +1,10 @@
 """Label models: turn a label matrix (n x m, -1 = abstain) into probabilistic labels.
 
-Majority vote is the baseline, always computed beside Snorkel's LabelModel. Rows where no LF
-voted are *uncovered*: both models give them the class prior and mark them so the end model
-can label them instead.
+Majority vote is the baseline, always computed beside Snorkel's LabelModel (fitted by
+:func:`wslab.labeling.label_model.fit_label_model`). Rows where no LF voted are *uncovered*:
+both models give them the class prior and mark them so the end model can label them instead.
+Which of them labels the data is the choice of pipeline selection, or the default pipeline
+(:func:`default_pipeline`) without gold dev.
 
 >>> import numpy as np
 >>> L = np.array([[0, 0, -1], [1, 0, 1], [-1, -1, -1], [1, -1, 0], [1, 1, 1]])
@@ -18,110 +20,101 @@ numbers depend on it (on WRENCH youtube, 18% of test items are ties).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from wslab.core.errors import ConfigError
 from wslab.core.progress import Reporter, get_reporter
-from wslab.core.stats.metrics import classification_report
+from wslab.core.stats.metrics import confusion_matrices, scores_from_confusion
 from wslab.core.stats.ties import probs_to_preds
 from wslab.core.stats.votes import vote_counts  # noqa: F401  (re-exported: the one vote count)
 
+from wslab.labeling.label_model import LabelModelFit, LabelModelFits, RestartScore
 from wslab.labeling.majority import Aggregation, class_prior, majority_vote  # noqa: F401  (re-exported)
-from wslab.labeling.patterns import VotePatterns
+from wslab.labeling.patterns import vote_patterns
 
 MIN_LFS_FOR_LABEL_MODEL = 3  # Snorkel's LabelModel refuses fewer
 
 
-def snorkel_label_model(L: np.ndarray | VotePatterns, n_classes: int, *, prior: np.ndarray | None = None,
-                        n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0, seed: int = 0,
-                        restarts: int = 3, progress_bar: bool = False,
-                        on_fit: Callable[[float], None] | None = None, fast: bool = True,
-                        early_stopping: tuple[float, int] | None = (1e-4, 50),
-                        min_overlap: float | None = None) -> Aggregation:
-    """Fit Snorkel's LabelModel on ``L`` and predict every row (given ``L``'s
-    :class:`~wslab.labeling.patterns.VotePatterns`: every distinct pattern, one row each).
-
-    The model is fitted on the distinct vote patterns of ``L`` with their counts, which gives
-    the same parameters as a fit on every row (Snorkel's objective sees the matrix only through
-    the LF overlap matrix; see :mod:`wslab.labeling.patterns`), and each pattern is predicted
-    once and mapped back to its rows. Memory and time scale with the number of patterns.
-    ``restarts`` fits from derived seeds keep the one with the lowest training loss, because a
-    single Snorkel fit can collapse for an unlucky seed (see ``patterns.fit_with_restarts``).
-    ``fast`` (default) evaluates Snorkel's objective without its dense (m*K)^2 masks, with the
-    same learned parameters (:mod:`wslab.labeling.fast_label_model`); ``early_stopping=(tol,
-    patience)`` ends a fit whose loss improved by less than ``tol`` (relative) over ``patience``
-    epochs (``None``: every epoch runs, as Snorkel). Measured on 6 synthetic matrices and WRENCH
-    youtube and sms (3 x 500 epochs), ``(1e-4, 50)`` changed no predicted label and ``mu`` by at
-    most 3e-4; it stopped only on youtube (478 of 500 epochs). When LFs almost never vote on the same rows (share below ``min_overlap``, default
-    ``patterns.MIN_OVERLAP``) no fit is made: the result holds majority vote's probabilities and
-    its ``note`` says so.
-    Snorkel seeds numpy and torch globally inside ``fit``; that is Snorkel's behaviour.
-    """
-    from wslab.labeling.patterns import MIN_OVERLAP, EarlyStopping, fit_label_model_on_patterns, label_model_on_patterns
-
-    stop = EarlyStopping(*early_stopping) if early_stopping is not None else None
-    fit, data = ((label_model_on_patterns, L) if isinstance(L, VotePatterns)
-                 else (fit_label_model_on_patterns, np.asarray(L)))
-    return fit(data, n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2, seed=seed, restarts=restarts,
-               progress_bar=progress_bar, on_fit=on_fit, fast=fast, early_stopping=stop,
-               min_overlap=MIN_OVERLAP if min_overlap is None else min_overlap)
-
-
 @dataclass
 class LabelModels:
-    """Both label models' output on the same label matrix, and the one chosen to label the data."""
+    """The label-model stage: majority vote and Snorkel's LabelModel on the same label matrix.
+
+    ``default`` is the vote source of the default pipeline (no gold dev, or selection off): the
+    label model, or majority vote when it was not fitted (fewer than 3 LFs, or LFs that almost
+    never overlap; ``notes`` say which)."""
 
     majority_vote: Aggregation
     label_model: Aggregation | None
-    chosen: Aggregation
     notes: list[str] = field(default_factory=list)
+    fit: LabelModelFit | None = None
+    """Every restart of the label model (:class:`~wslab.labeling.label_model.LabelModelFit`)."""
+
+    @property
+    def default(self) -> Aggregation:
+        return self.label_model if self.label_model is not None else self.majority_vote
+
+    @property
+    def covered(self) -> np.ndarray:
+        """(n,) True where at least one LF voted."""
+        return self.majority_vote.covered
 
 
-def fit_label_models(L: np.ndarray, n_classes: int, *, kind: str = "auto", prior: np.ndarray | None = None,
+def fit_label_models(L: np.ndarray | LabelModelFits, n_classes: int, *, prior: np.ndarray | None = None,
                      dev_pos: np.ndarray | None = None, y_dev: np.ndarray | None = None,
-                     labels: Sequence[str] | None = None, n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0,
+                     score: RestartScore | None = None, n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0,
                      restarts: int = 3, seed: int = 0, reporter: Reporter | None = None) -> LabelModels:
-    """Majority vote and Snorkel's LabelModel on ``L``; ``kind`` picks the one that labels.
+    """Majority vote and Snorkel's LabelModel on ``L`` (a label matrix, or the run's shared
+    :class:`~wslab.labeling.label_model.LabelModelFits` of it).
 
-    ``kind="auto"`` keeps whichever scores the higher macro F1 on the gold dev rows ``dev_pos``
-    (labels ``y_dev``), the label model on a tie or without dev; ``"snorkel"`` / ``"majority"``
-    pin one. With fewer than 3 LFs Snorkel cannot fit: majority vote labels, and a note says so.
+    The label model's restart is chosen on the gold dev rows ``dev_pos`` (classes ``y_dev``) by
+    ``score`` (default: macro F1), by training loss only without gold
+    (:meth:`~wslab.labeling.label_model.LabelModelFit.pick`). With fewer than 3 LFs Snorkel
+    cannot fit: ``label_model`` is None and a note says so. Nothing is chosen here: pipeline
+    selection (:mod:`wslab.labeling.selection`) chooses among majority vote, weighted vote and
+    every label-model setting; without it the default pipeline takes :attr:`LabelModels.default`.
     """
-    notes: list[str] = []
+    fits = L if isinstance(L, LabelModelFits) else LabelModelFits(vote_patterns(np.asarray(L)), n_classes, seed=seed)
+    pat, notes = fits.patterns, []
+    prior = class_prior(None, n_classes) if prior is None else np.asarray(prior, dtype=float)
     with get_reporter(reporter).task("label models (majority vote, Snorkel restarts)", total=1 + restarts) as advance:
-        mv = majority_vote(L, n_classes, prior=prior)
+        mv = majority_vote(pat.votes, n_classes, prior=prior)
+        mv = Aggregation("majority_vote", mv.probs[pat.inverse], mv.covered[pat.inverse])
         advance(1)
-        lm: Aggregation | None = None
-        if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL:
-            lm = snorkel_label_model(L, n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2, seed=seed,
-                                     restarts=restarts, on_fit=lambda loss: advance(1, loss=f"{loss:.4g}"))
-            if lm.note:  # the LFs almost never overlap: no fit was made, majority vote labels
-                notes.append(lm.note)
-                lm = None
-        elif kind == "snorkel":
-            raise ConfigError(f"key 'label_model.kind': snorkel needs at least {MIN_LFS_FOR_LABEL_MODEL} LFs; "
-                              f"got {L.shape[1]}; expected more LFs or kind: majority")
+        lm, fit = None, None
+        if pat.votes.shape[1] >= MIN_LFS_FOR_LABEL_MODEL:
+            fit = fits.fit(prior, n_epochs=n_epochs, lr=lr, l2=l2, restarts=restarts,
+                           on_fit=lambda loss: advance(1, loss=f"{loss:.4g}"))
+            if fit.fitted:
+                score = score if score is not None else macro_f1_score(n_classes)
+                lm = fit.aggregation(fit.pick(dev_pos, y_dev, score=score))
+            else:  # the LFs almost never overlap: no fit was made, majority vote labels
+                notes.append(fit.note)
         else:
-            notes.append(f"Snorkel's LabelModel needs at least {MIN_LFS_FOR_LABEL_MODEL} LFs; got {L.shape[1]}, "
+            notes.append(f"Snorkel's LabelModel needs at least {MIN_LFS_FOR_LABEL_MODEL} LFs; got {pat.votes.shape[1]}, "
                          "so majority vote labels the data")
-    chosen = choose_label_model(mv, lm, kind=kind, dev_pos=dev_pos, y_dev=y_dev,
-                                labels=labels or [str(k) for k in range(n_classes)])
-    return LabelModels(majority_vote=mv, label_model=lm, chosen=chosen, notes=notes)
+    return LabelModels(majority_vote=mv, label_model=lm, notes=notes, fit=fit)
 
 
-def choose_label_model(mv: Aggregation, lm: Aggregation | None, *, kind: str, dev_pos: np.ndarray | None,
-                       y_dev: np.ndarray | None, labels: Sequence[str]) -> Aggregation:
-    """The aggregation that labels the data (see :func:`fit_label_models`); gold dev only."""
-    if kind == "majority" or lm is None:
-        return mv
-    if kind == "snorkel" or dev_pos is None or y_dev is None or len(y_dev) == 0:
-        return lm
-    score = {a.name: classification_report(y_dev, probs_to_preds(a.probs[dev_pos]), list(labels), n_boot=0)["macro_f1"]
-             for a in (mv, lm)}
-    return lm if score["label_model"] >= score["majority_vote"] else mv
+def macro_f1_score(n_classes: int) -> RestartScore:
+    """``score(y, probs)``: macro F1 of the argmax (Snorkel's tie rule) of ``probs`` against ``y``."""
+    def score(y: np.ndarray, probs: np.ndarray) -> float:
+        return float(scores_from_confusion(confusion_matrices(y, probs_to_preds(probs), n_classes))["macro_f1"][0])
+    return score
+
+
+def default_pipeline(models: LabelModels, *, balance: str, end_model: bool) -> str:
+    """The candidate name of the default pipeline (no gold dev, or selection off): the label
+    model where an LF voted (``label_model(dev)`` with the class balance of gold dev,
+    ``label_model(uniform)`` otherwise), majority vote when the label model was not fitted, and
+    the end model on the uncovered documents (``+end_model``) when it is enabled.
+
+    >>> mv = majority_vote(np.array([[0, -1]]), 2)
+    >>> default_pipeline(LabelModels(mv, None), balance="dev", end_model=True)
+    'majority_vote+end_model'
+    """
+    src = f"label_model({balance})" if models.label_model is not None else "majority_vote"
+    return f"{src}+end_model" if end_model else src
 
 
 def source_names(covered: np.ndarray, name: str, fallback: str) -> np.ndarray:
@@ -136,9 +129,10 @@ def source_names(covered: np.ndarray, name: str, fallback: str) -> np.ndarray:
     return out
 
 
-def final_probs(chosen: Aggregation, fill: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """(probs, source) of the final labels: the chosen label model where an LF voted, ``fill``
-    (the end model's probabilities) elsewhere, or the prior that ``chosen`` holds there.
+def final_probs(chosen: Aggregation, fill: np.ndarray | None, *, name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(probs, source) of the default pipeline's labels: ``chosen`` where an LF voted (source
+    ``name``, default ``chosen.name``), ``fill`` (the end model's probabilities) elsewhere, or
+    the prior that ``chosen`` holds there.
 
     >>> agg = majority_vote(np.array([[0, -1], [-1, -1]]), 2)
     >>> p, source = final_probs(agg, np.array([[0.5, 0.5], [0.2, 0.8]]))
@@ -150,4 +144,4 @@ def final_probs(chosen: Aggregation, fill: np.ndarray | None) -> tuple[np.ndarra
     if fill is not None:
         probs[~chosen.covered] = fill[~chosen.covered]
         fallback = "end_model"
-    return probs, source_names(chosen.covered, chosen.name, fallback)
+    return probs, source_names(chosen.covered, name or chosen.name, fallback)

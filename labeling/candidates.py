@@ -27,7 +27,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from wslab.core.artifacts import ABSTAIN
-from wslab.labeling.aggregate import class_prior, majority_vote, snorkel_label_model, vote_counts
+from wslab.core.stats.ties import probs_to_preds
+from wslab.labeling.aggregate import class_prior, majority_vote, vote_counts
+from wslab.labeling.label_model import LabelModelFits, RestartScore
 from wslab.labeling.patterns import VotePatterns, vote_patterns
 from wslab.core.stats.features import default_text_classifier, make_text_featurizer
 
@@ -173,12 +175,19 @@ class Inputs:
     """The dev-free end-model fit every other end-model fit starts from (:func:`end_model_on`)."""
     test_pos: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     """Gold test positions: scored for the report, so their votes are kept like dev's and sample's."""
+    label_models: LabelModelFits | None = None
+    """The run's label-model fits of L (shared with the label-model stage); made here when None."""
 
     @cached_property
     def patterns(self) -> VotePatterns:
-        """The distinct vote patterns of L (grouped once, on first use): every vote-based
-        candidate is fitted and predicted per pattern."""
-        return vote_patterns(self.L)
+        """The distinct vote patterns of L (grouped once per run): every vote-based candidate is
+        fitted and predicted per pattern."""
+        return self.fits.patterns
+
+    @cached_property
+    def fits(self) -> LabelModelFits:
+        return self.label_models if self.label_models is not None else \
+            LabelModelFits(vote_patterns(self.L), self.n_classes, seed=self.seed)
 
 
 def vote_source(pattern_probs: Callable[[np.ndarray], np.ndarray], inverse: np.ndarray, *, uses_dev: bool) -> Fit:
@@ -198,10 +207,13 @@ def vote_source(pattern_probs: Callable[[np.ndarray], np.ndarray], inverse: np.n
     return fit
 
 
-def vote_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]]) -> list[Candidate]:
+def vote_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]],
+                    score: RestartScore | None = None) -> list[Candidate]:
     """Majority vote, the dev-weighted vote and Snorkel's LabelModel for each grid setting,
     with the class balance of the training dev items (``dev``) and uniform; each computed on the
-    distinct vote patterns of L (:attr:`Inputs.patterns`)."""
+    distinct vote patterns of L (:attr:`Inputs.patterns`), the label models taken from the run's
+    shared fits (:attr:`Inputs.fits`). With several restarts, the restart is chosen by
+    ``score`` on the training dev items (so out of fold), never by training loss alone."""
     L, K, pat = inp.L, inp.n_classes, inp.patterns
     uniform = np.full(K, 1.0 / K)
     mv = majority_vote(pat.votes, K, prior=class_prior(None, K)).probs
@@ -218,11 +230,20 @@ def vote_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]]
         for balance in ("dev", "uniform"):
             def probs_for(train, params=params, balance=balance):
                 prior = class_prior(inp.y_dev[train], K) if balance == "dev" else uniform
-                return snorkel_label_model(pat, K, prior=prior, seed=inp.seed, **params).probs
-            name = f"label_model({balance}{tag})"
-            out.append(Candidate(name, "votes", balance == "dev",
-                                 vote_source(probs_for, pat.inverse, uses_dev=balance == "dev")))
+                fit = inp.fits.fit(prior, **params)
+                return fit.pattern_probs(fit.pick(inp.dev_pos[train], inp.y_dev[train], score=score))
+            uses_dev = balance == "dev" or (params.get("restarts", 1) > 1 and score is not None)
+            out.append(Candidate(f"label_model({balance}{tag})", "votes", uses_dev,
+                                 vote_source(probs_for, pat.inverse, uses_dev=uses_dev)))
     return out
+
+
+def weak_targets(probs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, weights) an end model trains on from a vote source's ``probs`` of corpus rows
+    ``rows``: the label by the one tie rule (:func:`~wslab.core.stats.ties.probs_to_preds`, ties
+    broken at random, seeded by the corpus row, so a tied row gets the label it has in
+    labels.parquet), weighted by its confidence."""
+    return probs_to_preds(probs, rows=rows), probs.max(axis=1)
 
 
 def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None, dev_free: bool = False) -> Fit:
@@ -237,8 +258,7 @@ def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None, dev_free
     """
 
     def fit(train: np.ndarray) -> Predict:
-        p = source(train)(inp.sample)
-        y, w = p.argmax(axis=1), p.max(axis=1)
+        y, w = weak_targets(source(train)(inp.sample), inp.sample)
         X = inp.features(inp.sample)
         if gold_share is not None and len(train):
             g = inp.dev_pos[train]

@@ -60,6 +60,14 @@ def parse_metric(metric: str, labels: Sequence[str]) -> MetricFn:
                       f"f1:<class> with a class among {list(labels)}")
 
 
+def metric_score(metric: MetricFn, n_classes: int):
+    """``score(y, probs) -> float``: ``metric`` of the argmax (the one tie rule) of ``probs``;
+    how a label model's restarts are compared on gold dev items."""
+    def score_fn(y: np.ndarray, probs: np.ndarray) -> float:
+        return float(metric(confusion_matrices(y, probs_to_preds(probs), n_classes))[0])
+    return score_fn
+
+
 def decision_class(metric: str, labels: Sequence[str]) -> int | None:
     """The class whose probability the decision rule weighs: the class of ``f1:<class>``, else None."""
     return list(labels).index(metric[3:]) if metric.startswith("f1:") and metric[3:] in labels else None
@@ -243,7 +251,7 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
     but the test scores.
     """
     fn, K, k = parse_metric(metric, labels), inp.n_classes, decision_class(metric, labels)
-    first = vote_candidates(inp, label_model_grid=label_model_grid)
+    first = vote_candidates(inp, label_model_grid=label_model_grid, score=metric_score(fn, K))
     if text_models:
         first += [Candidate("gold_only", "gold", True, gold_model(inp, votes=False)),
                   Candidate("gold+votes", "gold+votes", True, gold_model(inp, votes=True))]

@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from wslab.core.errors import InputError
 from wslab.core.progress import Reporter, get_reporter
 from wslab.core.stats.features import default_text_classifier
+from wslab.core.stats.ties import probs_to_preds
 from wslab.core.stats.votes import vote_counts
 
 PARALLEL_MIN_ROWS = 10_000
@@ -176,17 +177,19 @@ class MultiAnnotatorResult:
     annotators: pl.DataFrame
 
 
-def majority_vote(labels_multiannotator: np.ndarray) -> np.ndarray:
+def majority_vote(labels_multiannotator: np.ndarray, *, rows: np.ndarray | None = None) -> np.ndarray:
     """Majority vote of an (N, M) float array of class indices with NaN for not rated.
 
-    Ties go to the smallest class index (the given label CROWDLAB starts from; label models break
-    ties with Snorkel's rule instead). Every row must have at least one rating. The counting is
+    Ties are broken by the one tie rule of the label models
+    (:func:`wslab.core.stats.ties.probs_to_preds`: at random, seeded by the row's index, or by
+    ``rows[i]`` when given). Every row must have at least one rating. The counting is
     :func:`wslab.core.stats.votes.vote_counts`, shared with the label models.
 
-    >>> majority_vote(np.array([[0, 1, 1], [2, np.nan, 2], [0, 1, np.nan]]))
-    array([1, 2, 0])
+    >>> majority_vote(np.array([[0, 1, 1], [2, np.nan, 2], [0, 1, np.nan]])).tolist()
+    [1, 2, 0]
     """
-    return vote_counts(labels_multiannotator, int(np.nanmax(labels_multiannotator)) + 1).argmax(axis=1)
+    counts = vote_counts(labels_multiannotator, int(np.nanmax(labels_multiannotator)) + 1)
+    return probs_to_preds(counts, rows=rows)
 
 
 def multiannotator_consensus(

@@ -48,6 +48,7 @@ def test_frame_example(frames, tmp_path, monkeypatch):
 def test_pipeline_example(tmp_path, monkeypatch):
     lines = run_block(readme_blocks()[1], tmp_path, monkeypatch)
     chosen, accuracy, run_dir = lines[0].split()
-    assert chosen in ("majority_vote", "label_model")
+    metrics = json.loads((Path(run_dir) / "metrics.json").read_text())
+    assert chosen == metrics["chosen"] == metrics["candidates"]["chosen"]  # one chooser, one name
     assert 0.6 < float(accuracy) <= 1.0
     assert (Path(run_dir) / "labels.parquet").exists() and (Path(run_dir) / "report.html").exists()

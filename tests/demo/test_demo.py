@@ -189,7 +189,7 @@ def test_config_validates_and_points_at_the_files(project):
     cfg = load_config(out / "config.yaml")
     assert cfg.label_names == list(LABELS)
     assert cfg.gold is not None and cfg.gold.dev_fraction == 0.5
-    assert cfg.label_model.kind == "auto"
+    assert cfg.label_model.restarts == 3 and cfg.selection.candidate is None
     for p in (cfg.corpus.path, cfg.gold.path, cfg.annotations, *cfg.lfs.files):
         assert cfg.resolve(p).is_file(), p
 

@@ -7,9 +7,10 @@ import pytest
 import torch
 from snorkel.labeling.model import LabelModel
 
-from wslab.labeling.aggregate import majority_vote, snorkel_label_model
+from wslab.labeling.aggregate import majority_vote
 from wslab.labeling.fast_label_model import EarlyStopping, fast_label_model_class
-from wslab.labeling.patterns import fit_label_model_on_patterns, fit_pattern_label_model, overlap_share, vote_patterns
+from wslab.labeling.label_model import fit_label_model
+from wslab.labeling.patterns import overlap_share, vote_patterns
 
 
 def _matrix(seed: int, n: int, m: int, k: int, coverage: float, unipolar: bool = False) -> np.ndarray:
@@ -61,10 +62,10 @@ def test_same_mu_as_snorkel_fit(seed, n, m, k, coverage, unipolar, kw):
     np.testing.assert_allclose(_mu(fast), _mu(ref), rtol=0, atol=1e-6)
     # the pattern-weighted fit wslab runs, with the fast loss, is the same fit
     p = vote_patterns(L)
-    pat = fit_pattern_label_model(p.votes, p.counts, k, prior=prior, **kw)
-    np.testing.assert_allclose(_mu(pat), _mu(ref), rtol=0, atol=1e-6)
+    pat = fit_label_model(p, k, prior=prior, restarts=1, early_stopping=None, **kw)
+    np.testing.assert_allclose(pat.restarts[0].mu, _mu(ref), rtol=0, atol=1e-6)
     covered = (L != -1).any(axis=1)
-    np.testing.assert_allclose(pat.predict_proba(L)[covered], ref.predict_proba(L)[covered], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(pat.aggregation().probs[covered], ref.predict_proba(L)[covered], rtol=0, atol=1e-5)
 
 
 def test_both_branches_of_the_overlap_product_are_exercised():
@@ -123,7 +124,7 @@ def test_early_stopping_arguments_checked():
         EarlyStopping(tol=0, patience=5)
     p = vote_patterns(_matrix(1, 500, 5, 2, 0.5))
     with pytest.raises(ValueError, match="fast"):
-        fit_pattern_label_model(p.votes, p.counts, 2, fast=False, early_stopping=EarlyStopping())
+        fit_label_model(p, 2, fast=False, early_stopping=EarlyStopping())
 
 
 def test_fit_skipped_with_a_note_when_lfs_almost_never_overlap():
@@ -138,22 +139,24 @@ def test_fit_skipped_with_a_note_when_lfs_almost_never_overlap():
     p = vote_patterns(L)
     share = overlap_share(p.votes, p.counts)
     assert share == pytest.approx(100 / ((L != -1).any(axis=1).sum()), abs=0.002)
-    agg = snorkel_label_model(L, 3, n_epochs=20)
+    fit = fit_label_model(L, 3, n_epochs=20)
+    assert not fit.fitted
+    agg = fit.aggregation()
     assert agg.note is not None and "not fitted" in agg.note and "majority vote" in agg.note
     assert agg.name == "label_model"
     mv = majority_vote(L, 3)
     np.testing.assert_array_equal(agg.probs, mv.probs)
     np.testing.assert_array_equal(agg.covered, mv.covered)
     # a lower threshold fits, and says nothing
-    fitted = snorkel_label_model(L, 3, n_epochs=20, restarts=1, min_overlap=0.001)
+    fitted = fit_label_model(L, 3, n_epochs=20, restarts=1, min_overlap=0.001).aggregation()
     assert fitted.note is None and not np.array_equal(fitted.probs, mv.probs)
 
 
 def test_enough_overlap_fits_and_no_vote_at_all_is_skipped():
     L = _matrix(1, 3000, 7, 3, 0.3)
-    assert snorkel_label_model(L, 3, n_epochs=20, restarts=1).note is None
+    assert fit_label_model(L, 3, n_epochs=20, restarts=1).note is None
     empty = np.full((50, 4), -1)
-    agg = fit_label_model_on_patterns(empty, 2, prior=np.array([0.7, 0.3]))
+    agg = fit_label_model(empty, 2, prior=np.array([0.7, 0.3])).aggregation()
     assert "0.00%" in agg.note
     np.testing.assert_allclose(agg.probs, np.tile([0.7, 0.3], (50, 1)))
     assert not agg.covered.any()

@@ -25,7 +25,7 @@ def project(tmp_path: Path, make_review_corpus, make_review_lfs, project_writer)
         "seed": 3,
         "gold": {"path": "gold.csv", "dev_fraction": 0.5},
         "lfs": {"files": ["lfs.yaml"]},
-        "label_model": {"kind": "auto", "n_epochs": 200},
+        "label_model": {"n_epochs": 200},
         "end_model": {"max_features": 5000},
         "evaluation": {"bootstrap": 200},
     })

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import polars as pl
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from wslab.app.cli import app
@@ -63,15 +64,42 @@ def test_apply_is_deterministic_for_a_seed(project):
     assert a.metrics == b.metrics
 
 
-@pytest.mark.parametrize("kind", ["majority", "snorkel"])
-def test_label_model_choice(project, kind):
-    """Without pipeline selection, label_model.kind picks what labels the covered documents."""
-    text = project.read_text().replace("kind: auto", f"kind: {kind}")
-    project.write_text(text + "selection:\n  enabled: false\n")
+def _edit(config, section: str, **values) -> None:
+    raw = yaml.safe_load(config.read_text())
+    raw.setdefault(section, {}).update(values)
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+
+
+@pytest.mark.parametrize("balance,want", [("gold_dev", "label_model(dev)+end_model"),
+                                          ("uniform", "label_model(uniform)+end_model")])
+def test_without_selection_the_default_pipeline_is_named_everywhere(project, balance, want):
+    """Selection off: the label model where an LF voted, the end model elsewhere, reported under
+    its candidate name in metrics.json, the manifest, the run result and labels.parquet."""
+    _edit(project, "label_model", class_balance=balance)
+    _edit(project, "selection", enabled=False)
     res = run_apply(load_config(project))
-    assert res.chosen_label_model == {"majority": "majority_vote", "snorkel": "label_model"}[kind]
-    src = set(pl.read_parquet(res.files["labels"])["source"])
-    assert src == {res.chosen_label_model, "end_model"}
+    metrics = json.loads((res.run_dir / "metrics.json").read_text())
+    manifest = json.loads((res.run_dir / "manifest.json").read_text())
+    assert res.chosen == metrics["chosen"] == manifest["chosen"] == want
+    assert set(pl.read_parquet(res.files["labels"])["source"]) == {want.removesuffix("+end_model"), "end_model"}
+
+
+def test_chosen_candidate_named_everywhere(project):
+    res = run_apply(load_config(project))
+    metrics = json.loads((res.run_dir / "metrics.json").read_text())
+    manifest = json.loads((res.run_dir / "manifest.json").read_text())
+    chosen = metrics["candidates"]["chosen"]
+    assert res.chosen == metrics["chosen"] == manifest["chosen"] == chosen
+    sources = set(pl.read_parquet(res.files["labels"])["source"])
+    assert sources <= {chosen, chosen.removesuffix("+end_model"), "end_model", "prior"}
+
+
+def test_label_model_kind_is_a_one_line_error_naming_the_replacement(project):
+    from wslab.core.errors import ConfigError
+
+    _edit(project, "label_model", kind="auto")
+    with pytest.raises(ConfigError, match=r"config\.yaml: key 'label_model\.kind': removed: .*selection\.candidate"):
+        load_config(project)
 
 
 def test_json_output_and_module_entry_point(project):

@@ -13,7 +13,8 @@ from snorkel.labeling.model import MajorityLabelVoter
 from snorkel.utils import probs_to_preds as snorkel_probs_to_preds
 from statsmodels.stats.proportion import proportion_confint
 
-from wslab.labeling.aggregate import majority_vote, probs_to_preds, snorkel_label_model
+from wslab.labeling.aggregate import majority_vote, probs_to_preds
+from wslab.labeling.label_model import fit_label_model
 from wslab.labeling.analysis import lf_summary
 from wslab.core.stats.intervals import wilson_interval
 from wslab.core.stats.metrics import classification_report
@@ -54,7 +55,7 @@ def test_majority_vote_matches_snorkel_majority_voter():
 
 def test_snorkel_label_model_beats_majority_vote_with_unequal_lf_accuracies():
     L, y = synthetic_votes(np.random.default_rng(1), accs=(0.95, 0.9, 0.55, 0.5, 0.5), cover=(0.3, 0.3, 0.9, 0.9, 0.9))
-    lm = snorkel_label_model(L, 3, n_epochs=300, seed=0)
+    lm = fit_label_model(L, 3, n_epochs=300, seed=0).aggregation()
     mv = majority_vote(L, 3)
     assert np.allclose(lm.probs.sum(axis=1), 1)
     covered = lm.covered
@@ -66,7 +67,7 @@ def test_snorkel_label_model_beats_majority_vote_with_unequal_lf_accuracies():
 def test_uncovered_rows_get_the_prior():
     L = np.array([[0, -1, 0], [-1, -1, -1], [1, 1, -1], [0, 0, 1]] * 25)
     prior = np.array([0.3, 0.7])
-    for agg in (majority_vote(L, 2, prior=prior), snorkel_label_model(L, 2, prior=prior, n_epochs=20)):
+    for agg in (majority_vote(L, 2, prior=prior), fit_label_model(L, 2, prior=prior, n_epochs=20).aggregation()):
         np.testing.assert_allclose(agg.probs[1], prior)
         assert not agg.covered[1]
 

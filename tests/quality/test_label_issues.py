@@ -99,9 +99,14 @@ def test_class_count_errors(labels, message):
         check_class_counts(labels, ["a", "b"], folds=5, source="gold.csv")
 
 
-def test_majority_vote_ties_to_smallest():
-    L = np.array([[0, 1, np.nan], [1, 1, 0], [np.nan, 2, np.nan]])
-    assert majority_vote(L).tolist() == [0, 1, 2]
+def test_majority_vote_breaks_ties_by_the_one_tie_rule():
+    from wslab.core.stats.ties import probs_to_preds
+
+    L = np.array([[0, 1, np.nan], [1, 1, 0], [np.nan, 2, np.nan], [1, 0, np.nan]])
+    tied = np.array([[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.5, 0.0]])
+    assert majority_vote(L).tolist() == probs_to_preds(tied).tolist()
+    assert majority_vote(L, rows=np.array([7, 8, 9, 10]))[[0, 3]].tolist() == \
+        probs_to_preds(tied[[0, 3]], rows=np.array([7, 10])).tolist()
 
 
 def test_crowdlab_ranks_the_noisy_annotator_last():

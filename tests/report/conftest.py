@@ -37,7 +37,7 @@ def report_project(folder: Path, build, writer, lfs: dict, *, seed: int = 11, n:
         "seed": 3,
         "gold": {"path": "gold.csv", "dev_fraction": 0.5},
         "lfs": {"files": ["lfs.yaml"]},
-        "label_model": {"kind": "auto", "n_epochs": 100},
+        "label_model": {"n_epochs": 100},
         "end_model": {"max_features": 2000},
         "evaluation": {"bootstrap": 100},
         "quality": {"enabled": quality, "folds": 2, "epochs": 2, "max_items": 100},

@@ -9,7 +9,9 @@ those arguments. Every file goes into the run folder under its name in
 Evaluation convention: majority vote and the label model are scored on *every* gold test item;
 an item no LF covers gets the class prior's most frequent class (as WRENCH scores label models),
 and ``coverage`` says how many items had a vote. ``final`` is what labels.parquet holds: the
-chosen label model where covered, the end model elsewhere.
+chosen pipeline (one name, ``chosen``, in metrics.json, the manifest, the report and
+labels.parquet's ``source``): the one pipeline selection chose on gold dev, or without gold dev
+(or with selection off) the default pipeline of :func:`wslab.labeling.aggregate.default_pipeline`.
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ from wslab.core import artifacts as A
 from wslab.core import io, rundir
 from wslab.core.config import Config
 from wslab.core.errors import ConfigError
-from wslab.labeling.aggregate import (MIN_LFS_FOR_LABEL_MODEL, LabelModels, class_prior, final_probs,
-                                      fit_label_models, source_names)
+from wslab.labeling.aggregate import (MIN_LFS_FOR_LABEL_MODEL, LabelModels, class_prior, default_pipeline,
+                                      final_probs, fit_label_models, source_names)
 from wslab.labeling.analysis import compare_precomputed, explain_lfs, lf_summary
 from wslab.labeling.apply import label_matrix, votes_array
 from wslab.labeling.candidates import Inputs, TextFeatures
 from wslab.labeling.end_model import end_model_probs
+from wslab.labeling.label_model import LabelModelFits
+from wslab.labeling.patterns import vote_patterns
 from wslab.app.review_loop import drop_reviewed, freeze_split, record_round, round_table
-from wslab.labeling.selection import Selection, select_pipeline
+from wslab.labeling.selection import Selection, metric_score, parse_metric, select_pipeline
 from wslab.core.progress import Reporter, get_reporter
 from wslab.app.project import Project, open_project
 from wslab.quality.evaluate import evaluate
@@ -54,7 +58,8 @@ class RunResult:
     metrics: dict[str, Any]
     lf_table: pl.DataFrame
     manifest: dict[str, Any]
-    chosen_label_model: str
+    chosen: str
+    """The pipeline that wrote labels.parquet (a candidate name, as in metrics.json and the manifest)."""
     files: dict[str, Path] = field(default_factory=dict)
 
 
@@ -120,32 +125,31 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
     with run.stage("apply_lfs"):
         lf_names, L = label_votes(project, run, reporter=reporter)
     lf_table = analyze(project, lf_names, L)
-    with run.stage("label_models"):
-        models = aggregate(project, L, reporter=reporter)
+    with run.stage("label_models"):  # the vote patterns of L grouped once; every label-model fit shared
+        fits = LabelModelFits(vote_patterns(L), len(project.labels), seed=cfg.seed)
+        models = aggregate(project, fits, reporter=reporter)
     lf_table = explain_lfs(lf_table, L, learned_accuracy=_learned(models),
                            accuracy_floor=cfg.lfs.accuracy_floor)
     run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
     with run.stage("selection"):
-        selection = choose_pipeline(project, L, reporter=reporter)
+        selection = choose_pipeline(project, L, models.covered, fits, reporter=reporter)
     with run.stage("end_model"):
-        fill = fill_uncovered(project, models, reporter=reporter) if selection is None else None
-        probs, source = (final_probs(models.chosen, fill) if selection is None
-                         else selected_labels(selection, models.chosen.covered, reporter=reporter))
+        chosen, fill, probs, source = final_labels(project, models, selection, reporter=reporter)
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
                                                expert=project.expert_positions(), gold_label=gold_labels(project)))
-    quality = review_labels(project, probs, models.chosen.covered, L, run, reporter=reporter)
+    quality = review_labels(project, probs, models.covered, L, run, reporter=reporter)
     agreement(project, run)
     with run.stage("evaluation"):
-        metrics = evaluation(project, models, fill, probs, run, selection=selection, reporter=reporter)
+        metrics = evaluation(project, models, fill, probs, run, chosen=chosen, selection=selection, reporter=reporter)
         metrics["rounds"] = review_rounds(project, probs)
     run.write("metrics", A.METRICS, metrics)
-    manifest = build_manifest(project, run, L, models, quality)
+    manifest = build_manifest(project, run, L, models, quality, chosen=chosen)
     run.write("manifest", A.MANIFEST, manifest)
     from wslab.app.report import build_report
 
     run.write("report", A.REPORT, build_report(run.dir))
     return RunResult(run_dir=run.dir, metrics=metrics, lf_table=lf_table, manifest=manifest,
-                     chosen_label_model=models.chosen.name, files=run.files)
+                     chosen=chosen, files=run.files)
 
 
 # ------------------------------------------------------------------ the steps (config -> arguments)
@@ -200,27 +204,46 @@ def analyze(project: Project, lf_names: list[str], L: np.ndarray) -> pl.DataFram
     return compare_precomputed(table, L, project.stored_votes, gold_rows=gold_rows)
 
 
+def _balance(project: Project) -> str:
+    """The label model's class balance: ``dev`` (gold dev's class frequencies) or ``uniform``."""
+    return "dev" if project.gold is not None and project.cfg.label_model.class_balance == "gold_dev" else "uniform"
+
+
 def _prior(project: Project) -> np.ndarray:
-    y_dev = project.gold.y_dev if project.gold is not None else None
-    balance = y_dev if project.cfg.label_model.class_balance == "gold_dev" else None
-    return class_prior(balance, len(project.labels))
+    y_dev = project.gold.y_dev if _balance(project) == "dev" else None
+    return class_prior(y_dev, len(project.labels))
 
 
-def aggregate(project: Project, L: np.ndarray, *, reporter: Reporter | None = None) -> LabelModels:
+def _label_model_settings(project: Project) -> dict[str, Any]:
     lm = project.cfg.label_model
+    return dict(n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2, restarts=lm.restarts)
+
+
+def aggregate(project: Project, fits: LabelModelFits, *, reporter: Reporter | None = None) -> LabelModels:
+    """Majority vote and the label model (its restart chosen on gold dev by the selection metric)."""
     try:
-        return fit_label_models(L, len(project.labels), kind=lm.kind, prior=_prior(project),
-                                dev_pos=project.gold_positions("dev"),
-                                y_dev=project.gold.y_dev if project.gold is not None else None,
-                                labels=project.labels, n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2,
-                                restarts=lm.restarts, seed=project.cfg.seed, reporter=reporter)
+        score = metric_score(parse_metric(project.cfg.selection.metric, project.labels), len(project.labels))
+        return fit_label_models(fits, len(project.labels), prior=_prior(project), dev_pos=project.gold_positions("dev"),
+                                y_dev=project.gold.y_dev if project.gold is not None else None, score=score,
+                                **_label_model_settings(project), seed=project.cfg.seed, reporter=reporter)
     except ConfigError as exc:  # the stage names the key; the pipeline adds the file
         raise ConfigError(f"{project.cfg.config_path}: {exc}") from None
 
 
+def final_labels(project: Project, models: LabelModels, selection: Selection | None, *,
+                 reporter: Reporter | None = None) -> tuple[str, np.ndarray | None, np.ndarray, np.ndarray]:
+    """(chosen pipeline, end-model fill or None, probs, source) of every document: the candidate
+    selection chose, or without selection the default pipeline (:func:`default_pipeline`)."""
+    if selection is not None:
+        return (selection.chosen, None, *selected_labels(selection, models.covered, reporter=reporter))
+    chosen = default_pipeline(models, balance=_balance(project), end_model=project.cfg.end_model.enabled)
+    fill = fill_uncovered(project, models, reporter=reporter)
+    return (chosen, fill, *final_probs(models.default, fill, name=chosen.removesuffix("+end_model")))
+
+
 def fill_uncovered(project: Project, models: LabelModels, *, reporter: Reporter | None = None) -> np.ndarray | None:
     """The end model's probabilities for uncovered and gold rows (None when it is off)."""
-    em, corpus, chosen = project.cfg.end_model, project.corpus, models.chosen
+    em, corpus, chosen = project.cfg.end_model, project.corpus, models.default
     if not em.enabled:
         return None
     needed = ~chosen.covered
@@ -247,15 +270,16 @@ def _with_expert(project: Project, y: np.ndarray, confidence: np.ndarray,
     return y, confidence, covered
 
 
-def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | None = None) -> Selection | None:
+def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: LabelModelFits, *,
+                    reporter: Reporter | None = None) -> Selection | None:
     """Every candidate pipeline scored out of fold on gold dev, one chosen (None without gold
-    or with ``selection.enabled: false``). See :mod:`wslab.labeling.selection`."""
+    or with ``selection.enabled: false``). ``covered``: where an LF voted; ``fits``: the run's
+    label-model fits, shared with the label-model stage. See :mod:`wslab.labeling.selection`."""
     cfg, gold = project.cfg, project.gold
-    sel, em, lm = cfg.selection, cfg.end_model, cfg.label_model
+    sel, em = cfg.selection, cfg.end_model
     if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
         return None
     dev_pos, test_pos = project.gold_positions("dev"), project.gold_positions("test")
-    covered = (L != A.ABSTAIN).any(axis=1)
     free = covered.copy()
     free[dev_pos], free[test_pos] = False, False
     pool = np.flatnonzero(free)  # covered, not gold (a mask: setdiff1d sorted 10M positions, 30 s)
@@ -263,11 +287,11 @@ def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | Non
     features = TextFeatures(project.corpus.texts_at, np.concatenate([sample, dev_pos, test_pos]),
                             max_features=min(em.max_features, sel.max_features)) \
         if em.enabled else None
-    grid = [("", dict(n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2, restarts=lm.restarts))]
+    grid = [("", _label_model_settings(project))]
     if grid[0][1] != SNORKEL_DEFAULTS:
         grid.append((",snorkel", SNORKEL_DEFAULTS))
     inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
-                 features=features, C=em.C, seed=cfg.seed, test_pos=test_pos)
+                 features=features, C=em.C, seed=cfg.seed, test_pos=test_pos, label_models=fits)
     try:
         return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
                                metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
@@ -386,14 +410,14 @@ def agreement(project: Project, run: _Run) -> None:
 
 
 def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, probs: np.ndarray, run: _Run, *,
-               selection: Selection | None = None, reporter: Reporter | None = None) -> dict[str, Any]:
+               chosen: str, selection: Selection | None = None, reporter: Reporter | None = None) -> dict[str, Any]:
     """metrics.json: every label source scored on gold test and dev (:class:`wslab.core.artifacts.Metrics`).
 
     With pipeline selection, ``final`` is the chosen candidate and ``end_model`` the end model on
     majority-vote labels, both out of fold on dev; ``candidates`` holds every candidate's scores.
     Every source is cut to the gold rows (test, then dev) first: nothing here holds an (n, K) copy."""
     cfg, gold = project.cfg, project.gold
-    metrics: A.Metrics = {"labels": project.labels, "chosen_label_model": models.chosen.name, "notes": models.notes}
+    metrics: A.Metrics = {"labels": project.labels, "chosen": chosen, "notes": models.notes}
     if gold is None:
         return dict(metrics)
     rows = np.concatenate([project.gold_positions("test"), project.gold_positions("dev")])
@@ -403,7 +427,7 @@ def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, p
         preds["label_model"] = (models.label_model.probs[rows], models.label_model.covered[rows])
     if fill is not None:
         preds["end_model"] = (fill[rows], everywhere)
-    preds["final"] = (probs[rows], everywhere if fill is not None else models.chosen.covered[rows])
+    preds["final"] = (probs[rows], everywhere if fill is not None else models.covered[rows])
     if selection is not None:
         def on_gold(name: str) -> np.ndarray:  # test rows, then dev rows out of fold
             return np.vstack([selection.test[name], selection.oof[name]])
@@ -411,7 +435,7 @@ def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, p
         if "end_model(majority_vote)" in selection.oof:
             preds["end_model"] = (on_gold("end_model(majority_vote)"), everywhere)
         covers = not selection.kinds[selection.chosen] == "votes"
-        preds["final"] = (on_gold(selection.chosen), everywhere if covers else models.chosen.covered[rows])
+        preds["final"] = (on_gold(selection.chosen), everywhere if covers else models.covered[rows])
         metrics["candidates"] = {"metric": selection.metric, "folds": selection.folds, "chosen": selection.chosen,
                                  "pinned": selection.pinned, "rows": selection.rows,
                                  "learning_curve": selection.learning_curve}
@@ -429,15 +453,15 @@ def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, p
 
 
 def build_manifest(project: Project, run: _Run, L: np.ndarray, models: LabelModels,
-                   quality: dict[str, Any] | None) -> A.Manifest:
+                   quality: dict[str, Any] | None, *, chosen: str) -> A.Manifest:
     cfg, gold = project.cfg, project.gold
     return A.Manifest(
         config_hash=cfg.hash(), config_path=str(cfg.config_path) if cfg.config_path else None, seed=cfg.seed,
         versions=package_versions(), timings_s=run.timings,
-        rows={"corpus": len(project.corpus), "lfs": int(L.shape[1]), "covered": int(models.chosen.covered.sum()),
+        rows={"corpus": len(project.corpus), "lfs": int(L.shape[1]), "covered": int(models.covered.sum()),
               "gold_dev": int(gold.is_dev.sum()) if gold is not None else 0,
               "gold_test": int((~gold.is_dev).sum()) if gold is not None else 0},
-        label_model=models.chosen.name, llm=run.llm, quality=quality, texts=project.corpus.text_stats(),
+        chosen=chosen, llm=run.llm, quality=quality, texts=project.corpus.text_stats(),
         files={k: v.name for k, v in run.files.items()},
     )
 

@@ -85,13 +85,12 @@ def metrics_table(metrics: dict[str, Any], split: str = "test") -> Table:
             continue
         m = block[key]
         ci = m.get("ci", {})
-        if key == metrics.get("chosen_label_model"):
+        if key == "final":
             title += " *"
         table.add_row(title, _fmt(m["accuracy"], ci.get("accuracy")), _fmt(m["macro_f1"], ci.get("macro_f1")),
                       _fmt(m["weighted_f1"], ci.get("weighted_f1")), f"{m['coverage']:.3f}")
-    chosen = (metrics.get("candidates") or {}).get("chosen")
-    table.caption = (f"* the label model the quality stage checks; final labels = candidate {chosen} (chosen on gold dev)"
-                     if chosen else "* the label model chosen for labels.parquet")
+    how = "chosen on gold dev" if metrics.get("candidates") else "the default pipeline: no selection on gold dev"
+    table.caption = f"* labels.parquet: {metrics.get('chosen', '-')} ({how})"
     return table
 
 
@@ -161,7 +160,7 @@ def summary_table(result) -> Table:
     table.add_row("LFs", str(rows["lfs"]))
     table.add_row("covered by an LF", f"{rows['covered']:,} ({rows['covered'] / max(rows['corpus'], 1):.1%})")
     table.add_row("gold dev / test", f"{rows['gold_dev']:,} / {rows['gold_test']:,}")
-    table.add_row("label model used", result.chosen_label_model)
+    table.add_row("labels from", result.chosen)
     table.add_row("time", f"{sum(result.manifest['timings_s'].values()):.1f} s")
     for name, path in result.files.items():
         table.add_row(name, path.name)

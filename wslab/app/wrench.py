@@ -136,6 +136,5 @@ def _project_config(name: str, label_map: dict, labels: list[str], *, seed: int)
         "labels": {lab: f"WRENCH class {i} ({label_map[str(i)] if str(i) in label_map else lab})" for i, lab in enumerate(labels)},
         "gold": {"path": "gold.csv", "split_column": "split"},
         "lfs": {"precomputed": "votes.parquet"},
-        "label_model": {"kind": "auto"},
         "output": {"dir": "run"},
     }

@@ -159,7 +159,9 @@ class Metrics(TypedDict, total=False):
     dev rows of ``end_model`` and ``final`` are out of fold."""
 
     labels: list[str]
-    chosen_label_model: str
+    chosen: str
+    """The pipeline that wrote labels.parquet: a candidate name (``candidates.chosen`` when
+    selection ran; else the default pipeline, e.g. ``label_model(dev)+end_model``)."""
     notes: list[str]
     test: dict[str, EvaluationRow]
     dev: dict[str, EvaluationRow]
@@ -176,7 +178,8 @@ class Manifest(TypedDict):
     versions: dict[str, str]
     timings_s: dict[str, float]
     rows: dict[str, int]
-    label_model: str
+    chosen: str
+    """The pipeline that wrote labels.parquet (as ``metrics.json`` ``chosen``)."""
     llm: dict[str, Any]
     quality: dict[str, Any] | None
     texts: dict[str, Any]

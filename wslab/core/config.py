@@ -10,7 +10,7 @@ Relative paths resolve against the folder of the config file. Example::
       card: Card problems: blocked, lost, declined, reissue.
     gold: {path: data/gold.csv, dev_fraction: 0.5}
     lfs: {files: [lfs.yaml]}
-    label_model: {kind: auto}
+    label_model: {restarts: 3}
     end_model: {enabled: true}
     output: {dir: runs/demo}
 """
@@ -99,13 +99,15 @@ class LFsConfig(Strict):
 
 
 class LabelModelConfig(Strict):
-    kind: Literal["auto", "snorkel", "majority"] = Field(
-        "auto", description="auto = whichever of snorkel and majority scores better (macro F1) on gold dev."
-    )
+    """Snorkel's LabelModel settings. Which aggregation labels (majority vote, weighted vote, a label
+    model) is chosen by pipeline selection on gold dev, or pinned with ``selection.candidate``."""
+
     n_epochs: int = Field(500, ge=1)
     lr: float = Field(0.01, gt=0)
     l2: float = Field(0.0, ge=0)
-    restarts: int = Field(3, ge=1, le=20, description="Snorkel fits from derived seeds; the lowest training loss is kept.")
+    restarts: int = Field(3, ge=1, le=20, description="Snorkel fits from derived seeds; the one that scores best "
+                          "on gold dev (out of fold during selection) labels, the lowest training loss only without "
+                          "gold.")
     class_balance: Literal["gold_dev", "uniform"] = Field(
         "gold_dev", description="Class prior for the label model: estimated from gold dev, or uniform."
     )
@@ -123,8 +125,9 @@ class EndModelConfig(Strict):
 class SelectionConfig(Strict):
     enabled: bool = Field(True, description="Choose the pipeline that writes labels.parquet among candidates (vote "
                           "models, label models, end models on weak labels, with gold dev, on gold dev alone) by a "
-                          "K-fold out-of-fold score on gold dev. Off, or without gold: the label model plus the end "
-                          "model on uncovered documents.")
+                          "K-fold out-of-fold score on gold dev. Off, or without gold: the default pipeline, "
+                          "label_model(dev)+end_model (the label model where an LF voted, majority vote with fewer "
+                          "than 3 LFs or LFs that never overlap, the end model on uncovered documents).")
     metric: str = Field("macro_f1", pattern=r"^(accuracy|macro_f1|f1:.+)$",
                         description="accuracy, macro_f1, or f1:<class> (F1 of one class; each candidate then weighs "
                         "the probability of <class> (two classes: a threshold) as chosen on gold dev, out of fold).")
@@ -253,9 +256,20 @@ class Config(Strict):
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+REMOVED_KEYS = {
+    ("label_model", "kind"): "removed: pipeline selection chooses among majority vote, weighted vote and every "
+                             "label-model setting on gold dev; to pin one, use selection.candidate (e.g. "
+                             "selection.candidate: majority_vote or label_model(dev))",
+}
+"""Keys of older configs: (section, key) -> what to do instead."""
+
+
 def parse_config(data: Any, *, path: Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a YAML mapping at the top level; got {type(data).__name__}")
+    for (section, key), hint in REMOVED_KEYS.items():
+        if isinstance(data.get(section), dict) and key in data[section]:
+            raise ConfigError(f"{path}: key '{section}.{key}': {hint}")
     try:
         cfg = Config(**data)
     except ValidationError as exc:

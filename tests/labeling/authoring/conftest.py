@@ -55,7 +55,7 @@ def project(tmp_path: Path, monkeypatch, project_writer) -> Path:
     return project_writer(tmp_path, tables={"corpus.csv": df, "gold.csv": gold}, config={
         "seed": 5,
         "gold": {"path": "gold.csv", "dev_fraction": 0.5},
-        "label_model": {"kind": "auto", "n_epochs": 100},
+        "label_model": {"n_epochs": 100},
         "end_model": {"max_features": 2000},
         "evaluation": {"bootstrap": 50},
         "quality": {"enabled": False},

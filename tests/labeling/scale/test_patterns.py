@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 from snorkel.labeling.model import LabelModel
 
-from wslab.labeling.aggregate import snorkel_label_model
-from wslab.labeling.patterns import fit_label_model_on_patterns, fit_pattern_label_model, vote_patterns
+from wslab.labeling.label_model import _fit_once, fit_label_model
+from wslab.labeling.patterns import vote_patterns
 
 
 def _matrix(rng: np.random.Generator, n: int, m: int, k: int, coverage: float = 0.3) -> np.ndarray:
@@ -43,13 +43,13 @@ def test_mu_and_predictions_equal_raw_fit(L3, kw):
     raw = _raw_fit(L3, 3, prior, **kw)
     p = vote_patterns(L3)
     # Snorkel's own loss on the weighted overlap matrix: bit-identical
-    model = fit_pattern_label_model(p.votes, p.counts, 3, prior=prior, fast=False, **kw)
-    np.testing.assert_array_equal(raw.mu.detach().numpy(), model.mu.detach().numpy())
-    np.testing.assert_allclose(raw.coverage, model.coverage)
+    one = fit_label_model(p, 3, prior=prior, restarts=1, fast=False, early_stopping=None, **kw).restarts[0]
+    np.testing.assert_array_equal(raw.mu.detach().numpy(), one.mu)
+    np.testing.assert_allclose(one.lf_accuracies, raw.get_weights())  # reads Snorkel's per-LF coverage
     # the default fast loss: the same parameters up to float rounding
-    fast = fit_pattern_label_model(p.votes, p.counts, 3, prior=prior, **kw)
-    np.testing.assert_allclose(fast.mu.detach().numpy(), raw.mu.detach().numpy(), rtol=0, atol=1e-6)
-    agg = fit_label_model_on_patterns(L3, 3, prior=prior, restarts=1, fast=False, **kw)  # one fit, as the raw one
+    fast = fit_label_model(p, 3, prior=prior, restarts=1, early_stopping=None, **kw).restarts[0]
+    np.testing.assert_allclose(fast.mu, raw.mu.detach().numpy(), rtol=0, atol=1e-6)
+    agg = fit_label_model(L3, 3, prior=prior, restarts=1, fast=False, early_stopping=None, **kw).aggregation()
     covered = (L3 != -1).any(axis=1)
     np.testing.assert_allclose(agg.probs[covered], raw.predict_proba(L3)[covered], rtol=0, atol=1e-12)
     np.testing.assert_allclose(agg.probs[~covered], np.tile(prior, ((~covered).sum(), 1)))
@@ -63,21 +63,21 @@ def test_row_count_not_pattern_count_sets_the_clamp():
     assert len(vote_patterns(L).counts) < 100
     raw = _raw_fit(L, 2, None, n_epochs=200, seed=0)
     p = vote_patterns(L)
-    model = fit_pattern_label_model(p.votes, p.counts, 2, n_epochs=200, seed=0, fast=False)
-    np.testing.assert_array_equal(raw.mu.detach().numpy(), model.mu.detach().numpy())
+    one = fit_label_model(p, 2, n_epochs=200, seed=0, restarts=1, fast=False, early_stopping=None).restarts[0]
+    np.testing.assert_array_equal(raw.mu.detach().numpy(), one.mu)
 
 
 def test_polars_frame_input_and_aggregate_api(L3):
     frame = pl.DataFrame({"id": np.arange(len(L3)), **{f"lf{j}": pl.Series(L3[:, j], dtype=pl.Int8)
                                                           for j in range(L3.shape[1])}})
-    a = fit_label_model_on_patterns(frame, 3, n_epochs=50, seed=3)
-    b = fit_label_model_on_patterns(L3, 3, n_epochs=50, seed=3)
+    a = fit_label_model(frame, 3, n_epochs=50, seed=3).aggregation()
+    b = fit_label_model(L3, 3, n_epochs=50, seed=3).aggregation()
     np.testing.assert_array_equal(a.probs, b.probs)
-    c = snorkel_label_model(L3, 3, n_epochs=50, seed=3)
+    c = fit_label_model(vote_patterns(L3), 3, n_epochs=50, seed=3).aggregation()
     assert c.name == "label_model"
     np.testing.assert_allclose(c.probs, b.probs, atol=1e-12)
 
 
 def test_bad_counts_rejected():
     with pytest.raises(ValueError, match="positive"):
-        fit_pattern_label_model(np.zeros((2, 3), int), np.array([1, 0]), 2)
+        _fit_once(np.zeros((2, 3), int), np.array([1, 0]), 2, prior=np.full(2, 0.5), n_epochs=1, lr=0.01, l2=0.0, seed=0)

@@ -55,7 +55,6 @@ def config_dict(*, data_prefix: str = "", output_dir: str = "runs/demo", seed: i
         "gold": {"path": f"{p}data/gold.csv", "dev_fraction": 0.5},
         "annotations": f"{p}data/annotations.csv",
         "lfs": {"files": [f"{p}lfs.yaml"]},
-        "label_model": {"kind": "auto"},
         "end_model": {"enabled": True},
         # cleanlab + cartography on a 20,000-label sample keeps the demo run to about two minutes
         "quality": {"enabled": True, "max_items": 20_000},

@@ -45,6 +45,33 @@ def model_name(key: str | None) -> str:
     return dict(MODEL_ROWS).get(key or "", key or "—")
 
 
+PIPELINE_TEXT = {
+    "votes": "{lfs} LFs' votes combined by {name}; documents no LF voted on keep the class prior",
+    "votes+end_model": "{lfs} LFs' votes combined by {src} where an LF voted; the end model labels the rest",
+    "gold": "a text model trained on the gold dev labels labels every document",
+    "gold+votes": "a text model trained on the gold dev labels (texts and LF votes) labels every document",
+    "end_model": "an end model trained on the weak labels of {src} labels every document",
+    "end_model+gold": "an end model trained on the weak labels of {src} and on gold dev labels every document",
+}
+"""What each kind of pipeline (:data:`wslab.labeling.selection.KIND_ORDER`) does, in a sentence."""
+
+
+def pipeline_kind(name: str, candidates: dict[str, Any] | None) -> str:
+    """The kind of the chosen pipeline: from the candidate table, or (default pipeline) its name."""
+    for r in (candidates or {}).get("rows", []):
+        if r.get("name") == name:
+            return str(r.get("kind"))
+    return "votes+end_model" if name.endswith("+end_model") else "votes"
+
+
+def pipeline_text(name: str, kind: str, lfs: Any) -> str:
+    """One sentence on what the chosen pipeline ``name`` of ``kind`` does."""
+    src = name.removesuffix("+end_model")
+    if kind.startswith("end_model"):
+        src = name.removeprefix("end_model(").split(")+gold")[0].removesuffix(")")
+    return PIPELINE_TEXT.get(kind, "{name}").format(name=name, src=src, lfs=integer(lfs))
+
+
 # ---------------------------------------------------------------- summary
 
 
@@ -62,8 +89,11 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
     n_docs, covered = rows.get("corpus"), rows.get("covered")
     cov = covered / n_docs if finite(covered) and finite(n_docs) and n_docs else None
     cards.append(_card("LF coverage", pct(cov), f"{integer(covered)} of {integer(n_docs)} documents have an LF vote"))
-    cards.append(_card("Labels from", model_name(m.get("chosen_label_model") or man.get("label_model")),
-                       f'{integer(rows.get("lfs"))} LFs; the end model labels the rest', word=True))
+    chosen = m.get("chosen") or man.get("chosen")
+    how = ("chosen on gold dev (out of fold)" if m.get("candidates") else "the default pipeline (no selection on gold dev)")
+    cards.append(_card("Labels from", chosen or "—",
+                       f'{pipeline_text(chosen, pipeline_kind(chosen, m.get("candidates")), rows.get("lfs"))}; {how}'
+                       if chosen else "", word=True))
     q = man.get("quality")
     cards.append(_card("Flagged for relabeling", integer(q.get("flagged")),
                        f'of {integer(q.get("checked"))} checked; {integer(q.get("cleanlab_issues"))} cleanlab issues')
@@ -92,14 +122,15 @@ def evaluation(d: dict[str, Any]) -> dict[str, Any] | None:
     test = m.get("test")
     if not test:
         return None
-    chosen = m.get("chosen_label_model")
+    chosen = m.get("chosen")
     rows, groups = [], []
     for key, title in MODEL_ROWS:
         r = test.get(key)
         if not r:
             continue
         c = r.get("ci") or {}
-        rows.append([Cell(title, badges=(Badge("used", "ok"),) if key == chosen else ()), integer(r.get("n")),
+        badges = (Badge(chosen, "ok", title="the pipeline that wrote labels.parquet"),) if key == "final" and chosen else ()
+        rows.append([Cell(title, badges=badges), integer(r.get("n")),
                      scored(r.get("accuracy"), c.get("accuracy")),
                      scored(r.get("macro_f1"), c.get("macro_f1"), style="strong"),
                      scored(r.get("weighted_f1"), c.get("weighted_f1")), pct(r.get("coverage"))])
@@ -114,7 +145,7 @@ def evaluation(d: dict[str, Any]) -> dict[str, Any] | None:
         "table": Table.of(["model", "n", "accuracy [95% CI]", "macro F1 [95% CI]", "weighted F1 [95% CI]",
                            "coverage"], rows, num=(1, 2, 3, 4, 5)),
         "chart": bar_chart(groups, title="accuracy and macro F1 with 95% CIs", axis=axis, xmin=xmin, xmax=xmax),
-        "per_class": _per_class(test.get("final") or test.get(chosen or "")),
+        "per_class": _per_class(test.get("final")),
         "candidates": candidates(m.get("candidates")),
     }
 
