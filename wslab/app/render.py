@@ -64,7 +64,8 @@ def finish_gates(gates: list[dict[str, Any]], *, quiet: bool = False) -> None:
 
 
 ROWS = [("majority_vote", "majority vote"), ("label_model", "label model (Snorkel)"),
-        ("end_model", "end model"), ("final", "final labels"), ("llm_zero_shot", "LLM zero-shot (baseline)")]
+        ("end_model", "end model"), ("final", "final labels"), ("llm_zero_shot", "LLM zero-shot (baseline)"),
+        ("llm_few_shot", "LLM few-shot (baseline)")]
 
 
 def _fmt(value: float, ci: list[float] | None) -> str:
@@ -92,6 +93,37 @@ def metrics_table(metrics: dict[str, Any], split: str = "test") -> Table:
     chosen = (metrics.get("candidates") or {}).get("chosen")
     table.caption = (f"* the label model the quality stage checks; final labels = candidate {chosen} (chosen on gold dev)"
                      if chosen else "* the label model chosen for labels.parquet")
+    return table
+
+
+def llm_baseline_table(metrics: dict[str, Any], split: str = "test") -> Table | None:
+    """The LLM baseline rows: precision / recall / F1 per class with CIs, tokens and cost per 1,000 documents."""
+    block, rows = metrics.get(split, {}), metrics.get("llm_baseline") or {}
+    shown = [(key, title) for key, title in ROWS if key in rows and key in block]
+    if not shown:
+        return None
+    table = Table(title=f"LLM baselines on gold {split}: per class precision / recall / F1 (95% bootstrap CI)")
+    table.add_column("row")
+    table.add_column("class")
+    for col in ("precision", "recall", "F1", "tokens / 1k docs", "cost / 1k docs"):
+        table.add_column(col, justify="right")
+    for key, title in shown:
+        m, info = block[key], rows[key]
+        per1k = info.get("per_1k_docs") or {}
+        cost = per1k.get("cost_usd")
+        tokens = f"{per1k.get('tokens_in', 0) + per1k.get('tokens_out', 0):,.0f}"
+        money = "unknown" if cost is None else f"${cost:.4f}"
+        if per1k.get("basis") == "estimate":
+            tokens, money = f"~{tokens}", f"~{money}"
+        ci = (m.get("ci") or {}).get("per_class") or {}
+        for i, (lab, pc) in enumerate(m["per_class"].items()):
+            c = ci.get(lab) or {}
+            table.add_row(title if i == 0 else "", lab, _fmt(pc["precision"], c.get("precision")),
+                          _fmt(pc["recall"], c.get("recall")), _fmt(pc["f1"], c.get("f1")),
+                          tokens if i == 0 else "", money if i == 0 else "")
+    shots = [f"{i['shots']} examples per class ({i.get('shot_selection')})" for i in rows.values() if i.get("shots")]
+    table.caption = "; ".join([*(["few-shot: " + ", ".join(shots)] if shots else []),
+                               "~ = estimated from the requests (every answer came from the store)"])
     return table
 
 
@@ -173,6 +205,9 @@ def print_run(result, console: Console | None = None) -> None:
     console.print(lf_table(result.lf_table))
     if "test" in result.metrics:
         console.print(metrics_table(result.metrics, "test"))
+    llm = llm_baseline_table(result.metrics, "test")
+    if llm is not None:
+        console.print(llm)
     if "candidates" in result.metrics:
         console.print(candidates_table(result.metrics["candidates"]))
     for note in result.metrics.get("notes", []):
