@@ -283,7 +283,8 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
     console.print(t)
     console.print("CIs: " + "; ".join(f"{m} ({', '.join(names)})" for m, names in methods.items() if m),
                   style="dim")
-    for part in (_agreement_pairs(report, d["annotators"], d["ordered"]), _agreement_per_category(report),
+    for part in (_agreement_pairs(report, d["annotators"], d["ordered"]), _agreement_llm(report),
+                 _agreement_per_category(report),
                  _agreement_vs_gold(report), _agreement_batches(report)):
         for table in part:
             console.print(table)
@@ -313,6 +314,20 @@ def _agreement_pairs(report: dict, anns: list[str], ordered: bool) -> list[Table
             m.add_row(a, *out)
         tables.append(m)
     return tables
+
+
+def _agreement_llm(report: dict) -> list[Table]:
+    """The LLM as a rater: its Cohen's kappa with each annotator (its score against gold is a vs-gold row)."""
+    llm = report.get("llm_raters") or {}
+    if not llm.get("cohen_kappa"):
+        return []
+    t = Table(title="The LLM as a rater: Cohen's kappa with each annotator (items both rated)")
+    for col in ("LLM", "annotator", "kappa", "CI", "n", "band"):
+        t.add_column(col, justify="right" if col in ("kappa", "n") else "left")
+    for p in llm["cohen_kappa"]:
+        t.add_row(p["rater"], p["annotator"], _num(p["value"], 2) if p["value"] is not None else "undefined",
+                  _ci(p, 2), str(p["n"]), p.get("band") or "—")
+    return [t]
 
 
 def _agreement_per_category(report: dict) -> list[Table]:

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 import yaml
+from sklearn.metrics import cohen_kappa_score
 
 from wslab.app.pipeline import run_apply
 from wslab.core.config import load_config
@@ -31,12 +34,21 @@ def test_zero_and_few_shot_rows_with_examples_from_gold_dev_only(with_lfs, fake_
     corpus = pl.read_csv(cfg0.resolve(cfg0.corpus.path))
     gold_df = pl.read_csv(cfg0.resolve(cfg0.gold.path)).join(corpus, on="id")
     truth = dict(zip(gold_df["text"], gold_df["label"], strict=True))
+    flip = {"pos": "neg", "neg": "pos"}
+    ann = pl.concat([gold_df.select("id", pl.lit(who).alias("annotator"),
+                                    pl.when(pl.int_range(pl.len()) % every == 0).then(pl.col("label").replace(flip))
+                                    .otherwise(pl.col("label")).alias("label"))
+                     for who, every in (("ann1", 7), ("ann2", 5))])
+    ann.write_csv(with_lfs.parent / "annotations.csv")
+    llm_file = gold_df.select("id", pl.lit("gpt-x").alias("annotator"), "label").head(150)
+    llm_file.write_csv(with_lfs.parent / "llm_labels.csv")
     oracle = fake_server.NoisyOracle(truth, CONFUSION, few_shot_gain=0.6, seed=2)
     with fake_server.FakeOpenAIServer(oracle) as srv:
         update_config(with_lfs, llm=llm_settings(srv.base_url, prices={
             "author-model": {"input_per_1m": 1.0, "output_per_1m": 2.0}}),
             llm_baseline={"enabled": True, "shots": 2, "shot_selection": "similar"},
-            end_model={"enabled": False}, selection={"enabled": False})  # only the baseline is under test
+            end_model={"enabled": False}, selection={"enabled": False},  # only the baseline is under test
+            annotations="annotations.csv", llm_labels="llm_labels.csv")
         cfg = load_config(with_lfs)
         res = run_apply(cfg)
         assert len(srv.paid()) == 400  # 200 gold items, zero- and few-shot
@@ -79,7 +91,22 @@ def test_zero_and_few_shot_rows_with_examples_from_gold_dev_only(with_lfs, fake_
     text = console.export_text()
     assert "LLM few-shot (baseline)" in text and "cost / 1k docs" in text and "2 examples per class (similar)" in text
     html = (res.run_dir / "report.html").read_text()
-    assert "LLM baselines per class" in html
+    assert "LLM baselines per class" in html and "The LLM as a rater" in html
+    # the agreement table has the LLM as a rater: the baseline's answers and the llm_labels file
+    agreement = json.loads((res.run_dir / "agreement.json").read_text())
+    llm = agreement["llm_raters"]
+    assert llm["names"] == ["llm_zero_shot", "llm_few_shot", "llm:gpt-x"]
+    assert agreement["data"]["annotators"] == ["ann1", "ann2"]  # the LLM is not among the annotators' coefficients
+    pair = next(p for p in llm["cohen_kappa"] if p["rater"] == "llm:gpt-x" and p["annotator"] == "ann1")
+    both = ann.filter(pl.col("annotator") == "ann1").join(llm_file, on="id", suffix="_llm")
+    assert pair["n"] == 150 and pair["value"] == pytest.approx(cohen_kappa_score(both["label"], both["label_llm"]))
+    vs_gold = {s["name"]: s for s in agreement["vs_gold"]["sources"] if s["kind"] == "llm"}
+    assert set(vs_gold) == set(llm["names"]) and vs_gold["llm:gpt-x"]["accuracy"]["value"] == 1.0
+    from wslab.app.render import print_agreement
+
+    console = Console(width=200, record=True)
+    print_agreement(agreement, console)
+    assert "The LLM as a rater" in console.export_text() and "llm:gpt-x" in console.export_text()
 
 
 def prompt_has_examples(body) -> bool:

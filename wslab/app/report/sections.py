@@ -342,7 +342,13 @@ def agreement(d: dict[str, Any]) -> dict[str, Any] | None:
     rows.append(_coef_row("Gwet's AC1", a.get("gwet_ac1")))
     pairs = [[" × ".join(p.get("annotators", [])), num(p.get("value")), Cell(ci=ci(p.get("ci"))), integer(p.get("n")),
               str(p.get("band") or "—")] for p in a.get("cohen_kappa") or []]
+    llm = a.get("llm_raters") or {}
+    llm_pairs = [[str(p.get("rater")), str(p.get("annotator")), num(p.get("value")), Cell(ci=ci(p.get("ci"))),
+                  integer(p.get("n")), str(p.get("band") or "—")] for p in llm.get("cohen_kappa") or []]
     return {
+        "llm_raters": [str(x) for x in llm.get("names") or []],
+        "llm_pairs": Table.of(["LLM", "annotator", "kappa", "95% CI", "n", "band"], llm_pairs, num=(2, 3, 4))
+        if llm_pairs else None,
         "n_items": integer(data.get("n_items")), "annotators": [str(x) for x in data.get("annotators", [])],
         "n_ratings": integer(data.get("n_ratings")), "scale": scale.get("name", ""),
         "reference": scale.get("reference", ""), "warnings": a.get("warnings", []),
