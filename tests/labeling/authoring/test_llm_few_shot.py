@@ -106,7 +106,8 @@ def test_zero_and_few_shot_rows_with_examples_from_gold_dev_only(with_lfs, fake_
 
     console = Console(width=200, record=True)
     print_agreement(agreement, console)
-    assert "The LLM as a rater" in console.export_text() and "llm:gpt-x" in console.export_text()
+    text = console.export_text()
+    assert "The LLM as a rater" in text and "llm:gpt-x" in text
 
 
 def prompt_has_examples(body) -> bool:
