@@ -456,6 +456,31 @@ def print_lf_analysis(result, console: Console | None = None) -> None:
     console.print(f"{result.n_docs:,} documents; dev accuracy over {result.n_dev} gold dev items")
 
 
+# ---------------------------------------------------------------- wslab prompts compare
+
+
+def print_prompt_comparison(result: dict, console: Console | None = None) -> None:
+    """``wslab prompts compare``: each instruction's scores and cost, the difference, McNemar."""
+    console = console or _console()
+    t = Table(title=f"Prompts compared on {result['n']} gold dev items ({result['model']})")
+    for col in ("prompt", "file", "accuracy", "macro F1", "paid calls", "cost", "cost / 1k docs"):
+        t.add_column(col, justify="left" if col in ("prompt", "file") else "right")
+    for key, p in result["prompts"].items():
+        per1k = p["per_1k_docs"]
+        cost = "unknown" if per1k["cost_usd"] is None else f"${per1k['cost_usd']:.4f}"
+        t.add_row(key.upper(), p["file"], f"{p['accuracy']:.3f}", f"{p['macro_f1']:.3f}", str(p["usage"]["calls"]),
+                  f"${p['usage']['cost_usd']:.4f}", ("~" if per1k["basis"] == "estimate" else "") + cost)
+    console.print(t)
+    d = result["difference"]
+    console.print(f"B - A: accuracy {_fmt(d['accuracy']['value'], d['accuracy']['ci'])}, "
+                  f"macro F1 {_fmt(d['macro_f1']['value'], d['macro_f1']['ci'])} (paired bootstrap 95% CI)")
+    m = result["mcnemar"]
+    console.print(f"McNemar's test ({'exact' if m['exact'] else 'chi-square, continuity-corrected'}): "
+                  f"only A right {m['table'][0][1]}, only B right {m['table'][1][0]}, p = {m['pvalue']:.4g}")
+    if result["cost_usd"] == 0:
+        console.print("nothing paid: every answer came from the store (~ = estimated cost)", style="dim")
+
+
 # ---------------------------------------------------------------- wslab llm-label
 
 
