@@ -112,3 +112,20 @@ def test_pick_shots_never_the_document_itself():
     assert pick_shots(["a c"], ["q"], pool, ids, [0, 0, 1, 1], n_classes=2, k=1, how="similar") == [[0, 2]]
     with pytest.raises(ValueError, match="'how' parameter"):
         pick_shots(pool, ids, pool, ids, [0, 0, 1, 1], n_classes=2, k=1, how="nearest")
+
+
+def test_reasoning_mode_asks_for_a_justification_and_reads_the_label_strictly(server, settings_for, tmp_path):
+    docs = pl.DataFrame({"id": ["r0", "r1", "r2", "r3"], "text": ["fee one", "card two", "fee three", "other four"]})
+    answers = {"fee one": {"reasoning": "It asks about a fee.", "label": "tariff"},
+               "card two": {"reasoning": "A card problem, so: card", "label": "the card team"},  # not a label
+               "fee three": "Reasoning: it is about fees. Final answer: tariff",  # prose, no JSON object
+               "other four": {"reasoning": "Nothing to route; label tariff would be wrong.", "label": "other"}}
+    srv = server(lambda body: answers[prompt_parts(body).document])
+    r = run_prompt_lf(docs, name="why", instruction="Route it.", labels=LABELS, settings=settings_for(srv),
+                      work_dir=tmp_path / "w", reasoning=True)
+    # the label field only: never a label fished out of the justification or the prose
+    assert r.votes.tolist() == [0, -1, -1, 2]
+    assert r.status == {"ok": 2, "invalid": 1, "failed": 1}
+    schema = srv.requests[0].body["response_format"]["json_schema"]["schema"]
+    assert schema["required"] == ["reasoning", "label"] and list(schema["properties"]) == ["reasoning", "label"]
+    assert '"reasoning"' in srv.requests[0].body["messages"][0]["content"]
