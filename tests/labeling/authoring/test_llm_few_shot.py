@@ -112,3 +112,14 @@ def test_zero_and_few_shot_rows_with_examples_from_gold_dev_only(with_lfs, fake_
 
 def prompt_has_examples(body) -> bool:
     return sum(m["role"] == "user" for m in body["messages"]) > 1
+
+
+def test_missing_llm_labels_file_is_exit_2_before_any_work(with_lfs, update_config):
+    from typer.testing import CliRunner
+
+    from wslab.app.cli import app
+
+    update_config(with_lfs, llm_labels="nope.csv")
+    res = CliRunner().invoke(app, ["apply", str(with_lfs)])
+    assert res.exit_code == 2 and "nope.csv" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert not (with_lfs.parent / "run").exists()
