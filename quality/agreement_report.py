@@ -8,8 +8,12 @@ and the HTML report call. It takes polars frames, never paths:
   rated" and is dropped; identical duplicate (id, annotator) rows are collapsed; conflicting
   ones are an error.
 * ``gold``: ``id``, ``label`` (the expert's label), optional; every gold id must be rated.
-* ``labels``: extra label sources ``{name: frame with id, label}`` (an LLM labeler, a label
-  model's output) scored against gold only; an empty label is an abstain.
+* ``labels``: extra label sources ``{name: frame with id, label}`` (a label model's output)
+  scored against gold only; an empty label is an abstain.
+* ``raters``: LLM raters ``{name: frame with id, label}`` (``wslab llm-label``'s file, the LLM
+  baseline's answers). Each is scored as a rater without changing the annotators' own
+  coefficients: Cohen's kappa with each annotator on the items both rated
+  (``report["llm_raters"]``) and, with gold, a ``vs_gold`` source of kind ``llm``.
 
 Categories are the declared ``order`` (ordinal) or ``categories`` (nominal), else the labels
 seen in ratings and gold, sorted (numerically when every label is a number). Weighted Cohen's
@@ -231,6 +235,7 @@ def _mean(values: list[float | None]) -> float | None:
 
 def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
                      labels: Mapping[str, pl.DataFrame] | None = None,
+                     raters: Mapping[str, pl.DataFrame] | None = None,
                      categories: Sequence[str] | None = None, order: Sequence[str] | None = None,
                      level: str | None = None, scale: str = "landis-koch", confidence: float = 0.95,
                      n_boot: int = 1000, seed: int | np.random.Generator = 0,
@@ -281,6 +286,13 @@ def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
                                          names, declared, confidence, scale, warnings, g_name, r_name)
             if "batch" in df.columns:
                 report["batches"] = _batches(df, gold_df, min_batch_accuracy, confidence, warnings)
+        report["llm_raters"] = None
+        if raters:
+            llm_codes = {name: _rater_codes(as_polars(frame, name=name), items, cats, names.get(name, name),
+                                            declared, name) for name, frame in raters.items()}
+            report["llm_raters"] = _llm_vs_annotators(llm_codes, codes, annotators, len(cats), confidence, scale)
+            if gold_df is not None:
+                report["vs_gold"]["sources"].extend(_llm_vs_gold(llm_codes, gold_df, items, cats, confidence, scale))
         report["warnings"] = warnings
         advance(1)
     first = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1",
@@ -428,6 +440,37 @@ def _vs_gold(df, gold_df, items, codes, counts, annotators, cats, labels, names,
                         "trust the scores against gold.")
     return {"n_gold": int(gold_df.height), "sources": sources,
             "mean_pairwise_kappa_on_gold": inter_mean, "mean_kappa_vs_gold": gold_mean}
+
+
+def _rater_codes(frame: pl.DataFrame, items: pl.DataFrame, cats: list[str], file: str,
+                 declared: Sequence[str] | None, name: str) -> np.ndarray:
+    """An LLM rater's label code per item of the ratings (-1 = not rated, or a label outside ``cats``)."""
+    src = _clean_single(frame, file, f"LLM labels {name!r}", declared, allow_empty_label=True)
+    got = items.join(src.select("id", "label"), on="id", how="left", maintain_order="left")
+    return got["label"].replace_strict(cats, list(range(len(cats))), default=-1, return_dtype=pl.Int64).to_numpy()
+
+
+def _llm_vs_annotators(llm_codes: Mapping[str, np.ndarray], codes: np.ndarray, annotators: list[str], k: int,
+                       confidence: float, scale: str) -> dict:
+    """Cohen's kappa of each LLM rater with each annotator (items both rated), and their mean."""
+    pairs = []
+    for name, llm in llm_codes.items():
+        for j, ann in enumerate(annotators):
+            pairs.append({"rater": name, "annotator": ann,
+                          **_coef(cohen_kappa(llm, codes[:, j], n_categories=k, confidence=confidence), scale)})
+    means = {name: _mean([p["value"] for p in pairs if p["rater"] == name]) for name in llm_codes}
+    return {"names": list(llm_codes), "cohen_kappa": pairs, "mean_kappa_vs_annotators": means,
+            "n_rated": {name: int((llm >= 0).sum()) for name, llm in llm_codes.items()}}
+
+
+def _llm_vs_gold(llm_codes: Mapping[str, np.ndarray], gold_df: pl.DataFrame, items: pl.DataFrame, cats: list[str],
+                 confidence: float, scale: str) -> list[dict]:
+    """Each LLM rater scored against gold (items it did not rate: abstentions)."""
+    gold_items = gold_df.join(items, on="id", how="inner", maintain_order="left")
+    idx = gold_items["_item"].to_numpy()
+    gcode = gold_items["label"].replace_strict(cats, list(range(len(cats))), return_dtype=pl.Int64).to_numpy()
+    return [{"name": name, "kind": "llm", **score_against_gold(llm[idx], gcode, cats, confidence=confidence,
+                                                                 scale=scale)} for name, llm in llm_codes.items()]
 
 
 def metric_value(report: dict, metric: str) -> tuple[float | None, str]:

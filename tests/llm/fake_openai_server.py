@@ -41,7 +41,13 @@ starts a threaded ``http.server`` and stops it on exit.
   written (what a real provider would bill). ``srv.paid()`` lists the paid ones;
   ``srv.wait_paid(n, timeout)`` blocks until ``n`` requests were paid.
 * helpers: ``user_text(body)`` returns the last user message; ``all_text(body)`` all message
-  contents joined, e.g. to assert that no raw e-mail address ever reached the server.
+  contents joined, e.g. to assert that no raw e-mail address ever reached the server;
+  ``prompt_parts(body)`` splits a (few-shot) labeling prompt into the document asked about, the
+  solved examples shown before it and the instruction.
+* :class:`NoisyOracle`: a realistic labeler to pass as ``answer``. It knows each document's
+  true label (``truth``: text -> label), answers from a known per-class confusion matrix with
+  seeded draws, answers better when the prompt carries solved examples (``few_shot_gain``) and
+  per instruction (``by_instruction``), and logs what each request showed (``oracle.log``).
 
 Usage is reported as ``prompt_tokens = chars/4`` of all messages and ``completion_tokens`` =
 number of content tokens; ``choices[0].logprobs.content`` is filled when ``logprobs`` is true.
@@ -115,6 +121,114 @@ def _find_enum(schema: Any) -> list | None:
 def default_answer(body: Mapping[str, Any]) -> dict:
     enum = _find_enum(body.get("response_format"))
     return {"label": enum[0] if enum else "ABSTAIN"}
+
+
+_DOC = re.compile(r"<document-([0-9a-f]{12})>\n(.*?)\n</document-\1>", re.S)
+_INSTRUCTION = re.compile(r"^Instruction: (.*)$", re.M)
+
+
+@dataclass
+class PromptParts:
+    document: str | None  # the text between the markers of the last user message
+    examples: list[tuple[str, str]]  # (text, label) of the solved examples shown before it
+    instruction: str
+
+
+def prompt_parts(body: Mapping[str, Any]) -> PromptParts:
+    """The document asked about, the solved examples (user turn + assistant answer) before it,
+    and the instruction, of a labeling prompt (:func:`wslab.labeling.prompt_lf.build_messages`)."""
+    messages = list(body.get("messages", []))
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    examples: list[tuple[str, str]] = []
+    for i, m in enumerate(messages[:max(last_user, 0)]):
+        if m.get("role") != "user" or i + 1 >= len(messages) or messages[i + 1].get("role") != "assistant":
+            continue
+        found = _DOC.findall(str(m.get("content", "")))
+        try:
+            label = json.loads(messages[i + 1]["content"])["label"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if found:
+            examples.append((found[-1][1], label))
+    text = str(messages[last_user].get("content", "")) if last_user >= 0 else ""
+    docs = _DOC.findall(text)
+    inst = _INSTRUCTION.search(text)
+    return PromptParts(docs[-1][1] if docs else None, examples, inst.group(1).strip() if inst else "")
+
+
+@dataclass
+class OracleCall:
+    document: str | None
+    examples: list[tuple[str, str]]
+    instruction: str
+    answer: str
+    reasoning: bool
+
+
+Confusion = Mapping[str, Mapping[str, float]]
+
+
+class NoisyOracle:
+    """A labeler with a known confusion matrix, for ``FakeOpenAIServer(answer=NoisyOracle(...))``.
+
+    ``truth``: document text -> true label. ``confusion[true][answer]``: the probability of
+    answering ``answer`` (a label or ``ABSTAIN``) for a document of class ``true``; rows sum to
+    1. With solved examples in the prompt the matrix is ``(1 - g) * confusion + g * identity``
+    (``g = few_shot_gain``): a known gain. ``by_instruction``: ``{substring: confusion}``, used
+    instead of ``confusion`` when the instruction contains the substring. The draw of a document
+    is seeded by (``seed``, its text, zero- or few-shot) only, so the same document gets the
+    same answer on every request and the draws of two instructions are paired (as one model's
+    errors on hard documents are). A document not in ``truth`` gets ABSTAIN. A schema with a
+    ``reasoning`` property gets one. Every answer is appended to ``log``.
+    """
+
+    def __init__(self, truth: Mapping[str, str], confusion: Confusion, *, few_shot_gain: float = 0.0,
+                 by_instruction: Mapping[str, Confusion] | None = None, seed: int = 0) -> None:
+        for name, conf in {"confusion": confusion, **dict(by_instruction or {})}.items():
+            for true, row in conf.items():
+                if abs(sum(row.values()) - 1.0) > 1e-9:
+                    raise ValueError(f"{name}: row {true!r} sums to {sum(row.values())}, expected 1")
+        self.truth = dict(truth)
+        self.confusion = confusion
+        self.few_shot_gain = few_shot_gain
+        self.by_instruction = dict(by_instruction or {})
+        self.seed = seed
+        self.log: list[OracleCall] = []
+        self._lock = threading.Lock()
+
+    def matrix(self, instruction: str = "", *, few_shot: bool = False) -> dict[str, dict[str, float]]:
+        """The confusion the oracle answers from (rows: true label)."""
+        conf = next((c for key, c in self.by_instruction.items() if key in instruction), self.confusion)
+        g = self.few_shot_gain if few_shot else 0.0
+        return {t: {a: (1 - g) * p + (g if a == t else 0.0) for a, p in {**row, t: row.get(t, 0.0)}.items()}
+                for t, row in conf.items()}
+
+    def _draw(self, text: str, few_shot: bool) -> float:
+        import hashlib
+
+        h = hashlib.sha256(f"{self.seed}|{int(few_shot)}|{text}".encode()).digest()
+        return int.from_bytes(h[:8], "big") / 2 ** 64
+
+    def __call__(self, body: dict) -> dict:
+        parts = prompt_parts(body)
+        few = bool(parts.examples)
+        true = self.truth.get(parts.document) if parts.document is not None else None
+        answer = "ABSTAIN"
+        if true is not None:
+            row = self.matrix(parts.instruction, few_shot=few)[true]
+            u, acc = self._draw(parts.document, few), 0.0
+            # the true label first: a better matrix turns wrong answers right on the same draws
+            for label in sorted(row, key=lambda a: a != true):
+                acc += row[label]
+                answer = label
+                if u < acc:
+                    break
+        props = ((((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {})
+                 .get("properties") or {})
+        reasoning = "reasoning" in props or '"reasoning"' in all_text(body)
+        with self._lock:
+            self.log.append(OracleCall(parts.document, parts.examples, parts.instruction, answer, reasoning))
+        return {"reasoning": "The document is about this.", "label": answer} if reasoning else {"label": answer}
 
 
 class FakeOpenAIServer:

@@ -78,6 +78,7 @@ COMMAND_MODULES = [
     "issues",
     "relabel",
     "llm",
+    "prompts",
     "report",
     "config_cmd",
 ]

@@ -71,6 +71,7 @@ class _Run:
     files: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=lambda: {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0})
+    llm_answers: dict[str, pl.DataFrame] = field(default_factory=dict)  # the LLM baseline's labels, per row
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -138,10 +139,10 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
                                                expert=project.expert_positions(), gold_label=gold_labels(project)))
     quality = review_labels(project, probs, models.covered, L, run, reporter=reporter)
-    agreement(project, run)
     with run.stage("evaluation"):
         metrics = evaluation(project, models, fill, probs, run, chosen=chosen, selection=selection, reporter=reporter)
         metrics["rounds"] = review_rounds(project, probs)
+    agreement(project, run)  # after the evaluation: the LLM baseline's answers join as raters
     run.write("metrics", A.METRICS, metrics)
     manifest = build_manifest(project, run, L, models, quality, chosen=chosen)
     run.write("manifest", A.MANIFEST, manifest)
@@ -392,8 +393,25 @@ def review_labels(project: Project, probs: np.ndarray, covered: np.ndarray, L: n
     return result.summary
 
 
+def llm_raters(project: Project, run: _Run) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
+    """The LLM's labels to score as raters: the ``llm_labels`` file (one rater per annotator in
+    it, else one named after the file) and the LLM baseline's answers; and their file names."""
+    cfg = project.cfg
+    raters, names = dict(run.llm_answers), {name: f"LLM baseline {name}" for name in run.llm_answers}
+    if cfg.llm_labels is not None:
+        path = cfg.resolve(cfg.llm_labels)
+        frame = io.read_table(path, required=["id", "label"], what="llm_labels")
+        if "annotator" in frame.columns:
+            for (who,), part in frame.group_by("annotator", maintain_order=True):
+                raters[f"llm:{who}"], names[f"llm:{who}"] = part.select("id", "label"), str(path)
+        else:
+            raters[f"llm:{path.stem}"], names[f"llm:{path.stem}"] = frame.select("id", "label"), str(path)
+    return raters, names
+
+
 def agreement(project: Project, run: _Run) -> None:
-    """The agreement report of the annotations (and each annotator against gold), if given."""
+    """The agreement report of the annotations (and each annotator against gold), if given; the
+    LLM's labels, where there are some, as raters (kappa with each annotator, against gold)."""
     from wslab.quality.agreement_report import agreement_report
 
     cfg, ann, gold = project.cfg, project.annotations, project.gold
@@ -404,9 +422,11 @@ def agreement(project: Project, run: _Run) -> None:
         if gold is not None:
             gold_frame = pl.DataFrame({"id": gold.ids, "label": np.asarray(project.labels, dtype=object)[gold.y].tolist()})
             gold_frame = gold_frame.filter(pl.col("id").is_in(ann["id"].implode()))
-        names = {"ratings": str(cfg.resolve(cfg.annotations)), "gold": str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold"}
-        run.write("agreement", A.AGREEMENT, agreement_report(ann, gold_frame, categories=project.labels, seed=cfg.seed,
-                                                             names=names))
+        raters, rater_names = llm_raters(project, run)
+        names = {"ratings": str(cfg.resolve(cfg.annotations)), "gold": str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold",
+                 **rater_names}
+        run.write("agreement", A.AGREEMENT, agreement_report(ann, gold_frame, raters=raters, categories=project.labels,
+                                                             seed=cfg.seed, names=names))
 
 
 def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, probs: np.ndarray, run: _Run, *,
@@ -439,11 +459,13 @@ def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, p
         metrics["candidates"] = {"metric": selection.metric, "folds": selection.folds, "chosen": selection.chosen,
                                  "pinned": selection.pinned, "rows": selection.rows,
                                  "learning_curve": selection.learning_curve}
-    if cfg.llm_baseline.enabled:  # the LLM zero-shot on the gold items, a baseline row
-        from wslab.labeling.baseline import BASELINE_ROW, llm_baseline_predictions
+    if cfg.llm_baseline.enabled:  # the LLM zero-shot (and few-shot) on the gold items (test, then dev): baseline rows
+        from wslab.labeling.baseline import llm_baseline_predictions
 
-        p, c = llm_baseline_predictions(cfg, project.corpus, gold.ids, _prior(project), run.llm, reporter=reporter)
-        preds[BASELINE_ROW] = (p[rows], c[rows])
+        baseline = llm_baseline_predictions(cfg, project.corpus, gold, _prior(project), run.llm, reporter=reporter)
+        preds.update(baseline.preds)
+        metrics["llm_baseline"] = baseline.info
+        run.llm_answers = baseline.answers
     n_boot, n_test = cfg.evaluation.bootstrap, len(gold.y_test)
     metrics["test"] = evaluate(preds, gold.y_test, np.arange(n_test), project.labels, n_boot=n_boot, seed=cfg.seed)
     metrics["dev"] = evaluate(preds, gold.y_dev, np.arange(n_test, len(rows)), project.labels, n_boot=n_boot,

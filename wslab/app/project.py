@@ -116,6 +116,8 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     if cfg.annotations is not None:
         annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
                                     what="annotations")
+    if cfg.llm_labels is not None:  # read again by the agreement step; checked here, before any paid call
+        io.read_table(cfg.resolve(cfg.llm_labels), required=["id", "label"], what="llm_labels")
     return Project(cfg=cfg, corpus=corpus, plan=plan, gold=frozen_gold(cfg, gold_file, expert), annotations=annotations,
                    precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored)
 

@@ -64,7 +64,8 @@ def finish_gates(gates: list[dict[str, Any]], *, quiet: bool = False) -> None:
 
 
 ROWS = [("majority_vote", "majority vote"), ("label_model", "label model (Snorkel)"),
-        ("end_model", "end model"), ("final", "final labels"), ("llm_zero_shot", "LLM zero-shot (baseline)")]
+        ("end_model", "end model"), ("final", "final labels"), ("llm_zero_shot", "LLM zero-shot (baseline)"),
+        ("llm_few_shot", "LLM few-shot (baseline)")]
 
 
 def _fmt(value: float, ci: list[float] | None) -> str:
@@ -91,6 +92,37 @@ def metrics_table(metrics: dict[str, Any], split: str = "test") -> Table:
                       _fmt(m["weighted_f1"], ci.get("weighted_f1")), f"{m['coverage']:.3f}")
     how = "chosen on gold dev" if metrics.get("candidates") else "the default pipeline: no selection on gold dev"
     table.caption = f"* labels.parquet: {metrics.get('chosen', '-')} ({how})"
+    return table
+
+
+def llm_baseline_table(metrics: dict[str, Any], split: str = "test") -> Table | None:
+    """The LLM baseline rows: precision / recall / F1 per class with CIs, tokens and cost per 1,000 documents."""
+    block, rows = metrics.get(split, {}), metrics.get("llm_baseline") or {}
+    shown = [(key, title) for key, title in ROWS if key in rows and key in block]
+    if not shown:
+        return None
+    table = Table(title=f"LLM baselines on gold {split}: per class precision / recall / F1 (95% bootstrap CI)")
+    table.add_column("row")
+    table.add_column("class")
+    for col in ("precision", "recall", "F1", "tokens / 1k docs", "cost / 1k docs"):
+        table.add_column(col, justify="right")
+    for key, title in shown:
+        m, info = block[key], rows[key]
+        per1k = info.get("per_1k_docs") or {}
+        cost = per1k.get("cost_usd")
+        tokens = f"{per1k.get('tokens_in', 0) + per1k.get('tokens_out', 0):,.0f}"
+        money = "unknown" if cost is None else f"${cost:.4f}"
+        if per1k.get("basis") == "estimate":
+            tokens, money = f"~{tokens}", f"~{money}"
+        ci = (m.get("ci") or {}).get("per_class") or {}
+        for i, (lab, pc) in enumerate(m["per_class"].items()):
+            c = ci.get(lab) or {}
+            table.add_row(title if i == 0 else "", lab, _fmt(pc["precision"], c.get("precision")),
+                          _fmt(pc["recall"], c.get("recall")), _fmt(pc["f1"], c.get("f1")),
+                          tokens if i == 0 else "", money if i == 0 else "")
+    shots = [f"{i['shots']} examples per class ({i.get('shot_selection')})" for i in rows.values() if i.get("shots")]
+    table.caption = "; ".join([*(["few-shot: " + ", ".join(shots)] if shots else []),
+                               "~ = estimated from the requests (every answer came from the store)"])
     return table
 
 
@@ -172,6 +204,9 @@ def print_run(result, console: Console | None = None) -> None:
     console.print(lf_table(result.lf_table))
     if "test" in result.metrics:
         console.print(metrics_table(result.metrics, "test"))
+    llm = llm_baseline_table(result.metrics, "test")
+    if llm is not None:
+        console.print(llm)
     if "candidates" in result.metrics:
         console.print(candidates_table(result.metrics["candidates"]))
     for note in result.metrics.get("notes", []):
@@ -247,7 +282,8 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
     console.print(t)
     console.print("CIs: " + "; ".join(f"{m} ({', '.join(names)})" for m, names in methods.items() if m),
                   style="dim")
-    for part in (_agreement_pairs(report, d["annotators"], d["ordered"]), _agreement_per_category(report),
+    for part in (_agreement_pairs(report, d["annotators"], d["ordered"]), _agreement_llm(report),
+                 _agreement_per_category(report),
                  _agreement_vs_gold(report), _agreement_batches(report)):
         for table in part:
             console.print(table)
@@ -277,6 +313,20 @@ def _agreement_pairs(report: dict, anns: list[str], ordered: bool) -> list[Table
             m.add_row(a, *out)
         tables.append(m)
     return tables
+
+
+def _agreement_llm(report: dict) -> list[Table]:
+    """The LLM as a rater: its Cohen's kappa with each annotator (its score against gold is a vs-gold row)."""
+    llm = report.get("llm_raters") or {}
+    if not llm.get("cohen_kappa"):
+        return []
+    t = Table(title="The LLM as a rater: Cohen's kappa with each annotator (items both rated)")
+    for col in ("LLM", "annotator", "kappa", "CI", "n", "band"):
+        t.add_column(col, justify="right" if col in ("kappa", "n") else "left")
+    for p in llm["cohen_kappa"]:
+        t.add_row(p["rater"], p["annotator"], _num(p["value"], 2) if p["value"] is not None else "undefined",
+                  _ci(p, 2), str(p["n"]), p.get("band") or "—")
+    return [t]
 
 
 def _agreement_per_category(report: dict) -> list[Table]:
@@ -403,6 +453,31 @@ def print_lf_analysis(result, console: Console | None = None) -> None:
     console = console or _console()
     console.print(lf_table(result.table, limit=max(result.table.height, 1)))
     console.print(f"{result.n_docs:,} documents; dev accuracy over {result.n_dev} gold dev items")
+
+
+# ---------------------------------------------------------------- wslab prompts compare
+
+
+def print_prompt_comparison(result: dict, console: Console | None = None) -> None:
+    """``wslab prompts compare``: each instruction's scores and cost, the difference, McNemar."""
+    console = console or _console()
+    t = Table(title=f"Prompts compared on {result['n']} gold dev items ({result['model']})")
+    for col in ("prompt", "file", "accuracy", "macro F1", "paid calls", "cost", "cost / 1k docs"):
+        t.add_column(col, justify="left" if col in ("prompt", "file") else "right")
+    for key, p in result["prompts"].items():
+        per1k = p["per_1k_docs"]
+        cost = "unknown" if per1k["cost_usd"] is None else f"${per1k['cost_usd']:.4f}"
+        t.add_row(key.upper(), p["file"], f"{p['accuracy']:.3f}", f"{p['macro_f1']:.3f}", str(p["usage"]["calls"]),
+                  f"${p['usage']['cost_usd']:.4f}", ("~" if per1k["basis"] == "estimate" else "") + cost)
+    console.print(t)
+    d = result["difference"]
+    console.print(f"B - A: accuracy {_fmt(d['accuracy']['value'], d['accuracy']['ci'])}, "
+                  f"macro F1 {_fmt(d['macro_f1']['value'], d['macro_f1']['ci'])} (paired bootstrap 95% CI)")
+    m = result["mcnemar"]
+    console.print(f"McNemar's test ({'exact' if m['exact'] else 'chi-square, continuity-corrected'}): "
+                  f"only A right {m['table'][0][1]}, only B right {m['table'][1][0]}, p = {m['pvalue']:.4g}")
+    if result["cost_usd"] == 0:
+        console.print("nothing paid: every answer came from the store (~ = estimated cost)", style="dim")
 
 
 # ---------------------------------------------------------------- wslab llm-label

@@ -174,6 +174,13 @@ class LLMBaselineConfig(Strict):
                           "and report it as the row llm_zero_shot beside the label models.")
     instruction: str | None = Field(None, description="What to decide; default: choose the label that fits best.")
     model: str | None = Field(None, description="Overrides llm.model for the baseline.")
+    shots: int = Field(0, ge=0, le=50, description="Solved examples per class from gold dev (never test, never the "
+                       "document itself) for a second row, llm_few_shot; 0 = zero-shot only.")
+    shot_selection: Literal["similar", "stratified"] = Field(
+        "similar", description="similar = the TF-IDF nearest gold dev items of each class; stratified = a seeded "
+        "random sample of each class.")
+    reasoning: bool = Field(False, description="Ask for a short justification before the label; only the label "
+                            "field is read (strictly: one of the allowed labels).")
 
 
 class ReviewConfig(Strict):
@@ -204,6 +211,9 @@ class Config(Strict):
     labels: dict[str, str] = Field(description="Label name -> one-line description. Order defines class indices.")
     gold: GoldConfig | None = None
     annotations: Path | None = Field(None, description="Optional long-form annotations (id, annotator, label).")
+    llm_labels: Path | None = Field(None, description="An LLM's labels (id, label, optional annotator), e.g. from wslab "
+                                    "llm-label: with annotations, the agreement report scores the LLM as a rater "
+                                    "(kappa with each assessor, against gold).")
     lfs: LFsConfig = Field(default_factory=LFsConfig)
     label_model: LabelModelConfig = Field(default_factory=LabelModelConfig)
     end_model: EndModelConfig = Field(default_factory=EndModelConfig)

@@ -58,12 +58,14 @@ _OLD = "old-"
 
 def project_inputs(cfg: Config) -> list[Path]:
     """Every file or folder of a project that a run reads: config, corpus, gold, annotations,
-    LF files, precomputed votes, Python LF folders, and a custom LLM response cache."""
+    LLM labels, LF files, precomputed votes, Python LF folders, and a custom LLM response cache."""
     paths = [cfg.config_path, cfg.resolve(cfg.corpus.path)]
     if cfg.gold is not None:
         paths.append(cfg.resolve(cfg.gold.path))
     if cfg.annotations is not None:
         paths.append(cfg.resolve(cfg.annotations))
+    if cfg.llm_labels is not None:
+        paths.append(cfg.resolve(cfg.llm_labels))
     paths += [cfg.resolve(p) for p in cfg.lfs.files]
     if cfg.lfs.precomputed is not None:
         paths.append(cfg.resolve(cfg.lfs.precomputed))

@@ -20,7 +20,7 @@ __all__ = ["MODEL_ROWS", "SECTIONS", "compute_sections"]
 
 MODEL_ROWS = (("majority_vote", "Majority vote"), ("label_model", "Label model (Snorkel)"),
               ("end_model", "End model (TF-IDF + LR)"), ("final", "Final labels"),
-              ("llm_zero_shot", "LLM zero-shot (baseline)"))
+              ("llm_zero_shot", "LLM zero-shot (baseline)"), ("llm_few_shot", "LLM few-shot (baseline)"))
 QUEUE_ROWS = 25
 TEXT_CHARS = 280
 
@@ -147,7 +147,30 @@ def evaluation(d: dict[str, Any]) -> dict[str, Any] | None:
         "chart": bar_chart(groups, title="accuracy and macro F1 with 95% CIs", axis=axis, xmin=xmin, xmax=xmax),
         "per_class": _per_class(test.get("final")),
         "candidates": candidates(m.get("candidates")),
+        "llm": _llm_baselines(test, m.get("llm_baseline") or {}),
     }
+
+
+def _llm_baselines(test: dict[str, Any], info: dict[str, Any]) -> Table | None:
+    """Per LLM baseline row and class: precision / recall / F1 with CIs; tokens and cost per 1,000 documents."""
+    rows = []
+    for key, title in MODEL_ROWS:
+        if key not in info or not test.get(key):
+            continue
+        r, per1k = test[key], info[key].get("per_1k_docs") or {}
+        pc_ci = (r.get("ci") or {}).get("per_class") or {}
+        tokens = (per1k.get("tokens_in") or 0) + (per1k.get("tokens_out") or 0)
+        approx = "~" if per1k.get("basis") == "estimate" else ""
+        cost = f'{approx}${per1k["cost_usd"]:.4f}' if finite(per1k.get("cost_usd")) else "unknown"
+        for i, (lab, s) in enumerate((r.get("per_class") or {}).items()):
+            c = pc_ci.get(lab) or {}
+            rows.append([title if i == 0 else "", str(lab), scored(s.get("precision"), c.get("precision")),
+                         scored(s.get("recall"), c.get("recall")), scored(s.get("f1"), c.get("f1")),
+                         f"{approx}{tokens:,.0f}" if i == 0 else "", cost if i == 0 else ""])
+    if not rows:
+        return None
+    return Table.of(["LLM baseline", "class", "precision [95% CI]", "recall [95% CI]", "F1 [95% CI]",
+                     "tokens / 1k docs", "cost / 1k docs"], rows, num=(2, 3, 4, 5, 6))
 
 
 def _per_class(final: dict[str, Any] | None) -> Table | None:
@@ -350,7 +373,13 @@ def agreement(d: dict[str, Any]) -> dict[str, Any] | None:
     rows.append(_coef_row("Gwet's AC1", a.get("gwet_ac1")))
     pairs = [[" × ".join(p.get("annotators", [])), num(p.get("value")), Cell(ci=ci(p.get("ci"))), integer(p.get("n")),
               str(p.get("band") or "—")] for p in a.get("cohen_kappa") or []]
+    llm = a.get("llm_raters") or {}
+    llm_pairs = [[str(p.get("rater")), str(p.get("annotator")), num(p.get("value")), Cell(ci=ci(p.get("ci"))),
+                  integer(p.get("n")), str(p.get("band") or "—")] for p in llm.get("cohen_kappa") or []]
     return {
+        "llm_raters": [str(x) for x in llm.get("names") or []],
+        "llm_pairs": Table.of(["LLM", "annotator", "kappa", "95% CI", "n", "band"], llm_pairs, num=(2, 3, 4))
+        if llm_pairs else None,
         "n_items": integer(data.get("n_items")), "annotators": [str(x) for x in data.get("annotators", [])],
         "n_ratings": integer(data.get("n_ratings")), "scale": scale.get("name", ""),
         "reference": scale.get("reference", ""), "warnings": a.get("warnings", []),
