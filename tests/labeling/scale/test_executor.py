@@ -34,7 +34,7 @@ def _project(tmp: Path, *, executor: str, lfs=LFS) -> Path:
     (tmp / "lfs.yaml").write_text(yaml.safe_dump({"lfs": lfs}, allow_unicode=True), encoding="utf-8")
     cfg = {"seed": 1, "corpus": {"path": "corpus.parquet"}, "labels": {"neg": "bad", "pos": "good"},
            "lfs": {"files": ["lfs.yaml"], "executor": executor, "spark_master": "local[2]"},
-           "label_model": {"kind": "snorkel", "n_epochs": 50},
+           "label_model": {"n_epochs": 50},
            "end_model": {"enabled": False}, "quality": {"enabled": False},
            "output": {"dir": f"runs/{executor}"}}
     path = tmp / f"{executor}.yaml"
