@@ -68,7 +68,7 @@ def write_project(n: int, seed: int) -> tuple[Path, float]:
         "lfs": {"files": ["lfs.yaml"]},
         "label_model": {"kind": "auto"},
         "end_model": {"enabled": True, "max_train": 100_000, "max_features": 100_000},
-        "quality": {"enabled": False},
+        "suspicious": {"enabled": False},
         "evaluation": {"bootstrap": 1000},
         "output": {"dir": "run"},
     }

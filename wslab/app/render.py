@@ -90,7 +90,7 @@ def metrics_table(metrics: dict[str, Any], split: str = "test") -> Table:
         table.add_row(title, _fmt(m["accuracy"], ci.get("accuracy")), _fmt(m["macro_f1"], ci.get("macro_f1")),
                       _fmt(m["weighted_f1"], ci.get("weighted_f1")), f"{m['coverage']:.3f}")
     chosen = (metrics.get("candidates") or {}).get("chosen")
-    table.caption = (f"* the label model the quality stage checks; final labels = candidate {chosen} (chosen on gold dev)"
+    table.caption = (f"* the label model the suspicious-label stage checks; final labels = candidate {chosen} (chosen on gold dev)"
                      if chosen else "* the label model chosen for labels.parquet")
     return table
 

@@ -159,7 +159,7 @@ class OutputConfig(Strict):
     dir: Path = Field(Path("runs/latest"), description="Run folder; every artefact is written here.")
 
 
-class QualityConfig(Strict):
+class SuspiciousConfig(Strict):
     enabled: bool = Field(True, description="Run cleanlab + cartography on the aggregated labels.")
     folds: int = Field(5, ge=2)
     epochs: int = Field(5, ge=2)
@@ -173,7 +173,7 @@ class LLMBaselineConfig(Strict):
     model: str | None = Field(None, description="Overrides llm.model for the baseline.")
 
 
-class ReviewConfig(Strict):
+class ReviewLoopConfig(Strict):
     answers: Path | None = Field(
         None, description="The append-only expert answers store (csv) that wslab relabel import writes and apply "
         "reads. Default: wslab_answers.csv beside the gold file (or the config)."
@@ -206,11 +206,11 @@ class Config(Strict):
     end_model: EndModelConfig = Field(default_factory=EndModelConfig)
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
-    quality: QualityConfig = Field(default_factory=QualityConfig)
+    suspicious: SuspiciousConfig = Field(default_factory=SuspiciousConfig)
     llm: LLMSettings | None = Field(None, description="LLM settings: the one client every LLM call goes through.")
     llm_baseline: LLMBaselineConfig = Field(default_factory=LLMBaselineConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
-    review: ReviewConfig = Field(default_factory=ReviewConfig)
+    review_loop: ReviewLoopConfig = Field(default_factory=ReviewLoopConfig)
 
     # set by load_config, not by users
     _config_path: Path | None = PrivateAttr(None)
@@ -239,12 +239,13 @@ class Config(Strict):
         return Path(os.path.normpath(p if p.is_absolute() else self.base_dir / p))
 
     def review_path(self, which: Literal["answers", "split", "rounds"]) -> Path:
-        """Where the review loop's project files live (see :class:`ReviewConfig`)."""
-        given = getattr(self.review, which)
+        """Where the review loop's project files live (see :class:`ReviewLoopConfig`)."""
+        given = getattr(self.review_loop, which)
         if given is not None:
             return self.resolve(given)
         home = self.resolve(self.gold.path).parent if self.gold is not None else self.base_dir
-        answers = self.resolve(self.review.answers) if self.review.answers is not None else home / "wslab_answers.csv"
+        given_answers = self.review_loop.answers
+        answers = self.resolve(given_answers) if given_answers is not None else home / "wslab_answers.csv"
         return answers if which == "answers" else answers.parent / f"wslab_{which}.csv"
 
     def hash(self) -> str:
@@ -253,9 +254,16 @@ class Config(Strict):
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+RENAMED_SECTIONS = {"quality": "suspicious", "review": "review_loop"}
+"""Config sections under an earlier name -> their name now (an old config gets a one-line error)."""
+
+
 def parse_config(data: Any, *, path: Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a YAML mapping at the top level; got {type(data).__name__}")
+    for old, new in RENAMED_SECTIONS.items():
+        if old in data:
+            raise ConfigError(f"{path}: key '{old}' was renamed; rename the section '{old}:' to '{new}:'")
     try:
         cfg = Config(**data)
     except ValidationError as exc:
