@@ -165,6 +165,8 @@ class Metrics(TypedDict, total=False):
     dev: dict[str, EvaluationRow]
     gold: dict[str, int]
     candidates: Candidates
+    rounds: list[dict[str, Any]]
+    """Every review round: its answers and its final labels' scores on the frozen gold test."""
 
 
 class Manifest(TypedDict):
