@@ -67,7 +67,7 @@ def write_project(n: int, seed: int) -> tuple[Path, float]:
         "gold": {"path": "gold.csv", "dev_fraction": 0.5},
         "lfs": {"files": ["lfs.yaml"]},
         "end_model": {"enabled": True, "max_train": 100_000, "max_features": 100_000},
-        "quality": {"enabled": False},
+        "suspicious": {"enabled": False},
         "evaluation": {"bootstrap": 1000},
         "output": {"dir": "run"},
     }

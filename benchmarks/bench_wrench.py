@@ -45,7 +45,7 @@ def prepare(dataset: str, proj: Path, *, reapply: bool) -> Path:
     cfg_path = proj / "config.yaml"
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
     cfg["selection"] = {"metric": SELECTION_METRIC[dataset]}
-    cfg["quality"] = {"enabled": False}
+    cfg["suspicious"] = {"enabled": False}
     if reapply:
         (proj / "lfs.yaml").write_text(yaml.safe_dump({"lfs": readme_lfs(DATA / dataset)}, sort_keys=False),
                                        encoding="utf-8")

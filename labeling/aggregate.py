@@ -10,9 +10,10 @@ Which of them labels the data is the choice of pipeline selection, or the defaul
 >>> L = np.array([[0, 0, -1], [1, 0, 1], [-1, -1, -1], [1, -1, 0], [1, 1, 1]])
 >>> agg = majority_vote(L, 2)
 >>> agg.labels.tolist(), agg.covered.tolist()
-([0, 1, 0, 1, 1], [True, True, False, True, True])
+([0, 1, -1, 1, 1], [True, True, False, True, True])
 
-Ties (row 3 here, and the uncovered row 2 under a uniform prior) are broken with Snorkel's
+Ties (row 3 here, and the uncovered row 2 under a uniform prior, whose class
+``agg.predict(fill_uncovered=True)`` gives) are broken with Snorkel's
 ``tie_break_policy="random"``: deterministic, by the row's position among the rows being
 labelled or scored. WRENCH scores its label models this way, so its published majority-vote
 numbers depend on it (on WRENCH youtube, 18% of test items are ties).

@@ -37,6 +37,7 @@ import numpy as np
 import polars as pl
 
 from wslab.core.errors import ConfigError, InputError
+from wslab.core.frames import as_polars, returns_like
 from wslab.labeling.compile import compile_lf, condition_columns, is_declarative
 from wslab.labeling.spec import ABSTAIN, LFSpec, PythonLF
 from wslab.core.progress import Reporter, get_reporter
@@ -303,19 +304,24 @@ def label_matrix(corpus: Any, plan: LFPlan, *, python_paths: Sequence[Path] = ()
     return frame
 
 
-def votes_array(matrix: pl.DataFrame) -> np.ndarray:
-    """The (n, m) int8 votes of a label matrix frame (30 LFs x 10M documents is 300 MB as int8)."""
+def votes_array(matrix: Any) -> np.ndarray:
+    """The (n, m) int8 votes of a label matrix frame, polars or pandas (30 LFs x 10M documents is
+    300 MB as int8)."""
+    if not isinstance(matrix, pl.DataFrame):
+        matrix = as_polars(matrix, name="label matrix")
     if matrix.width <= 1:
         return np.empty((matrix.height, 0), np.int8)
     return matrix.drop("id").to_numpy().astype(np.int8)
 
 
+@returns_like("df")
 def apply_lfs(df: Any, lfs: Sequence[LFSpec | dict] | str | Path, labels: Sequence[str], *, id_column: str = "id",
               text_column: str = "text") -> pl.DataFrame:
     """The label matrix of declarative ``lfs`` on an in-memory polars or pandas ``df``.
 
     ``lfs``: LF specs, LF mappings as in an LF YAML file, or the path of such a file. Returns
-    ``id`` (text) + one Int8 column per LF, ``-1`` = abstain. For Python LFs, prompt LFs and
+    ``id`` (text) + one Int8 column per LF, ``-1`` = abstain, as the frame type of ``df`` (pandas
+    in, pandas out). Duplicate ids are an InputError naming two row positions that share one. For Python LFs, prompt LFs and
     files on disk, use :func:`wslab.run_apply` or :func:`label_matrix`.
     """
     from wslab.core.data import Corpus

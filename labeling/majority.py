@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wslab.core.artifacts import ABSTAIN
 from wslab.core.stats.ties import probs_to_preds
 from wslab.core.stats.votes import vote_counts
 
@@ -23,7 +24,7 @@ class Aggregation:
 
     name: str
     probs: np.ndarray
-    """(n, K) class probabilities; uncovered rows hold the prior."""
+    """(n, K) class probabilities; uncovered rows hold the prior (and :attr:`labels` -1)."""
     covered: np.ndarray
     """(n,) True where at least one LF voted."""
     lf_accuracies: np.ndarray | None = None
@@ -35,7 +36,20 @@ class Aggregation:
 
     @property
     def labels(self) -> np.ndarray:
-        return probs_to_preds(self.probs)
+        """(n,) class indices, ``-1`` (abstain) where no LF voted, as Snorkel's label models
+        return them; :meth:`predict` with ``fill_uncovered=True`` gives those rows a class too."""
+        return self.predict()
+
+    def predict(self, *, fill_uncovered: bool = False) -> np.ndarray:
+        """(n,) class indices: the argmax of ``probs`` (ties broken as :func:`probs_to_preds`);
+        where no LF voted ``-1``, or with ``fill_uncovered`` the prior's class.
+
+        >>> agg = majority_vote(np.array([[1, -1], [-1, -1]]), 2, prior=np.array([0.7, 0.3]))
+        >>> agg.labels.tolist(), agg.predict(fill_uncovered=True).tolist()
+        ([1, -1], [1, 0])
+        """
+        preds = probs_to_preds(self.probs)
+        return preds if fill_uncovered else np.where(self.covered, preds, ABSTAIN)
 
     @property
     def confidence(self) -> np.ndarray:

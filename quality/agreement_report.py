@@ -8,7 +8,7 @@ and the HTML report call. It takes polars frames, never paths:
   rated" and is dropped; identical duplicate (id, annotator) rows are collapsed; conflicting
   ones are an error.
 * ``gold``: ``id``, ``label`` (the expert's label), optional; every gold id must be rated.
-* ``labels``: extra label sources ``{name: frame with id, label}`` (a label model's output)
+* ``label_sources``: extra label sources ``{name: frame with id, label}`` (a label model's output)
   scored against gold only; an empty label is an abstain.
 * ``raters``: LLM raters ``{name: frame with id, label}`` (``wslab llm-label``'s file, the LLM
   baseline's answers). Each is scored as a rater without changing the annotators' own
@@ -46,9 +46,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from wslab.core.errors import InputError
+from wslab.core.errors import ArgumentError, InputError
 from wslab.core.progress import Reporter, get_reporter
-from wslab.core.frames import as_polars
+from wslab.core.frames import as_polars, returns_like
 from wslab.quality.agreement import (LEVELS, Coefficient, category_counts, cohen_kappa,
                                      fleiss_kappa_from_counts,
                                      fleiss_kappa_per_category_from_counts,
@@ -76,16 +76,18 @@ def _require(df: pl.DataFrame, columns: Sequence[str], name: str, what: str) -> 
         raise InputError(f"{name}: missing column {missing[0]!r} in {what}; found columns {df.columns}")
 
 
+@returns_like("df")
 def wide_to_long(df: pl.DataFrame, *, name: str = "annotations", exclude: Sequence[str] = ("label",),
                  ignore: Sequence[str] = ()) -> pl.DataFrame:
     """Wide ratings (``id`` + one column per annotator, optional ``batch``) to long form.
 
     Columns in ``exclude`` and ``ignore`` are skipped (``exclude``: e.g. the gold ``label``).
-    Empty cells are "not rated". An annotator column with no label at all is an error.
+    Empty cells are "not rated". Polars or pandas in, the same out. An annotator column with no label at all is an error.
 
     >>> wide_to_long(pl.DataFrame({"id": [1, 2], "ann": ["a", None]})).drop("_row").rows()
     [('1', 'ann', 'a')]
     """
+    df = as_polars(df, name=name)
     _require(df, ["id"], name, "wide ratings")
     skip = set(RESERVED) | set(exclude) | set(ignore)
     annotators = [c for c in df.columns if c not in skip]
@@ -211,8 +213,8 @@ def _resolve_categories(observed: list[str], categories: Sequence[str] | None, o
         level = "ordinal" if ordered else "nominal"
     if level != "nominal" and not ordered:
         if not numeric:
-            raise InputError(f"level {level!r} needs ordered labels: declare an order (e.g. --order "
-                             f"{','.join(cats[:3])}) or use numeric labels")
+            raise ArgumentError(f"level {level!r} needs ordered labels: declare {{order}} (e.g. "
+                                f"{','.join(cats[:3])}) or use numeric labels", "order")
         ordered = True
     values = [float(c) for c in cats] if numeric else None
     return cats, ordered, level, values
@@ -234,7 +236,7 @@ def _mean(values: list[float | None]) -> float | None:
 
 
 def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
-                     labels: Mapping[str, pl.DataFrame] | None = None,
+                     label_sources: Mapping[str, pl.DataFrame] | None = None,
                      raters: Mapping[str, pl.DataFrame] | None = None,
                      categories: Sequence[str] | None = None, order: Sequence[str] | None = None,
                      level: str | None = None, scale: str = "landis-koch", confidence: float = 0.95,
@@ -249,13 +251,12 @@ def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
     """
     ratings = as_polars(ratings, name="ratings")
     gold = as_polars(gold, name="gold") if gold is not None else None
-    labels = {k: as_polars(v, name=k) for k, v in labels.items()} if labels else labels
+    sources = {k: as_polars(v, name=k) for k, v in (label_sources or {}).items()}
     check_scale(scale)
     names = dict(names or {})
     r_name, g_name = names.get("ratings", "ratings"), names.get("gold", "gold")
-    labels = dict(labels or {})
-    if labels and gold is None:
-        raise InputError(f"label sources {list(labels)} are scored against gold; pass a gold table too")
+    if sources and gold is None:
+        raise InputError(f"label_sources {list(sources)} are scored against gold; pass a gold table too")
     if not 0.0 <= min_batch_accuracy <= 1.0:
         raise InputError(f"The 'min_batch_accuracy' parameter must be between 0 and 1. Got {min_batch_accuracy!r} instead.")
     declared = order if order is not None else categories
@@ -282,7 +283,7 @@ def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
         report["batches"] = {"threshold": min_batch_accuracy, "rows": [], "n_flagged": 0,
                              "note": "needs gold and a 'batch' column in the ratings"}
         if gold_df is not None:
-            report["vs_gold"] = _vs_gold(df, gold_df, items, codes, counts, annotators, cats, labels,
+            report["vs_gold"] = _vs_gold(df, gold_df, items, codes, counts, annotators, cats, sources,
                                          names, declared, confidence, scale, warnings, g_name, r_name)
             if "batch" in df.columns:
                 report["batches"] = _batches(df, gold_df, min_batch_accuracy, confidence, warnings)
@@ -396,7 +397,7 @@ def _paradox_warning(report: dict, counts: np.ndarray, cats: list[str]) -> str |
             "classes, where the disagreement is.")
 
 
-def _vs_gold(df, gold_df, items, codes, counts, annotators, cats, labels, names, declared,
+def _vs_gold(df, gold_df, items, codes, counts, annotators, cats, label_sources, names, declared,
              confidence, scale, warnings, g_name, r_name) -> dict:
     k = len(cats)
     gold_items = gold_df.join(items, on="id", how="left")
@@ -415,14 +416,14 @@ def _vs_gold(df, gold_df, items, codes, counts, annotators, cats, labels, names,
     sources.append({"name": "majority", "kind": "majority", "n_ties": n_ties,
                     "note": "tied items are abstentions (not scored)",
                     **score_against_gold(maj, gcode, cats, confidence=confidence, scale=scale)})
-    for name, frame in labels.items():
-        src = _clean_single(frame, names.get(name, name), f"labels {name!r}", declared, allow_empty_label=True)
+    for name, frame in label_sources.items():
+        src = _clean_single(frame, names.get(name, name), f"label source {name!r}", declared, allow_empty_label=True)
         extra = sorted(set(src["label"].unique().to_list()) - set(cats))
         cats_x = cats + extra
         pred = gold_df.select("id").join(src.select("id", "label"), on="id", how="left", maintain_order="left")
         pcode = pred["label"].replace_strict(cats_x, list(range(len(cats_x))), default=-1,
                                             return_dtype=pl.Int64).to_numpy()
-        sources.append({"name": name, "kind": "labels",
+        sources.append({"name": name, "kind": "label_source",
                         **score_against_gold(pcode, gcode, cats_x, confidence=confidence, scale=scale)})
 
     # consistency vs correctness, on the gold items only

@@ -174,7 +174,7 @@ CASES = {
         CHECK, r"lfs\.yaml: LF 'st': key 'value': cannot compare string with numeric type .*column 'stars' is Int64\)"),
     "config_check_all_texts_empty": (lambda p: rewrite_corpus(p, text=[""] * 30 + [" "] * 30), CHECK,
                                      r"corpus\.csv: column 'text' is empty in every document; expected some text for "
-                                     r"end_model and quality"),
+                                     r"end_model and suspicious"),
     "config_check_unclosed_quote": (lambda p: write(p, "corpus.csv", "id,text\nd000,great\nd001,\"awful\nd002,ok\n"), CHECK,
                                     r"corpus\.csv: line 3: a quoted field opens here and is never closed"),
     "config_check_output_is_a_file": (lambda p: (write(p, "out.txt", "x"), edit_config(p, output__dir="out.txt")), CHECK,
@@ -273,7 +273,7 @@ VALID = {
     "valid_numbers_then_text_in_an_unused_column": lambda p: rewrite_corpus(p, code=[str(i) for i in range(59)] + ["A1"]),
     "valid_empty_texts_without_text_stages": lambda p: (rewrite_corpus(p, text=[""] * 60),
                                                          edit_config(p, end_model={"enabled": False},
-                                                                     quality={"enabled": False})),
+                                                                     suspicious={"enabled": False})),
 }
 # name: (set-up, config path with {p} = the project folder)
 PROJECT_CASES = {**{name: (setup, argv[2]) for name, (setup, argv, _) in CASES.items() if argv[:2] == ["config", "check"]},

@@ -71,7 +71,7 @@ def test_a_run_never_deletes_a_run_folder_it_did_not_create(project, tmp_path):
     cfg["gold"]["path"] = str(project / "gold.csv")
     cfg["lfs"]["files"] = [str(project / "lfs.yaml")]
     cfg["output"]["dir"] = str(run / "exp")
-    cfg["review"] = {"answers": str(b / "answers.csv")}
+    cfg["review_loop"] = {"answers": str(b / "answers.csv")}
     (b / "config.yaml").write_text(yaml.safe_dump(cfg))
     before = snapshot(run)
     one_line_exit_2(["apply", b / "config.yaml", "-q"], "the run folder of another wslab run")
@@ -97,16 +97,16 @@ def test_a_run_never_deletes_a_run_folder_it_did_not_create(project, tmp_path):
 
 def test_answers_store_inside_the_run_folder_is_refused(project):
     fast(project)
-    edit_config(project, review={"answers": "run/review/answers.csv"})
-    message = "review.answers: "
+    edit_config(project, review_loop={"answers": "run/review/answers.csv"})
+    message = "review_loop.answers: "
     one_line_exit_2(["config", "check", project / "config.yaml"], message)
     one_line_exit_2(["apply", project / "config.yaml", "-q"], message)
     (project / "answers.csv").write_text("id,new_label,expert,time\nd000,neg,ann,2024-01-01T00:00:00Z\n")
     one_line_exit_2(["relabel", "import", "--answers", project / "answers.csv", "--config", project / "config.yaml"],
                     message)
     assert not (project / "run" / "review").exists()
-    edit_config(project, review={"split": "run/split.csv"})
-    one_line_exit_2(["config", "check", project / "config.yaml"], "review.split: ")
+    edit_config(project, review_loop={"split": "run/split.csv"})
+    one_line_exit_2(["config", "check", project / "config.yaml"], "review_loop.split: ")
 
 
 # ---------------------------------------------------------------- 3. concurrent relabel import

@@ -131,7 +131,7 @@ def test_apply_with_a_prompt_lf_on_a_dead_endpoint_exits_4(server, tmp_path):
         {"name": "kw", "kind": "keywords", "label": "spam", "keywords": ["buy"]},
         {"name": "llm_spam", "kind": "prompt", "instruction": "spam or ham?"}]}))
     cfg = yaml.safe_load(config.read_text())
-    cfg.update(lfs={"files": ["lfs.yaml"]}, quality={"enabled": False}, end_model={"enabled": False})
+    cfg.update(lfs={"files": ["lfs.yaml"]}, suspicious={"enabled": False}, end_model={"enabled": False})
     config.write_text(yaml.safe_dump(cfg))
     code, lines = invoke("apply", config, "-q")
     assert code == 4, lines

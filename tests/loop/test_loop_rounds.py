@@ -36,7 +36,7 @@ def loop(tmp_path_factory):
     raw = yaml.safe_load(config.read_text(encoding="utf-8"))
     raw["label_model"].update(n_epochs=100, restarts=1)  # Snorkel's defaults: one label-model setting to select
     raw["selection"] = {"folds": 3, "max_train": 600, "max_features": 3000}
-    raw["quality"].update(folds=3, epochs=3, max_items=1000)
+    raw["suspicious"].update(folds=3, epochs=3, max_items=1000)
     raw["evaluation"] = {"bootstrap": 200}
     config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     truth = dict(pl.read_parquet(demo / "data" / "truth.parquet").select("id", "label").iter_rows())

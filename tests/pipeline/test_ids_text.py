@@ -97,7 +97,7 @@ def test_parquet_corpus_with_text_ids_and_gold_csv(tmp_path):
     ids, texts, labels = docs(80)
     pl.DataFrame({"id": ids, "text": texts}).write_parquet(tmp_path / "corpus.parquet")
     write_csv(tmp_path / "gold.csv", "id,label", zip(ids[:40], labels[:40]))
-    cfg = project(tmp_path, corpus="corpus.parquet", quality={"enabled": False})
+    cfg = project(tmp_path, corpus="corpus.parquet", suspicious={"enabled": False})
     out = invoke("config", "check", cfg, "--json")
     assert json.loads(out)["gold"]["items"] == 40
     invoke("apply", cfg, "-q")
@@ -115,7 +115,7 @@ def test_numeric_ids_then_a_text_id_after_ten_thousand_rows(tmp_path):
     write_csv(tmp_path / "corpus.csv", "id,text", zip(ids, texts))
     gold_rows = list(range(0, n, 50)) + [n]
     write_csv(tmp_path / "gold.csv", "id,label", [(ids[i], labels[i]) for i in gold_rows])
-    cfg = project(tmp_path, quality={"enabled": False}, end_model={"enabled": False})
+    cfg = project(tmp_path, suspicious={"enabled": False}, end_model={"enabled": False})
     invoke("config", "check", cfg, "-q")
     invoke("apply", cfg, "-q")
     assert read_ids(tmp_path / "run" / "labels.parquet") == ids

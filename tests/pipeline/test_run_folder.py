@@ -156,7 +156,7 @@ def test_second_run_into_a_busy_folder_fails_at_once_without_a_paid_call(project
             assert len(srv.paid()) == 0
             assert lock.exists(), "the refused run must not remove the lock of the run that holds it"
         lock.unlink()
-        edit_config(project, quality__enabled=False, end_model__enabled=False)
+        edit_config(project, suspicious__enabled=False, end_model__enabled=False)
         code, lines = apply(project)  # the folder is free again
         assert code == 0, lines
         assert len(srv.paid()) == 1200
@@ -168,7 +168,7 @@ def test_rerun_replaces_the_run_folder_as_a_whole_and_keeps_paid_work(project, s
     if swap == "two_renames":  # the swap where the kernel has no renameat2(RENAME_EXCHANGE)
         monkeypatch.setattr("wslab.core.rundir._exchange", lambda a, b: False)
     run = project.parent / "run"
-    edit_config(project, quality={"folds": 2, "epochs": 2})
+    edit_config(project, suspicious={"folds": 2, "epochs": 2})
     code, lines = apply(project)
     assert code == 0, lines
     quality_files = {"queue.csv", "label_studio.json", "cartography.parquet", "data_map.png", "data_map.html"}
@@ -177,7 +177,7 @@ def test_rerun_replaces_the_run_folder_as_a_whole_and_keeps_paid_work(project, s
     votes.parent.mkdir()
     votes.write_bytes(b"paid votes")
 
-    edit_config(project, quality__enabled=False)
+    edit_config(project, suspicious__enabled=False)
     code, lines = apply(project)
     assert code == 0, lines
     manifest = json.loads((run / "manifest.json").read_text())

@@ -15,7 +15,7 @@ from wslab.labeling.selection import (DECISION_WEIGHTS, choose, cross_fitted, de
 from wslab.app.pipeline import run_apply
 
 
-FAST = {"quality": {"enabled": False}, "label_model": {"restarts": 1}, "selection": {"folds": 3},
+FAST = {"suspicious": {"enabled": False}, "label_model": {"restarts": 1}, "selection": {"folds": 3},
         "evaluation": {"bootstrap": 100}}
 
 

@@ -40,7 +40,7 @@ def report_project(folder: Path, build, writer, lfs: dict, *, seed: int = 11, n:
         "label_model": {"n_epochs": 100},
         "end_model": {"max_features": 2000},
         "evaluation": {"bootstrap": 100},
-        "quality": {"enabled": quality, "folds": 2, "epochs": 2, "max_items": 100},
+        "suspicious": {"enabled": quality, "folds": 2, "epochs": 2, "max_items": 100},
     }
     if annotations:
         rows = []

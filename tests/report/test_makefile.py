@@ -65,7 +65,7 @@ def write_training_repo(root: Path) -> Path:
     config = {"seed": 2, "corpus": {"path": "../data/corpus.parquet"}, "labels": {"pos": "positive", "neg": "negative"},
               "gold": {"path": "../data/gold.csv"}, "lfs": {"files": ["lfs.yaml"]},
               "end_model": {"max_features": 1000}, "evaluation": {"bootstrap": 50},
-              "quality": {"folds": 2, "epochs": 2, "max_items": 200}, "output": {"dir": "runs/labels"}}
+              "suspicious": {"folds": 2, "epochs": 2, "max_items": 200}, "output": {"dir": "runs/labels"}}
     (root / "labeling" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     (root / "Makefile").write_text(readme_snippet(), encoding="utf-8")
     return root

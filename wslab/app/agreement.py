@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from wslab.core.errors import InputError
+from wslab.core.errors import ArgumentError
 from wslab.core.io import read_table
 from wslab.core.progress import Reporter
 from wslab.quality.agreement_report import METRICS, agreement_report, wide_to_long
@@ -31,19 +31,21 @@ def _label_sources(specs: Sequence[str]) -> tuple[dict, dict]:
         name, sep, path = spec.partition("=")
         name = name.strip()
         if not sep or not name or not path.strip():
-            raise InputError(f"--labels {spec!r}: expected NAME=FILE, e.g. --labels llm=llm_labels.csv")
+            raise ArgumentError(f"{{label_sources}} {spec!r}: expected NAME=FILE, e.g. llm=llm_labels.csv", "label_sources")
         if name in frames or name == "majority":
-            raise InputError(f"--labels {spec!r}: the name {name!r} is used twice or reserved; pick another")
-        frames[name] = read_table(path.strip(), required=["id", "label"], what=f"labels {name!r}")
+            raise ArgumentError(f"{{label_sources}} {spec!r}: the name {name!r} is used twice or reserved; pick another",
+                                "label_sources")
+        frames[name] = read_table(path.strip(), required=["id", "label"], what=f"label source {name!r}")
         names[name] = path.strip()
     return frames, names
 
 
 def _load(gold: Path | None, annotations: Path | None, fmt: str, ignore: list[str]):
     if gold is None and annotations is None:
-        raise InputError("nothing to measure: pass --gold gold.csv, --annotations annotations.csv, or both")
+        raise ArgumentError("nothing to measure: pass {gold} gold.csv, {annotations} annotations.csv, or both",
+                            "gold", "annotations")
     if fmt not in ("long", "wide"):
-        raise InputError(f"--format must be 'long' or 'wide'. Got {fmt!r} instead.")
+        raise ArgumentError(f"{{fmt}} must be 'long' or 'wide'. Got {fmt!r} instead.", "fmt")
     gold_df = read_table(gold, required=["id", "label"], what="gold") if gold is not None else None
     if annotations is None:  # wide gold: every other column is an annotator
         ratings = wide_to_long(gold_df, name=str(gold), exclude=["label"], ignore=ignore)
@@ -54,9 +56,9 @@ def _load(gold: Path | None, annotations: Path | None, fmt: str, ignore: list[st
     else:
         missing = [c for c in ("annotator", "label") if c not in ann.columns]
         if missing:
-            raise InputError(f"{annotations}: missing column {missing[0]!r} in long-form annotations "
-                             f"(id, annotator, label); found columns {ann.columns}; for one column per "
-                             "annotator pass --format wide")
+            raise ArgumentError(f"{annotations}: missing column {missing[0]!r} in long-form annotations "
+                                f"(id, annotator, label); found columns {ann.columns}; for one column per "
+                                "annotator pass {fmt} wide", "fmt")
         ratings = ann
     if gold_df is not None:
         gold_df = gold_df.select("id", "label")  # with --annotations, other gold columns are ignored
@@ -64,23 +66,23 @@ def _load(gold: Path | None, annotations: Path | None, fmt: str, ignore: list[st
 
 
 def measure_agreement(*, gold: Path | None = None, annotations: Path | None = None, fmt: str = "long",
-                      labels: Sequence[str] = (), labels_set: str | None = None, order: str | None = None,
+                      label_sources: Sequence[str] = (), labels_set: str | None = None, order: str | None = None,
                       level: str | None = None, scale: str = "landis-koch", confidence: float = 0.95,
                       n_boot: int = 1000, seed: int = 0, min_batch_accuracy: float = 0.8,
                       ignore_columns: str = "text", reporter: Reporter | None = None) -> dict[str, Any]:
     """Agreement among the annotators of the files, and of every source against gold.
 
-    ``labels``: extra sources scored against gold, as ``NAME=FILE``; ``labels_set`` and
+    ``label_sources``: extra sources scored against gold, as ``NAME=FILE``; ``labels_set`` and
     ``order``: comma-separated label set and ordinal order; ``ignore_columns``: wide-form
     columns that are not annotators.
     """
     if n_boot < 0:
-        raise InputError(f"--n-boot must be 0 or more. Got {n_boot} instead.")
+        raise ArgumentError(f"{{n_boot}} must be 0 or more. Got {n_boot} instead.", "n_boot")
     ratings, gold_df, names = _load(gold, annotations, fmt, _split(ignore_columns) or [])
-    extra, extra_names = _label_sources(labels)
+    extra, extra_names = _label_sources(label_sources)
     if extra and gold_df is None:
-        raise InputError("--labels sources are scored against gold; pass --gold too")
-    return agreement_report(ratings, gold_df, labels=extra, categories=_split(labels_set), order=_split(order),
+        raise ArgumentError("{label_sources} are scored against gold; pass {gold} too", "label_sources", "gold")
+    return agreement_report(ratings, gold_df, label_sources=extra, categories=_split(labels_set), order=_split(order),
                             level=level, scale=scale, confidence=confidence, n_boot=n_boot, seed=seed,
                             min_batch_accuracy=min_batch_accuracy, names={**names, **extra_names}, reporter=reporter)
 
@@ -96,4 +98,4 @@ def agreement_gate(report: dict[str, Any], metric: str, threshold: float) -> dic
 
 def check_metric(metric: str) -> None:
     if metric not in METRICS:
-        raise InputError(f"--metric must be one of {list(METRICS)}. Got {metric!r} instead.")
+        raise ArgumentError(f"{{metric}} must be one of {list(METRICS)}. Got {metric!r} instead.", "metric")

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import sys
 import traceback
 
 import typer
 from typer.core import TyperGroup
+from typer.models import OptionInfo
 
-from wslab.core.errors import WslabError
+from wslab.core.errors import ArgumentError, WslabError
 from wslab.core.redact import redact
 
 
@@ -84,9 +86,22 @@ COMMAND_MODULES = [
 ]
 
 
-def _error_line(exc: BaseException) -> str:
-    """The one line a WslabError becomes, redacted."""
+def _error_line(exc: BaseException, flags: dict[str, str] | None = None) -> str:
+    """The one line a WslabError becomes, redacted. An :class:`ArgumentError` names the option
+    that sets the argument (``flags``: the command's parameter name -> its option)."""
+    if isinstance(exc, ArgumentError):
+        return redact(f"error: {exc.render(flags or {})}")
     return redact(f"error: {exc}")
+
+
+def _option_flags(callback) -> dict[str, str]:
+    """Parameter name -> its longest option (``label_sources`` -> ``--labels``) of a typer command."""
+    flags = {}
+    for name, param in inspect.signature(callback).parameters.items():
+        if isinstance(param.default, OptionInfo):
+            decls = [d for d in (param.default.param_decls or ()) if d.startswith("--")]
+            flags[name] = max(decls, key=len) if decls else f"--{name.replace('_', '-')}"
+    return flags
 
 
 def _one_line_errors(callback):
@@ -95,13 +110,14 @@ def _one_line_errors(callback):
     Done here, once, for every command, so the behaviour is the same under the console script,
     ``python -m wslab`` and typer's CliRunner.
     """
+    flags = _option_flags(callback)
 
     @functools.wraps(callback)
     def wrapper(*args, **kwargs):
         try:
             return callback(*args, **kwargs)
         except WslabError as exc:
-            typer.echo(_error_line(exc), err=True)
+            typer.echo(_error_line(exc, flags), err=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper

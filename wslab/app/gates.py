@@ -12,7 +12,7 @@ Higher is better for every metric except those in :data:`CEILINGS` (``flagged_sh
 only ``--fail-over`` takes: a floor on them is almost surely a mistake, so it is an error that
 points to ``--fail-over``. ``--fail-over`` takes any metric of the command, e.g. an upper bound
 on accuracy that catches a leak of test labels. A metric the run could not measure (no gold, no
-annotations, quality stage off) fails its gate.
+annotations, suspicious-label stage off) fails its gate.
 
 >>> gates = parse_gates(["accuracy=0.8"], over=["flagged_share=0.1"], command="apply")
 >>> [(g["metric"], g["direction"], g["passed"]) for g in evaluate_gates(gates, {"accuracy": Measure(0.82),
@@ -22,15 +22,15 @@ annotations, quality stage off) fails its gate.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wslab.core.artifacts import AGREEMENT
 from wslab.core.errors import InputError
+
+if TYPE_CHECKING:
+    from wslab.app.pipeline import RunResult
 
 __all__ = ["GATE_METRICS", "CEILINGS", "COMMAND_METRICS", "GATE_HELP", "OVER_HELP", "Gate", "Measure", "parse_gates",
            "evaluate_gates", "run_measures", "lf_measures", "agreement_measures"]
@@ -171,8 +171,8 @@ def agreement_measures(report: Mapping[str, Any]) -> dict[str, Measure]:
     return out
 
 
-def run_measures(result: Any) -> dict[str, Measure]:
-    """Every gate metric of a ``wslab apply`` run (:class:`wslab.app.pipeline.RunResult`)."""
+def run_measures(result: RunResult) -> dict[str, Measure]:
+    """Every gate metric of a ``wslab apply`` run, from the values it returned."""
     rows = result.manifest["rows"]
     out = lf_measures(result.lf_table, covered=rows["covered"], n_docs=rows["corpus"])
     final = result.metrics.get("test", {}).get("final")
@@ -182,10 +182,9 @@ def run_measures(result: Any) -> dict[str, Measure]:
     if quality and quality.get("items"):
         out["flagged_share"] = Measure(quality["flagged"] / quality["items"])
     else:
-        out["flagged_share"] = Measure(None, note="quality stage off or nothing checked")
-    agreement = Path(result.run_dir) / AGREEMENT
-    if agreement.is_file():
-        out.update(agreement_measures(json.loads(agreement.read_text(encoding="utf-8"))))
+        out["flagged_share"] = Measure(None, note="suspicious-label stage off (suspicious.enabled) or nothing checked")
+    if result.agreement is not None:  # the report as a value: nothing is read back from the run folder
+        out.update(agreement_measures(result.agreement))
     else:
         out.update({name: Measure(None, note="no annotations in the config") for name in AGREEMENT_METRICS})
     return out

@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from wslab.core.limits import MAX_TEXT_CHARS
-from wslab.core.errors import InputError
+from wslab.core.errors import ArgumentError, InputError
 from wslab.core.io import (check_not_null, check_outputs_spare_inputs, check_unique, read_table, table_format,
                            write_table)
 from wslab.core.progress import Reporter
@@ -32,7 +32,7 @@ def llm_label(out: Path, *, config: Path | None = None, corpus: Path | None = No
 
     table_format(out)  # every option is checked before the first paid call
     if out.is_dir() or not out.parent.is_dir():
-        raise InputError(f"--out {out}: expected a file path in an existing folder")
+        raise ArgumentError(f"{{out}} {out}: expected a file path in an existing folder", "out")
     task = ""
     descriptions: dict[str, str] | None = None
     if config is not None:
@@ -47,11 +47,12 @@ def llm_label(out: Path, *, config: Path | None = None, corpus: Path | None = No
         id_col, text_col, max_chars = cfg.corpus.id_column, cfg.corpus.text_column, cfg.corpus.max_text_chars
     else:
         if corpus is None or labels is None:
-            raise InputError("llm-label: expected --config, or both --corpus and --labels")
+            raise ArgumentError("llm-label: expected {config}, or both {corpus} and {labels}", "config", "corpus", "labels")
         settings = LLMSettings()
         label_names = [x.strip() for x in labels.split(",") if x.strip()]
         if len(label_names) < 2 or len(set(label_names)) != len(label_names):
-            raise InputError(f"--labels: expected at least two distinct comma-separated names; got {labels!r}")
+            raise ArgumentError(f"{{labels}}: expected at least two distinct comma-separated names; got {labels!r}",
+                                "labels")
         corpus_path, id_col, text_col, max_chars = corpus, "id", "text", MAX_TEXT_CHARS
     settings = settings.with_overrides(where="llm-label", model=model, base_url=base_url,
                                        max_cost_usd=max_cost_usd, concurrency=concurrency)

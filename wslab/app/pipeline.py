@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -39,12 +39,16 @@ from wslab.labeling.candidates import Inputs, TextFeatures
 from wslab.labeling.end_model import end_model_probs
 from wslab.labeling.label_model import LabelModelFits
 from wslab.labeling.patterns import vote_patterns
-from wslab.app.review_loop import drop_reviewed, freeze_split, record_round, round_table
+from wslab.app.review_loop import (ProjectStores, drop_reviewed, freeze_split, record_round, round_table,
+                                   write_project_stores)
 from wslab.labeling.selection import Selection, metric_score, parse_metric, select_pipeline
 from wslab.core.progress import Reporter, get_reporter
 from wslab.app.project import Project, open_project
 from wslab.quality.evaluate import evaluate
 from wslab.core.stats.ties import probs_to_preds
+
+if TYPE_CHECKING:
+    from wslab.app.suspicious import SuspicionResult
 
 SNORKEL_DEFAULTS = {"n_epochs": 100, "lr": 0.01, "l2": 0.0, "restarts": 1}
 """Snorkel's own LabelModel.fit defaults (one fit), a label-model candidate beside the config's."""
@@ -54,13 +58,20 @@ PACKAGES = ["wslab", "snorkel", "cleanlab", "scikit-learn", "polars", "numpy", "
 
 @dataclass
 class RunResult:
+    """What ``run_apply`` returns: the values the run wrote, so a caller (the gates, a notebook)
+    reads no file back."""
+
     run_dir: Path
-    metrics: dict[str, Any]
+    metrics: A.Metrics
     lf_table: pl.DataFrame
-    manifest: dict[str, Any]
+    manifest: A.Manifest
     chosen: str
     """The pipeline that wrote labels.parquet (a candidate name, as in metrics.json and the manifest)."""
     files: dict[str, Path] = field(default_factory=dict)
+    agreement: dict[str, Any] | None = None
+    """agreement.json's report (annotations given), else None."""
+    stores: ProjectStores = field(default_factory=ProjectStores)
+    """What the run added to the project's split and rounds files (written after it succeeded)."""
 
 
 @dataclass
@@ -93,6 +104,12 @@ class _Run:
         else:
             self.files[key] = io.write_json(path, obj)
 
+    def write_review(self, result: SuspicionResult, labels: list[str]) -> None:
+        """The suspicious-label files (queue, scores, data map, ...) of ``result``."""
+        from wslab.app.suspicious import write_review
+
+        self.files.update(write_review(result, self.dir, labels=labels, title="Data map of the aggregated labels"))
+
 
 def package_versions() -> dict[str, str]:
     out = {}
@@ -114,6 +131,7 @@ def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
     rundir.check_run_folder(cfg)  # the output folder first, then the review stores outside it
     with rundir.run_folder(run_dir, inputs=rundir.project_inputs(cfg)) as staging:
         result = _run_apply(cfg, _Run(staging), reporter=reporter)
+        write_project_stores(cfg, result.stores)  # every stage succeeded; the run folder's lock is held
     result.files = {k: run_dir / v.name for k, v in result.files.items()}
     result.run_dir = run_dir
     return result
@@ -122,7 +140,7 @@ def run_apply(cfg: Config, *, reporter: Reporter | None = None) -> RunResult:
 def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResult:
     with run.stage("validate"):  # every input, before any expensive (or paid) work
         project = open_project(cfg)
-        freeze_split(cfg, project.gold_file)  # the gold test split is fixed at the first run
+        split = freeze_split(project.gold_file)  # the gold test split is fixed at the first run
     with run.stage("apply_lfs"):
         lf_names, L = label_votes(project, run, reporter=reporter)
     lf_table = analyze(project, lf_names, L)
@@ -138,11 +156,19 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
         chosen, fill, probs, source = final_labels(project, models, selection, reporter=reporter)
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
                                                expert=project.expert_positions(), gold_label=gold_labels(project)))
-    quality = review_labels(project, probs, models.covered, L, run, reporter=reporter)
+    with run.stage("quality"):
+        suspicious = find_suspicious(project, probs, models.covered, L, reporter=reporter)
+    if suspicious is not None:
+        run.write_review(suspicious, project.labels)
+    quality = suspicious.summary if suspicious is not None else None
     with run.stage("evaluation"):
         metrics = evaluation(project, models, fill, probs, run, chosen=chosen, selection=selection, reporter=reporter)
-        metrics["rounds"] = review_rounds(project, probs)
-    agreement(project, run)  # after the evaluation: the LLM baseline's answers join as raters
+        this_round = review_round(project, probs)
+        metrics["rounds"] = review_rounds(project, this_round)
+    with run.stage("agreement"):  # after the evaluation: the LLM baseline's answers join as raters
+        agreement_report = agreement(project, run)
+    if agreement_report is not None:
+        run.write("agreement", A.AGREEMENT, agreement_report)
     run.write("metrics", A.METRICS, metrics)
     manifest = build_manifest(project, run, L, models, quality, chosen=chosen)
     run.write("manifest", A.MANIFEST, manifest)
@@ -150,7 +176,8 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
 
     run.write("report", A.REPORT, build_report(run.dir))
     return RunResult(run_dir=run.dir, metrics=metrics, lf_table=lf_table, manifest=manifest,
-                     chosen=chosen, files=run.files)
+                     chosen=chosen, files=run.files, agreement=agreement_report,
+                     stores=ProjectStores(split=split, round=this_round))
 
 
 # ------------------------------------------------------------------ the steps (config -> arguments)
@@ -251,7 +278,7 @@ def fill_uncovered(project: Project, models: LabelModels, *, reporter: Reporter 
     for pos in (project.gold_positions("dev"), project.gold_positions("test")):
         if pos is not None:
             needed[pos] = True
-    y, confidence, covered = _with_expert(project, chosen.labels, chosen.confidence, chosen.covered)
+    y, confidence, covered = _with_expert(project, chosen.predict(fill_uncovered=True), chosen.confidence, chosen.covered)
     return end_model_probs(corpus.texts_at, y, confidence, covered, needed=needed,
                            prior=_prior(project), min_confidence=em.min_confidence, max_train=em.max_train, C=em.C,
                            max_features=em.max_features, seed=project.cfg.seed, reporter=reporter)
@@ -360,37 +387,40 @@ def labels_frame(ids: pl.Series, probs: np.ndarray, source: np.ndarray, labels: 
     return A.check_schema(frame, A.labels_schema(labels), name=A.LABELS)
 
 
-def review_rounds(project: Project, probs: np.ndarray) -> list[dict[str, Any]]:
-    """This run's final labels of gold test stored as the current round; every round's answers and
-    scores on the frozen test (:func:`wslab.app.review_loop.round_table`)."""
-    gold, cfg = project.gold, project.cfg
+def review_round(project: Project, probs: np.ndarray) -> pl.DataFrame | None:
+    """This run's final labels of gold test, as the current review round (None without gold)."""
+    gold = project.gold
     if gold is None:
-        return []
+        return None
     preds = probs_to_preds(probs[project.gold_positions("test")])
-    record_round(cfg, gold.test_ids, [project.labels[k] for k in preds], project.expert.rounds if project.expert else 0)
-    return round_table(cfg, gold, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed)
+    return record_round(gold.test_ids, [project.labels[k] for k in preds], project.expert.rounds if project.expert else 0)
 
 
-def review_labels(project: Project, probs: np.ndarray, covered: np.ndarray, L: np.ndarray, run: _Run, *,
-                  reporter: Reporter | None = None) -> dict[str, Any] | None:
+def review_rounds(project: Project, current: pl.DataFrame | None) -> list[dict[str, Any]]:
+    """Every round's answers and scores on the frozen test, with this run's round ``current`` in
+    place (:func:`wslab.app.review_loop.round_table`)."""
+    cfg = project.cfg
+    if project.gold is None:
+        return []
+    return round_table(cfg, project.gold, current=current, n_boot=cfg.evaluation.bootstrap, seed=cfg.seed)
+
+
+def find_suspicious(project: Project, probs: np.ndarray, covered: np.ndarray, L: np.ndarray, *,
+                    reporter: Reporter | None = None) -> SuspicionResult | None:
     """cleanlab + cartography on the final labels (labels.parquet's ``label``: the argmax of
-    ``probs``) of the documents an LF voted on; the review files into the run folder. The queue
-    reviews what the team will train on: with pipeline selection that is the chosen candidate's
-    label, not the label model's (an expert answer then counts as a correction of a delivered label)."""
-    from wslab.app.suspicious import check_aggregated_labels, write_review
+    ``probs``) of the documents an LF voted on (None with ``suspicious.enabled: false``). The
+    queue reviews what the team will train on: with pipeline selection that is the chosen
+    candidate's label, not the label model's (an expert answer then counts as a correction of a
+    delivered label); documents an expert already answered leave it."""
+    from wslab.app.suspicious import check_aggregated_labels
 
-    q, corpus = project.cfg.quality, project.corpus
+    q, corpus = project.cfg.suspicious, project.corpus
     if not q.enabled:
         return None
-    with run.stage("quality"):
-        result = check_aggregated_labels(corpus.ids, corpus.texts, project.labels, probs_to_preds(probs), covered, L,
-                                         folds=q.folds, epochs=q.epochs,
-                                         max_items=q.max_items, seed=project.cfg.seed,
-                                         annotations=project.annotations, reporter=reporter)
-        result = replace(result, queue=drop_reviewed(result.queue, project.expert))  # reviewed: out of the queue
-        run.files.update(write_review(result, run.dir, labels=project.labels,
-                                      title="Data map of the aggregated labels"))
-    return result.summary
+    result = check_aggregated_labels(corpus.ids, corpus.texts, project.labels, probs_to_preds(probs), covered, L,
+                                     folds=q.folds, epochs=q.epochs, max_items=q.max_items, seed=project.cfg.seed,
+                                     annotations=project.annotations, reporter=reporter)
+    return replace(result, queue=drop_reviewed(result.queue, project.expert))
 
 
 def llm_raters(project: Project, run: _Run) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
@@ -409,24 +439,22 @@ def llm_raters(project: Project, run: _Run) -> tuple[dict[str, pl.DataFrame], di
     return raters, names
 
 
-def agreement(project: Project, run: _Run) -> None:
+def agreement(project: Project, run: _Run) -> dict[str, Any] | None:
     """The agreement report of the annotations (and each annotator against gold), if given; the
     LLM's labels, where there are some, as raters (kappa with each annotator, against gold)."""
     from wslab.quality.agreement_report import agreement_report
 
     cfg, ann, gold = project.cfg, project.annotations, project.gold
     if ann is None:
-        return
-    with run.stage("agreement"):
-        gold_frame = None
-        if gold is not None:
-            gold_frame = pl.DataFrame({"id": gold.ids, "label": np.asarray(project.labels, dtype=object)[gold.y].tolist()})
-            gold_frame = gold_frame.filter(pl.col("id").is_in(ann["id"].implode()))
-        raters, rater_names = llm_raters(project, run)
-        names = {"ratings": str(cfg.resolve(cfg.annotations)), "gold": str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold",
-                 **rater_names}
-        run.write("agreement", A.AGREEMENT, agreement_report(ann, gold_frame, raters=raters, categories=project.labels,
-                                                             seed=cfg.seed, names=names))
+        return None
+    gold_frame = None
+    if gold is not None:
+        gold_frame = pl.DataFrame({"id": gold.ids, "label": np.asarray(project.labels, dtype=object)[gold.y].tolist()})
+        gold_frame = gold_frame.filter(pl.col("id").is_in(ann["id"].implode()))
+    raters, rater_names = llm_raters(project, run)
+    names = {"ratings": str(cfg.resolve(cfg.annotations)), "gold": str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold",
+             **rater_names}
+    return agreement_report(ann, gold_frame, raters=raters, categories=project.labels, seed=cfg.seed, names=names)
 
 
 def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, probs: np.ndarray, run: _Run, *,

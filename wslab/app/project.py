@@ -129,8 +129,8 @@ def open_corpus(cfg: Config) -> Corpus:
 
 
 def check_texts(cfg: Config, corpus: Corpus) -> None:
-    """The end model and the quality stage learn from texts: some text must be there."""
-    users = [k for k, on in (("end_model", cfg.end_model.enabled), ("quality", cfg.quality.enabled)) if on]
+    """The end model and the suspicious-label stage learn from texts: some text must be there."""
+    users = [k for k, on in (("end_model", cfg.end_model.enabled), ("suspicious", cfg.suspicious.enabled)) if on]
     if users and corpus.text_stats()["empty"] == len(corpus):
         raise ConfigError(f"{corpus.name}: column {corpus.text_column!r} is empty in every document; expected some "
                           f"text for {' and '.join(users)} (or {users[0]}.enabled: false)")

@@ -12,9 +12,14 @@ user wrote, and no input file is ever modified:
   labels on gold test, so every round is scored on the same frozen test with today's gold
   labels (:func:`record_round`).
 
+A run never writes the split or the rounds file from inside a step: :func:`freeze_split` and
+:func:`record_round` return what to store (:class:`ProjectStores`) and the orchestrator writes it
+(:func:`write_project_stores`) only after every stage of the run succeeded, so a failed run
+leaves no new split and no new round behind.
+
 What the next ``apply`` does with the answers (:func:`frozen_gold`, :func:`expert_labels`): an
 answer for a gold id replaces the gold label; an answer for any other document joins gold dev
-(``review.expert_labels: dev``); every answered document gets the expert's label in
+(``review_loop.expert_labels: dev``); every answered document gets the expert's label in
 labels.parquet (source ``expert``) and leaves the queue.
 """
 
@@ -23,7 +28,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +42,8 @@ from wslab.core.project_lock import project_lock
 from wslab.core.rundir import check_project_stores
 
 __all__ = ["ANSWERS_SCHEMA", "SIGNALS", "ExpertLabels", "read_answers", "latest_answers", "import_answers",
-           "frozen_gold", "expert_labels", "freeze_split", "drop_reviewed", "record_round", "round_table"]
+           "frozen_gold", "expert_labels", "freeze_split", "drop_reviewed", "record_round", "round_table",
+           "ProjectStores", "write_project_stores", "read_rounds"]
 
 ANSWERS_SCHEMA = {"id": pl.String, "label": pl.String, "round": pl.Int64, "expert": pl.String, "at": pl.String,
                   "label_before": pl.String, "suggested": pl.String, "accepted": pl.Boolean, "source": pl.String,
@@ -176,7 +181,7 @@ def read_split(path: Path) -> pl.DataFrame | None:
 def frozen_gold(cfg: Config, gold: Gold | None, expert: ExpertLabels | None) -> Gold | None:
     """Gold as the next run sees it: the stored split (a test item never moves; gold rows the
     split file does not know go to dev), expert corrections of gold labels, and, with
-    ``review.expert_labels: dev``, the other answered documents added to dev."""
+    ``review_loop.expert_labels: dev``, the other answered documents added to dev."""
     if gold is None:
         return None
     stored = read_split(cfg.review_path("split"))
@@ -190,7 +195,7 @@ def frozen_gold(cfg: Config, gold: Gold | None, expert: ExpertLabels | None) -> 
         for item, label in zip(expert.ids.to_list(), expert.y):
             if item in pos:
                 y[pos[item]] = label
-        if cfg.review.expert_labels == "dev":
+        if cfg.review_loop.expert_labels == "dev":
             extra = ~expert.ids.is_in(ids.implode())
             ids = pl.concat([ids, expert.ids.filter(extra)])
             y = np.concatenate([y, expert.y[extra.to_numpy()]])
@@ -198,25 +203,23 @@ def frozen_gold(cfg: Config, gold: Gold | None, expert: ExpertLabels | None) -> 
     return Gold(ids=ids.rename("id"), y=y, is_dev=is_dev)
 
 
-def freeze_split(cfg: Config, gold_file: Gold | None) -> Path | None:
-    """Write the split file of the gold file's rows at the first run; later, add only the gold rows
-    it does not know yet, as dev (the rule of :func:`frozen_gold`). Expert documents outside gold
-    are not written: they are dev by that rule."""
+def freeze_split(gold_file: Gold | None) -> pl.DataFrame | None:
+    """The split of the gold file's rows (``id``, ``split``) to store at the first run; the
+    orchestrator stores it with :func:`write_project_stores` once the run succeeded, where only the
+    rows the stored split does not know yet are added, as dev (the rule of :func:`frozen_gold`).
+    Expert documents outside gold are not stored: they are dev by that rule."""
     if gold_file is None:
         return None
-    with project_lock(cfg.review_path("answers")):
-        return _freeze_split(cfg.review_path("split"), gold_file)
+    return pl.DataFrame({"id": gold_file.ids.cast(pl.String), "split": np.where(gold_file.is_dev, "dev", "test")})
 
 
-def _freeze_split(path: Path, gold_file: Gold) -> Path:
-    stored = read_split(path)
-    frame = pl.DataFrame({"id": gold_file.ids, "split": np.where(gold_file.is_dev, "dev", "test")})
-    if stored is not None:
-        new = frame.filter(~pl.col("id").is_in(stored["id"].implode())).with_columns(pl.lit("dev").alias("split"))
-        if new.height == 0:
-            return path
-        frame = pl.concat([stored, new])
-    return io.write_table(path, frame)
+def merged_split(stored: pl.DataFrame | None, frame: pl.DataFrame) -> pl.DataFrame | None:
+    """The split file after this run: ``frame`` at the first run; later the stored split plus the
+    rows it does not know yet, as dev. None when nothing changes (a test item never moves)."""
+    if stored is None:
+        return frame
+    new = frame.filter(~pl.col("id").is_in(stored["id"].implode())).with_columns(pl.lit("dev").alias("split"))
+    return pl.concat([stored, new]) if new.height else None
 
 
 def drop_reviewed(queue: pl.DataFrame, expert: ExpertLabels | None) -> pl.DataFrame:
@@ -230,19 +233,55 @@ def drop_reviewed(queue: pl.DataFrame, expert: ExpertLabels | None) -> pl.DataFr
 # ------------------------------------------------------------------ every round measured
 
 
-def record_round(cfg: Config, test_ids: pl.Series, test_labels: Sequence[str], rnd: int) -> Path:
-    """Store this run's final labels of the gold test items as round ``rnd`` (replacing an earlier
-    run of the same round)."""
+ROUNDS_SCHEMA = {"round": pl.Int64, "id": pl.String, "label": pl.String}
+"""The rounds file: the final label of each gold test item in each review round."""
+
+
+def record_round(test_ids: pl.Series, test_labels: Sequence[str], rnd: int) -> pl.DataFrame:
+    """This run's final labels of the gold test items as round ``rnd`` (``round``, ``id``,
+    ``label``), to store with :func:`write_project_stores` once the run succeeded."""
+    return pl.DataFrame({"round": pl.Series([rnd] * len(test_ids), dtype=pl.Int64), "id": test_ids.cast(pl.String),
+                         "label": pl.Series(list(test_labels), dtype=pl.String)})
+
+
+def read_rounds(path: Path) -> pl.DataFrame:
+    """The rounds file (empty when there is none yet)."""
+    return pl.read_csv(path, schema=ROUNDS_SCHEMA) if path.exists() else pl.DataFrame(schema=ROUNDS_SCHEMA)
+
+
+def merged_rounds(stored: pl.DataFrame, now: pl.DataFrame | None) -> pl.DataFrame:
+    """The stored rounds with ``now`` in place of an earlier run of the same round."""
+    if now is None or now.height == 0:
+        return stored
+    rnd = now["round"].unique().to_list()
+    return pl.concat([stored.filter(~pl.col("round").is_in(rnd)), now]).sort("round", maintain_order=True)
+
+
+@dataclass(frozen=True)
+class ProjectStores:
+    """What a run adds to the project files outside its run folder: the gold split
+    (:func:`freeze_split`) and this run's round (:func:`record_round`). Steps return it; only the
+    orchestrator writes it (:func:`write_project_stores`), after every stage succeeded."""
+
+    split: pl.DataFrame | None = None
+    round: pl.DataFrame | None = None
+
+
+def write_project_stores(cfg: Config, stores: ProjectStores) -> list[Path]:
+    """Merge ``stores`` into the split and rounds files (read, merge, one atomic rewrite each);
+    return the files written. Under the project lock (the one ``relabel import`` takes), so a
+    concurrent writer of the project files never loses a row."""
+    written = []
     with project_lock(cfg.review_path("answers")):
-        return _record_round(cfg.review_path("rounds"), test_ids, test_labels, rnd)
-
-
-def _record_round(path: Path, test_ids: pl.Series, test_labels: Sequence[str], rnd: int) -> Path:
-    old = (pl.read_csv(path, schema={"round": pl.Int64, "id": pl.String, "label": pl.String})
-           if path.exists() else pl.DataFrame(schema={"round": pl.Int64, "id": pl.String, "label": pl.String}))
-    now = pl.DataFrame({"round": pl.Series([rnd] * len(test_ids), dtype=pl.Int64), "id": test_ids.cast(pl.String),
-                        "label": pl.Series(list(test_labels), dtype=pl.String)})
-    return io.write_table(path, pl.concat([old.filter(pl.col("round") != rnd), now]).sort("round", maintain_order=True))
+        if stores.split is not None:
+            path = cfg.review_path("split")
+            split = merged_split(read_split(path), stores.split)
+            if split is not None:
+                written.append(io.write_table(path, split))
+        if stores.round is not None:
+            path = cfg.review_path("rounds")
+            written.append(io.write_table(path, merged_rounds(read_rounds(path), stores.round)))
+    return written
 
 
 def _precision(changed: int, n: int) -> dict[str, Any]:
@@ -266,14 +305,16 @@ def _round_answers(store: pl.DataFrame, rnd: int) -> dict[str, Any]:
     return out
 
 
-def round_table(cfg: Config, gold: Gold | None, *, n_boot: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
+def round_table(cfg: Config, gold: Gold | None, *, current: pl.DataFrame | None = None, n_boot: int = 1000,
+                seed: int = 0) -> list[dict[str, Any]]:
     """Per round: its answers (:func:`_round_answers`) and its final labels' scores on the frozen
-    gold test, scored against today's gold labels (corrections included) with bootstrap CIs."""
+    gold test, scored against today's gold labels (corrections included) with bootstrap CIs.
+    ``current``: this run's round (:func:`record_round`), not stored yet, in place of a stored one."""
     from wslab.core.stats.metrics import classification_report
 
     store = read_answers(cfg.review_path("answers"))
     path = cfg.review_path("rounds")
-    history = pl.read_csv(path, schema={"round": pl.Int64, "id": pl.String, "label": pl.String}) if path.exists() else None
+    history = merged_rounds(read_rounds(path), current) if path.exists() or current is not None else None
     rounds = sorted(set(store["round"].to_list()) | set(history["round"].to_list() if history is not None else []) | {0})
     index = {lab: i for i, lab in enumerate(cfg.label_names)}
     truth = (pl.DataFrame({"id": gold.test_ids, "y": gold.y_test}) if gold is not None else None)

@@ -23,7 +23,7 @@ from wslab.cartography.dynamics import data_map_metrics, record_training_dynamic
 from wslab.cartography.regions import assign_regions
 from wslab.core import artifacts, io
 from wslab.core.errors import InputError
-from wslab.core.frames import as_polars
+from wslab.core.frames import as_polars, returns_like
 from wslab.core.progress import Reporter, get_reporter
 from wslab.core.stats.features import build_features
 from wslab.quality.label_issues import (check_class_counts, find_label_issues, majority_vote,
@@ -70,6 +70,7 @@ def _class_list(given: pl.Series, labels: Sequence[str] | None, *, label_col: st
     return labels
 
 
+@returns_like("df")
 def find_suspicious_labels(
     df: pl.DataFrame,
     *,
@@ -89,7 +90,8 @@ def find_suspicious_labels(
     source: str = "data",
     reporter: Reporter | None = None,
 ) -> SuspicionResult:
-    """Rank the labelled rows of ``df`` by how likely their label is wrong.
+    """Rank the labelled rows of ``df`` by how likely their label is wrong. The result's frames
+    are of ``df``'s type: pandas in, pandas out (polars in, polars out).
 
     - Rows whose label is missing or blank are left out (documented fallback; counted in
       ``summary["skipped_missing_label"]``); if none is left, InputError.

@@ -170,6 +170,8 @@ class Metrics(TypedDict, total=False):
     llm_baseline: dict[str, Any]
     """Per LLM baseline row (llm_zero_shot, llm_few_shot): model, documents, shots, reasoning,
     status and ``per_1k_docs`` (tokens_in, tokens_out, cost_usd, basis: measured | estimate)."""
+    rounds: list[dict[str, Any]]
+    """Every review round: its answers and its final labels' scores on the frozen gold test."""
 
 
 class Manifest(TypedDict):

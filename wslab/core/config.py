@@ -162,7 +162,7 @@ class OutputConfig(Strict):
     dir: Path = Field(Path("runs/latest"), description="Run folder; every artefact is written here.")
 
 
-class QualityConfig(Strict):
+class SuspiciousConfig(Strict):
     enabled: bool = Field(True, description="Run cleanlab + cartography on the aggregated labels.")
     folds: int = Field(5, ge=2)
     epochs: int = Field(5, ge=2)
@@ -183,7 +183,7 @@ class LLMBaselineConfig(Strict):
                             "field is read (strictly: one of the allowed labels).")
 
 
-class ReviewConfig(Strict):
+class ReviewLoopConfig(Strict):
     answers: Path | None = Field(
         None, description="The append-only expert answers store (csv) that wslab relabel import writes and apply "
         "reads. Default: wslab_answers.csv beside the gold file (or the config)."
@@ -219,11 +219,11 @@ class Config(Strict):
     end_model: EndModelConfig = Field(default_factory=EndModelConfig)
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
-    quality: QualityConfig = Field(default_factory=QualityConfig)
+    suspicious: SuspiciousConfig = Field(default_factory=SuspiciousConfig)
     llm: LLMSettings | None = Field(None, description="LLM settings: the one client every LLM call goes through.")
     llm_baseline: LLMBaselineConfig = Field(default_factory=LLMBaselineConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
-    review: ReviewConfig = Field(default_factory=ReviewConfig)
+    review_loop: ReviewLoopConfig = Field(default_factory=ReviewLoopConfig)
 
     # set by load_config, not by users
     _config_path: Path | None = PrivateAttr(None)
@@ -252,12 +252,13 @@ class Config(Strict):
         return Path(os.path.normpath(p if p.is_absolute() else self.base_dir / p))
 
     def review_path(self, which: Literal["answers", "split", "rounds"]) -> Path:
-        """Where the review loop's project files live (see :class:`ReviewConfig`)."""
-        given = getattr(self.review, which)
+        """Where the review loop's project files live (see :class:`ReviewLoopConfig`)."""
+        given = getattr(self.review_loop, which)
         if given is not None:
             return self.resolve(given)
         home = self.resolve(self.gold.path).parent if self.gold is not None else self.base_dir
-        answers = self.resolve(self.review.answers) if self.review.answers is not None else home / "wslab_answers.csv"
+        given_answers = self.review_loop.answers
+        answers = self.resolve(given_answers) if given_answers is not None else home / "wslab_answers.csv"
         return answers if which == "answers" else answers.parent / f"wslab_{which}.csv"
 
     def hash(self) -> str:
@@ -272,6 +273,8 @@ REMOVED_KEYS = {
                              "selection.candidate: majority_vote or label_model(dev))",
 }
 """Keys of older configs: (section, key) -> what to do instead."""
+RENAMED_SECTIONS = {"quality": "suspicious", "review": "review_loop"}
+"""Config sections under an earlier name -> their name now (an old config gets a one-line error)."""
 
 
 def parse_config(data: Any, *, path: Path) -> Config:
@@ -280,6 +283,9 @@ def parse_config(data: Any, *, path: Path) -> Config:
     for (section, key), hint in REMOVED_KEYS.items():
         if isinstance(data.get(section), dict) and key in data[section]:
             raise ConfigError(f"{path}: key '{section}.{key}': {hint}")
+    for old, new in RENAMED_SECTIONS.items():
+        if old in data:
+            raise ConfigError(f"{path}: key '{old}' was renamed; rename the section '{old}:' to '{new}:'")
     try:
         cfg = Config(**data)
     except ValidationError as exc:

@@ -89,8 +89,8 @@ class Corpus:
         if df.height == 0:
             raise InputError(f"{name}: corpus is empty; expected at least one document")
         df = df.with_columns(pl.col(id_column).cast(pl.String))
-        io.check_not_null(df, id_column, path=name, what="corpus")
-        io.check_unique(df, id_column, path=name, what="corpus")
+        io.check_not_null(df, id_column, path=name, what="corpus", in_memory=True)
+        io.check_unique(df, id_column, path=name, what="corpus", in_memory=True)
         return cls(frame=df.lazy(), ids=df[id_column].rename("id"), id_column=id_column, text_column=text_column)
 
     @property

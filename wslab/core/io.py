@@ -157,30 +157,35 @@ def read_table(path: str | Path, *, required: Sequence[str] = (), what: str = "t
     return df
 
 
-def check_unique(df: pl.DataFrame | pl.LazyFrame, column: str, *, path: str | Path, what: str) -> None:
-    """Raise InputError naming the first duplicated value of ``column`` and its row."""
+def check_unique(df: pl.DataFrame | pl.LazyFrame, column: str, *, path: str | Path, what: str,
+                 in_memory: bool = False) -> None:
+    """Raise InputError naming the first duplicated value of ``column`` and two rows that hold it.
+
+    Rows are counted as in the file (the header is line 1, so the first row is row 2), or, with
+    ``in_memory`` (a frame handed to the Python API), as row positions from 0.
+    """
     lf = df.lazy() if isinstance(df, pl.DataFrame) else df
     dup = (
         lf.select(pl.col(column))
         .with_row_index("_row")
         .filter(pl.col(column).is_duplicated())
+        .filter(pl.col(column) == pl.col(column).first())  # the first duplicated value, every row of it
         .head(2)
         .collect()
     )
     if dup.height:
         value = dup[column][0]
-        rows = [r + 2 for r in dup["_row"].to_list()]  # 1-based, after a header line
-        raise InputError(
-            f"{path}: duplicate {column} {value!r} in {what} (rows {rows[0]} and {rows[-1]}); "
-            f"expected each {column} once"
-        )
+        first, second = (r if in_memory else r + 2 for r in dup["_row"].to_list())
+        rows = f"row positions {first} and {second}, from 0" if in_memory else f"rows {first} and {second}"
+        raise InputError(f"{path}: duplicate {column} {value!r} in {what} ({rows}); expected each {column} once")
 
 
-def check_not_null(df: pl.DataFrame, column: str, *, path: str | Path, what: str) -> None:
-    """Raise InputError naming the first row where ``column`` is missing."""
+def check_not_null(df: pl.DataFrame, column: str, *, path: str | Path, what: str, in_memory: bool = False) -> None:
+    """Raise InputError naming the first row where ``column`` is missing (rows as :func:`check_unique`)."""
     idx = df.select(pl.col(column).is_null().arg_true().first()).item()
     if idx is not None:
-        raise InputError(f"{path}: row {idx + 2}: missing value in column {column!r} of {what}")
+        row = f"row position {idx}, from 0" if in_memory else f"row {idx + 2}"
+        raise InputError(f"{path}: {row}: missing value in column {column!r} of {what}")
 
 
 def check_outputs_spare_inputs(outputs: Iterable[str | Path], inputs: Mapping[str, str | Path | None]) -> None:

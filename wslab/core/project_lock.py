@@ -33,7 +33,7 @@ def project_lock(store: str | Path) -> Iterator[None]:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
         raise InputError(f"{path}: cannot create the project lock ({exc.strerror}); expected a writable "
-                         "folder for the answers store (review.answers)") from None
+                         "folder for the answers store (review_loop.answers)") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -126,7 +126,7 @@ def check_project_stores(cfg: Config) -> None:
         path = cfg.review_path(which)  # type: ignore[arg-type]
         for p in {Path(os.path.abspath(path)), _real(path)}:
             if p == run_dir or _inside(p, run_dir):
-                raise InputError(f"{cfg.config_path}: review.{which}: {path} is inside output.dir {run_dir}, which "
+                raise InputError(f"{cfg.config_path}: review_loop.{which}: {path} is inside output.dir {run_dir}, which "
                                  "every run replaces as a whole; expected a path outside the run folder")
 
 

@@ -39,5 +39,5 @@ def gate_project(tmp_path: Path, make_review_corpus, project_writer) -> Path:
                           config={"seed": 5, "gold": {"path": "gold.csv", "dev_fraction": 0.5},
                                   "lfs": {"files": ["lfs.yaml"]}, "annotations": "ann.csv",
                                   "label_model": {"n_epochs": 100},
-                                  "end_model": {"max_features": 3000}, "quality": {"folds": 3, "epochs": 2},
+                                  "end_model": {"max_features": 3000}, "suspicious": {"folds": 3, "epochs": 2},
                                   "evaluation": {"bootstrap": 50}})

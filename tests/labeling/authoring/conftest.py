@@ -58,7 +58,7 @@ def project(tmp_path: Path, monkeypatch, project_writer) -> Path:
         "label_model": {"n_epochs": 100},
         "end_model": {"max_features": 2000},
         "evaluation": {"bootstrap": 50},
-        "quality": {"enabled": False},
+        "suspicious": {"enabled": False},
     })
 
 

@@ -35,7 +35,7 @@ def _project(tmp: Path, *, executor: str, lfs=LFS) -> Path:
     cfg = {"seed": 1, "corpus": {"path": "corpus.parquet"}, "labels": {"neg": "bad", "pos": "good"},
            "lfs": {"files": ["lfs.yaml"], "executor": executor, "spark_master": "local[2]"},
            "label_model": {"n_epochs": 50},
-           "end_model": {"enabled": False}, "quality": {"enabled": False},
+           "end_model": {"enabled": False}, "suspicious": {"enabled": False},
            "output": {"dir": f"runs/{executor}"}}
     path = tmp / f"{executor}.yaml"
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")

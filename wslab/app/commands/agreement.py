@@ -38,7 +38,7 @@ def agreement(
     gold: Path | None = typer.Option(None, "--gold", help="Gold csv/parquet: id, label (+ annotator columns in wide form)."),
     annotations: Path | None = typer.Option(None, "--annotations", help="Annotations: long (id, annotator, label[, batch]) or wide."),
     fmt: str = typer.Option("long", "--format", help="Form of --annotations: long or wide."),
-    labels: list[str] = typer.Option([], "--labels", help="Extra label source scored against gold, NAME=FILE (id, label). Repeatable."),
+    label_sources: list[str] = typer.Option([], "--labels", help="Extra label source scored against gold, NAME=FILE (id, label). Repeatable."),
     labels_set: str | None = typer.Option(None, "--labels-set", help="Declared label set, comma-separated; other labels are an error."),
     order: str | None = typer.Option(None, "--order", help="Declared label order (ordinal), comma-separated, low to high."),
     level: str | None = typer.Option(None, "--level", help="Headline alpha level: nominal, ordinal or interval (default: ordinal with --order)."),
@@ -60,7 +60,7 @@ def agreement(
 
     check_metric(metric)
     gates = parse_gates(fail_under, over=fail_over, command="agreement", default_metric=metric)
-    report = measure_agreement(gold=gold, annotations=annotations, fmt=fmt, labels=labels, labels_set=labels_set,
+    report = measure_agreement(gold=gold, annotations=annotations, fmt=fmt, label_sources=label_sources, labels_set=labels_set,
                                order=order, level=level, scale=scale, confidence=confidence, n_boot=n_boot, seed=seed,
                                min_batch_accuracy=min_batch_accuracy, ignore_columns=ignore_columns,
                                reporter=cli_reporter(quiet=quiet, machine_output=json_out))

@@ -69,7 +69,7 @@ def import_(
 
     With --config each import is a review round: one audit row per answer (id, label, round,
     expert, at, label_before, suggested, accepted, source, signals) appended to the store
-    (review.answers, default wslab_answers.csv beside the gold file). The next apply uses them.
+    (review_loop.answers, default wslab_answers.csv beside the gold file). The next apply uses them.
 
     Example: wslab relabel import --answers export.json --config config.yaml --expert ann@bank.example
     """

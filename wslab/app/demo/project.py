@@ -57,7 +57,7 @@ def config_dict(*, data_prefix: str = "", output_dir: str = "runs/demo", seed: i
         "lfs": {"files": [f"{p}lfs.yaml"]},
         "end_model": {"enabled": True},
         # cleanlab + cartography on a 20,000-label sample keeps the demo run to about two minutes
-        "quality": {"enabled": True, "max_items": 20_000},
+        "suspicious": {"enabled": True, "max_items": 20_000},
         "output": {"dir": output_dir},
     }
 

@@ -10,7 +10,7 @@ anywhere else, so it opens offline. The interactive data map is the page of
 Every text from the run (document texts, ids, label and LF names, file paths) is untrusted
 data: the templates autoescape, so a document containing ``<script>`` shows as text; only the
 SVG charts, escaped where they are drawn, go in as markup. A stage that did not run (no gold,
-no quality stage, no annotations) gets a short "not run" note.
+no suspicious-label stage, no annotations) gets a short "not run" note.
 
 The page holds no timestamp and no absolute run-folder path, so rebuilding a report from the
 same files (``wslab report RUN_DIR``) gives the same bytes.

@@ -1,14 +1,18 @@
-"""Reading a run folder for the report: every file by its :mod:`wslab.core.artifacts` name.
+"""Reading a run folder: every file by its :mod:`wslab.core.artifacts` name, into its type.
 
-``manifest.json`` and ``metrics.json`` are required (InputError naming the file otherwise);
-every other artefact is optional and comes back as None when absent.
+``manifest.json`` and ``metrics.json`` are required (InputError naming the file otherwise) and
+come back as :class:`~wslab.core.artifacts.Manifest` and :class:`~wslab.core.artifacts.Metrics`
+(:func:`read_manifest`, :func:`read_metrics`: a key of the wrong JSON type is an InputError naming
+the file and the key); every other artefact is optional and comes back as None when absent.
 """
 
 from __future__ import annotations
 
 import json
+import types
+import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 
@@ -16,7 +20,7 @@ from wslab.core import artifacts as A
 from wslab.core import io
 from wslab.core.errors import InputError
 
-__all__ = ["load_run"]
+__all__ = ["RunFolder", "load_run", "read_manifest", "read_metrics"]
 
 
 def read_json(path: Path, *, required: bool) -> Any:
@@ -70,24 +74,73 @@ def _class_counts(path: Path) -> dict[str, Any] | None:
             "sources": {str(k): int(v) for k, v in sources.iter_rows()} if sources is not None else {}}
 
 
-def load_run(run_dir: Path) -> dict[str, Any]:
-    """What the report shows, read from the run folder ``run_dir``."""
+class RunFolder(TypedDict):
+    """What :func:`load_run` reads from a run folder (None: the file is absent)."""
+
+    manifest: A.Manifest
+    metrics: A.Metrics
+    lfs: pl.DataFrame | None
+    classes: dict[str, Any] | None
+    health: pl.DataFrame | None
+    agreement: dict[str, Any] | None
+    cartography: pl.DataFrame | None
+    queue: pl.DataFrame | None
+
+
+_JSON_NAMES = {dict: "object", list: "list", str: "text", int: "number", float: "number", bool: "true/false",
+               type(None): "null"}
+
+
+def _json_types(hint: Any) -> tuple[type, ...]:
+    """The Python types a JSON value may have for the type hint ``hint`` (``object``: any)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return tuple(t for option in typing.get_args(hint) for t in _json_types(option))
+    base = typing.get_origin(hint) or hint
+    if base is float:
+        return (int, float)
+    if base in _JSON_NAMES:
+        return (base,)
+    return (dict,) if typing.is_typeddict(base) else (object,)
+
+
+def _typed(obj: Any, schema: type, path: Path) -> Any:
+    """``obj`` (a JSON document) checked against the TypedDict ``schema``: an object whose keys,
+    where present, hold the JSON type the schema gives."""
+    if not isinstance(obj, dict):
+        raise InputError(f"{path}: expected a JSON object; got {type(obj).__name__}")
+    for key, hint in typing.get_type_hints(schema).items():
+        if key not in obj:
+            continue
+        kinds, value = _json_types(hint), obj[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds and object not in kinds):
+            expected = " or ".join(sorted({_JSON_NAMES[t] for t in kinds}))
+            raise InputError(f"{path}: key {key!r}: expected {expected}; got {type(value).__name__}")
+    return obj
+
+
+def read_manifest(path: Path) -> A.Manifest:
+    """``manifest.json`` as a :class:`~wslab.core.artifacts.Manifest`."""
+    return _typed(read_json(path, required=True), A.Manifest, path)
+
+
+def read_metrics(path: Path) -> A.Metrics:
+    """``metrics.json`` as :class:`~wslab.core.artifacts.Metrics`."""
+    return _typed(read_json(path, required=True), A.Metrics, path)
+
+
+def load_run(run_dir: Path) -> RunFolder:
+    """Every artefact of the run folder ``run_dir``, read into its type."""
     if not run_dir.exists():
         raise InputError(f"{run_dir}: run folder not found")
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: is a file; expected a run folder written by wslab apply")
-    manifest = read_json(run_dir / A.MANIFEST, required=True)
-    metrics = read_json(run_dir / A.METRICS, required=True)
-    for name, obj in ((A.MANIFEST, manifest), (A.METRICS, metrics)):
-        if not isinstance(obj, dict):
-            raise InputError(f"{run_dir / name}: expected a JSON object; got {type(obj).__name__}")
-    return {
-        "manifest": manifest,
-        "metrics": metrics,
-        "lfs": read_frame(run_dir / A.LF_ANALYSIS, "LF analysis"),
-        "classes": _class_counts(run_dir / A.LABELS),
-        "health": read_frame(run_dir / A.CLASS_HEALTH, "class health"),
-        "agreement": read_json(run_dir / A.AGREEMENT, required=False),
-        "cartography": read_frame(run_dir / A.CARTOGRAPHY, "cartography"),
-        "queue": read_frame(run_dir / A.QUEUE, "relabel queue", A.QUEUE_DTYPES),
-    }
+    return RunFolder(
+        manifest=read_manifest(run_dir / A.MANIFEST),
+        metrics=read_metrics(run_dir / A.METRICS),
+        lfs=read_frame(run_dir / A.LF_ANALYSIS, "LF analysis"),
+        classes=_class_counts(run_dir / A.LABELS),
+        health=read_frame(run_dir / A.CLASS_HEALTH, "class health"),
+        agreement=read_json(run_dir / A.AGREEMENT, required=False),
+        cartography=read_frame(run_dir / A.CARTOGRAPHY, "cartography"),
+        queue=read_frame(run_dir / A.QUEUE, "relabel queue", A.QUEUE_DTYPES),
+    )

@@ -97,7 +97,7 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
     q = man.get("quality")
     cards.append(_card("Flagged for relabeling", integer(q.get("flagged")),
                        f'of {integer(q.get("checked"))} checked; {integer(q.get("cleanlab_issues"))} cleanlab issues')
-                 if q else _card("Flagged for relabeling", "—", "quality stage not run"))
+                 if q else _card("Flagged for relabeling", "—", "suspicious-label stage not run"))
     if ag:
         ka = ag.get("krippendorff_alpha") or {}
         cards.append(_card("Annotator agreement (Krippendorff's α)", num(ka.get("value")),
