@@ -52,7 +52,7 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
 
 
 def fast(project: Path) -> None:
-    edit_config(project, quality__enabled=False, end_model__enabled=False, evaluation={"bootstrap": 20})
+    edit_config(project, suspicious__enabled=False, end_model__enabled=False, evaluation={"bootstrap": 20})
 
 
 # ---------------------------------------------------------------- 1. nested run folders
