@@ -34,7 +34,7 @@ def loop(tmp_path_factory):
     demo = write_demo(tmp / "demo", n_docs=2000, n_gold=400, seed=5).out_dir
     config = demo / "config.yaml"
     raw = yaml.safe_load(config.read_text(encoding="utf-8"))
-    raw["label_model"].update(n_epochs=100, restarts=1)  # Snorkel's defaults: one label-model setting to select
+    raw.setdefault("label_model", {}).update(n_epochs=100, restarts=1)  # Snorkel's defaults: one label-model setting to select
     raw["selection"] = {"folds": 3, "max_train": 600, "max_features": 3000}
     raw["suspicious"].update(folds=3, epochs=3, max_items=1000)
     raw["evaluation"] = {"bootstrap": 200}
