@@ -1,6 +1,16 @@
 """WRENCH youtube and sms: import + apply, compared with WRENCH's published label-model scores.
 
-Needs ../shared/data/wrench (skips with a note when absent). Writes benchmarks/results/wrench.md.
+Needs ../shared/data/wrench (skips with a note when absent). Writes benchmarks/results/wrench.md,
+the numbers of every run to benchmarks/results/wrench.json, and from that file the README's numbers
+block (between the ``README_BEGIN`` / ``README_END`` markers; tests/report/test_readme_numbers.py
+checks the README against the committed JSON without rerunning anything).
+
+    python benchmarks/bench_wrench.py                 # every run
+    python benchmarks/bench_wrench.py youtube sms-stored
+    python benchmarks/bench_wrench.py --readme        # only rewrite the README block from wrench.json
+
+The imported config is run as written by ``wslab import wrench`` (its ``selection.metric`` is the
+one WRENCH reports: accuracy for youtube, F1 of spam for sms); only the quality stage is turned off.
 
 SMS is run twice: on WRENCH's stored votes, and with the 73 regex LFs of its readme re-applied
 as wslab YAML on every split (the stored valid/test votes do not belong to their texts; the
@@ -27,6 +37,12 @@ PUBLISHED = {  # WRENCH (Zhang et al. 2021), label model alone, test split
 
 
 SELECTION_METRIC = {"youtube": "accuracy", "sms": "f1:spam"}
+"""What ``wslab import wrench`` writes as ``selection.metric``: checked, not set, here."""
+RESULTS = ROOT / "benchmarks" / "results" / "wrench.json"
+README = ROOT / "README.md"
+README_BEGIN = "<!-- wrench-numbers: written by benchmarks/bench_wrench.py from benchmarks/results/wrench.json -->"
+README_END = "<!-- /wrench-numbers -->"
+MODELS = ("majority_vote", "label_model", "end_model", "final")
 
 
 def readme_lfs(dataset_dir: Path) -> list[dict]:
@@ -44,7 +60,9 @@ def prepare(dataset: str, proj: Path, *, reapply: bool) -> Path:
     subprocess.run([sys.executable, "-m", "wslab", "import", "wrench", str(DATA / dataset), str(proj)], check=True)
     cfg_path = proj / "config.yaml"
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-    cfg["selection"] = {"metric": SELECTION_METRIC[dataset]}
+    if cfg["selection"]["metric"] != SELECTION_METRIC[dataset]:
+        raise SystemExit(f"import wrench wrote selection.metric {cfg['selection']['metric']!r} for {dataset}; "
+                         f"expected {SELECTION_METRIC[dataset]!r}")
     cfg["suspicious"] = {"enabled": False}
     if reapply:
         (proj / "lfs.yaml").write_text(yaml.safe_dump({"lfs": readme_lfs(DATA / dataset)}, sort_keys=False),
@@ -76,43 +94,70 @@ def score(metrics: dict, model: str, dataset: str) -> float:
     return 100 * m["accuracy"]
 
 
-def main() -> None:
-    out = ROOT / "benchmarks" / "results" / "wrench.md"
-    if not DATA.exists():
-        print(f"skipped: {DATA} is absent")
-        return
+def run_numbers(label: str, dataset: str, metrics: dict, secs: float) -> dict:
+    """What the README and wrench.md report of one run, in percent."""
+    block = metrics["candidates"]
+    models = {}
+    for model in MODELS:
+        m = metrics["test"][model]
+        ci = m["ci"]["accuracy"] if dataset == "youtube" else m["ci"]["per_class"]["spam"]["f1"]
+        models[model] = {"value": round(score(metrics, model, dataset), 1), "ci": [round(100 * c, 1) for c in ci]}
+    return {"label": label, "dataset": dataset, "metric": PUBLISHED[dataset]["metric"], "seconds": round(secs),
+            "n_test": metrics["test"]["final"]["n"] if "n" in metrics["test"]["final"] else None,
+            "chosen": block["chosen"], "rule": block.get("rule"), "models": models,
+            "candidates": candidate_rows(label, metrics)}
+
+
+def readme_block(results: dict) -> str:
+    """The README's numbers block: per run, test scores of majority vote, label model, end model and
+    the chosen pipeline, with the chosen pipeline's name and why it was chosen."""
+    lines = [README_BEGIN, "",
+             "| run | metric | majority vote | label model | end model | final labels | chosen on gold dev |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results["runs"]:
+        cells = [f"{m['value']:.1f} [{m['ci'][0]:.1f}, {m['ci'][1]:.1f}]" for m in (r["models"][k] for k in MODELS)]
+        why = f" ({r['rule']['reason']})" if r.get("rule") and r["rule"]["chosen"] != r["rule"]["best"] else ""
+        lines.append(f"| {r['label']} | {r['metric']} | " + " | ".join(cells) + f" | `{r['chosen']}`{why} |")
+    lines += ["", "Test split of WRENCH, in percent, 95% bootstrap CI in brackets; the imported config as written "
+              "(quality stage off).", "", README_END]
+    return "\n".join(lines)
+
+
+def readme_numbers(text: str) -> str:
+    """The block between the markers of README ``text`` (markers included)."""
+    start, end = text.find(README_BEGIN), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"README.md: no block between {README_BEGIN!r} and {README_END!r}")
+    return text[start:end + len(README_END)]
+
+
+def write_readme(results: dict) -> None:
+    text = README.read_text(encoding="utf-8")
+    README.write_text(text.replace(readme_numbers(text), readme_block(results)), encoding="utf-8")
+
+
+def markdown(results: dict) -> str:
     rows, cand_rows = [], []
-    runs = [("youtube", False), ("sms", False), ("sms", True)]
-    only = set(sys.argv[1:])  # e.g. youtube, sms, sms-reapplied, sms-stored (default: all three runs)
-    for dataset, reapply in runs:
-        label = dataset + (" (re-applied LFs)" if reapply else " (stored votes)" if dataset == "sms" else "")
-        if only and dataset not in only and f"{dataset}-{'reapplied' if reapply else 'stored'}" not in only:
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            proj = Path(tmp) / dataset
-            cfg_path = prepare(dataset, proj, reapply=reapply)
-            t0 = time.perf_counter()
-            res = subprocess.run([sys.executable, "-m", "wslab", "apply", str(cfg_path), "--json"],
-                                 check=True, capture_output=True, text=True)
-            secs = time.perf_counter() - t0
-            metrics = json.loads(res.stdout)
-            pub = PUBLISHED[dataset]
-            cand_rows += candidate_rows(label, metrics)
-            for model in ("majority_vote", "label_model", "end_model", "final"):
-                ours = score(metrics, model, dataset)
-                ci = metrics["test"][model]["ci"]["accuracy"] if dataset == "youtube" else metrics["test"][model]["ci"]["per_class"]["spam"]["f1"]
-                published = pub.get(model)
-                rows.append(f"| {label} | {pub['metric']} | {model} | {ours:.1f} [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}] | "
-                            f"{published if published is not None else '-'} | "
-                            f"{'' if published is None else f'{ours - published:+.1f}'} | {secs:.0f} s |")
-    text = ("## WRENCH label-model benchmark (issue 2)\n\n"
-            "`wslab import wrench` + `wslab apply` on the WRENCH test split, with WRENCH's own LF votes "
-            "(95% bootstrap CI in brackets). Published: Zhang et al. 2021, label model alone; the end-model row "
-            "has no published counterpart with the same features (WRENCH's gold-trained logistic regression: "
-            f"youtube {PUBLISHED['youtube']['gold_logreg']}, sms {PUBLISHED['sms']['gold_logreg']}).\n\n"
+    for r in results["runs"]:
+        pub = PUBLISHED[r["dataset"]]
+        cand_rows += r["candidates"]
+        for model in MODELS:
+            m, published = r["models"][model], pub.get(model)
+            rows.append(f"| {r['label']} | {pub['metric']} | {model} | {m['value']:.1f} [{m['ci'][0]:.1f}, {m['ci'][1]:.1f}] | "
+                        f"{published if published is not None else '-'} | "
+                        f"{'' if published is None else format(m['value'] - published, '+.1f')} | {r['seconds']} s |")
+    rules = "".join(f"- {r['label']}: best dev OOF `{r['rule']['best']}`; chosen `{r['rule']['chosen']}`, "
+                    f"{r['rule']['reason']}\n" for r in results["runs"] if r.get("rule"))
+    return ("## WRENCH label-model benchmark (issue 2)\n\n"
+            "`wslab import wrench` + `wslab apply` on the WRENCH test split, with WRENCH's own LF votes and the "
+            "imported config as written (95% bootstrap CI in brackets). Published: Zhang et al. 2021, label model "
+            "alone; the end-model row has no published counterpart with the same features (WRENCH's gold-trained "
+            f"logistic regression: youtube {PUBLISHED['youtube']['gold_logreg']}, sms {PUBLISHED['sms']['gold_logreg']}).\n\n"
             "| dataset | metric | model | wslab | published | diff | apply time |\n|---|---|---|---|---|---|---|\n"
             + "\n".join(rows) + "\n\n"
-            "`final` is the pipeline chosen by its out-of-fold score on gold dev (issue 11). With the sms metric "
+            "`final` is the pipeline chosen by its out-of-fold score on gold dev (issue 11): the best, or a simpler "
+            "candidate within one paired standard error of it (issue 23.3):\n\n" + rules + "\n"
+            "With the sms metric "
             "(F1 of spam) every candidate's label is spam where p(spam) reaches a threshold chosen on gold dev "
             "(cross-fitted: each dev fold's threshold comes from the other folds' out-of-fold predictions; the "
             "test and corpus threshold, shown, from all of them); with accuracy (youtube) it is the argmax. "
@@ -128,7 +173,38 @@ def main() -> None:
             "published figure (checked with snorkel's probs_to_preds); scored wslab's way, 7.1. The label-model "
             "rows differ for the same reason. The end model, which labels the uncovered items, is the number "
             "that matters on SMS.\n")
+
+
+def main() -> None:
+    out = ROOT / "benchmarks" / "results" / "wrench.md"
+    args = sys.argv[1:]
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {"runs": []}
+    if args == ["--readme"]:
+        write_readme(results)
+        return
+    if not DATA.exists():
+        print(f"skipped: {DATA} is absent")
+        return
+    runs = [("youtube", False), ("sms", False), ("sms", True)]
+    only = set(args)  # e.g. youtube, sms, sms-reapplied, sms-stored (default: all three runs)
+    done = {r["label"]: r for r in results["runs"]}
+    for dataset, reapply in runs:
+        label = dataset + (" (re-applied LFs)" if reapply else " (stored votes)" if dataset == "sms" else "")
+        if only and dataset not in only and f"{dataset}-{'reapplied' if reapply else 'stored'}" not in only:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            proj = Path(tmp) / dataset
+            cfg_path = prepare(dataset, proj, reapply=reapply)
+            t0 = time.perf_counter()
+            res = subprocess.run([sys.executable, "-m", "wslab", "apply", str(cfg_path), "--json"],
+                                 check=True, capture_output=True, text=True)
+            done[label] = run_numbers(label, dataset, json.loads(res.stdout), time.perf_counter() - t0)
+    order = ["youtube", "sms (stored votes)", "sms (re-applied LFs)"]
+    results = {"runs": sorted(done.values(), key=lambda r: order.index(r["label"]))}
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    text = markdown(results)
     out.write_text(text, encoding="utf-8")
+    write_readme(results)
     print(text)
 
 

@@ -61,3 +61,58 @@ def test_without_gold_the_lowest_training_loss_picks(demo_votes):
     assert max(losses) > min(losses)
     assert fit.pick() == int(np.argmin(losses))
     np.testing.assert_array_equal(fit.aggregation().probs, fit.aggregation(fit.pick()).probs)
+
+
+def _synthetic_votes(K: int = 4, n: int = 3000, m: int = 8, seed: int = 0):
+    """(L, y): each LF votes on 40% of the rows, right 75% of the time, else a random wrong class."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, K, n)
+    wrong = (y[:, None] + rng.integers(1, K, (n, m))) % K
+    votes = np.where(rng.random((n, m)) < 0.75, y[:, None], wrong)
+    return np.where(rng.random((n, m)) < 0.4, votes, -1), y
+
+
+def test_a_collapsed_restart_with_the_lowest_loss_is_not_picked_on_dev(monkeypatch):
+    """The restart rule of issue 23.1 where the lowest-loss restart has collapsed (it predicts one
+    class of four, as the SemEval restart with loss 0.0064 predicted 4 of 9). Synthetic matrices did
+    not produce such a fit on their own, so the second restart of the real fits is replaced by a
+    collapsed one with the lowest loss; everything downstream (pick, the label-model candidate of
+    selection) is the real code."""
+    from wslab.labeling import label_model as lm
+    from wslab.labeling.candidates import Inputs, vote_candidates
+    from wslab.labeling.selection import metric_score, parse_metric
+
+    real = lm._restart
+
+    def collapsing(model, seed, l2, votes, covered, prior):
+        r = real(model, seed, l2, votes, covered, prior)
+        if seed != 7919:  # the second restart (seed 0 + 7919) collapses; the others are Snorkel's own
+            return r
+        probs = np.where(covered[:, None], np.array([0.7, 0.1, 0.1, 0.1]), prior)
+        return lm.Restart(seed=seed, loss=r.loss / 1000, probs=probs, lf_accuracies=r.lf_accuracies, mu=r.mu)
+
+    monkeypatch.setattr(lm, "_restart", collapsing)
+    K = 4
+    L, y = _synthetic_votes(K)
+    rng = np.random.default_rng(1)
+    order = rng.permutation(len(y))
+    dev, test = np.sort(order[:300]), np.sort(order[300:])
+    score = metric_score(parse_metric("macro_f1", ["a", "b", "c", "d"]), K)
+    fit = lm.fit_label_model(L, K, restarts=3, seed=0, n_epochs=100)
+    losses = [r.loss for r in fit.restarts]
+    assert int(np.argmin(losses)) == 1 and fit.pick() == 1  # without gold: the collapsed fit
+    collapsed = fit.aggregation(1)
+    assert len(np.unique(collapsed.labels[collapsed.covered])) == 1
+    chosen = fit.pick(dev, y[dev], score=score)
+    assert chosen != 1
+    covered = collapsed.covered[test]
+    on_test = {i: score(y[test][covered], fit.aggregation(i).probs[test][covered]) for i in (1, chosen)}
+    assert on_test[1] < 0.25 and on_test[chosen] > 0.6, on_test  # scored on the rows dev never saw
+    # the label-model candidate of pipeline selection picks on its training dev items the same way
+    inp = Inputs(L=L, n_classes=K, dev_pos=dev, y_dev=y[dev], sample=test, features=None, seed=0)
+    cands = {c.name: c for c in vote_candidates(inp, label_model_grid=[("", {"restarts": 3, "n_epochs": 100})],
+                                                score=score)}
+    probs = cands["label_model(uniform)"].fit(np.arange(len(dev)))(test)
+    assert cands["label_model(uniform)"].uses_dev
+    assert len(np.unique(probs[covered].argmax(axis=1))) == K
+    np.testing.assert_allclose(probs, fit.aggregation(chosen).probs[test])

@@ -129,20 +129,89 @@ def test_metric_parse_and_score_reference_values():
         parse_metric("f1:eggs", labels)
 
 
-def test_choose_prefers_the_simpler_candidate_within_one_standard_error():
-    def row(name, kind, value, se=0.02, eligible=True):
-        return {"name": name, "kind": kind, "eligible": eligible, "oof": {"value": value, "se": se}}
+def _onehot(pred: np.ndarray, k: int = 2) -> np.ndarray:
+    return np.eye(k)[pred]
+
+
+def test_choose_prefers_the_simpler_candidate_within_one_paired_standard_error():
+    def row(name, kind, value, eligible=True):
+        return {"name": name, "kind": kind, "eligible": eligible, "oof": {"value": value, "se": 0.05}}
 
     rows = [row("end_model(mv)+gold@0.5", "end_model+gold", 0.90), row("majority_vote", "votes", 0.89),
             row("gold_only(25%)", "gold", 0.99, eligible=False)]
-    assert choose(rows) == "majority_vote"
-    rows[1]["oof"]["value"] = 0.87
-    assert choose(rows) == "end_model(mv)+gold@0.5"
+    # paired replicates: the difference best - majority_vote has SE 0.02 (sd of [0.03, 0.01] * k)
+    reps = np.array([[0.90, 0.87, 0.99], [0.90, 0.89, 0.99]] * 10)
+    se = float(np.std(reps[:, 0] - reps[:, 1], ddof=1))
+    assert choose(rows, reps=reps) == "majority_vote"  # 0.01 below, within one paired SE (~0.01)
+    assert rows[1]["vs_best"] == {"best": "end_model(mv)+gold@0.5", "gap": pytest.approx(0.01), "se": pytest.approx(se)}
+    rows[1]["oof"]["value"] = 0.87  # 0.03 below: outside, though well inside one marginal SE (0.05)
+    assert choose(rows, reps=reps) == "end_model(mv)+gold@0.5"
+    assert choose(rows) == "end_model(mv)+gold@0.5"  # no replicates: the raw best
     assert choose(rows, pin="majority_vote") == "majority_vote"
     with pytest.raises(ConfigError, match="selection.candidate.*nope"):
         choose(rows, pin="nope")
     with pytest.raises(ConfigError, match="selection.candidate"):  # a learning-curve row is not a pipeline
         choose(rows, pin="gold_only(25%)")
+
+
+def test_choice_reason_names_the_raw_best_and_why_another_was_chosen():
+    from wslab.labeling.selection import choice_reason
+
+    rows = [{"name": "gold+votes", "kind": "gold+votes", "eligible": True, "oof": {"value": 0.71, "se": 0.02}},
+            {"name": "gold_only", "kind": "gold", "eligible": True, "oof": {"value": 0.70, "se": 0.02}}]
+    reps = np.array([[0.71, 0.70], [0.72, 0.69], [0.70, 0.70], [0.71, 0.71]])
+    chosen = choose(rows, reps=reps)
+    rule = choice_reason(rows, chosen, pinned=False)
+    assert chosen == "gold_only" and rule["best"] == "gold+votes"
+    assert "within one paired standard error of gold+votes" in rule["reason"] and "0.010 below" in rule["reason"]
+    assert choice_reason(rows, "gold+votes", pinned=False)["reason"] == "best dev OOF score"
+    from wslab.app.render import candidates_table
+    from wslab.app.report.sections import candidates
+
+    for r in rows:
+        r.update(chosen=r["name"] == chosen, test=None, decision=None)
+    block = {"metric": "accuracy", "folds": 5, "pinned": False, "rows": rows, "rule": rule}
+    table = candidates_table(block)
+    assert table.columns[3]._cells == ["best", "-0.010 (SE 0.014)"]
+    assert "chosen gold_only: simpler (gold)" in table.caption
+    html = candidates(block)
+    assert html["table"].head[4] == "vs best dev OOF (paired SE)" and html["rule"]["best"] == "gold+votes"
+
+
+def _dev_superset_rows(n: int, y: np.ndarray, right: dict[str, np.ndarray], seed: int):
+    """Rows and paired replicates of three candidates on the first ``n`` dev items."""
+    fn = parse_metric("accuracy", ["a", "b"])
+    kinds = {"majority_vote": "votes", "gold_only": "gold", "gold+votes": "gold+votes"}
+    probs = [_onehot(np.where(right[c][:n], y[:n], 1 - y[:n])) for c in kinds]
+    rows = [{"name": c, "kind": k, "eligible": True, "oof": score(y[:n], p, fn, 2, n_boot=0)}
+            for (c, k), p in zip(kinds.items(), probs)]
+    from wslab.labeling.selection import paired_replicates
+
+    return rows, paired_replicates(y[:n], probs, fn, 2, n_boot=1000, rng=np.random.default_rng(seed))
+
+
+def test_more_gold_dev_never_makes_the_choice_worse():
+    """Nested dev sets (each a superset of the last) on a generator where the richer candidate is
+    truly better by a few points: the chosen candidate's true accuracy never drops as dev grows, and
+    the rule moves to the richer candidate sooner than one marginal standard error would."""
+    rng = np.random.default_rng(23)
+    N = 1280
+    y = rng.integers(0, 2, N)
+    u = rng.random(N)  # one difficulty per item: the candidates' errors are nested, as for related pipelines
+    truth = {"majority_vote": 0.80, "gold_only": 0.82, "gold+votes": 0.84}
+    right = {c: u < a for c, a in truth.items()}
+    chosen, marginal = [], []
+    for n in (40, 80, 160, 320, 640, 1280):
+        rows, reps = _dev_superset_rows(n, y, right, seed=n)
+        chosen.append(choose(rows, reps=reps))
+        # the old rule: the simplest within one marginal bootstrap SE of the best
+        se = {r["name"]: float(np.std(reps[:, i], ddof=1)) for i, r in enumerate(rows)}
+        best = max(rows, key=lambda r: r["oof"]["value"])
+        marginal.append(next(r["name"] for r in rows if r["oof"]["value"] >= best["oof"]["value"] - se[best["name"]]))
+    quality = [truth[c] for c in chosen]
+    assert quality == sorted(quality), chosen
+    assert chosen[-1] == "gold+votes"
+    assert sum(c == "gold+votes" for c in chosen) > sum(c == "gold+votes" for c in marginal), (chosen, marginal)
 
 
 def test_folds_cover_dev_once():

@@ -485,7 +485,7 @@ def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, p
         covers = not selection.kinds[selection.chosen] == "votes"
         preds["final"] = (on_gold(selection.chosen), everywhere if covers else models.covered[rows])
         metrics["candidates"] = {"metric": selection.metric, "folds": selection.folds, "chosen": selection.chosen,
-                                 "pinned": selection.pinned, "rows": selection.rows,
+                                 "pinned": selection.pinned, "rows": selection.rows, "rule": selection.rule,
                                  "learning_curve": selection.learning_curve}
     if cfg.llm_baseline.enabled:  # the LLM zero-shot (and few-shot) on the gold items (test, then dev): baseline rows
         from wslab.labeling.baseline import llm_baseline_predictions

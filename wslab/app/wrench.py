@@ -4,10 +4,13 @@ A WRENCH dataset folder holds ``train.json``, ``valid.json``, ``test.json`` (eac
 ``{"<id>": {"data": {"text": ..}, "label": int, "weak_labels": [..]}}``) and ``label.json``
 (``{"0": "HAM", ...}``). The importer writes:
 
-    corpus.parquet   id, text, split (train / valid / test), every split's documents
+    corpus.parquet   id, text, split (train / valid / test), every split's documents, and every
+                     other field of the items' ``data`` as a column (:func:`data_columns`: entity
+                     names as written, a ``[start, end]`` span as ``<field>_start`` / ``<field>_end``)
     votes.parquet    id + one Int8 column per WRENCH LF (names from readme.txt when listed)
     gold.csv         id, label, split: valid -> dev, test -> test
-    config.yaml      ready for ``wslab apply config.yaml``
+    config.yaml      ready for ``wslab apply config.yaml``, with the metric WRENCH reports for the
+                     dataset as ``selection.metric`` (:data:`WRENCH_METRIC`)
 
 Document ids are ``<split>-<wrench id>``. Train labels are *not* written as gold: in WRENCH
 they are the unlabeled corpus.
@@ -28,6 +31,55 @@ from wslab.core.errors import InputError
 from wslab.labeling.spec import NAME_RE, RESERVED_NAMES
 
 SPLITS = ("train", "valid", "test")
+
+WRENCH_F1 = ("sms", "cdr", "spouse", "census", "tennis", "basketball", "commercial")
+"""Datasets WRENCH (Zhang et al. 2021, table 5) scores by the F1 of the positive class (label 1);
+it scores the other classification sets (youtube, imdb, yelp, agnews, trec, semeval, chemprot) by
+accuracy."""
+
+
+def wrench_metric(name: str, labels: list[str]) -> str:
+    """``selection.metric`` WRENCH reports for dataset ``name`` (the folder name): ``f1:<class 1>``
+    for :data:`WRENCH_F1` two-class sets, else ``accuracy``.
+
+    >>> wrench_metric("sms", ["ham", "spam"]), wrench_metric("trec", ["a", "b", "c"])
+    ('f1:spam', 'accuracy')
+    """
+    return f"f1:{labels[1]}" if name.lower() in WRENCH_F1 and len(labels) == 2 else "accuracy"
+
+
+RESERVED_COLUMNS = ("id", "text", "split")
+
+
+def data_columns(items: list[dict]) -> dict[str, list]:
+    """The fields of the items' ``data`` besides ``text``, as corpus columns: a number, text or
+    flag as is; a ``[start, end]`` pair of integers (an entity span) as ``<field>_start`` and
+    ``<field>_end``; anything else as its JSON text; missing -> null. A field named like a
+    corpus column (``id``, ``split``) is prefixed ``data_``; a field named ``*id`` / ``*ids``
+    is text (an id as written).
+
+    >>> data_columns([{"text": "a b", "entity1": "a", "span1": [0, 1]}, {"text": "c", "entity1": "c", "span1": [0, 1]}])
+    {'entity1': ['a', 'c'], 'span1_start': [0, 0], 'span1_end': [1, 1]}
+    """
+    keys = list(dict.fromkeys(k for d in items for k in d if k != "text"))
+    out: dict[str, list] = {}
+    for key in keys:
+        values = [d.get(key) for d in items]
+        name = f"data_{key}" if key in RESERVED_COLUMNS else key
+        present = [v for v in values if v is not None]
+        if key.lower().endswith(("id", "ids")):  # an identifier is text exactly as written
+            out[name] = [None if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                         for v in values]
+        elif present and all(isinstance(v, list) and len(v) == 2 and all(type(x) is int for x in v) for v in present):
+            out[f"{name}_start"] = [None if v is None else v[0] for v in values]
+            out[f"{name}_end"] = [None if v is None else v[1] for v in values]
+        elif all(isinstance(v, (str, bool)) or type(v) in (int, float) for v in present) and \
+                len({type(v) for v in present}) <= 1:
+            out[name] = values
+        else:
+            out[name] = [None if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                         for v in values]
+    return out
 
 
 def _read_json(path: Path) -> object:
@@ -63,7 +115,8 @@ def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[st
     label_map, labels = _read_labels(dataset_dir)
     rows, m = _read_items(dataset_dir, labels)
     names = _lf_names(dataset_dir, m)
-    corpus = pl.DataFrame({"id": rows["id"], "text": rows["text"], "split": rows["split"]})
+    corpus = pl.DataFrame({"id": rows["id"], "text": rows["text"], "split": rows["split"],
+                           **data_columns(rows["data"])}, strict=False)
     votes = pl.DataFrame({"id": rows["id"]}).with_columns(
         [pl.Series(name, [v[j] for v in rows["votes"]], dtype=pl.Int8) for j, name in enumerate(names)])
     gold = (pl.DataFrame({"id": rows["id"], "label": rows["label"], "split": rows["split"]})
@@ -77,7 +130,7 @@ def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[st
     io.write_text(out_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     return {"documents": corpus.height, "lfs": len(names), "labels": labels,
             "gold_dev": int((gold["split"] == "dev").sum()), "gold_test": int((gold["split"] == "test").sum()),
-            "out_dir": str(out_dir)}
+            "metric": config["selection"]["metric"], "columns": corpus.columns[3:], "out_dir": str(out_dir)}
 
 
 def _read_labels(dataset_dir: Path) -> tuple[dict, list[str]]:
@@ -97,7 +150,7 @@ def _read_labels(dataset_dir: Path) -> tuple[dict, list[str]]:
 def _read_items(dataset_dir: Path, labels: list[str]) -> tuple[dict[str, list], int]:
     """Every item of every split as columns (id, text, split, label, votes); and the number of LFs."""
     K = len(labels)
-    rows: dict[str, list] = {"id": [], "text": [], "split": [], "label": [], "votes": []}
+    rows: dict[str, list] = {"id": [], "text": [], "split": [], "label": [], "votes": [], "data": []}
     m = None
     for split in SPLITS:
         path = dataset_dir / f"{split}.json"
@@ -107,6 +160,7 @@ def _read_items(dataset_dir: Path, labels: list[str]) -> tuple[dict[str, list], 
         for key, item in data.items():
             try:
                 text = item["data"]["text"]
+                data = dict(item["data"])
                 votes = [int(v) for v in item["weak_labels"]]
                 label = int(item["label"])
             except (KeyError, TypeError, ValueError):
@@ -122,6 +176,7 @@ def _read_items(dataset_dir: Path, labels: list[str]) -> tuple[dict[str, list], 
             rows["split"].append(split)
             rows["label"].append(labels[label])
             rows["votes"].append(votes)
+            rows["data"].append(data)
     if not rows["id"]:
         raise InputError(f"{dataset_dir}: no items in {', '.join(SPLITS)}; expected a WRENCH dataset")
     return rows, m or 0
@@ -136,5 +191,6 @@ def _project_config(name: str, label_map: dict, labels: list[str], *, seed: int)
         "labels": {lab: f"WRENCH class {i} ({label_map[str(i)] if str(i) in label_map else lab})" for i, lab in enumerate(labels)},
         "gold": {"path": "gold.csv", "split_column": "split"},
         "lfs": {"precomputed": "votes.parquet"},
+        "selection": {"metric": wrench_metric(name, labels)},
         "output": {"dir": "run"},
     }

@@ -28,7 +28,7 @@ def wrench(
     summary = import_wrench(dataset_dir, out_dir, seed=seed)
     emit(summary, lambda: typer.echo(
         f"wrote {summary['out_dir']}: {summary['documents']} documents, {summary['lfs']} LFs, gold dev "
-        f"{summary['gold_dev']} / test {summary['gold_test']}; run: wslab apply {Path(summary['out_dir']) / 'config.yaml'}"),
+        f"{summary['gold_dev']} / test {summary['gold_test']}, metric {summary['metric']}; run: wslab apply {Path(summary['out_dir']) / 'config.yaml'}"),
         as_json=as_json, quiet=quiet)
 
 

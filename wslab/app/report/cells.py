@@ -74,6 +74,17 @@ def scored(value: Any, bounds: Sequence[Any] | None = None, *, digits: int = 3, 
     return Cell(num(value, digits), style=style, ci=ci(bounds, digits))
 
 
+def vs_best_text(row: dict) -> str:
+    """A candidate against the raw best by dev OOF score: ``best``, or ``-0.028 (SE 0.012)``, the
+    gap and the bootstrap standard error of the paired difference; empty without a comparison."""
+    v = row.get("vs_best")
+    if not v:
+        return ""
+    if v["best"] == row["name"]:
+        return "best"
+    return f"-{v['gap']:.3f} (SE {v['se']:.3f})"
+
+
 def decision_text(d: dict | None) -> str:
     """A candidate's decision rule: ``p(spam) >= 0.13`` (two classes) or ``spam x7.7`` (weight)."""
     if not d:

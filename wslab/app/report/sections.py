@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from wslab.app.report.cells import Badge, Cell, Table, ci, decision_text, integer, num, pct, scored
+from wslab.app.report.cells import Badge, Cell, Table, ci, decision_text, integer, num, pct, scored, vs_best_text
 from wslab.app.report.charts import BLUE, GREY, bar_chart, finite, nice_range
 
 __all__ = ["MODEL_ROWS", "SECTIONS", "compute_sections"]
@@ -195,15 +195,19 @@ def candidates(block: dict[str, Any] | None) -> dict[str, Any] | None:
     if not block:
         return None
     rows, decides = [], any(r.get("decision") for r in block["rows"])
+    compared = any(r.get("vs_best") for r in block["rows"])
     for r in block["rows"]:
         mark = (Cell(badges=(Badge("chosen", "ok"),)) if r["chosen"]
                 else Cell("learning curve" if not r["eligible"] else
                           f"over budget: {r['text_rows']:,} texts" if r.get("over_budget") else ""))
         rows.append([str(r["name"]), str(r["kind"]), _score_cell(r["oof"]), _score_cell(r["test"]),
-                     *([decision_text(r.get("decision"))] if decides else []), mark])
+                     *([decision_text(r.get("decision"))] if decides else []),
+                     *([vs_best_text(r)] if compared else []), mark])
     return {"metric": block["metric"], "folds": integer(block["folds"]), "pinned": bool(block.get("pinned")),
+            "rule": block.get("rule"),
             "table": Table.of(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]",
-                               *(["decision (dev OOF)"] if decides else []), ""], rows, num=(2, 3))}
+                               *(["decision (dev OOF)"] if decides else []),
+                               *(["vs best dev OOF (paired SE)"] if compared else []), ""], rows, num=(2, 3))}
 
 
 # ---------------------------------------------------------------- labeling functions
