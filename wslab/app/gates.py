@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wslab.core.artifacts import AGREEMENT
 from wslab.core.errors import InputError
 
 __all__ = ["GATE_METRICS", "CEILINGS", "COMMAND_METRICS", "GATE_HELP", "OVER_HELP", "Gate", "Measure", "parse_gates",
@@ -183,6 +182,8 @@ def run_measures(result: Any) -> dict[str, Measure]:
         out["flagged_share"] = Measure(quality["flagged"] / quality["items"])
     else:
         out["flagged_share"] = Measure(None, note="quality stage off or nothing checked")
+    from wslab.core.artifacts import AGREEMENT  # here: artifacts imports polars, and --help should not
+
     agreement = Path(result.run_dir) / AGREEMENT
     if agreement.is_file():
         out.update(agreement_measures(json.loads(agreement.read_text(encoding="utf-8"))))
