@@ -243,7 +243,7 @@ DOCS = {"docs/config.md": config_reference, "docs/cli.md": cli_reference}
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # wslab/app/docs.py -> the repository root
     check = "--check" in argv
     stale = []
     for rel, fn in DOCS.items():
