@@ -52,6 +52,12 @@ def test_transform_is_the_same_whatever_the_batch_and_the_threads(make_review_co
     assert all((A[i] != alone[i]).nnz == 0 for i in range(20))
 
 
+def test_no_text_and_empty_texts():
+    f = HashedTfidf(n_features=64).fit(["a b", "c"])
+    assert f.transform([]).shape == (0, 128)
+    assert f.transform(["", None]).nnz == 0 and f.transform(["", None]).shape == (2, 128)
+
+
 def test_transform_before_fit_is_an_error():
     with pytest.raises(ValueError, match="fit"):
         HashedTfidf().transform(["x"])

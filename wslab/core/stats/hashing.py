@@ -78,7 +78,7 @@ def _char_grams(s: pl.Series, n_min: int, n_max: int, n_features: int) -> tuple[
     at a space but hold none inside (so none spans two words, nor two documents)."""
     docs = " " + s.str.replace_all(r"\s+", " ").str.strip_chars() + " "
     lens = docs.str.len_chars().to_numpy().astype(np.int64)
-    cp = np.frombuffer("".join(docs.to_list()).encode("utf-32-le"), dtype=np.uint32)
+    cp = np.frombuffer(docs.str.join("").item().encode("utf-32-le"), dtype=np.uint32)
     doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
     space = cp == 32
     x = (cp + np.uint32(1)) * _M1
@@ -197,5 +197,5 @@ class HashedTfidf:
         out = []
         for C, idf in zip(counts, self.idf_):
             C.data = (np.log(C.data) + 1) * idf[C.indices]
-            out.append(normalize(C, copy=False))
+            out.append(normalize(C, copy=False) if C.shape[0] else C)
         return sp.hstack(out, format="csr")
