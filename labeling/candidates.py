@@ -31,7 +31,8 @@ from wslab.core.stats.ties import probs_to_preds
 from wslab.labeling.aggregate import class_prior, majority_vote, vote_counts
 from wslab.labeling.label_model import LabelModelFits, RestartScore
 from wslab.labeling.patterns import VotePatterns, vote_patterns
-from wslab.core.stats.features import default_text_classifier, make_text_featurizer
+from wslab.core.stats.features import text_classifier
+from wslab.core.stats.hashing import HashedTfidf, select_columns, used_columns
 
 Predict = Callable[[np.ndarray], np.ndarray]
 Fit = Callable[[np.ndarray], Predict]
@@ -111,20 +112,28 @@ def lf_onehot(L: np.ndarray, n_classes: int) -> sp.csr_matrix:
 
 
 class TextFeatures:
-    """TF-IDF of the corpus rows ``rows``, fitted once on their texts (no labels, so every fold
-    may share it); other rows are featurized on demand."""
+    """Hashed TF-IDF (:class:`~wslab.core.stats.hashing.HashedTfidf`) of the corpus rows ``rows``,
+    computed once per run and shared by every candidate and fold: the idf is learnt from their
+    texts (no labels, so no fold leaks into another), and any other rows are featurized on demand
+    with the same stateless hashing, in batches over ``n_jobs`` threads. Only the hashed columns
+    these rows use are kept (:func:`~wslab.core.stats.hashing.used_columns`): no model fitted on
+    them puts weight anywhere else, and the solvers' vectors shrink to that size."""
 
-    def __init__(self, fetch_texts: Callable[[np.ndarray], list[str]], rows: np.ndarray, *, max_features: int):
+    def __init__(self, fetch_texts: Callable[[np.ndarray], list[str]], rows: np.ndarray, *, max_features: int,
+                 n_jobs: int = 2):
         self.fetch_texts = fetch_texts
         self.rows = np.unique(rows)
-        self.featurizer = make_text_featurizer(max_features=max_features)
-        self.X = self.featurizer.fit_transform(fetch_texts(self.rows)).tocsr()
+        self.featurizer = HashedTfidf(n_features=max_features, n_jobs=n_jobs)
+        X = self.featurizer.fit_transform(fetch_texts(self.rows))
+        self.cols = used_columns(X)
+        self.X = select_columns(X, self.cols)
 
     def __call__(self, pos: np.ndarray) -> sp.csr_matrix:
+        pos = np.asarray(pos)
         idx = np.minimum(np.searchsorted(self.rows, pos), len(self.rows) - 1)
         if len(pos) and np.array_equal(self.rows[idx], pos):
             return self.X[idx]
-        return self.featurizer.transform(self.fetch_texts(pos)).tocsr()
+        return select_columns(self.featurizer.transform(self.fetch_texts(pos)), self.cols)
 
 
 class _OneClass:
@@ -145,7 +154,7 @@ def fit_classifier(X, y: np.ndarray, weight: np.ndarray, *, C: float, seed: int,
         clf = copy.deepcopy(warm)
         clf.set_params(warm_start=True)
     else:
-        clf = default_text_classifier(C=C, seed=seed)
+        clf = text_classifier(C=C, seed=seed)
     return clf.fit(X, y, sample_weight=weight)
 
 

@@ -1,8 +1,9 @@
 """The end model: a text classifier trained on aggregated (weak) labels.
 
 It generalises beyond the LFs' rules and labels the documents that no LF covers. Default:
-TF-IDF word + char n-grams (:func:`wslab.core.stats.features.make_text_featurizer`) with a
-logistic regression, trained with each label's confidence as its sample weight.
+hashed TF-IDF of word + char n-grams (:class:`wslab.core.stats.hashing.HashedTfidf`: stateless
+hashing, so prediction featurizes any batch on its own, over both cores) with a logistic
+regression, trained with each label's confidence as its sample weight.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 
 from wslab.core.errors import InputError
 from wslab.core.progress import Reporter, get_reporter
-from wslab.core.stats.features import default_text_classifier, make_text_featurizer
+from wslab.core.stats.features import text_classifier
+from wslab.core.stats.hashing import HashedTfidf, select_columns, used_columns
 
 
 @dataclass
@@ -22,6 +24,7 @@ class EndModel:
     featurizer: object
     classifier: object
     n_classes: int
+    columns: np.ndarray | None = None  # the hashed columns the classifier was fitted on (None: all)
 
     def predict_proba(self, texts: list[str], *, batch_size: int = 50_000) -> np.ndarray:
         """(n, K) probabilities, predicted in batches; classes unseen in training get 0."""
@@ -29,6 +32,8 @@ class EndModel:
         cols = self.classifier.classes_
         for start in range(0, len(texts), batch_size):
             X = self.featurizer.transform(texts[start:start + batch_size])
+            if self.columns is not None:
+                X = select_columns(X, self.columns)
             out[start:start + batch_size, cols] = self.classifier.predict_proba(X)
         return out
 
@@ -41,11 +46,12 @@ def train_end_model(texts: list[str], y: np.ndarray, *, n_classes: int, sample_w
     if len(np.unique(y)) < 2:
         raise InputError("end model: the weak labels hold a single class; expected at least two classes to train on")
     texts = ["" if t is None else t for t in texts]
-    featurizer = make_text_featurizer(max_features=max_features)
+    featurizer = HashedTfidf(n_features=max_features)
     X = featurizer.fit_transform(texts)
-    clf = default_text_classifier(C=C, seed=seed)
-    clf.fit(X, y, sample_weight=sample_weight)
-    return EndModel(featurizer=featurizer, classifier=clf, n_classes=n_classes)
+    columns = used_columns(X)
+    clf = text_classifier(C=C, seed=seed)
+    clf.fit(select_columns(X, columns), y, sample_weight=sample_weight)
+    return EndModel(featurizer=featurizer, classifier=clf, n_classes=n_classes, columns=columns)
 
 
 def end_model_probs(fetch_texts: Callable[[np.ndarray], list[str]], y: np.ndarray, confidence: np.ndarray,

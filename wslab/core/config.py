@@ -117,7 +117,8 @@ class EndModelConfig(Strict):
     enabled: bool = True
     kind: Literal["tfidf_logreg"] = "tfidf_logreg"
     C: float = Field(4.0, gt=0, description="Inverse regularisation strength of the logistic regression.")
-    max_features: int = Field(200_000, ge=100, description="Per n-gram family (word and char).")
+    max_features: int = Field(200_000, ge=100, description="Hash buckets per n-gram family (word and char) of the "
+                              "end model's hashed TF-IDF.")
     min_confidence: float = Field(0.0, ge=0.0, le=1.0, description="Train only on labels at least this confident.")
     max_train: int = Field(500_000, ge=100, description="Train on at most this many covered documents (sampled).")
 
@@ -136,13 +137,14 @@ class SelectionConfig(Strict):
     folds: int = Field(5, ge=2, le=20, description="Folds over gold dev for the out-of-fold scores.")
     max_train: int = Field(5_000, ge=100, description="Weak-labelled documents the candidate end models train on "
                            "(sampled, gold items excluded).")
-    max_features: int = Field(20_000, ge=100, description="TF-IDF features per n-gram family (word and char) of the "
-                              "candidate end models, which train on max_train documents plus gold dev.")
-    max_text_rows: int | None = Field(2_000_000, ge=0, description="Candidates whose text model would label more "
-                                      "documents than this (every document for end-model and gold-trained "
-                                      "candidates; only the uncovered ones for <votes>+end_model) are scored and "
-                                      "shown but not chosen unless pinned: TF-IDF over 10M texts takes 15-40 min on "
-                                      "2 cores. null: no limit.")
+    max_features: int = Field(262_144, ge=100, description="Hash buckets per n-gram family (word and char) of the "
+                              "text features every text candidate shares (at most end_model.max_features): "
+                              "computed once per run for the sample, gold dev and gold test.")
+    max_text_rows: int | None = Field(None, ge=0, description="An explicit budget, off by default (null): candidates "
+                                      "whose text model would label more documents than this (every document for "
+                                      "end-model and gold-trained candidates; only the uncovered ones for "
+                                      "<votes>+end_model) are scored and shown but not chosen unless pinned. The "
+                                      "corpus size alone never changes the choice.")
     gold_shares: list[float] = Field([0.5], min_length=1, description="Share of the training weight given to the "
                                      "gold dev items in end_model(..)+gold candidates; each share is one candidate.")
 

@@ -8,8 +8,11 @@ import typer
 
 from wslab.app.gates import GATE_HELP, OVER_HELP
 from wslab.core.progress import cli_reporter
-from wslab.quality.agreement_report import METRICS
-from wslab.quality.bands import SCALES
+
+# The choices named in the help, written out so --help imports no numpy or polars;
+# tests/cli/test_startup.py holds them equal to wslab.quality's METRICS and SCALES.
+METRICS = ("krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "cohen_kappa", "percent_agreement")
+SCALES = ("landis-koch", "simple")
 
 HELP = """Agreement between annotators, LLM labelers and LFs, and their accuracy against gold.
 

@@ -6,11 +6,8 @@ from pathlib import Path
 
 import typer
 
-from wslab.core.config import load_config
-from wslab.app.gates import GATE_HELP, OVER_HELP, evaluate_gates, parse_gates, run_measures
-from wslab.app.pipeline import run_apply
+from wslab.app.gates import GATE_HELP, OVER_HELP
 from wslab.core.progress import cli_reporter
-from wslab.app.render import emit, finish_gates
 
 
 def apply(
@@ -24,12 +21,15 @@ def apply(
 
     Example: wslab apply configs/demo.yaml --fail-under accuracy=0.8 --fail-under lf_accuracy=0.6 --fail-over flagged_share=0.1
     """
+    from wslab.app.gates import evaluate_gates, parse_gates, run_measures
+    from wslab.app.pipeline import run_apply  # here, not above: --help stays light
+    from wslab.app.render import emit, finish_gates, print_run
+    from wslab.core.config import load_config
+
     cfg = load_config(config)
     gates = parse_gates(fail_under, over=fail_over, command="apply")  # before any work
     result = run_apply(cfg, reporter=cli_reporter(quiet=quiet, machine_output=as_json))
     verdicts = evaluate_gates(gates, run_measures(result))
-    from wslab.app.render import print_run
-
     emit({"run_dir": str(result.run_dir), **result.metrics, "gates": verdicts}, lambda: print_run(result),
          as_json=as_json, quiet=quiet)
     finish_gates(verdicts, quiet=quiet)

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from wslab.core.config import config_json_schema, load_config
-from wslab.core.io import to_json
 
 config_app = typer.Typer(help="The config file: its JSON Schema (for editors) and a check without running.",
                          no_args_is_help=True)
@@ -22,6 +21,8 @@ def schema() -> None:
 
     Example: wslab config schema > wslab.schema.json
     """
+    from wslab.core.io import to_json
+
     typer.echo(to_json(config_json_schema()))
 
 

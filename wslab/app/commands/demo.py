@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from wslab.app.demo import write_demo
 from wslab.core.progress import cli_reporter
 
 HELP = """Write a ready-to-run demo project: synthetic bank support messages (Russian, English and
@@ -34,6 +33,7 @@ def demo(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
 ) -> None:
+    from wslab.app.demo import write_demo
     from wslab.app.render import emit, print_demo
 
     summary = write_demo(out_dir, n_docs=docs, n_gold=gold, seed=seed, force=force,

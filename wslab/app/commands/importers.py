@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from wslab.app.wrench import import_wrench
-
 import_app = typer.Typer(help="Import datasets from other tools' formats.", no_args_is_help=True)
 
 
@@ -24,6 +22,7 @@ def wrench(
     Example: wslab import wrench ../shared/data/wrench/youtube youtube && cd youtube && wslab apply config.yaml
     """
     from wslab.app.render import emit
+    from wslab.app.wrench import import_wrench
 
     summary = import_wrench(dataset_dir, out_dir, seed=seed)
     emit(summary, lambda: typer.echo(

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from wslab.core.config import load_config
-from wslab.core.data import Corpus
 from wslab.core.errors import InputError
 from wslab.core.progress import cli_reporter
 
@@ -49,6 +48,7 @@ def issues(
     Example: wslab issues --config config.yaml --out gold-issues/   (the project's gold, corpus texts joined)
     """
     from wslab.app.suspicious import review_file, review_project_gold
+    from wslab.core.data import Corpus
 
     rep = cli_reporter(quiet=quiet, machine_output=as_json)
     if (data is None) == (config is None):

@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 
 from wslab.core.errors import InputError
-from wslab.core.io import to_json, write_text
-from wslab.app.report import build_report
 
 
 def report(
@@ -25,6 +23,9 @@ def report(
 
     Example: wslab report runs/demo --out /tmp/demo-report.html
     """
+    from wslab.app.report import build_report
+    from wslab.core.io import to_json, write_text
+
     target = out if out is not None else run_dir / "report.html"
     if target.is_dir():
         raise InputError(f"{target}: is a folder; expected an HTML file to write (e.g. --out report.html)")

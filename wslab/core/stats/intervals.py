@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.stats.proportion import proportion_confint
 
 
 def wilson_interval(successes: np.ndarray | int, n: np.ndarray | int, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -14,6 +13,8 @@ def wilson_interval(successes: np.ndarray | int, n: np.ndarray | int, *, confide
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.4902, 0.9433)
     """
+    from statsmodels.stats.proportion import proportion_confint  # here: statsmodels costs ~1 s to import
+
     s = np.asarray(successes, dtype=float)
     n = np.asarray(n, dtype=float)
     safe_n = np.where(n > 0, n, 1.0)
