@@ -19,7 +19,7 @@ each label-model setting as a candidate) share them, so no setting is fitted twi
 >>> L = np.array([[0, 0, -1], [1, 1, 1], [0, -1, 0], [1, 1, -1], [-1, -1, -1]] * 20)
 >>> fit = fit_label_model(L, 2, n_epochs=50, restarts=2)
 >>> len(fit.restarts), fit.aggregation().labels[:5].tolist()
-(2, [0, 1, 0, 1, 0])
+(2, [0, 1, 0, 1, -1])
 """
 
 from __future__ import annotations
