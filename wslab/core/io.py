@@ -90,6 +90,38 @@ def _check_csv_quotes(path: Path, sep: str) -> None:
                          'a closing " (a quote inside a quoted field is written "")')
 
 
+def check_csv_rows(path: Path, lf: pl.LazyFrame, sep: str) -> None:
+    """Raise InputError naming the first line with more fields than the header.
+
+    One streaming pass over every column (a query that reads some columns only never notices a
+    ragged line, so the error would otherwise surface deep inside a run); the line is then
+    looked for with the csv module, only when there is one."""
+    try:
+        lf.select(pl.all().null_count()).collect(engine="streaming")
+    except Exception as exc:
+        if "more fields" not in str(exc):
+            raise
+        line, found, expected = _ragged_line(path, sep)
+        where = f"line {line}: {found} fields" if line else "a line with more fields than the header"
+        raise InputError(f"{path}: {where}; expected at most {expected} (the header's columns; a field "
+                         "with the separator in it must be quoted)") from None
+
+
+def _ragged_line(path: Path, sep: str) -> tuple[int, int, int]:
+    """(line, fields, header fields) of the first record with more fields than the header."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        header = next(reader, [])
+        start = 2
+        for record in reader:
+            if len(record) > len(header):
+                return start, len(record), len(header)
+            start = reader.line_num + 1
+    return 0, 0, len(header)
+
+
 def _require_file(path: str | Path) -> Path:
     p = Path(path)
     if not p.exists():
@@ -117,6 +149,7 @@ def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "t
             # not a parse error in the middle of a run
             lf = pl.scan_csv(p, separator=sep, infer_schema_length=None,
                              schema_overrides={c: pl.String for c in id_columns})
+            check_csv_rows(p, lf, sep)
         elif fmt == "jsonl":
             check_utf8(p)
             lf = pl.scan_ndjson(p, infer_schema_length=None)
