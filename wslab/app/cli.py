@@ -8,16 +8,30 @@ so an API key or a password inside a URL never reaches the terminal.
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib
 import sys
 import traceback
+from typing import NoReturn
 
-import typer
-from typer.core import TyperGroup
+INTERRUPTED = "error: interrupted (Ctrl-C); files are written atomically, so none was left half-written"
+"""The one line a Ctrl-C becomes, at any moment (exit 130, the shell's code for SIGINT)."""
 
-from wslab.core.errors import WslabError
-from wslab.core.redact import redact
+
+def _exit_interrupted() -> NoReturn:
+    sys.stderr.write(INTERRUPTED + "\n")
+    sys.exit(130)
+
+
+try:  # the libraries load for seconds: a Ctrl-C meanwhile is one line too, not a traceback
+    import typer
+    from typer.core import TyperGroup
+
+    from wslab.core.errors import WslabError
+    from wslab.core.redact import redact
+except KeyboardInterrupt:
+    _exit_interrupted()
 
 
 class _OneLineBadValues(TyperGroup):
@@ -102,8 +116,31 @@ def _one_line_errors(callback):
         except WslabError as exc:
             typer.echo(_error_line(exc), err=True)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo(INTERRUPTED, err=True)
+            raise typer.Exit(130) from None
+        except OSError as exc:
+            line = _disk_line(exc)
+            if line is None:
+                raise
+            typer.echo(line, err=True)
+            raise typer.Exit(2) from None
 
     return wrapper
+
+
+_DISK_ERRORS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+                errno.EROFS: "read-only file system"}
+
+
+def _disk_line(exc: OSError) -> str | None:
+    """One line for a full (or read-only) disk met while writing; None for any other OSError."""
+    what = _DISK_ERRORS.get(exc.errno or 0)
+    if what is None:
+        return None
+    where = f"{exc.filename}: " if exc.filename else ""
+    return redact(f"error: {where}{what}; expected room to write the outputs (files are written atomically: "
+                  "nothing was left half-written)")
 
 
 def _wrap_commands(typer_app: typer.Typer) -> None:
@@ -128,7 +165,10 @@ def _register_all() -> None:
     _wrap_commands(app)
 
 
-_register_all()
+try:
+    _register_all()
+except KeyboardInterrupt:
+    _exit_interrupted()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -138,6 +178,8 @@ def main(argv: list[str] | None = None) -> None:
     except WslabError as exc:
         typer.echo(_error_line(exc), err=True)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _exit_interrupted()
     except Exception:  # a bug: keep the traceback, but never with a secret in it
         sys.stderr.write(redact(traceback.format_exc()))
         sys.exit(1)
