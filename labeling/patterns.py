@@ -27,6 +27,7 @@ import polars as pl
 from wslab.labeling.majority import Aggregation, majority_vote
 from wslab.labeling.fast_label_model import EarlyStopping
 from wslab.labeling.spec import ABSTAIN
+from wslab.core.errors import ConfigError
 
 __all__ = ["VotePatterns", "vote_patterns", "fit_pattern_label_model", "fit_label_model_on_patterns",
            "overlap_share", "EarlyStopping", "MIN_OVERLAP"]
@@ -194,7 +195,7 @@ def fit_with_restarts(patterns: np.ndarray, counts: np.ndarray, n_classes: int, 
 
     best, best_loss, losses = None, float("inf"), []
     for r in range(max(restarts, 1)):
-        model = fit_pattern_label_model(patterns, counts, n_classes, seed=seed + 7919 * r, l2=l2, **fit_kwargs)
+        model = _fit_lowering_lr(patterns, counts, n_classes, seed=seed + 7919 * r, l2=l2, **fit_kwargs)
         with torch.no_grad():
             loss = float(model._loss_mu(l2=l2))
         losses.append(loss)
@@ -203,6 +204,31 @@ def fit_with_restarts(patterns: np.ndarray, counts: np.ndarray, n_classes: int, 
         if loss < best_loss:
             best, best_loss = model, loss
     return best, losses
+
+
+NAN_LR_STEPS = 3
+"""A fit whose loss becomes NaN is repeated at a tenth of the learning rate, at most this many times."""
+
+
+def _fit_lowering_lr(patterns: np.ndarray, counts: np.ndarray, n_classes: int, *, lr: float = 0.01, **kwargs):
+    """:func:`fit_pattern_label_model`; when Snorkel stops with "Loss is NaN" (seen with 500 keyword
+    LFs at lr 0.01; lr 0.001 converged), fit again at lr / 10, as its message advises. The model's
+    ``lr_used`` says which rate fitted. Still NaN after :data:`NAN_LR_STEPS` steps: a ConfigError."""
+
+    rate = lr
+    for _ in range(NAN_LR_STEPS + 1):
+        try:
+            model = fit_pattern_label_model(patterns, counts, n_classes, lr=rate, **kwargs)
+        except Exception as exc:  # Snorkel raises a bare Exception for a NaN loss
+            if "Loss is NaN" not in str(exc):
+                raise
+            rate /= 10
+            continue
+        model.lr_used = rate
+        return model
+    raise ConfigError(f"key 'label_model.lr': Snorkel's loss became NaN at lr {lr:g} and at every tenth of it down "
+                      f"to {rate * 10:g} ({patterns.shape[1]} LFs); expected a smaller label_model.lr, fewer LFs, "
+                      "or label_model.kind: majority")
 
 
 def overlap_share(votes: np.ndarray, counts: np.ndarray) -> float:
