@@ -38,11 +38,10 @@ from wslab.labeling.end_model import end_model_probs
 from wslab.app.review_loop import drop_reviewed, freeze_split, record_round, round_table
 from wslab.labeling.selection import Selection, select_pipeline
 from wslab.core.progress import Reporter, get_reporter
-from wslab.app.project import Project, open_project
+from wslab.app.project import Project, label_model_grid, open_project
 from wslab.quality.evaluate import evaluate
 from wslab.core.stats.ties import probs_to_preds
 
-SNORKEL_DEFAULTS = {"n_epochs": 100, "lr": 0.01, "l2": 0.0, "restarts": 1}
 """Snorkel's own LabelModel.fit defaults (one fit), a label-model candidate beside the config's."""
 
 PACKAGES = ["wslab", "snorkel", "cleanlab", "scikit-learn", "polars", "numpy", "torch", "openai"]
@@ -262,15 +261,13 @@ def choose_pipeline(project: Project, L: np.ndarray, *, reporter: Reporter | Non
     features = TextFeatures(project.corpus.texts_at, np.concatenate([sample, dev_pos, test_pos]),
                             max_features=min(em.max_features, sel.max_features)) \
         if em.enabled else None
-    grid = [("", dict(n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2, restarts=lm.restarts))]
-    if grid[0][1] != SNORKEL_DEFAULTS:
-        grid.append((",snorkel", SNORKEL_DEFAULTS))
+    grid = label_model_grid(cfg, L.shape[1])
     inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
                  features=features, C=em.C, seed=cfg.seed, test_pos=test_pos)
     try:
         return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
                                metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
-                               label_model_grid=grid if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL else [],
+                               label_model_grid=grid,
                                gold_shares=sel.gold_shares, text_models=em.enabled, pin=sel.candidate,
                                max_text_rows=sel.max_text_rows,
                                reporter=reporter)
