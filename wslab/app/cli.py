@@ -119,7 +119,7 @@ def _one_line_errors(callback):
         except KeyboardInterrupt:
             typer.echo(INTERRUPTED, err=True)
             raise typer.Exit(130) from None
-        except OSError as exc:
+        except Exception as exc:  # a full disk (OSError, or a polars error that says so), else a bug: re-raised
             line = _disk_line(exc)
             if line is None:
                 raise
@@ -133,12 +133,16 @@ _DISK_ERRORS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk
                 errno.EROFS: "read-only file system"}
 
 
-def _disk_line(exc: OSError) -> str | None:
-    """One line for a full (or read-only) disk met while writing; None for any other OSError."""
-    what = _DISK_ERRORS.get(exc.errno or 0)
-    if what is None:
+def _disk_line(exc: Exception) -> str | None:
+    """One line for a full (or read-only) disk met while writing; None for any other error."""
+    from wslab.core.io import disk_errno
+
+    code = disk_errno(exc)
+    if code is None:
         return None
-    where = f"{exc.filename}: " if exc.filename else ""
+    what = _DISK_ERRORS[code]
+    filename = getattr(exc, "filename", None)
+    where = f"{filename}: " if filename else ""
     return redact(f"error: {where}{what}; expected room to write the outputs (files are written atomically: "
                   "nothing was left half-written)")
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -231,9 +233,29 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, dest)
+    except Exception as exc:  # a full disk, met by Python or inside polars (Rust): an OSError naming the file
+        code = disk_errno(exc)
+        if code is None:
+            raise
+        raise OSError(code, os.strerror(code), str(dest)) from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def disk_errno(exc: BaseException) -> int | None:
+    """ENOSPC, EDQUOT or EROFS when ``exc`` is (or, from polars, says it is) a full or read-only disk.
+
+    >>> disk_errno(RuntimeError("parquet: underlying IO error: No space left on device (os error 28)"))
+    28
+    """
+    if isinstance(exc, OSError):
+        return exc.errno if exc.errno in DISK_ERRNOS else None
+    m = re.search(r"\(os error (\d+)\)", str(exc))
+    return int(m.group(1)) if m and int(m.group(1)) in DISK_ERRNOS else None
 
 
 def write_text(path: str | Path, text: str) -> Path:
