@@ -358,10 +358,26 @@ def review_labels(project: Project, probs: np.ndarray, covered: np.ndarray, L: n
                                          folds=q.folds, epochs=q.epochs,
                                          max_items=q.max_items, seed=project.cfg.seed,
                                          annotations=project.annotations, reporter=reporter)
+        result = calibrated(result, project)
         result = replace(result, queue=drop_reviewed(result.queue, project.expert))  # reviewed: out of the queue
         run.files.update(write_review(result, run.dir, labels=project.labels,
                                       title="Data map of the aggregated labels"))
     return result.summary
+
+
+def calibrated(result, project: Project):
+    """The queue's flag and pre-filled suggestion chosen on gold dev (never test), with what they
+    measured in the summary (``queue_calibration``); unchanged without gold. See
+    :mod:`wslab.quality.queue_calibration`."""
+    from wslab.quality.queue_calibration import calibrate_queue
+
+    gold = project.gold
+    if gold is None or len(gold.y_dev) == 0:
+        return result
+    truth = pl.DataFrame({"id": gold.dev_ids, "label": [project.labels[k] for k in gold.y_dev]})
+    queue, summary = calibrate_queue(result.queue, truth, project.labels)
+    return replace(result, queue=queue, summary={**result.summary, "flagged": int(queue["flagged"].sum()),
+                                                 "queue_calibration": summary})
 
 
 def agreement(project: Project, run: _Run) -> None:
