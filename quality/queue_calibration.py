@@ -5,11 +5,12 @@ TREC that flagged 52% of the checked documents (99.7% of one class), too many fo
 no more precise than one signal alone. With gold dev labels for some queued items, two choices
 are made on them (never on gold test), and the ranking (``priority``) stays as it was:
 
-* **the flag**: ``flagged`` = ``priority >= threshold``, with the lowest threshold whose flagged
+* **the flag**: ``flagged`` = ``priority >= threshold``; among the thresholds whose flagged
   precision on gold dev (share of the flagged dev items whose label is wrong) is at least that of
   the better single signal's own flag (cleanlab's label issues, cartography's hard-to-learn,
-  LF conflicts, annotator disagreement), with at least :data:`MIN_FLAGGED` flagged dev items;
-  without such a threshold, the one with the highest precision;
+  LF conflicts, annotator disagreement), over at least :data:`MIN_FLAGGED` flagged dev items, the
+  one with the best F1 at finding the wrong labels (selective: it flags about as many items as
+  are wrong, not every item some signal doubts); without such a threshold, the most precise one;
 * **the suggestion**: ``show_suggestion`` is true where the suggestion's probability
   (``p_suggested``) is at least the lowest level at which, on the flagged gold dev items with a
   suggestion other than the given label, the suggestion was right more often than the given
@@ -42,25 +43,30 @@ def _rate(hits: int, n: int) -> dict[str, Any]:
 
 
 def flag_threshold(priority: np.ndarray, wrong: np.ndarray, best_single: float) -> float | None:
-    """The lowest ``t`` with precision of ``priority >= t`` (share ``wrong``) >= ``best_single`` over
-    at least :data:`MIN_FLAGGED` items; else the ``t`` of the highest such precision; None without items.
+    """The threshold ``t`` on ``priority`` (items ``>= t`` flagged) with the highest F1 at finding
+    the ``wrong`` items, among those whose precision is at least ``best_single`` over at least
+    :data:`MIN_FLAGGED` items; without one, the ``t`` of the highest precision; None without items.
 
-    >>> flag_threshold(np.array([.9, .8, .7, .6, .5, .4, .3]), np.array([1, 1, 1, 1, 0, 0, 0]), 0.5)
-    0.3
-    >>> flag_threshold(np.array([.9, .8, .7, .6, .5, .4, .3]), np.array([1, 1, 1, 1, 0, 0, 0]), 0.7)
+    >>> p = np.array([.9, .8, .7, .6, .5, .4, .3, .2])
+    >>> flag_threshold(p, np.array([1, 1, 1, 1, 1, 0, 0, 1]), 0.5)  # F1 .91 at .5, .86 at .2
     0.5
+    >>> flag_threshold(p, np.array([1, 1, 1, 1, 0, 1, 0, 0]), 0.9)  # none reaches .9: the most precise
+    0.4
     """
     order = np.argsort(-priority, kind="stable")
     p, w = priority[order], wrong[order].astype(float)
     if len(p) < MIN_FLAGGED:
         return None
-    cum = np.cumsum(w) / np.arange(1, len(p) + 1)
+    hits = np.cumsum(w)
+    flagged = np.arange(1, len(p) + 1)
+    precision = hits / flagged
+    f1 = 2 * hits / (flagged + max(w.sum(), 1.0))
     last_of_tie = np.r_[p[1:] != p[:-1], True]  # a threshold takes every tied item
-    ok = [(k, cum[k]) for k in range(MIN_FLAGGED - 1, len(p)) if last_of_tie[k]]
+    ok = [k for k in range(MIN_FLAGGED - 1, len(p)) if last_of_tie[k]]
     if not ok:
         return None
-    good = [k for k, prec in ok if prec >= best_single]
-    k = good[-1] if good else max(ok, key=lambda kp: (kp[1], -kp[0]))[0]
+    good = [k for k in ok if precision[k] >= best_single]
+    k = max(good, key=lambda j: (f1[j], -j)) if good else max(ok, key=lambda j: (precision[j], -j))
     return float(p[k])
 
 
