@@ -358,8 +358,8 @@ def review_labels(project: Project, probs: np.ndarray, covered: np.ndarray, L: n
                                          folds=q.folds, epochs=q.epochs,
                                          max_items=q.max_items, seed=project.cfg.seed,
                                          annotations=project.annotations, reporter=reporter)
-        result = calibrated(result, project)
         result = replace(result, queue=drop_reviewed(result.queue, project.expert))  # reviewed: out of the queue
+        result = calibrated(result, project)
         run.files.update(write_review(result, run.dir, labels=project.labels,
                                       title="Data map of the aggregated labels"))
     return result.summary
