@@ -26,15 +26,16 @@ def _exit_interrupted() -> NoReturn:
 
 try:  # the libraries load for seconds: a Ctrl-C meanwhile is one line too, not a traceback
     import typer
-    from typer.core import TyperGroup
+    from typer.core import TyperCommand, TyperGroup
 
+    from wslab.app.help_text import PlainHelpCommand, PlainHelpGroup, PlainHelpMixin
     from wslab.core.errors import WslabError
     from wslab.core.redact import redact
 except KeyboardInterrupt:
     _exit_interrupted()
 
 
-class _OneLineBadValues(TyperGroup):
+class _OneLineBadValues(PlainHelpMixin, TyperGroup):
     """An option value typer rejects (e.g. a count below its ``min``) is one line too, exit 2."""
 
     def invoke(self, ctx):
@@ -148,12 +149,16 @@ def _disk_line(exc: Exception) -> str | None:
 
 
 def _wrap_commands(typer_app: typer.Typer) -> None:
+    """One-line errors for every command; plain ``--help`` off a terminal (:mod:`wslab.app.help_text`)."""
     for info in typer_app.registered_commands:
         if info.callback is not None and not getattr(info.callback, "_wslab_wrapped", False):
             info.callback = _one_line_errors(info.callback)
             info.callback._wslab_wrapped = True  # type: ignore[attr-defined]
+        if info.cls in (None, TyperCommand):
+            info.cls = PlainHelpCommand
     for group in typer_app.registered_groups:
         if group.typer_instance is not None:
+            group.cls = PlainHelpGroup
             _wrap_commands(group.typer_instance)
 
 
