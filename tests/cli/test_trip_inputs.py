@@ -268,7 +268,7 @@ def test_ctrl_c_in_the_first_seconds_is_one_line(project, seconds):
     code, lines = _interrupt_after(seconds, ["apply", str(project / "config.yaml"), "-q"], project)
     if code == 0:
         pytest.skip("the run finished before the signal")
-    assert code == 130, (code, lines)
+    assert code in (130, -signal.SIGINT), (code, lines)  # 130, or (rarely, at shutdown) ended by the signal itself
     assert lines == ["error: interrupted (Ctrl-C); files are written atomically, so none was left half-written"]
     assert not (project / "run" / "labels.parquet").exists()
 

@@ -20,8 +20,13 @@ INTERRUPTED = "error: interrupted (Ctrl-C); files are written atomically, so non
 
 
 def _exit_interrupted() -> NoReturn:
+    """While the libraries load nothing is open or written: exit at once (a normal interpreter
+    shutdown with half-imported native libraries could still die of the signal, exit -2)."""
+    import os
+
     sys.stderr.write(INTERRUPTED + "\n")
-    sys.exit(130)
+    sys.stderr.flush()
+    os._exit(130)
 
 
 try:  # the libraries load for seconds: a Ctrl-C meanwhile is one line too, not a traceback
