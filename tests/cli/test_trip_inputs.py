@@ -193,7 +193,7 @@ def test_python_lf_that_raises_names_the_lf_and_row(project):
 def test_label_model_nan_is_one_line(project):
     """A learning rate at which Snorkel's loss is NaN at every tenth too: one line naming the key."""
     add_lf(project, {"name": "kw_order", "label": "pos", "kind": "keywords", "keywords": ["order"]})
-    edit_config(project, label_model={"kind": "snorkel", "lr": 1e9, "restarts": 1}, evaluation={"bootstrap": 0},
+    edit_config(project, label_model={"lr": 1e9, "restarts": 1}, evaluation={"bootstrap": 0},
                 suspicious={"enabled": False}, selection={"enabled": False})
     one_line_exit_2(["apply", project / "config.yaml", "-q"],
                     r"config\.yaml: key 'label_model\.lr': Snorkel's loss became NaN at lr 1e\+09 and at every tenth")
