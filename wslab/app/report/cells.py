@@ -82,7 +82,7 @@ def vs_best_text(row: dict) -> str:
         return ""
     if v["best"] == row["name"]:
         return "best"
-    return f"-{v['gap']:.3f} (SE {v['se']:.3f})"
+    return f"{-v['gap']:+.3f} (SE {v['se']:.3f})"
 
 
 def decision_text(d: dict | None) -> str:
