@@ -240,7 +240,7 @@ def lfs(d: dict[str, Any]) -> dict[str, Any] | None:
         for f in flags:
             seen[f.partition(":")[0]] = seen.get(f.partition(":")[0], 0) + 1
         cov = r.get("coverage")
-        row: list[Cell | str] = [Cell(str(r.get("lf")), style="id", note=str(r.get("description") or "")),
+        row: list[Cell | str] = [Cell(str(r.get("lf")), style="name", note=str(r.get("description") or "")),
                                  str(r.get("polarity") or ""),
                                  Cell(pct(cov), bar=cov if finite(cov) else None),
                                  pct(r.get("overlaps")), pct(r.get("conflicts"))]
