@@ -220,6 +220,22 @@ def load_precomputed(path: Path, ids: pl.Series, *, n_labels: int) -> pl.DataFra
     return aligned.with_columns([pl.col(c).fill_null(ABSTAIN).cast(pl.Int8) for c in lf_cols])
 
 
+def precomputed_descriptions(path: Path) -> dict[str, str]:
+    """What each LF of a precomputed label matrix is, where the file says it (the parquet metadata
+    key :data:`wslab.core.artifacts.LF_DESCRIPTIONS_KEY`, a JSON object ``{LF: text}``, which
+    ``wslab import wrench`` writes from the dataset's readme); {} otherwise."""
+    import json
+
+    from wslab.core.artifacts import LF_DESCRIPTIONS_KEY
+
+    try:
+        raw = pl.read_parquet_metadata(path).get(LF_DESCRIPTIONS_KEY)
+        found = json.loads(raw) if raw else {}
+    except Exception:  # not parquet, or metadata not ours: the LFs keep their names only
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
 def split_precomputed(votes: pl.DataFrame, lf_names: Sequence[str]) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """(``id`` + the columns no LF spec has: used as LFs, ``id`` + the columns named like an LF of
     ``lf_names``: the spec's votes are used and these only compared with them); None when empty.

@@ -25,10 +25,12 @@ def evaluate(probs: Mapping[str, tuple[np.ndarray, np.ndarray]], y: np.ndarray, 
     """Score each source's ``(probs (n, K), covered (n,))`` on the gold rows ``pos`` (labels ``y``).
 
     Ties are broken among the scored rows, as WRENCH scores label models; ``coverage`` is the
-    share of those rows a source covered. Each source gets its own bootstrap stream from ``seed``.
+    share of those rows a source covered. Every source is bootstrapped on the same resamples of the
+    gold rows (drawn from ``seed``): two sources with the same predictions get the same CI, and
+    the sources' CIs are paired (common resamples), so a gap between two rows is not resampling noise.
     """
     out = {}
-    for i, (name, (p, covered)) in enumerate(probs.items()):
+    for name, (p, covered) in probs.items():
         out[name] = classification_report(y, probs_to_preds(p[pos]), list(labels), covered=covered[pos],
-                                          n_boot=n_boot, rng=np.random.default_rng([seed, i]))
+                                          n_boot=n_boot, rng=np.random.default_rng(seed))
     return out

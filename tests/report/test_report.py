@@ -43,14 +43,14 @@ def test_apply_writes_a_complete_self_contained_report(run_dir):
     for row in ("Majority vote", "Label model (Snorkel)", "End model (TF-IDF + LR)", "Final labels"):
         assert row in section(page, "evaluation")
     for lf in pl.read_csv(run_dir / "lf_analysis.csv")["lf"]:
-        assert f"<code>{lf}</code>" in section(page, "lfs")
+        assert f'<code class="name">{lf}</code>' in section(page, "lfs").replace("<wbr>", "")
     assert "<svg" in section(page, "evaluation") and "<svg" in section(page, "classes")
     conf = metrics["test"]["final"]["confusion"]
     assert re.search(rf">{conf[0][0]}<small>", section(page, "confusion"))
     assert "Krippendorff" in section(page, "agreement") and "ann_a" in section(page, "agreement")
     assert "<iframe" in section(page, "data-map") and "srcdoc=" in section(page, "data-map")
     queue = pl.read_csv(run_dir / "queue.csv").filter(pl.col("flagged")).sort("rank")
-    assert f"<code>{queue['id'][0]}</code>" in section(page, "queue")
+    assert f'<code class="id">{queue["id"][0]}</code>' in section(page, "queue")
     # nothing from elsewhere: no external script, stylesheet, image, font or frame
     assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page)
     assert "<link" not in page and "@import" not in page and "url(" not in page
@@ -94,7 +94,7 @@ def test_texts_are_escaped(hostile_run):
     assert "<script>" not in page  # the report itself has no script; the data map's is inside srcdoc
     assert "&lt;script&gt;document.documentElement" in section(page, "queue")
     assert "&lt;i&gt;id&lt;/i&gt;" in section(page, "queue")
-    assert "<code>&lt;script&gt;x()&lt;/script&gt;</code>" in section(page, "lfs")
+    assert '<code class="name">&lt;script&gt;x()&lt;/script&gt;</code>' in section(page, "lfs")
     srcdoc = re.search(r'srcdoc="([^"]*)"', page).group(1)
     assert "</iframe" not in srcdoc and "<script>document" not in srcdoc
 

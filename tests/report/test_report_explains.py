@@ -19,10 +19,10 @@ def test_lf_table_shows_learned_beside_dev_accuracy(run_dir):
     lfs = pl.read_csv(run_dir / "lf_analysis.csv")
     assert "learned_accuracy" in lfs.columns
     page = (run_dir / "report.html").read_text(encoding="utf-8")
-    body = section(page, "lfs")
+    body = section(page, "lfs").replace("<wbr>", "")
     assert "learned accuracy</th>" in body
     for r in lfs.iter_rows(named=True):
-        row = re.search(rf"<tr><td[^>]*><code>{re.escape(r['lf'])}</code></td>(.*?)</tr>", body).group(1)
+        row = re.search(rf"<tr><td[^>]*><code class=\"name\">{re.escape(r['lf'])}</code></td>(.*?)</tr>", body).group(1)
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
         # polarity, coverage, overlaps, conflicts, dev accuracy [CI], learned, dev n, chance, lost / won, flags
         assert cells[4].startswith(f"{r['dev_accuracy']:.2f} <span class=\"ci\">[{r['dev_ci_low']:.2f}, "

@@ -34,7 +34,7 @@ from wslab.core.errors import ConfigError
 from wslab.labeling.aggregate import (LabelModels, class_prior, default_pipeline,
                                       final_probs, fit_label_models, source_names)
 from wslab.labeling.analysis import compare_precomputed, explain_lfs, lf_summary
-from wslab.labeling.apply import label_matrix, votes_array
+from wslab.labeling.apply import label_matrix, precomputed_descriptions, votes_array
 from wslab.labeling.candidates import Inputs, TextFeatures
 from wslab.labeling.end_model import end_model_probs
 from wslab.labeling.label_model import LabelModelFits
@@ -45,6 +45,7 @@ from wslab.labeling.selection import Selection, metric_score, parse_metric, sele
 from wslab.core.progress import Reporter, get_reporter, stage_done
 from wslab.app.project import Project, label_model_grid, open_project
 from wslab.quality.evaluate import evaluate
+from wslab.app.shared_ci import share_candidate_cis, share_round_ci
 from wslab.core.stats.ties import probs_to_preds
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class _Run:
     timings: dict[str, float] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=lambda: {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0})
     llm_answers: dict[str, pl.DataFrame] = field(default_factory=dict)  # the LLM baseline's labels, per row
+    final_test: np.ndarray | None = None  # the final labels' classes on gold test, as the evaluation scored them
     reporter: Reporter | None = None
 
     @contextlib.contextmanager
@@ -166,6 +168,10 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
         metrics = evaluation(project, models, fill, probs, run, chosen=chosen, selection=selection, reporter=reporter)
         this_round = review_round(project, probs)
         metrics["rounds"] = review_rounds(project, this_round)
+        if this_round is not None:  # one CI per number: the current round's scores are the evaluation's
+            share_round_ci(metrics, int(this_round["round"][0]) if this_round.height else None,
+                           this_round["label"].replace_strict({lab: k for k, lab in enumerate(project.labels)},
+                                                              return_dtype=pl.Int64).to_numpy(), run.final_test)
     with run.stage("agreement"):  # after the evaluation: the LLM baseline's answers join as raters
         agreement_report = agreement(project, run)
     if agreement_report is not None:
@@ -227,10 +233,20 @@ def analyze(project: Project, lf_names: list[str], L: np.ndarray) -> pl.DataFram
     dev_pos = project.gold_positions("dev")
     table = lf_summary(L, lf_names, project.labels, L_dev=L[dev_pos] if dev_pos is not None else None,
                        y_dev=project.gold.y_dev if project.gold is not None else None)
+    table = table.with_columns(description=pl.Series([lf_descriptions(project).get(n) for n in lf_names],
+                                                     dtype=pl.String))
     if project.stored_votes is None:
         return table
     gold_rows = None if dev_pos is None else np.concatenate([dev_pos, project.gold_positions("test")])
     return compare_precomputed(table, L, project.stored_votes, gold_rows=gold_rows)
+
+
+def lf_descriptions(project: Project) -> dict[str, str]:
+    """What each LF is, in words: its spec's ``description``, else the precomputed label matrix's
+    description of it (:func:`wslab.labeling.apply.precomputed_descriptions`)."""
+    pre = project.cfg.lfs.precomputed
+    out = precomputed_descriptions(project.cfg.resolve(pre)) if pre is not None else {}
+    return {**out, **{s.name: s.description for s in project.specs if s.description}}
 
 
 def _balance(project: Project) -> str:
@@ -514,6 +530,12 @@ def evaluation(project: Project, models: LabelModels, fill: np.ndarray | None, p
     metrics["dev"] = evaluate(preds, gold.y_dev, np.arange(n_test, len(rows)), project.labels, n_boot=n_boot,
                               seed=cfg.seed + 1)
     metrics["gold"] = {"n_dev": int(gold.is_dev.sum()), "n_test": int((~gold.is_dev).sum())}
+    run.final_test = probs_to_preds(preds["final"][0][:n_test])
+    if selection is not None:  # one CI per number: a candidate scored again takes the evaluation's CI
+        share_candidate_cis(metrics, test={k: probs_to_preds(p[:n_test]) for k, (p, _) in preds.items()},
+                            dev={k: probs_to_preds(p[n_test:]) for k, (p, _) in preds.items()},
+                            candidates_test={k: probs_to_preds(p) for k, p in selection.test.items()},
+                            candidates_oof={k: probs_to_preds(p) for k, p in selection.oof.items()})
     return dict(metrics)
 
 

@@ -26,6 +26,7 @@ import polars as pl
 import yaml
 
 from wslab.core import io
+from wslab.core.artifacts import LF_DESCRIPTIONS_KEY
 from wslab.core.config import check_label_names
 from wslab.core.errors import InputError
 from wslab.labeling.spec import NAME_RE, RESERVED_NAMES
@@ -107,6 +108,23 @@ def _lf_names(dataset_dir: Path, m: int) -> list[str]:
     return [f"lf_{j:02d}" for j in range(m)]
 
 
+def lf_descriptions(dataset_dir: Path, names: list[str]) -> dict[str, str]:
+    """What each LF ``names[j]`` is, from the readme's ``Name : text`` lines (matched in lower
+    case; youtube's readme describes each LF so); an LF the readme does not describe is left out.
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "readme.txt").write_text("Keyword_my : Spam comments talk about 'my channel'.\\n")
+    >>> lf_descriptions(d, ["keyword_my", "lf_01"])
+    {'keyword_my': "Spam comments talk about 'my channel'."}
+    """
+    readme = dataset_dir / "readme.txt"
+    if not readme.exists():
+        return {}
+    text = readme.read_text(encoding="utf-8", errors="replace")
+    found = {m[1].lower(): " ".join(m[2].split()) for m in re.finditer(r"^\s*([A-Za-z_]\w*)\s*:\s*(\S.*)$", text, flags=re.M)}
+    return {n: found[n] for n in names if n in found}
+
+
 def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[str, object]:
     """Convert a WRENCH dataset folder into a wslab project in ``out_dir``; return a summary."""
     dataset_dir = Path(dataset_dir)
@@ -124,7 +142,9 @@ def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[st
             .with_columns(pl.col("split").replace({"valid": "dev"})))
     out_dir = Path(out_dir)
     io.write_table(out_dir / "corpus.parquet", corpus)
-    io.write_table(out_dir / "votes.parquet", votes)
+    descriptions = lf_descriptions(dataset_dir, names)
+    io.write_table(out_dir / "votes.parquet", votes,
+                   metadata={LF_DESCRIPTIONS_KEY: json.dumps(descriptions, ensure_ascii=False)} if descriptions else None)
     io.write_table(out_dir / "gold.csv", gold)
     config = _project_config(dataset_dir.name, label_map, labels, seed=seed)
     io.write_text(out_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))

@@ -51,6 +51,7 @@ DATA_MAP_HTML = "data_map.html"
 ANNOTATORS = "annotators.csv"
 CLASS_HEALTH = "class_health.csv"
 REVIEW_SUMMARY = "summary.json"
+LF_DESCRIPTIONS_KEY = "wslab.lf_descriptions"  # parquet metadata of a precomputed label matrix: {LF: text}
 SPARK_LOG = "spark.log"  # executor: spark in local mode: what the JVM logged (WARN and above)
 
 REVIEW_FILES = (QUEUE, SCORES, CARTOGRAPHY, PRED_PROBS, LABEL_STUDIO_TASKS, LABEL_STUDIO_CONFIG,

@@ -309,12 +309,13 @@ def write_json(path: str | Path, obj: Any) -> Path:
     return write_text(path, to_json(obj) + "\n")
 
 
-def write_table(path: str | Path, df: pl.DataFrame) -> Path:
-    """Write a DataFrame as parquet, csv or jsonl (by suffix), atomically."""
+def write_table(path: str | Path, df: pl.DataFrame, *, metadata: dict[str, str] | None = None) -> Path:
+    """Write a DataFrame as parquet, csv or jsonl (by suffix), atomically; ``metadata``: parquet
+    key-value metadata (parquet only)."""
     fmt = table_format(path)
     with atomic_path(path) as tmp:
         if fmt == "parquet":
-            df.write_parquet(tmp)
+            df.write_parquet(tmp, metadata=metadata)
         elif fmt == "csv":
             df.write_csv(tmp, separator="\t" if Path(path).suffix.lower() == ".tsv" else ",")
         else:

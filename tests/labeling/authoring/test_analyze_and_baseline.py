@@ -57,8 +57,10 @@ def test_analyze_json_matches_lf_summary_and_apply(with_lfs):
                                                    maintain_order="left")["_i"].to_numpy()
     ref = lf_summary(L, [s.name for s in specs], cfg.label_names, L_dev=L[pos], y_dev=gold.y_dev).to_dicts()
     assert len(out["lfs"]) == len(ref) == 4
+    descriptions = {s.name: s.description for s in specs}
     for got, want in zip(out["lfs"], ref, strict=True):
-        assert set(got) == set(want)
+        assert set(got) == set(want) | {"description"}  # what the LF is, from its spec (issue 22.10)
+        assert got["description"] == descriptions[got["lf"]]
         assert all(_same(got[k], want[k]) for k in want), (got, want)
     assert out["lfs"][3]["flags"] == "zero_coverage,no_dev_votes"
     # and it is the table apply writes

@@ -21,8 +21,8 @@ class Badge:
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell: ``text`` in the style ``style`` ("", "code", "strong", "small", "txt" or
-    "change": ``text`` → ``to``), then a muted ``ci`` and ``note``, then ``badges``; ``bar`` draws
+    """One cell: ``text`` in the style ``style`` ("", "code", "id": code on one line, "name":
+    code that breaks only after an underscore, "strong", "small", "txt" or "change": ``text`` → ``to``), then a muted ``ci`` and ``note``, then ``badges``; ``bar`` draws
     a small bar of that share (0-1) before the text."""
 
     text: str = ""
@@ -82,7 +82,7 @@ def vs_best_text(row: dict) -> str:
         return ""
     if v["best"] == row["name"]:
         return "best"
-    return f"-{v['gap']:.3f} (SE {v['se']:.3f})"
+    return f"{-v['gap']:+.3f} (SE {v['se']:.3f})"
 
 
 def decision_text(d: dict | None) -> str:

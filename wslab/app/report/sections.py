@@ -220,6 +220,15 @@ def _flag_badge(flag: str) -> Badge:
     return Badge(flag, "warn", f"{help_text}: {other}" if other else help_text)
 
 
+def harm(r: dict[str, Any]) -> tuple:
+    """The LF table's order, most harmful first: LFs whose dev accuracy lies below the accuracy
+    floor, then by the gold dev items their vote loses on conflicts (``conflict_cost``, more
+    first), then by those it wins (fewer first), then as listed."""
+    flags = {f.partition(":")[0] for f in str(r.get("flags") or "").split(",") if f}
+    cost, gain = r.get("conflict_cost"), r.get("conflict_gain")
+    return ("below_floor" not in flags, -(cost if finite(cost) else 0.0), gain if finite(gain) else 0.0)
+
+
 def lfs(d: dict[str, Any]) -> dict[str, Any] | None:
     t = d["lfs"]
     if t is None:
@@ -227,12 +236,13 @@ def lfs(d: dict[str, Any]) -> dict[str, Any] | None:
     has_dev, learned = "dev_accuracy" in t.columns, "learned_accuracy" in t.columns
     costs, stored = "conflict_cost" in t.columns, "precomputed_agreement" in t.columns
     rows, seen = [], {}
-    for r in t.iter_rows(named=True):
+    for r in sorted(t.iter_rows(named=True), key=harm):
         flags = [f for f in str(r.get("flags") or "").split(",") if f]
         for f in flags:
             seen[f.partition(":")[0]] = seen.get(f.partition(":")[0], 0) + 1
         cov = r.get("coverage")
-        row: list[Cell | str] = [Cell(str(r.get("lf")), style="code"), str(r.get("polarity") or ""),
+        row: list[Cell | str] = [Cell(str(r.get("lf")), style="name", note=str(r.get("description") or "")),
+                                 str(r.get("polarity") or ""),
                                  Cell(pct(cov), bar=cov if finite(cov) else None),
                                  pct(r.get("overlaps")), pct(r.get("conflicts"))]
         if has_dev:
@@ -428,7 +438,7 @@ def queue(d: dict[str, Any]) -> dict[str, Any] | None:
     rows = []
     for r in flagged.head(QUEUE_ROWS).iter_rows(named=True):
         text = str(r.get("text") or "")
-        rows.append([integer(r.get("rank")), Cell(str(r.get("id")), style="code"),
+        rows.append([integer(r.get("rank")), Cell(str(r.get("id")), style="id"),
                      _change(r.get("given_label"), r.get("suggested_label")), num(r.get("priority")),
                      Cell(str(r.get("reasons") or ""), style="small"),
                      Cell(text[:TEXT_CHARS] + ("…" if len(text) > TEXT_CHARS else ""), style="txt")])
