@@ -9,6 +9,11 @@ that never reads dev labels ignores ``train``. Gold test labels are not an input
 Vote-based candidates hold the class prior on rows no LF covered; ``S+end_model`` candidates
 (:class:`Candidate` ``parts``) take the vote source where it voted and the end model elsewhere.
 
+LLM labels (:attr:`Inputs.llm`, e.g. from ``wslab llm-label``) are a source of their own
+(:func:`llm_candidates`): the LLM alone (the prior where it did not answer), its label as one
+more LF inside every vote candidate (``+llm``), and a gold-trained text model with the LLM's
+label among its features (``llm+gold``).
+
 >>> import numpy as np
 >>> L = np.array([[0, 0, -1], [1, 0, 1], [-1, -1, -1], [1, -1, 0]])
 >>> probs = weighted_vote_probs(L, 2, np.array([2.0, 0.0, 1.0]), np.array([0.5, 0.5]))
@@ -28,7 +33,7 @@ import scipy.sparse as sp
 
 from wslab.core.artifacts import ABSTAIN
 from wslab.core.stats.ties import probs_to_preds
-from wslab.labeling.aggregate import class_prior, majority_vote, vote_counts
+from wslab.labeling.aggregate import MIN_LFS_FOR_LABEL_MODEL, class_prior, majority_vote, vote_counts
 from wslab.labeling.label_model import LabelModelFits, RestartScore
 from wslab.labeling.patterns import VotePatterns, vote_patterns
 from wslab.core.stats.features import text_classifier
@@ -43,7 +48,7 @@ class Candidate:
     """One whole pipeline. ``fit`` or ``parts`` (vote source, end model): see the module doc."""
 
     name: str
-    kind: str  # votes | votes+end_model | gold | gold+votes | end_model | end_model+gold
+    kind: str  # votes | votes+end_model | gold | gold+votes | end_model | end_model+gold | llm | votes+llm | gold+llm
     uses_dev: bool
     fit: Fit | None = None
     parts: tuple[str, str] | None = None
@@ -186,6 +191,8 @@ class Inputs:
     """Gold test positions: scored for the report, so their votes are kept like dev's and sample's."""
     label_models: LabelModelFits | None = None
     """The run's label-model fits of L (shared with the label-model stage); made here when None."""
+    llm: np.ndarray | None = None
+    """(n, a) int8 labels of corpus rows by ``a`` LLM labelers (ABSTAIN where one did not answer), or None."""
 
     @cached_property
     def patterns(self) -> VotePatterns:
@@ -222,8 +229,10 @@ def vote_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]]
     with the class balance of the training dev items (``dev``) and uniform; each computed on the
     distinct vote patterns of L (:attr:`Inputs.patterns`), the label models taken from the run's
     shared fits (:attr:`Inputs.fits`). With several restarts, the restart is chosen by
-    ``score`` on the training dev items (so out of fold), never by training loss alone."""
+    ``score`` on the training dev items (so out of fold), never by training loss alone. With
+    fewer than :data:`MIN_LFS_FOR_LABEL_MODEL` LFs there is no label model."""
     L, K, pat = inp.L, inp.n_classes, inp.patterns
+    label_model_grid = label_model_grid if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL else ()
     uniform = np.full(K, 1.0 / K)
     mv = majority_vote(pat.votes, K, prior=class_prior(None, K)).probs
     unsup = unsupervised_lf_accuracy(L[inp.sample], K) if len(inp.sample) else np.full(L.shape[1], np.nan)
@@ -281,13 +290,15 @@ def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None, dev_free
     return fit
 
 
-def gold_model(inp: Inputs, *, votes: bool, fraction: float = 1.0) -> Fit:
+def gold_model(inp: Inputs, *, votes: bool, fraction: float = 1.0, llm: bool = False) -> Fit:
     """The end model trained on the training dev items alone (a ``fraction`` of them, seeded),
-    on TF-IDF, or on TF-IDF with the one-hot LF votes appended (``votes=True``)."""
+    on TF-IDF, or on TF-IDF with the one-hot LF votes appended (``votes=True``) and the one-hot
+    LLM labels (``llm=True``)."""
+    extra = [m for m, on in ((inp.L, votes), (inp.llm, llm)) if on]
 
     def feats(rows: np.ndarray):
         X = inp.features(rows)
-        return sp.hstack([X, lf_onehot(inp.L[rows], inp.n_classes)]).tocsr() if votes else X
+        return sp.hstack([X, *(lf_onehot(m[rows], inp.n_classes) for m in extra)]).tocsr() if extra else X
 
     def fit(train: np.ndarray) -> Predict:
         if fraction < 1.0:
@@ -297,3 +308,25 @@ def gold_model(inp: Inputs, *, votes: bool, fraction: float = 1.0) -> Fit:
         clf = fit_classifier(feats(inp.dev_pos[train]), y, np.ones(len(train)), C=inp.C, seed=inp.seed)
         return lambda rows: classifier_probs(clf, feats(rows), inp.n_classes)
     return fit
+
+
+def llm_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]], score: RestartScore | None = None,
+                   text_models: bool = True) -> list[Candidate]:
+    """The candidates built on the LLM labels :attr:`Inputs.llm` (none without them): ``llm``,
+    the LLM alone (the majority of the LLM labelers where one answered, the uniform prior
+    elsewhere, as :func:`majority_vote`); every vote candidate of :func:`vote_candidates` with
+    the LLM labels as more LFs (``<name>+llm``); and ``llm+gold``, :func:`gold_model` with the
+    LLM labels among its features (``text_models``)."""
+    if inp.llm is None:
+        return []
+    K = inp.n_classes
+    pat = vote_patterns(inp.llm)
+    alone = majority_vote(pat.votes, K, prior=class_prior(None, K)).probs
+    out = [Candidate("llm", "llm", False, vote_source(lambda train: alone, pat.inverse, uses_dev=False))]
+    both = Inputs(L=np.hstack([inp.L, inp.llm]), n_classes=K, dev_pos=inp.dev_pos, y_dev=inp.y_dev,
+                  sample=inp.sample, features=inp.features, C=inp.C, seed=inp.seed, test_pos=inp.test_pos)
+    out += [Candidate(f"{c.name}+llm", "votes+llm", c.uses_dev, c.fit)
+            for c in vote_candidates(both, label_model_grid=label_model_grid, score=score)]
+    if text_models:
+        out.append(Candidate("llm+gold", "gold+llm", True, gold_model(inp, votes=False, llm=True)))
+    return out

@@ -40,13 +40,22 @@ import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from wslab.core.errors import ConfigError
-from wslab.labeling.candidates import (Candidate, Inputs, Predict, end_model_on, gold_model, vote_candidates)
+from wslab.labeling.candidates import (Candidate, Inputs, Predict, end_model_on, gold_model, llm_candidates,
+                                     vote_candidates)
 from wslab.core.progress import Reporter, get_reporter
 from wslab.core.stats.metrics import confusion_matrices, scores_from_confusion
 from wslab.core.stats.ties import probs_to_preds
 
-KIND_ORDER = ("votes", "gold", "gold+votes", "votes+end_model", "end_model", "end_model+gold")
-"""Simplest and cheapest first: the tie-break order of :func:`choose`."""
+KIND_ORDER = ("votes", "gold", "gold+votes", "votes+end_model", "end_model", "end_model+gold",
+              "llm", "votes+llm", "gold+llm")
+"""Simplest and cheapest first: the tie-break order of :func:`choose`. Candidates on LLM labels
+come last: labelling new documents with them means paying the LLM again, so one is chosen only
+when it beats every candidate without it by more than a paired standard error."""
+
+LLM_SOURCES = {"votes": ("lfs",), "gold+votes": ("lfs",), "votes+end_model": ("lfs",), "end_model": ("lfs",),
+               "end_model+gold": ("lfs",), "llm": ("llm",), "votes+llm": ("lfs", "llm"), "gold+llm": ("llm",)}
+"""Which paid sources a candidate of each kind reads: ``lfs`` (prompt LFs among the LFs),
+``llm`` (the LLM labels); gold only reads neither."""
 
 LEARNING_CURVE = (0.25, 0.5)
 """Fractions of gold dev the "gold only" learning curve adds beside the full set."""
@@ -290,19 +299,41 @@ def _votes_then_end_model(rows: np.ndarray, covered: np.ndarray, votes: Predict,
 
 def text_rows(kind: str, covered: np.ndarray) -> int:
     """How many corpus documents a candidate of ``kind`` labels with a text model: none for vote
-    sources, the uncovered ones for ``votes+end_model``, every one for the others."""
-    return 0 if kind == "votes" else int((~covered).sum()) if kind == "votes+end_model" else len(covered)
+    sources (LFs or LLM labels), the uncovered ones for ``votes+end_model``, every one for the others."""
+    return (0 if kind in ("votes", "llm", "votes+llm") else int((~covered).sum()) if kind == "votes+end_model"
+            else len(covered))
+
+
+def llm_cost(kind: str, costs: dict[str, dict | None]) -> dict | None:
+    """The LLM cost of a candidate of ``kind``: the sum of the ``costs`` (``{"usd": float or None,
+    "basis": str}`` per paid source, :data:`LLM_SOURCES`) of the sources it reads; None when it
+    reads none; ``usd`` None (unknown) when any of them is unknown.
+
+    >>> llm_cost("votes+llm", {"lfs": {"usd": 0.5, "basis": "prompt LFs"}, "llm": {"usd": 1.0, "basis": "file"}})
+    {'usd': 1.5, 'basis': 'prompt LFs + file'}
+    >>> llm_cost("gold", {"llm": {"usd": 1.0, "basis": "file"}}) is None
+    True
+    """
+    used = [costs[s] for s in LLM_SOURCES.get(kind, ()) if costs.get(s) is not None]
+    if not used:
+        return None
+    usd = None if any(c["usd"] is None for c in used) else round(sum(c["usd"] for c in used), 6)
+    return {"usd": usd, "basis": " + ".join(c["basis"] for c in used)}
 
 
 def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y_test: np.ndarray | None,
                     labels: Sequence[str], metric: str = "macro_f1", folds: int = 5, n_boot: int = 1000,
                     label_model_grid: Sequence[tuple[str, dict]] = (), gold_shares: Sequence[float] = (0.5,),
                     text_models: bool = True, pin: str | None = None, max_text_rows: int | None = None,
-                    reporter: Reporter | None = None) -> Selection:
+                    llm_costs: dict[str, dict | None] | None = None, reporter: Reporter | None = None) -> Selection:
     """Score every candidate out of fold on gold dev (and on gold test, for the report); choose one.
 
     ``max_text_rows``: a candidate whose text model would label more corpus documents than this
     (:func:`text_rows`) is scored and reported (``over_budget``) but not chosen unless pinned.
+
+    With LLM labels (:attr:`Inputs.llm`) their candidates join (:func:`llm_candidates`).
+    ``llm_costs``: the LLM cost of each paid source (:func:`llm_cost`), set on every row as
+    ``llm_cost`` (None for a candidate that reads no paid source).
 
     End models are trained on majority vote and on the best (by dev OOF score only) of the
     weighted vote and the label models: the sources worth an end model, at a third of the fits. ``text_models=False``
@@ -316,6 +347,7 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
                   Candidate("gold+votes", "gold+votes", True, gold_model(inp, votes=True))]
         first += [Candidate(f"gold_only({int(f * 100)}%)", "gold", True, gold_model(inp, votes=False, fraction=f),
                             eligible=False) for f in LEARNING_CURVE]
+    first += llm_candidates(inp, label_model_grid=label_model_grid, score=metric_score(fn, K), text_models=text_models)
     weak = text_models and len(inp.sample) > 0
     n_end = 2 * (2 + len(gold_shares)) if weak else 0
     with get_reporter(reporter).task("pipeline candidates (out of fold on gold dev)", total=len(first) + n_end) as adv:
@@ -332,6 +364,7 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
         cost = text_rows(c.kind, covered)
         rows.append({"name": c.name, "kind": c.kind, "uses_dev": c.uses_dev, "eligible": c.eligible,
                      "text_rows": cost, "over_budget": max_text_rows is not None and cost > max_text_rows,
+                     "llm_cost": llm_cost(c.kind, llm_costs or {}),
                      "oof": score(inp.y_dev, oof, fn, K, n_boot=n_boot, rng=np.random.default_rng([inp.seed, i])),
                      "test": (score(y_test, test, fn, K, n_boot=n_boot, rng=np.random.default_rng([inp.seed, i, 1]))
                               if y_test is not None else None),

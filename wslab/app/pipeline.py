@@ -31,7 +31,7 @@ from wslab.core import artifacts as A
 from wslab.core import io, rundir
 from wslab.core.config import Config
 from wslab.core.errors import ConfigError
-from wslab.labeling.aggregate import (MIN_LFS_FOR_LABEL_MODEL, LabelModels, class_prior, default_pipeline,
+from wslab.labeling.aggregate import (LabelModels, class_prior, default_pipeline,
                                       final_probs, fit_label_models, source_names)
 from wslab.labeling.analysis import compare_precomputed, explain_lfs, lf_summary
 from wslab.labeling.apply import label_matrix, votes_array
@@ -42,6 +42,7 @@ from wslab.labeling.patterns import vote_patterns
 from wslab.app.review_loop import (ProjectStores, drop_reviewed, freeze_split, record_round, round_table,
                                    write_project_stores)
 from wslab.labeling.selection import Selection, metric_score, parse_metric, select_pipeline
+from wslab.app.llm_source import llm_label_votes, llm_source_costs
 from wslab.core.progress import Reporter, get_reporter, stage_done
 from wslab.app.project import Project, open_project
 from wslab.quality.evaluate import evaluate
@@ -154,7 +155,7 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
                            accuracy_floor=cfg.lfs.accuracy_floor)
     run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
     with run.stage("selection"):
-        selection = choose_pipeline(project, L, models.covered, fits, reporter=reporter)
+        selection = choose_pipeline(project, L, models.covered, fits, llm_usage=run.llm, reporter=reporter)
     with run.stage("end_model"):
         chosen, fill, probs, source = final_labels(project, models, selection, reporter=reporter)
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
@@ -302,10 +303,13 @@ def _with_expert(project: Project, y: np.ndarray, confidence: np.ndarray,
 
 
 def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: LabelModelFits, *,
-                    reporter: Reporter | None = None) -> Selection | None:
+                    llm_usage: dict[str, Any] | None = None, reporter: Reporter | None = None) -> Selection | None:
     """Every candidate pipeline scored out of fold on gold dev, one chosen (None without gold
     or with ``selection.enabled: false``). ``covered``: where an LF voted; ``fits``: the run's
-    label-model fits, shared with the label-model stage. See :mod:`wslab.labeling.selection`."""
+    label-model fits, shared with the label-model stage; ``llm_usage``: the run's LLM usage so
+    far (prompt LFs), for the cost column. The ``llm_labels`` file, when set, adds the LLM
+    candidates (:mod:`wslab.app.llm_source`). See :mod:`wslab.labeling.selection`."""
+
     cfg, gold = project.cfg, project.gold
     sel, em = cfg.selection, cfg.end_model
     if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
@@ -321,15 +325,17 @@ def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: 
     grid = [("", _label_model_settings(project))]
     if grid[0][1] != SNORKEL_DEFAULTS:
         grid.append((",snorkel", SNORKEL_DEFAULTS))
+    llm = llm_label_votes(project)
     inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
-                 features=features, C=em.C, seed=cfg.seed, test_pos=test_pos, label_models=fits)
+                 features=features, C=em.C, seed=cfg.seed, test_pos=test_pos, label_models=fits,
+                 llm=None if llm is None else llm[1])
     try:
         return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
                                metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
-                               label_model_grid=grid if L.shape[1] >= MIN_LFS_FOR_LABEL_MODEL else [],
+                               label_model_grid=grid,  # none below MIN_LFS_FOR_LABEL_MODEL LFs
                                gold_shares=sel.gold_shares, text_models=em.enabled, pin=sel.candidate,
                                max_text_rows=sel.max_text_rows,
-                               reporter=reporter)
+                               llm_costs=llm_source_costs(project, llm_usage or {}), reporter=reporter)
     except ConfigError as exc:  # the stage names the key; the pipeline adds the file
         raise ConfigError(f"{cfg.config_path}: {exc}") from None
 

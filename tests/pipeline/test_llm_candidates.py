@@ -1,0 +1,146 @@
+"""LLM labels as a source in selection (issue 21, item 2): the labels of ``wslab llm-label`` (made
+here by the noisy-oracle test server) compete as candidates out of fold on gold dev, with their
+cost beside their dev score. A strong LLM beside weak LFs is chosen; a weak one is not."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+from rich.console import Console
+
+from wslab.app.llm_label import cost_manifest_path, llm_label
+from wslab.app.pipeline import run_apply
+from wslab.app.render import candidates_table
+from wslab.core.config import load_config
+
+_spec = importlib.util.spec_from_file_location(
+    "fake_openai_server", Path(__file__).parents[1] / "llm" / "fake_openai_server.py")
+fos = sys.modules.setdefault("fake_openai_server", importlib.util.module_from_spec(_spec))
+if not hasattr(fos, "FakeOpenAIServer"):
+    _spec.loader.exec_module(fos)
+
+WEAK_LFS = {"lfs": [{"name": "kw_again", "label": "neg", "kind": "keywords", "keywords": ["again"]},
+                    {"name": "kw_service", "label": "pos", "kind": "keywords", "keywords": ["service"]}]}
+"""Filler words of the review corpus: LFs no better than chance."""
+
+LLM_KINDS = ("llm", "votes+llm", "gold+llm")
+
+
+def oracle_confusion(accuracy: float) -> dict:
+    return {t: {t: accuracy, o: 1 - accuracy} for t, o in (("pos", "neg"), ("neg", "pos"))}
+
+
+@pytest.fixture(scope="module")
+def corpus(make_review_corpus):
+    """The review corpus: a third of its texts carry no word of their class, so a text model
+    trained on gold cannot tell them apart."""
+    df, y = make_review_corpus(600, np.random.default_rng(21))
+    return df, np.where(y == 1, "neg", "pos")
+
+
+@pytest.fixture(scope="module")
+def plain_corpus(corpus):
+    """The same corpus with one more word of its class in every text: a text model trained on
+    gold tells the classes apart, and a weak LLM has nothing to add."""
+    df, truth = corpus
+    rng = np.random.default_rng(22)
+    words = {"neg": ["terrible", "hate", "awful", "broken"], "pos": ["great", "love", "excellent", "happy"]}
+    texts = [f"{t} {rng.choice(words[c])}" for t, c in zip(df["text"], truth, strict=True)]
+    return df.with_columns(pl.Series("text", texts)), truth
+
+
+def llm_project(folder: Path, corpus, project_writer, monkeypatch, accuracy: float):
+    """A project with weak LFs whose ``llm_labels`` file an oracle of ``accuracy`` wrote
+    through ``wslab llm-label``; returns (config path, the run's result)."""
+    df, truth = corpus
+    gold_idx = np.random.default_rng(4).choice(len(df), 300, replace=False)
+    gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": truth[gold_idx]})
+    monkeypatch.setenv("TEST_LLM_KEY", "sk-test-not-a-secret-123")
+    oracle = fos.NoisyOracle(dict(zip(df["text"], truth, strict=True)), oracle_confusion(accuracy), seed=5)
+    with fos.FakeOpenAIServer(oracle) as srv:
+        config = project_writer(folder, tables={"corpus.csv": df, "gold.csv": gold}, lfs=WEAK_LFS, config={
+            "seed": 3, "gold": {"path": "gold.csv", "dev_fraction": 0.5}, "lfs": {"files": ["lfs.yaml"]},
+            "label_model": {"restarts": 1, "n_epochs": 100}, "selection": {"folds": 3},
+            "evaluation": {"bootstrap": 200}, "suspicious": {"enabled": False}, "end_model": {"max_features": 5000},
+            "llm": {"base_url": srv.base_url, "model": "oracle", "api_key_env": "TEST_LLM_KEY", "concurrency": 8,
+                    "backoff_base_s": 0.01, "prices": {"oracle": {"input_per_1m": 0.15, "output_per_1m": 0.6}}}})
+        llm_label(folder / "llm.csv", config=config)
+        assert len(srv.paid()) == len(df)
+    cfg = yaml.safe_load(config.read_text())
+    cfg["llm_labels"] = "llm.csv"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return config, run_apply(load_config(config))
+
+
+@pytest.fixture(scope="module")
+def strong(tmp_path_factory, corpus, project_writer):
+    with pytest.MonkeyPatch.context() as mp:
+        return llm_project(tmp_path_factory.mktemp("strong"), corpus, project_writer, mp, 0.95)
+
+
+@pytest.fixture(scope="module")
+def weak(tmp_path_factory, plain_corpus, project_writer):
+    with pytest.MonkeyPatch.context() as mp:
+        return llm_project(tmp_path_factory.mktemp("weak"), plain_corpus, project_writer, mp, 0.60)
+
+
+def rows_by_name(result) -> dict:
+    return {r["name"]: r for r in result.metrics["candidates"]["rows"]}
+
+
+def test_the_llm_candidates_are_scored_out_of_fold(strong):
+    config, res = strong
+    rows = rows_by_name(res)
+    for name in ("llm", "llm+gold", "majority_vote+llm", "weighted_vote+llm", "label_model(dev)+llm"):
+        assert name in rows, name
+        assert rows[name]["oof"]["n"] == 150 and rows[name]["test"]["n"] == 150
+    assert rows["llm"]["kind"] == "llm" and rows["llm+gold"]["kind"] == "gold+llm"
+    assert rows["llm"]["uses_dev"] is False and rows["llm+gold"]["uses_dev"] is True
+    # the LLM alone on dev: its known accuracy within the sampling error of 150 items
+    assert rows["llm"]["oof"]["value"] == pytest.approx(0.95, abs=0.06)
+
+
+def test_a_strong_llm_beside_weak_lfs_is_chosen_and_named(strong):
+    config, res = strong
+    rows = rows_by_name(res)
+    metrics = json.loads(res.files["metrics"].read_text())
+    chosen = metrics["chosen"]
+    assert chosen in ("llm", "llm+gold") and rows[chosen]["chosen"]
+    assert res.manifest["chosen"] == chosen
+    best_plain = max(r["oof"]["value"] for r in rows.values() if r["kind"] not in LLM_KINDS)
+    assert rows[chosen]["oof"]["value"] > best_plain + 0.05
+    labels = pl.read_parquet(res.files["labels"])
+    assert labels["source"].unique().to_list() == [chosen] or set(labels["source"]) <= {chosen, "prior"}
+
+
+def test_a_weak_llm_is_not_chosen(weak):
+    config, res = weak
+    rows = rows_by_name(res)
+    assert rows["llm"]["oof"]["value"] == pytest.approx(0.60, abs=0.1)
+    chosen = res.metrics["chosen"]
+    assert rows[chosen]["kind"] not in LLM_KINDS and rows[chosen]["llm_cost"] is None
+    assert rows["gold_only"]["oof"]["value"] > rows["llm"]["oof"]["value"] + 0.2
+
+
+def test_cost_column_beside_the_dev_score(strong):
+    config, res = strong
+    rows = rows_by_name(res)
+    side = json.loads(cost_manifest_path(config.parent / "llm.csv").read_text())
+    assert side["documents"] == 600 and side["cost_usd"] > 0
+    for name in ("llm", "llm+gold"):
+        assert rows[name]["llm_cost"] == {"usd": pytest.approx(side["cost_usd"]), "basis": "llm.csv.cost.json"}
+    # LF-only and gold-only candidates read no paid source (the LFs here are keywords)
+    assert rows["gold_only"]["llm_cost"] is None and rows["majority_vote"]["llm_cost"] is None
+    console = Console(width=240, record=True)
+    console.print(candidates_table(res.metrics["candidates"]))
+    text = console.export_text()
+    assert "LLM cost" in text and f"${side['cost_usd']:.4f}" in text
+    html = (res.run_dir / "report.html").read_text()
+    assert ">LLM cost<" in html and f"${side['cost_usd']:.4f}" in html and "llm.csv.cost.json" in html
