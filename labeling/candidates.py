@@ -193,6 +193,8 @@ class Inputs:
     """The run's label-model fits of L (shared with the label-model stage); made here when None."""
     llm: np.ndarray | None = None
     """(n, a) int8 labels of corpus rows by ``a`` LLM labelers (ABSTAIN where one did not answer), or None."""
+    llm_in_lfs: bool = False
+    """The LLM labels are columns of L already (prompt LFs): no ``+llm`` vote candidates."""
 
     @cached_property
     def patterns(self) -> VotePatterns:
@@ -315,18 +317,21 @@ def llm_candidates(inp: Inputs, *, label_model_grid: Sequence[tuple[str, dict]],
     """The candidates built on the LLM labels :attr:`Inputs.llm` (none without them): ``llm``,
     the LLM alone (the majority of the LLM labelers where one answered, the uniform prior
     elsewhere, as :func:`majority_vote`); every vote candidate of :func:`vote_candidates` with
-    the LLM labels as more LFs (``<name>+llm``); and ``llm+gold``, :func:`gold_model` with the
-    LLM labels among its features (``text_models``)."""
+    the LLM labels as more LFs (``<name>+llm``; not when they are LFs already,
+    :attr:`Inputs.llm_in_lfs`); and ``llm+gold``, :func:`gold_model` with the LLM labels among
+    its features (``text_models``)."""
     if inp.llm is None:
         return []
     K = inp.n_classes
     pat = vote_patterns(inp.llm)
     alone = majority_vote(pat.votes, K, prior=class_prior(None, K)).probs
     out = [Candidate("llm", "llm", False, vote_source(lambda train: alone, pat.inverse, uses_dev=False))]
+    if text_models:
+        out.append(Candidate("llm+gold", "gold+llm", True, gold_model(inp, votes=False, llm=True)))
+    if inp.llm_in_lfs:
+        return out
     both = Inputs(L=np.hstack([inp.L, inp.llm]), n_classes=K, dev_pos=inp.dev_pos, y_dev=inp.y_dev,
                   sample=inp.sample, features=inp.features, C=inp.C, seed=inp.seed, test_pos=inp.test_pos)
     out += [Candidate(f"{c.name}+llm", "votes+llm", c.uses_dev, c.fit)
             for c in vote_candidates(both, label_model_grid=label_model_grid, score=score)]
-    if text_models:
-        out.append(Candidate("llm+gold", "gold+llm", True, gold_model(inp, votes=False, llm=True)))
     return out

@@ -144,3 +144,35 @@ def test_cost_column_beside_the_dev_score(strong):
     assert "LLM cost" in text and f"${side['cost_usd']:.4f}" in text
     html = (res.run_dir / "report.html").read_text()
     assert ">LLM cost<" in html and f"${side['cost_usd']:.4f}" in html and "llm.csv.cost.json" in html
+
+
+def test_prompt_lfs_are_the_llm_source_without_a_file(tmp_path, corpus, project_writer, monkeypatch):
+    """No llm_labels file: the prompt LFs' labels make the LLM candidates (not ``+llm`` ones,
+    they are among the LFs already), and every candidate reading them carries their cost."""
+    df, truth = corpus
+    gold_idx = np.random.default_rng(4).choice(len(df), 300, replace=False)
+    gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": truth[gold_idx]})
+    monkeypatch.setenv("TEST_LLM_KEY", "sk-test-not-a-secret-123")
+    lfs = {"lfs": [*WEAK_LFS["lfs"], {"name": "llm_says", "kind": "prompt", "instruction": "pos or neg?"}]}
+    oracle = fos.NoisyOracle(dict(zip(df["text"], truth, strict=True)), oracle_confusion(0.95), seed=5)
+    with fos.FakeOpenAIServer(oracle) as srv:
+        config = project_writer(tmp_path, tables={"corpus.csv": df, "gold.csv": gold}, lfs=lfs, config={
+            "seed": 3, "gold": {"path": "gold.csv", "dev_fraction": 0.5}, "lfs": {"files": ["lfs.yaml"]},
+            "label_model": {"restarts": 1, "n_epochs": 100}, "selection": {"folds": 3},
+            "evaluation": {"bootstrap": 100}, "suspicious": {"enabled": False}, "end_model": {"max_features": 5000},
+            "llm": {"base_url": srv.base_url, "model": "oracle", "api_key_env": "TEST_LLM_KEY", "concurrency": 8,
+                    "backoff_base_s": 0.01, "prices": {"oracle": {"input_per_1m": 0.15, "output_per_1m": 0.6}}}})
+        res = run_apply(load_config(config))
+        again = run_apply(load_config(config))  # answers from the vote store: nothing paid, cost unknown
+    rows = rows_by_name(res)
+    assert "llm" in rows and "llm+gold" in rows and not any(n.endswith("+llm") for n in rows)
+    assert rows["llm"]["oof"]["value"] == pytest.approx(0.95, abs=0.06)
+    paid = res.manifest["llm"]["cost_usd"]
+    assert paid > 0
+    for name in ("llm", "majority_vote", "gold+votes", "end_model(majority_vote)"):
+        assert rows[name]["llm_cost"] == {"usd": pytest.approx(paid), "basis": "prompt LFs, paid this run"}, name
+    assert rows["gold_only"]["llm_cost"] is None
+    assert rows_by_name(again)["llm"]["llm_cost"]["usd"] is None
+    console = Console(width=240, record=True)
+    console.print(candidates_table(again.metrics["candidates"]))
+    assert "unknown" in console.export_text()

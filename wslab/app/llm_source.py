@@ -14,7 +14,7 @@ from wslab.core import io
 from wslab.core.artifacts import ABSTAIN
 from wslab.core.errors import InputError
 
-__all__ = ["llm_label_votes", "llm_source_costs"]
+__all__ = ["llm_label_votes", "llm_source_costs", "llm_votes"]
 
 
 def llm_label_votes(project: Any) -> tuple[list[str], np.ndarray] | None:
@@ -55,9 +55,22 @@ def llm_label_votes(project: Any) -> tuple[list[str], np.ndarray] | None:
     return [f"llm:{who}" for who in raters], votes
 
 
+def llm_votes(project: Any, L: np.ndarray, lf_names: list[str],
+              llm_usage: dict[str, Any]) -> tuple[np.ndarray | None, bool]:
+    """(the LLM labels selection builds LLM candidates on, whether they are columns of L): the
+    ``llm_labels`` file when the config names one (:func:`llm_label_votes`), else the prompt
+    LFs that ran in this run (``llm_usage["lfs"]``), else (None, False)."""
+    from_file = llm_label_votes(project)
+    if from_file is not None:
+        return from_file[1], False
+    prompt = [j for j, name in enumerate(lf_names) if name in (llm_usage.get("lfs") or {})]
+    return (L[:, prompt], True) if prompt else (None, False)
+
+
 def llm_source_costs(project: Any, llm_usage: dict[str, Any]) -> dict[str, dict | None]:
     """``{"llm": cost of the llm_labels file, "lfs": cost of the prompt LFs}``, each ``{"usd",
-    "basis"}`` or None (the source is not there). The file's cost is read from its cost manifest
+    "basis"}`` or None (the source is not there; without the file, the prompt LFs are the LLM
+    labels too, :func:`llm_votes`). The file's cost is read from its cost manifest
     (written by ``wslab llm-label``); the prompt LFs' from this run's usage ``llm_usage``
     (answers taken from the cache cost nothing this run). ``usd`` None: unknown (no manifest, or
     no price for the model)."""
@@ -72,8 +85,31 @@ def llm_source_costs(project: Any, llm_usage: dict[str, Any]) -> dict[str, dict 
                       "basis": f"{cost_manifest_path(path).name}" if side else "llm_labels: no cost manifest"}
     lfs = llm_usage.get("lfs") or {}
     if lfs:
-        priced = cfg.llm is not None and all(cfg.llm.price(v.get("model") or "") is not None for v in lfs.values())
-        cached = sum(v["usage"].get("cache_hits", 0) for v in lfs.values())
-        out["lfs"] = {"usd": float(llm_usage.get("cost_usd", 0.0)) if priced else None,
-                      "basis": "prompt LFs, this run" + (f" ({cached:,} answers from the cache, free)" if cached else "")}
+        out["lfs"] = prompt_lf_cost(lfs, priced=lambda model: cfg.llm is not None and cfg.llm.price(model) is not None)
+        if cfg.llm_labels is None:  # the prompt LFs are the LLM labels of the LLM candidates (llm_votes)
+            out["llm"] = out["lfs"]
     return out
+
+
+def prompt_lf_cost(lfs: dict[str, dict[str, Any]], *, priced: Any) -> dict[str, Any]:
+    """``{"usd", "basis"}``: what the prompt LFs' answers cost, from this run's usage per LF
+    (the ``lfs`` block of :func:`wslab.labeling.prompt_lf.run_prompt_lfs`). Answers an earlier
+    run paid for (the vote store, the response cache) cost nothing now: their cost is
+    extrapolated from this run's paid calls, and unknown when this run paid for none.
+
+    >>> u = {"calls": 10, "cache_hits": 0, "cost_usd": 0.5}
+    >>> prompt_lf_cost({"a": {"model": "m", "usage": u, "resumed": 0}}, priced=lambda m: True)
+    {'usd': 0.5, 'basis': 'prompt LFs, paid this run'}
+    >>> prompt_lf_cost({"a": {"model": "m", "usage": u, "resumed": 30}}, priced=lambda m: True)
+    {'usd': 2.0, 'basis': 'prompt LFs, estimated from the paid calls of this run'}
+    """
+    usd, estimated = 0.0, False
+    for v in lfs.values():
+        u = v["usage"]
+        before = int(v.get("resumed") or 0) + int(u.get("cache_hits") or 0)
+        if not priced(v.get("model") or "") or (before and not u["calls"]):
+            return {"usd": None, "basis": "prompt LFs: unknown (no price, or every answer paid by an earlier run)"}
+        usd += u["cost_usd"] * (1 + before / u["calls"]) if before else u["cost_usd"]
+        estimated = estimated or bool(before)
+    return {"usd": round(usd, 6),
+            "basis": "prompt LFs, estimated from the paid calls of this run" if estimated else "prompt LFs, paid this run"}

@@ -42,7 +42,7 @@ from wslab.labeling.patterns import vote_patterns
 from wslab.app.review_loop import (ProjectStores, drop_reviewed, freeze_split, record_round, round_table,
                                    write_project_stores)
 from wslab.labeling.selection import Selection, metric_score, parse_metric, select_pipeline
-from wslab.app.llm_source import llm_label_votes, llm_source_costs
+from wslab.app.llm_source import llm_source_costs, llm_votes
 from wslab.core.progress import Reporter, get_reporter, stage_done
 from wslab.app.project import Project, open_project
 from wslab.quality.evaluate import evaluate
@@ -155,7 +155,8 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
                            accuracy_floor=cfg.lfs.accuracy_floor)
     run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
     with run.stage("selection"):
-        selection = choose_pipeline(project, L, models.covered, fits, llm_usage=run.llm, reporter=reporter)
+        selection = choose_pipeline(project, L, models.covered, fits, lf_names=lf_names, llm_usage=run.llm,
+                                    reporter=reporter)
     with run.stage("end_model"):
         chosen, fill, probs, source = final_labels(project, models, selection, reporter=reporter)
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
@@ -303,12 +304,14 @@ def _with_expert(project: Project, y: np.ndarray, confidence: np.ndarray,
 
 
 def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: LabelModelFits, *,
-                    llm_usage: dict[str, Any] | None = None, reporter: Reporter | None = None) -> Selection | None:
+                    lf_names: list[str] | None = None, llm_usage: dict[str, Any] | None = None,
+                    reporter: Reporter | None = None) -> Selection | None:
     """Every candidate pipeline scored out of fold on gold dev, one chosen (None without gold
     or with ``selection.enabled: false``). ``covered``: where an LF voted; ``fits``: the run's
-    label-model fits, shared with the label-model stage; ``llm_usage``: the run's LLM usage so
-    far (prompt LFs), for the cost column. The ``llm_labels`` file, when set, adds the LLM
-    candidates (:mod:`wslab.app.llm_source`). See :mod:`wslab.labeling.selection`."""
+    label-model fits, shared with the label-model stage; ``lf_names``: L's columns;
+    ``llm_usage``: the run's LLM usage so far (prompt LFs), for the cost column. LLM labels (the
+    ``llm_labels`` file, else the prompt LFs) add the LLM candidates
+    (:func:`wslab.app.llm_source.llm_votes`). See :mod:`wslab.labeling.selection`."""
 
     cfg, gold = project.cfg, project.gold
     sel, em = cfg.selection, cfg.end_model
@@ -325,10 +328,10 @@ def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: 
     grid = [("", _label_model_settings(project))]
     if grid[0][1] != SNORKEL_DEFAULTS:
         grid.append((",snorkel", SNORKEL_DEFAULTS))
-    llm = llm_label_votes(project)
+    llm, llm_in_lfs = llm_votes(project, L, lf_names or [], llm_usage or {})
     inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
                  features=features, C=em.C, seed=cfg.seed, test_pos=test_pos, label_models=fits,
-                 llm=None if llm is None else llm[1])
+                 llm=llm, llm_in_lfs=llm_in_lfs)
     try:
         return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
                                metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
