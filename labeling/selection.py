@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from wslab.core.artifacts import ABSTAIN
 from wslab.core.errors import ConfigError
 from wslab.labeling.candidates import (Candidate, Inputs, Predict, end_model_on, gold_model, llm_candidates,
                                      vote_candidates)
@@ -168,6 +169,9 @@ class Selection:
     n_classes: int = 0
     rule: dict = field(default_factory=dict)
     """:func:`choice_reason`: the raw best by dev OOF score, the chosen one and why."""
+    covered: np.ndarray | None = field(default=None, repr=False)
+    """(n,) where the chosen candidate's votes (LFs and LLM labels) cover a document, when it
+    reads LLM labels (``llm``, ``votes+llm``); None: the LFs' coverage."""
 
 
 def paired_replicates(y: np.ndarray, probs: Sequence[np.ndarray], metric: MetricFn, n_classes: int, *,
@@ -384,7 +388,16 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
                      rule=choice_reason(rows, chosen, pinned=pin is not None),
                      learning_curve=curve, oof={n: d[0] for n, d in runner.decided.items()},
                      test={n: d[1] for n, d in runner.decided.items()}, predict=runner.predict(chosen),
-                     kinds={c.name: c.kind for c in cands}, n_classes=K)
+                     kinds={c.name: c.kind for c in cands}, n_classes=K,
+                     covered=_llm_covered(inp, covered, next(c.kind for c in cands if c.name == chosen)))
+
+
+def _llm_covered(inp: Inputs, covered: np.ndarray, kind: str) -> np.ndarray | None:
+    """Where a vote candidate of ``kind`` on LLM labels has a vote (None for other kinds)."""
+    if kind not in ("llm", "votes+llm") or inp.llm is None:
+        return None
+    answered = (inp.llm != ABSTAIN).any(axis=1)
+    return answered if kind == "llm" else answered | covered
 
 
 def _end_model_candidates(inp: Inputs, first: list[Candidate], runner: _Runner, gold_shares: Sequence[float],

@@ -268,7 +268,11 @@ def final_labels(project: Project, models: LabelModels, selection: Selection | N
     """(chosen pipeline, end-model fill or None, probs, source) of every document: the candidate
     selection chose, or without selection the default pipeline (:func:`default_pipeline`)."""
     if selection is not None:
-        return (selection.chosen, None, *selected_labels(selection, models.covered, reporter=reporter))
+        covered = models.covered if selection.covered is None else selection.covered
+        probs, source = selected_labels(selection, covered, reporter=reporter)
+        if selection.kinds[selection.chosen] == "llm":  # the LLM's label where it answered, the prior elsewhere
+            source = source_names(covered, selection.chosen, "prior")
+        return selection.chosen, None, probs, source
     chosen = default_pipeline(models, balance=_balance(project), end_model=project.cfg.end_model.enabled)
     fill = fill_uncovered(project, models, reporter=reporter)
     return (chosen, fill, *final_probs(models.default, fill, name=chosen.removesuffix("+end_model")))
