@@ -183,3 +183,40 @@ def test_prompt_lfs_are_the_llm_source_without_a_file(tmp_path, corpus, project_
     console = Console(width=240, record=True)
     console.print(candidates_table(again.metrics["candidates"]))
     assert "unknown" in console.export_text()
+
+
+def test_cost_manifest_survives_a_rerun_and_estimates_a_budget_stop(strong, corpus, tmp_path, project_writer,
+                                                                   monkeypatch):
+    from wslab.core.errors import BudgetExceeded
+
+    config, _ = strong
+    side = cost_manifest_path(config.parent / "llm.csv")
+    first = json.loads(side.read_text())
+    assert first["estimated"] is False and first["cost_usd"] == pytest.approx(first["this_run"]["cost_usd"])
+    # a rerun answers from the store: the server is gone, nothing is paid, the total stays
+    _, summary = llm_label(config.parent / "llm.csv", config=config)
+    again = json.loads(side.read_text())
+    assert summary["usage"]["calls"] == 0 and again["cost_usd"] == first["cost_usd"]
+
+    # stopped at the budget (no manifest written), then resumed: the earlier answers are costed
+    # like the resumed run's paid calls; a fresh full run in another folder is the truth
+    df, truth = corpus
+    small = df.head(200)
+    monkeypatch.setenv("TEST_LLM_KEY", "sk-test-not-a-secret-123")
+    oracle = fos.NoisyOracle(dict(zip(df["text"], truth, strict=True)), oracle_confusion(0.95), seed=5)
+    costs = {}
+    with fos.FakeOpenAIServer(oracle) as srv:
+        for name in ("stopped", "full"):
+            cfg = project_writer(tmp_path / name, tables={"corpus.csv": small}, config={
+                "llm": {"base_url": srv.base_url, "model": "oracle", "api_key_env": "TEST_LLM_KEY", "concurrency": 1,
+                        "backoff_base_s": 0.01, "prices": {"oracle": {"input_per_1m": 0.15, "output_per_1m": 0.6}}}})
+            out = tmp_path / name / "llm.csv"
+            if name == "stopped":
+                with pytest.raises(BudgetExceeded):
+                    llm_label(out, config=cfg, max_cost_usd=0.002)
+                assert not cost_manifest_path(out).exists() and 0 < len(srv.paid()) < 200
+            llm_label(out, config=cfg)
+            costs[name] = json.loads(cost_manifest_path(out).read_text())
+    assert costs["stopped"]["estimated"] is True and costs["full"]["estimated"] is False
+    assert costs["stopped"]["cost_usd"] == pytest.approx(costs["full"]["cost_usd"], rel=0.1)
+    assert costs["stopped"]["this_run"]["cost_usd"] < 0.9 * costs["full"]["cost_usd"]

@@ -84,7 +84,7 @@ def _label(out: Path, corpus_path: Path, id_col: str, text_col: str, max_chars: 
     write_table(out, frame)
     summary = {"out": str(out), "documents": docs.height, "annotated": frame.height,
                "status": result.status, "resumed": result.resumed, "usage": result.usage,
-               "masked": result.masked}
+               "masked": result.masked, "cost_manifest": str(cost_manifest_path(out))}
     write_json(cost_manifest_path(out), cost_manifest(out, result, docs.height, frame.height,
                                                       priced=settings.price(settings.resolved_model()) is not None))
     return result, summary
@@ -106,16 +106,23 @@ def read_cost_manifest(path: Path) -> dict[str, Any] | None:
 
 
 def cost_manifest(out: Path, result: Any, n_docs: int, n_annotated: int, *, priced: bool) -> dict[str, Any]:
-    """``{"documents", "annotated", "cost_usd", "tokens_in", "tokens_out", "this_run"}``: what the
-    labels in ``out`` cost in all, this run's paid calls plus, when it resumed an earlier run into
-    the same file, the earlier total (a rerun answered from the cache adds nothing). ``cost_usd``
-    None: no price for the model."""
+    """``{"documents", "annotated", "cost_usd", "estimated", "tokens_in", "tokens_out", "this_run"}``:
+    what the labels in ``out`` cost in all. A run that resumed one whose manifest is there adds
+    its paid calls to that total (a rerun answered from the store adds nothing); answers paid by
+    a run that left no manifest (stopped at the budget) are costed like this run's paid calls
+    (``estimated``). ``cost_usd`` None: no price for the model, or nothing to estimate from."""
     u = result.usage
-    before = read_cost_manifest(out) if result.resumed else None
-    before = before or {}
-    paid = u["cost_usd"] if priced or not u["calls"] else None
-    prev = before.get("cost_usd", 0.0)
-    total = None if paid is None or prev is None else round(prev + paid, 6)
-    return {"documents": n_docs, "annotated": n_annotated, "cost_usd": total,
+    before = (read_cost_manifest(out) or {}) if result.resumed else {}
+    earlier = 0 if before else int(result.resumed) + int(u.get("cache_hits") or 0)
+    if not priced and u["calls"]:
+        total = None
+    elif before:
+        total = None if before.get("cost_usd") is None else before["cost_usd"] + u["cost_usd"]
+    elif earlier:
+        total = u["cost_usd"] * (1 + earlier / u["calls"]) if u["calls"] else None
+    else:
+        total = u["cost_usd"]
+    return {"documents": n_docs, "annotated": n_annotated, "cost_usd": None if total is None else round(total, 6),
+            "estimated": bool(earlier) or bool(before.get("estimated")),
             "tokens_in": int(before.get("tokens_in", 0)) + int(u["input_tokens"]),
             "tokens_out": int(before.get("tokens_out", 0)) + int(u["output_tokens"]), "this_run": u}

@@ -81,8 +81,9 @@ def llm_source_costs(project: Any, llm_usage: dict[str, Any]) -> dict[str, dict 
         path = cfg.resolve(cfg.llm_labels)
         side = read_cost_manifest(path)
         usd = side.get("cost_usd") if side else None
+        name = cost_manifest_path(path).name + (" (estimated)" if side and side.get("estimated") else "")
         out["llm"] = {"usd": None if usd is None else float(usd),
-                      "basis": f"{cost_manifest_path(path).name}" if side else "llm_labels: no cost manifest"}
+                      "basis": name if side else "llm_labels: no cost manifest"}
     lfs = llm_usage.get("lfs") or {}
     if lfs:
         out["lfs"] = prompt_lf_cost(lfs, priced=lambda model: cfg.llm is not None and cfg.llm.price(model) is not None)
