@@ -220,3 +220,47 @@ def test_cost_manifest_survives_a_rerun_and_estimates_a_budget_stop(strong, corp
     assert costs["stopped"]["estimated"] is True and costs["full"]["estimated"] is False
     assert costs["stopped"]["cost_usd"] == pytest.approx(costs["full"]["cost_usd"], rel=0.1)
     assert costs["stopped"]["this_run"]["cost_usd"] < 0.9 * costs["full"]["cost_usd"]
+
+
+def test_every_kind_has_a_sentence_and_its_paid_sources():
+    from wslab.app.report.sections import PIPELINE_TEXT
+    from wslab.labeling.selection import KIND_ORDER, LLM_SOURCES, llm_cost
+
+    assert set(PIPELINE_TEXT) == set(KIND_ORDER)
+    assert set(LLM_SOURCES) == set(KIND_ORDER) - {"gold"}
+    costs = {"lfs": {"usd": 0.25, "basis": "prompt LFs, paid this run"}, "llm": {"usd": None, "basis": "x"}}
+    assert llm_cost("votes+llm", costs) == {"usd": None, "basis": "prompt LFs, paid this run + x"}
+    assert llm_cost("end_model", costs) == {"usd": 0.25, "basis": "prompt LFs, paid this run"}
+    assert llm_cost("gold", costs) is None and llm_cost("llm", {}) is None
+
+
+@pytest.mark.parametrize("rows, match", [
+    ([("d00001", "pos"), ("d00002", "maybe")], r"llm\.csv: llm_labels row 2 \(id 'd00002'\) has label 'maybe'; expected one of"),
+    ([("d00001", "pos"), ("d00001", "neg")], r"llm\.csv: llm_labels row 2: id 'd00001' is labelled twice"),
+])
+def test_bad_llm_labels_file_is_one_line_naming_the_row(tmp_path, corpus, project_writer, rows, match):
+    from wslab.app.project import open_project
+    from wslab.app.llm_source import llm_label_votes
+    from wslab.core.errors import InputError
+
+    df, _ = corpus
+    config = project_writer(tmp_path, tables={"corpus.csv": df, "llm.csv": pl.DataFrame(rows, schema=["id", "label"],
+                                                                                       orient="row")},
+                            lfs=WEAK_LFS, config={"lfs": {"files": ["lfs.yaml"]}, "llm_labels": "llm.csv"})
+    with pytest.raises(InputError, match=match):
+        llm_label_votes(open_project(load_config(config)))
+
+
+def test_llm_labels_map_to_corpus_rows_and_ignore_unknown_ids(tmp_path, corpus, project_writer):
+    from wslab.app.project import open_project
+    from wslab.app.llm_source import llm_label_votes
+
+    df, _ = corpus
+    llm = pl.DataFrame({"id": ["d00003", "zzz", "d00001", "d00003"], "annotator": ["a", "a", "b", "b"],
+                        "label": ["neg", "pos", "pos", "pos"]})
+    config = project_writer(tmp_path, tables={"corpus.csv": df, "llm.csv": llm}, lfs=WEAK_LFS,
+                            config={"lfs": {"files": ["lfs.yaml"]}, "llm_labels": "llm.csv"})
+    names, votes = llm_label_votes(open_project(load_config(config)))
+    assert names == ["llm:a", "llm:b"] and votes.shape == (600, 2)
+    assert votes[3].tolist() == [1, 0] and votes[1].tolist() == [-1, 0]  # labels index: pos 0, neg 1
+    assert (votes != -1).sum() == 3

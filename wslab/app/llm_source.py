@@ -39,7 +39,7 @@ def llm_label_votes(project: Any) -> tuple[list[str], np.ndarray] | None:
         r = bad.row(0, named=True)
         raise InputError(f"{path}: llm_labels row {r['row'] + 1} (id {r['id']!r}) has label {r['label']!r}; "
                          f"expected one of {labels}")
-    dup = frame.with_row_index("row").filter(pl.struct("annotator", "id").is_duplicated())
+    dup = frame.with_row_index("row").filter(~pl.struct("annotator", "id").is_first_distinct())
     if dup.height:
         r = dup.row(0, named=True)
         raise InputError(f"{path}: llm_labels row {r['row'] + 1}: id {r['id']!r} is labelled twice by "
