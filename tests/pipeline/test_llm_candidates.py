@@ -100,7 +100,7 @@ def rows_by_name(result) -> dict:
 def test_the_llm_candidates_are_scored_out_of_fold(strong):
     config, res = strong
     rows = rows_by_name(res)
-    for name in ("llm", "llm+gold", "majority_vote+llm", "weighted_vote+llm", "label_model(dev)+llm"):
+    for name in ("llm", "llm+gold", "llm+gold+votes", "majority_vote+llm", "weighted_vote+llm", "label_model(dev)+llm"):
         assert name in rows, name
         assert rows[name]["oof"]["n"] == 150 and rows[name]["test"]["n"] == 150
     assert rows["llm"]["kind"] == "llm" and rows["llm+gold"]["kind"] == "gold+llm"
@@ -114,7 +114,7 @@ def test_a_strong_llm_beside_weak_lfs_is_chosen_and_named(strong):
     rows = rows_by_name(res)
     metrics = json.loads(res.files["metrics"].read_text())
     chosen = metrics["chosen"]
-    assert chosen in ("llm", "llm+gold") and rows[chosen]["chosen"]
+    assert chosen in ("llm", "llm+gold", "llm+gold+votes") and rows[chosen]["chosen"]
     assert res.manifest["chosen"] == chosen
     best_plain = max(r["oof"]["value"] for r in rows.values() if r["kind"] not in LLM_KINDS)
     assert rows[chosen]["oof"]["value"] > best_plain + 0.05
@@ -172,7 +172,7 @@ def test_prompt_lfs_are_the_llm_source_without_a_file(tmp_path, corpus, project_
         res = run_apply(load_config(config))
         again = run_apply(load_config(config))  # answers from the vote store: nothing paid, cost unknown
     rows = rows_by_name(res)
-    assert "llm" in rows and "llm+gold" in rows and not any(n.endswith("+llm") for n in rows)
+    assert "llm" in rows and "llm+gold" in rows and not any(n.endswith("+llm") or n == "llm+gold+votes" for n in rows)
     assert rows["llm"]["oof"]["value"] == pytest.approx(0.95, abs=0.06)
     paid = res.manifest["llm"]["cost_usd"]
     assert paid > 0
