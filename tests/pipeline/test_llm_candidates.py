@@ -151,6 +151,7 @@ def test_cost_column_beside_the_dev_score(strong):
     assert "LLM cost" in text and f"${side['cost_usd']:.4f}" in text
     html = (res.run_dir / "report.html").read_text()
     assert ">LLM cost<" in html and f"${side['cost_usd']:.4f}" in html and "llm.csv.cost.json" in html
+    assert f"the LLM labels it reads cost ${side['cost_usd']:.4f} (llm.csv.cost.json)" in html  # the summary card
 
 
 def test_prompt_lfs_are_the_llm_source_without_a_file(tmp_path, corpus, project_writer, monkeypatch):

@@ -95,8 +95,10 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
     cards.append(_card("LF coverage", pct(cov), f"{integer(covered)} of {integer(n_docs)} documents have an LF vote"))
     chosen = m.get("chosen") or man.get("chosen")
     how = ("chosen on gold dev (out of fold)" if m.get("candidates") else "the default pipeline (no selection on gold dev)")
+    paid = next((r.get("llm_cost") for r in (m.get("candidates") or {}).get("rows", []) if r.get("name") == chosen), None)
+    cost = f'; the LLM labels it reads cost {llm_cost_text({"llm_cost": paid})} ({paid["basis"]})' if paid else ""
     cards.append(_card("Labels from", chosen or "—",
-                       f'{pipeline_text(chosen, pipeline_kind(chosen, m.get("candidates")), rows.get("lfs"))}; {how}'
+                       f'{pipeline_text(chosen, pipeline_kind(chosen, m.get("candidates")), rows.get("lfs"))}; {how}{cost}'
                        if chosen else "", word=True))
     q = man.get("quality")
     cards.append(_card("Flagged for relabeling", integer(q.get("flagged")),
