@@ -13,7 +13,9 @@ All statistics are computed column-wise over the label matrix with numpy (Snorke
   wins, because of the LF's vote where it conflicts with other LFs (leave-one-out; a tie counts
   as half an item for two labels, as majority vote breaks ties at random).
 
-Flags: ``zero_coverage``, ``below_chance`` (dev accuracy below chance), ``no_dev_votes``,
+Flags: ``zero_coverage``, ``full_coverage`` (votes one label on every document: it separates nothing, and
+a regex that fires on every text by construction is refused when the specs load),
+``below_chance`` (dev accuracy below chance), ``no_dev_votes``,
 ``costly_conflicts`` (cost minus gain is at least ``min_conflict_cost``: dropping the LF would make
 majority vote right on that many more gold dev items among those other LFs vote on).
 
@@ -67,6 +69,8 @@ def lf_summary(L: np.ndarray, names: Sequence[str], labels: Sequence[str], *,
         flags = []
         if not on.any():
             flags.append("zero_coverage")
+        elif on.all() and n > 1 and len(polarity) == 1:
+            flags.append("full_coverage")
         if has_dev:
             dcol = L_dev[:, j]
             don = dcol != ABSTAIN

@@ -150,13 +150,20 @@ def _coerce_vote(value: Any, labels: Sequence[str], *, lf: str, row_id: Any) -> 
 
 
 def _run_python_chunk(args: tuple) -> np.ndarray:
-    functions, names, paths, labels, rows, id_column = args
+    functions, names, paths, labels, rows, id_column, offset = args
     fns = [load_python_lf(f, paths=paths) for f in functions]
     out = np.full((len(rows), len(fns)), ABSTAIN, dtype=np.int8)
     for i, data in enumerate(rows):
         row = Row(data)
         for j, fn in enumerate(fns):
-            out[i, j] = _coerce_vote(fn(row), labels, lf=names[j], row_id=data.get(id_column))
+            try:
+                value = fn(row)
+            except Exception as exc:  # the user's code: one line naming the LF and the document, never a silent abstain
+                first = (str(exc).strip().splitlines() or [""])[0][:200]
+                raise InputError(f"python LF {names[j]!r} ({functions[j]}): id {data.get(id_column)!r} (document "
+                                 f"{offset + i + 1}): raised {type(exc).__name__}" + (f": {first}" if first else "")
+                                 + "; expected a label name, class index or None") from None
+            out[i, j] = _coerce_vote(value, labels, lf=names[j], row_id=data.get(id_column))
     return out
 
 
@@ -170,7 +177,8 @@ def apply_python_lfs(df: pl.DataFrame, specs: Sequence[LFSpec], labels: Sequence
         load_python_lf(f, paths=paths)
     rows = df.to_dicts()
     chunks = [rows[i:i + chunk_size] for i in range(0, len(rows), chunk_size)] or [[]]
-    jobs = [(functions, names, [str(p) for p in paths], list(labels), c, id_column) for c in chunks]
+    jobs = [(functions, names, [str(p) for p in paths], list(labels), c, id_column, k * chunk_size)
+            for k, c in enumerate(chunks)]
     results: list[np.ndarray] = []
     with get_reporter(reporter).task("python LFs", total=len(rows)) as advance:
         if workers > 1 and len(chunks) > 1:

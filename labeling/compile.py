@@ -108,25 +108,33 @@ def checked_regex_pattern(cond: RegexCond, *, where: str) -> str:
     if error:
         raise ConfigError(f"{where}: key 'pattern': invalid regex {cond.pattern!r} ({error}); "
                           "expected a pattern the Rust regex engine accepts (no look-around or backreferences)")
-    if matches_empty(pattern):
-        raise ConfigError(f"{where}: key 'pattern': regex {cond.pattern!r} matches the empty string anywhere, so it "
-                          "fires on every document; expected a pattern that needs at least one character")
+    if fires_on_any_text(pattern):
+        raise ConfigError(f"{where}: key 'pattern': regex {cond.pattern!r} matches every text (it needs no character "
+                          "of its own), so it fires on every document; expected a pattern that some texts fail")
     return pattern
 
 
-def matches_empty(pattern: str) -> bool:
-    """True if ``pattern`` (valid) finds an empty match in any text, so it fires on every document.
+def fires_on_any_text(pattern: str) -> bool:
+    """True if ``pattern`` (valid) matches each of a set of unlike non-empty one-line texts (a word,
+    a sentence, a long text, punctuation, a space, digits, Cyrillic): it fires on every document.
 
-    Tested on texts no rule targets (empty, a NUL, two newlines): ``a*``, ``x?``, ``^``, ``(?m)$``
-    are such patterns; ``^$`` (only an empty text, e.g. inside ``not``) and ``\\b`` are not.
+    A pattern that matches the empty text only is not such a pattern: ``^$`` labels empty
+    documents, and an anchored length rule such as ``^\\s*(?:\\S+(?:\\s+|$)){0,4}$`` (at most
+    four words) fails the long texts. ``a*``, ``x?``, ``^``, ``$``, ``^.*$`` and ``.`` fire on
+    every text.
 
-    >>> [matches_empty(p) for p in ("a*", "(great)?", "^", "^$", r"\\b", "card")]
-    [True, True, True, False, False, False]
+    >>> [fires_on_any_text(p) for p in ("a*", "(great)?", "^", "^.*$", ".", "^$", r"\\b", "card")]
+    [True, True, True, True, True, False, False, False]
+    >>> fires_on_any_text(r"^\\s*(?:\\S+(?:\\s+|$)){0,4}$")
+    False
     """
-    return bool(pl.select(pl.Series(_NO_RULE_TEXTS, dtype=pl.String).str.contains(pattern).all()).item())
+    probes = pl.Series(_PROBE_TEXTS, dtype=pl.String)
+    return bool(pl.select(probes.str.contains(pattern).all()).item())
 
 
-_NO_RULE_TEXTS = ["", "\x00", "\n\n"]
+_PROBE_TEXTS = ["x", "!", " ", "0", "Ж", "the order came late and the card was declined twice, so I called again.",
+                " ".join(["word"] * 2000), "Привет, мир: 42 — ok?"]
+"""Unlike non-empty one-line texts: a pattern that matches all of them needs nothing of its own."""
 
 
 def validate_regex(pattern: str) -> str | None:

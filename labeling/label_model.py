@@ -19,7 +19,7 @@ each label-model setting as a candidate) share them, so no setting is fitted twi
 >>> L = np.array([[0, 0, -1], [1, 1, 1], [0, -1, 0], [1, 1, -1], [-1, -1, -1]] * 20)
 >>> fit = fit_label_model(L, 2, n_epochs=50, restarts=2)
 >>> len(fit.restarts), fit.aggregation().labels[:5].tolist()
-(2, [0, 1, 0, 1, 0])
+(2, [0, 1, 0, 1, -1])
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from wslab.core.errors import ConfigError
 from wslab.labeling.fast_label_model import EarlyStopping
 from wslab.labeling.majority import Aggregation, majority_vote
 from wslab.labeling.patterns import MIN_OVERLAP, VotePatterns, overlap_share, vote_patterns
@@ -142,8 +143,9 @@ def fit_label_model(L: np.ndarray | pl.DataFrame | pl.LazyFrame | VotePatterns, 
     covered = (p.votes != ABSTAIN).any(axis=1)
     out = []
     for r in range(max(restarts, 1)):
-        model = _fit_once(p.votes, p.counts, n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2,
-                          seed=seed + 7919 * r, progress_bar=progress_bar, fast=fast, early_stopping=early_stopping)
+        model = _fit_lowering_lr(p.votes, p.counts, n_classes, prior=prior, n_epochs=n_epochs, lr=lr, l2=l2,
+                                 seed=seed + 7919 * r, progress_bar=progress_bar, fast=fast,
+                                 early_stopping=early_stopping)
         out.append(_restart(model, seed + 7919 * r, l2, p.votes, covered, prior))
         if on_fit is not None:
             on_fit(out[-1].loss)
@@ -179,6 +181,30 @@ class LabelModelFits:
             self._fits[key] = fit_label_model(self.patterns, self.n_classes, prior=prior, seed=self.seed,
                                               on_fit=on_fit, **settings)
         return self._fits[key]
+
+
+NAN_LR_STEPS = 3
+"""A fit whose loss becomes NaN is repeated at a tenth of the learning rate, at most this many times."""
+
+
+def _fit_lowering_lr(patterns: np.ndarray, counts: np.ndarray, n_classes: int, *, lr: float, **kwargs):
+    """:func:`_fit_once`; when Snorkel stops with "Loss is NaN" (seen with 500 keyword LFs at lr
+    0.01; lr 0.001 converged), fit again at lr / 10, as its message advises. The model's
+    ``lr_used`` says which rate fitted. Still NaN after :data:`NAN_LR_STEPS` steps: a ConfigError."""
+    rate = lr
+    for _ in range(NAN_LR_STEPS + 1):
+        try:
+            model = _fit_once(patterns, counts, n_classes, lr=rate, **kwargs)
+        except Exception as exc:  # Snorkel raises a bare Exception for a NaN loss
+            if "Loss is NaN" not in str(exc):
+                raise
+            rate /= 10
+            continue
+        model.lr_used = rate
+        return model
+    raise ConfigError(f"key 'label_model.lr': Snorkel's loss became NaN at lr {lr:g} and at every tenth of it down "
+                      f"to {rate * 10:g} ({patterns.shape[1]} LFs); expected a smaller label_model.lr, fewer LFs, "
+                      "or selection.candidate: majority_vote")
 
 
 def _fit_once(patterns: np.ndarray, counts: np.ndarray, n_classes: int, *, prior: np.ndarray, n_epochs: int,

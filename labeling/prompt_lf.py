@@ -398,12 +398,19 @@ def _result(keys: list[str | None], rows: Mapping[str, tuple[str | None, float |
 # ---------------------------------------------------------------------- pipeline entry points
 
 
-def parse_prompt_spec(name: str, body: Mapping[str, Any], *, where: str = "LF spec") -> PromptLFSpec:
-    """Validate the parameters of a ``kind: prompt`` entry; ConfigError names the key."""
+def parse_prompt_spec(name: str, body: Mapping[str, Any], *, where: str = "LF spec",
+                      task_labels: Sequence[str] | None = None) -> PromptLFSpec:
+    """Validate the parameters of a ``kind: prompt`` entry; ConfigError names the key. With
+    ``task_labels``, every label the LF may vote must be one of them."""
     try:
-        return PromptLFSpec(name=name, **{k: v for k, v in body.items() if k != "name"})
+        spec = PromptLFSpec(name=name, **{k: v for k, v in body.items() if k != "name"})
     except ValidationError as exc:
         raise ConfigError(f"{where} (LF {name!r}): {validation_message(exc, PromptLFSpec)}") from None
+    unknown = [lab for lab in spec.labels or [] if task_labels is not None and lab not in task_labels]
+    if unknown:
+        raise ConfigError(f"{where} (LF {name!r}): key 'labels': {unknown[0]!r} is not a label of the task; "
+                          f"expected some of {list(task_labels or [])}")
+    return spec
 
 
 def llm_settings_from_config(cfg: Any) -> LLMSettings:

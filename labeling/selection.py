@@ -174,6 +174,57 @@ class Selection:
     reads LLM labels (``llm``, ``votes+llm``); None: the LFs' coverage."""
 
 
+def candidate_names(label_model_tags: Sequence[str], *, gold_shares: Sequence[float] = (0.5,),
+                    text_models: bool = True, llm: str | None = None,
+                    llm_label_model_tags: Sequence[str] = ()) -> list[str]:
+    """Every candidate name :func:`select_pipeline` may list (end models on every vote source:
+    it fits them on majority vote, on the best learned source, and on a pinned one). ``llm``:
+    where LLM labels come from (:func:`~wslab.labeling.candidates.llm_candidates`): ``file``
+    (the ``+llm`` vote candidates too, label models for ``llm_label_model_tags``), ``lfs``
+    (prompt LFs), or None.
+
+    >>> candidate_names([""], text_models=False)
+    ['majority_vote', 'weighted_vote', 'label_model(dev)', 'label_model(uniform)']
+    >>> candidate_names([], text_models=False, llm="file")[2:]
+    ['llm', 'majority_vote+llm', 'weighted_vote+llm']
+    """
+    def vote_names(tags: Sequence[str]) -> list[str]:
+        return ["majority_vote", "weighted_vote",
+                *(f"label_model({balance}{tag})" for tag in tags for balance in ("dev", "uniform"))]
+
+    votes = vote_names(label_model_tags)
+    llm_names = ([] if llm is None else ["llm", *(["llm+gold"] if text_models else []),
+                                         *(["llm+gold+votes"] if text_models and llm == "file" else []),
+                                         *([f"{n}+llm" for n in vote_names(llm_label_model_tags)] if llm == "file"
+                                           else [])])
+    if not text_models:
+        return [*votes, *llm_names]
+    ends = [name for src in votes for name in (f"end_model({src})", f"{src}+end_model",
+                                               *(f"end_model({src})+gold@{s:g}" for s in gold_shares))]
+    return [*votes, "gold_only", "gold+votes", *ends, *llm_names]
+
+
+def check_selection(metric: str, pin: str | None, labels: Sequence[str], names: Sequence[str]) -> None:
+    """ConfigError unless ``metric`` names a known metric (and class) and ``pin`` one of ``names``."""
+    parse_metric(metric, labels)
+    if pin is not None and pin not in names:
+        raise ConfigError(f"key 'selection.candidate': no candidate {pin!r}; expected one of {list(names)}")
+
+
+def pinned_source(pin: str | None) -> str | None:
+    """The vote source of a pinned end-model candidate (``end_model(weighted_vote)+gold@0.5`` ->
+    ``weighted_vote``), else None.
+
+    >>> pinned_source("end_model(label_model(dev))+gold@0.5"), pinned_source("label_model(dev)+end_model")
+    ('label_model(dev)', 'label_model(dev)')
+    """
+    if pin is None:
+        return None
+    if pin.startswith("end_model("):
+        return pin[len("end_model("):pin.rindex(")")]
+    return pin[:-len("+end_model")] if pin.endswith("+end_model") else None
+
+
 def paired_replicates(y: np.ndarray, probs: Sequence[np.ndarray], metric: MetricFn, n_classes: int, *,
                       n_boot: int = 1000, rng: np.random.Generator | None = None) -> np.ndarray:
     """(n_boot, C) bootstrap replicates of ``metric`` for C candidates' dev OOF ``probs``, every
@@ -353,12 +404,12 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
                             eligible=False) for f in LEARNING_CURVE]
     first += llm_candidates(inp, label_model_grid=label_model_grid, score=metric_score(fn, K), text_models=text_models)
     weak = text_models and len(inp.sample) > 0
-    n_end = 2 * (2 + len(gold_shares)) if weak else 0
+    n_end = (2 + (pinned_source(pin) not in (None, "majority_vote"))) * (2 + len(gold_shares)) if weak else 0
     with get_reporter(reporter).task("pipeline candidates (out of fold on gold dev)", total=len(first) + n_end) as adv:
         runner = _Runner(inp, covered, test_pos, dev_folds(inp.y_dev, folds, inp.seed), adv, k=k, metric=fn)
         for cand in first:
             runner.run(cand)
-        second = _end_model_candidates(inp, first, runner, gold_shares, fn) if weak else []
+        second = _end_model_candidates(inp, first, runner, gold_shares, fn, pin=pin) if weak else []
         for cand in second:
             runner.run(cand)
     cands = first + second
@@ -401,15 +452,18 @@ def _llm_covered(inp: Inputs, covered: np.ndarray, kind: str) -> np.ndarray | No
 
 
 def _end_model_candidates(inp: Inputs, first: list[Candidate], runner: _Runner, gold_shares: Sequence[float],
-                          fn: MetricFn) -> list[Candidate]:
+                          fn: MetricFn, *, pin: str | None = None) -> list[Candidate]:
     """End models on two sources: majority vote (needs no dev label, so it is fitted once) and the
-    better, by dev OOF score after the decision rule, of the sources that learn from dev."""
+    better, by dev OOF score after the decision rule, of the sources that learn from dev; and on
+    the source of a pinned end-model candidate."""
     learned = [c.name for c in first if c.kind == "votes" and c.name != "majority_vote"]
     best = (max(learned, key=lambda n: score(inp.y_dev, runner.decided[n][0], fn, inp.n_classes, n_boot=0)["value"])
             if learned else None)
     second = []
     fits = {c.name: c.fit for c in first}
-    for src in ["majority_vote"] + ([best] if best else []):
+    pinned = pinned_source(pin)
+    sources = ["majority_vote"] + ([best] if best else []) + ([pinned] if pinned in learned and pinned != best else [])
+    for src in sources:
         src_uses_dev = next(c.uses_dev for c in first if c.name == src)
         second.append(Candidate(f"end_model({src})", "end_model", src_uses_dev,
                                 end_model_on(inp, fits[src], gold_share=None, dev_free=not src_uses_dev)))

@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from wslab.core.artifacts import ABSTAIN  # noqa: F401  (defined once, with the other contracts)
 from wslab.core.errors import ConfigError
 from wslab.core.validation import did_you_mean
+from wslab.core.yamlfile import read_yaml
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,79}$")
 RESERVED_NAMES = frozenset({"id"})
@@ -270,15 +271,7 @@ def load_lf_specs(path: str | Path) -> list[LFSpec]:
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"{p}: LF spec file not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: bytes that are not UTF-8; expected a UTF-8 YAML file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{p}: {line}malformed YAML ({problem})") from None
+    data = read_yaml(p)
     if not isinstance(data, dict) or not isinstance(data.get("lfs"), list):
         raise ConfigError(f"{p}: expected a mapping with a list under key 'lfs'")
     unknown = set(data) - {"lfs", "version", "task"}

@@ -164,32 +164,55 @@ def to_label_studio_tasks(queue: pl.DataFrame, *, from_name: str = "label", to_n
     """
     score_col = "p_suggested" if "p_suggested" in queue.columns else "priority"
     signals = queue_signals(queue).to_list()
+    calibrated = "show_suggestion" in queue.columns
     tasks = []
     for row, sig in zip(queue.iter_rows(named=True), signals):
         score = row.get(score_col)
-        tasks.append({
+        shown = bool(row["show_suggestion"]) if calibrated else True
+        task: dict = {
             "data": {"wslab_id": str(row["id"]), "text": row["text"], "given_label": row["given_label"],
-                     "suggested_label": row["suggested_label"], "reasons": row.get("reasons") or "",
-                     "signals": sig, "priority": row.get("priority")},
-            "predictions": [{
+                     "suggested_label": row["suggested_label"] if shown else "", "reasons": row.get("reasons") or "",
+                     "signals": sig, "priority": row.get("priority"),
+                     "suggestion_note": _suggestion_note(row, shown, calibrated)},
+        }
+        if shown:
+            task["predictions"] = [{
                 "model_version": model_version,
                 "score": None if score is None else round(float(score), 6),
                 "result": [{"from_name": from_name, "to_name": to_name, "type": "choices",
                             "value": {"choices": [row["suggested_label"]]}}],
-            }],
-        })
+            }]
+        tasks.append(task)
     return tasks
 
 
+def _suggestion_note(row: dict, shown: bool, calibrated: bool) -> str:
+    """The task's line about the pre-filled answer: what it is, and why it is (not) there."""
+    if not calibrated:
+        return f"Pre-filled: {row['suggested_label']} (wslab's suggestion)"
+    if shown:
+        return (f"Pre-filled: {row['suggested_label']} (on gold dev, suggestions this confident were right more often "
+                "than the given label)")
+    if row["suggested_label"] == row["given_label"]:
+        return "No pre-filled answer: the model agrees with the given label"
+    return ("No pre-filled answer: on gold dev, suggestions this confident were right less often than the given "
+            "label")
+
+
 def label_studio_config(labels: list[str], *, from_name: str = "label", to_name: str = "text") -> str:
-    """The Label Studio labeling config that matches :func:`to_label_studio_tasks`: every class of
-    ``labels`` as a choice, and the given label, the suggested one and why the item is queued
-    shown above them."""
+    """The Label Studio labeling config that matches :func:`to_label_studio_tasks`: the document
+    text first and largest (20 px), then small grey meta lines (13 px, not bold): the given label,
+    why the item is queued and the note on the pre-filled answer; every class of ``labels`` as a
+    choice below."""
     from xml.sax.saxutils import quoteattr
 
     choices = "\n".join(f"    <Choice value={quoteattr(str(x))}/>" for x in labels)
-    return (f'<View>\n  <Text name="{to_name}" value="$text"/>\n'
-            '  <Header value="Given label: $given_label; suggested: $suggested_label" size="5"/>\n'
-            '  <Header value="Why queued: $reasons" size="6"/>\n'
+    meta = 'style="font-weight: normal; font-size: 13px; color: #555; margin: 2px 0"'
+    return ('<View>\n'
+            '  <View style="font-size: 20px; line-height: 1.5; margin-bottom: 12px">\n'
+            f'    <Text name="{to_name}" value="$text"/>\n  </View>\n'
+            f'  <Header value="Given label: $given_label" size="6" {meta}/>\n'
+            f'  <Header value="Why queued: $reasons" size="6" {meta}/>\n'
+            f'  <Header value="$suggestion_note" size="6" {meta}/>\n'
             f'  <Choices name="{from_name}" toName="{to_name}" choice="single" showInLine="true">\n'
             f"{choices}\n  </Choices>\n</View>\n")

@@ -29,7 +29,66 @@ _SCHEMA = {"id": pl.String, "new_label": pl.String, "expert": pl.String, "time":
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def utc_instant(value: object, *, where: str) -> str:
+    """An annotation time as one UTC text (``2024-05-01T08:00:00.000000+00:00``), so that texts
+    compare as the instants they name: ``10:00+02:00`` is earlier than ``09:00Z``. A time without
+    a zone is UTC (what Label Studio writes); ``""`` stays ``""`` (no time given).
+
+    >>> utc_instant("2024-05-01T10:00:00+02:00", where="x") < utc_instant("2024-05-01T09:00:00Z", where="x")
+    True
+    """
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return ""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{where}: time {text!r} is not an ISO 8601 date and time; expected e.g. "
+                         "2024-05-01T10:00:00Z") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _checked_time(value: object, *, where: str) -> str:
+    """The time as written, once :func:`utc_instant` accepts it."""
+    utc_instant(value, where=where)
+    return "" if value is None else str(value).strip()
+
+
+def by_time(df: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``df`` sorted by the instants in ``column`` (stable; a value that is no time sorts as written).
+
+    >>> by_time(pl.DataFrame({"t": ["2024-05-01T09:00:00Z", "2024-05-01T10:00:00+02:00"]}), "t")["t"].to_list()
+    ['2024-05-01T10:00:00+02:00', '2024-05-01T09:00:00Z']
+    """
+    key = pl.Series([_instant_or_text(v) for v in df[column].to_list()], dtype=pl.String)
+    return df.with_columns(key.alias("__instant")).sort("__instant", maintain_order=True).drop("__instant")
+
+
+def _instant_or_text(value: object) -> str:
+    try:
+        return utc_instant(value, where="")
+    except InputError:  # not a time (an API caller's own key): compared as written
+        return str(value)
+
+
+def _annotations(task: dict, *, where: str) -> list:
+    """A task's ``annotations``: a list (missing or null: none); anything else is not an export."""
+    anns = task.get("annotations")
+    if anns is None:
+        return []
+    if not isinstance(anns, list):
+        raise InputError(f"{where}: key 'annotations' is a JSON {_json_type(anns)}; expected a list of annotations")
+    return anns
+
+
+def _json_type(value: object) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number"}.get(type(value), "null" if value is None else type(value).__name__)
 
 
 def parse_answer_table(df: pl.DataFrame, *, source: str, expert: str = "expert",
@@ -49,6 +108,9 @@ def parse_answer_table(df: pl.DataFrame, *, source: str, expert: str = "expert",
         (pl.col(expert_col).cast(pl.String).fill_null(expert) if expert_col else pl.lit(expert)).alias("expert"),
         (pl.col(time_col).cast(pl.String).fill_null(now) if time_col else pl.lit(now)).alias("time"),
     )
+    if time_col:  # checked here; compared as instants (by_time)
+        for i, t in enumerate(out["time"].to_list()):
+            utc_instant(t, where=f"{source}: row {i + 2}: column {time_col!r}")
     missing_id = out["id"].is_null()
     if missing_id.any():
         raise InputError(f"{source}: row {int(missing_id.arg_true()[0]) + 2}: missing value in column 'id' of answers")
@@ -81,7 +143,7 @@ def parse_label_studio_export(tasks: object, *, source: str, expert: str = "expe
         if item is None:
             raise InputError(f"{source}: task {n}: no 'data.id'; expected tasks created by wslab relabel export")
         best = None
-        for ann in task.get("annotations") or []:
+        for ann in _annotations(task, where=f"{source}: task {n}"):
             if not isinstance(ann, dict) or ann.get("was_cancelled"):
                 continue
             choices = [r for r in ann.get("result") or []
@@ -93,11 +155,12 @@ def parse_label_studio_export(tasks: object, *, source: str, expert: str = "expe
             if len(picked) != 1:
                 raise InputError(f"{source}: task {n} (id {item!r}): {len(picked)} choices in an annotation; "
                                  "expected exactly one label")
-            when = str(ann.get("updated_at") or ann.get("created_at") or "")
+            written = str(ann.get("updated_at") or ann.get("created_at") or "")
+            when = utc_instant(written, where=f"{source}: task {n} (id {item!r})")
             if best is None or when >= best[2]:
-                best = (str(picked[0]), _who(ann.get("completed_by"), expert), when)
+                best = (str(picked[0]), _who(ann.get("completed_by"), expert), when, written)
         if best is not None:
-            rows.append({"id": str(item), "new_label": best[0], "expert": best[1], "time": best[2] or _now()})
+            rows.append({"id": str(item), "new_label": best[0], "expert": best[1], "time": best[3] or _now()})
     return pl.DataFrame(rows, schema=_SCHEMA)
 
 
@@ -142,7 +205,7 @@ def apply_answers(
         i = int(wrong.arg_true()[0])
         raise InputError(f"{answers_source}: id {answers['id'][i]!r}: label {answers['new_label'][i]!r} is not one "
                          f"of {allowed_labels}")
-    latest = answers.sort("time").unique("id", keep="last", maintain_order=True)
+    latest = by_time(answers, "time").unique("id", keep="last", maintain_order=True)
     with_key = table.with_columns(key.alias("__key"))
     joined = with_key.join(latest.rename({"id": "__key"}), on="__key", how="left", maintain_order="left")
     old = joined[label_col].cast(pl.String)
@@ -230,18 +293,27 @@ def _answers_from_json(tasks: list, *, source: str) -> list[dict]:
     rows = []
     for n, task in enumerate(tasks):
         where = f"{source}: task {n}"
+        if not isinstance(task, dict):
+            raise InputError(f"{where}: a JSON {_json_type(task)}; expected a task object; {_NOT_AN_EXPORT}")
         if not isinstance(task.get("data"), dict):
             raise InputError(f"{where}: no 'data' object; {_NOT_AN_EXPORT}")
         data, item = task["data"], _task_item(task["data"], where=where)
-        for ann in task.get("annotations") or []:
-            if not isinstance(ann, dict) or ann.get("was_cancelled"):
+        for k, ann in enumerate(_annotations(task, where=f"{where} (id {item!r})")):
+            if not isinstance(ann, dict):
+                raise InputError(f"{where} (id {item!r}): annotations[{k}] is a JSON {_json_type(ann)}; expected an "
+                                 "annotation object")
+            if ann.get("was_cancelled"):
                 continue  # a skipped task is no answer
-            results = [r for r in ann.get("result") or [] if isinstance(r, dict) and r.get("type") == "choices"]
+            result = ann.get("result") or []
+            if not isinstance(result, list):
+                raise InputError(f"{where} (id {item!r}): annotations[{k}].result is a JSON {_json_type(result)}; "
+                                 "expected a list of results")
+            results = [r for r in result if isinstance(r, dict) and r.get("type") == "choices"]
             label = _one_choice((results[0].get("value") if results else None), where=f"{where} (id {item!r})")
             if label is None:
                 continue
             rows.append({"id": item, "label": label, "expert": _user(ann.get("completed_by")),
-                         "at": str(ann.get("updated_at") or ann.get("created_at") or ""),
+                         "at": _checked_time(ann.get("updated_at") or ann.get("created_at"), where=f"{where} (id {item!r})"),
                          "given_label": data.get("given_label"), "suggested": data.get("suggested_label"),
                          "signals": data.get("signals"),
                          "source": f"label-studio task {task.get('id')} annotation {ann.get('id')}"})
@@ -262,7 +334,7 @@ def _answers_from_rows(records: list[dict], *, source: str, fmt: str) -> list[di
         if label is None:
             continue
         rows.append({"id": str(rec["wslab_id"]), "label": label, "expert": _user(rec.get("annotator")),
-                     "at": str(rec.get("updated_at") or rec.get("created_at") or ""),
+                     "at": _checked_time(rec.get("updated_at") or rec.get("created_at"), where=where),
                      "given_label": rec.get("given_label"), "suggested": rec.get("suggested_label"),
                      "signals": rec.get("signals"),
                      "source": f"label-studio task {rec.get('id')} annotation {rec.get('annotation_id')}"})
@@ -330,7 +402,7 @@ def parse_expert_answers(path: str | Path, *, expert: str | None = None) -> pl.D
         df = df.with_columns(pl.lit(expert).alias("expert"))
     df = df.with_columns(pl.col("expert").fill_null("expert"),
                          pl.when(pl.col("at") == "").then(pl.lit(_now())).otherwise(pl.col("at")).alias("at"))
-    return df.with_row_index("_n").sort(["at", "_n"]).unique("id", keep="last").sort("_n").drop("_n")
+    return by_time(df.with_row_index("_n"), "at").unique("id", keep="last").sort("_n").drop("_n")
 
 
 # ------------------------------------------------------------------ the queue out

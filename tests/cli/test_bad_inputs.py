@@ -132,7 +132,7 @@ CASES = {
         lambda p: add_lf(p, {"name": "every_doc", "label": "pos", "kind": "any_of",
                              "conditions": [{"kind": "keywords", "keywords": ["great"]}, {"kind": "regex", "pattern": "x*"}]}),
         ["config", "check", "{p}/config.yaml"],
-        r"lfs\.yaml: LF 'every_doc': key 'pattern': regex 'x\*' matches the empty string anywhere, so it fires on every document"),
+        r"lfs\.yaml: LF 'every_doc': key 'pattern': regex 'x\*' matches every text \(it needs no character of its own\), so it fires on every document"),
     # LF values (issue 13.10): the file, the LF, its key and what was expected
     "config_check_lf_no_keywords": (lambda p: add_lf(p, {"name": "bad", "label": "pos", "kind": "keywords", "keywords": []}),
                                     CHECK, LF_WHERE + r"key 'keywords': expected at least 1 item\(s\); got \[\]$"),

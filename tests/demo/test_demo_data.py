@@ -19,9 +19,10 @@ from wslab.labeling.spec import check_lf_set, load_lf_specs
 # sha256 of the project `write_demo(n_docs=3000, n_gold=300, seed=3)` wrote before the generator
 # became a package (wslab/app/demo.py at ad3c1d8). Text files by their bytes; the parquet files by
 # their rows as CSV, so a polars upgrade that changes parquet metadata does not break the check.
+# config.yaml changed on purpose since: label_model.kind removed (one chooser), quality: -> suspicious:.
 REFERENCE = {
     "README.md": "9d3a4fdf3094d78d40b4d8fbf4e8a57071f0120316d1d5a995ca0244cb146e5c",
-    "config.yaml": "1fda014cf15826baba9c884deb0fd5bab1e0b849b06f404e6fd0abfe7d06515e",
+    "config.yaml": "97847bd5788076c65bf4e28b1025cf827d95419891a9bd320e73c2abae4411f9",
     "lfs.yaml": "a3f5d0fe657d6c21f253608343eca85027f35ce141ac96d11604046003236867",
     "data/gold.csv": "1132368ceefda2b9a1454668e2543bdbc2f51fd605fce1dc4b7382f64f803f9a",
     "data/annotations.csv": "df6c481948cc749662bf651c76fc19eb60ecfc3f900917eba16dfb2af6703b4a",

@@ -67,7 +67,7 @@ CASES = {
         r"lfs\.yaml: LF 'bad_re': key 'pattern': invalid regex '\(great'"),
     "regex_matches_empty": (
         lambda p: add_lf(p, {"name": "every_doc", "label": "pos", "kind": "regex", "pattern": "(great)?"}),
-        r"lfs\.yaml: LF 'every_doc': key 'pattern': regex '\(great\)\?' matches the empty string anywhere, so it fires on every document"),
+        r"lfs\.yaml: LF 'every_doc': key 'pattern': regex '\(great\)\?' matches every text \(it needs no character of its own\), so it fires on every document"),
     "negative_seed": (lambda p: edit_config(p, seed=-1), r"config\.yaml: key 'seed': Input should be greater than or equal to 0"),
     "lf_unknown_label": (
         lambda p: add_lf(p, {"name": "kw_x", "label": "neutral", "kind": "keywords", "keywords": ["ok"]}),

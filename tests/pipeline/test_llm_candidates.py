@@ -265,3 +265,12 @@ def test_llm_labels_map_to_corpus_rows_and_ignore_unknown_ids(tmp_path, corpus, 
     assert names == ["llm:a", "llm:b"] and votes.shape == (600, 2)
     assert votes[3].tolist() == [1, 0] and votes[1].tolist() == [-1, 0]  # labels index: pos 0, neg 1
     assert (votes != -1).sum() == 3
+
+
+def test_an_llm_candidate_can_be_pinned(strong):
+    config, _ = strong
+    cfg = yaml.safe_load(config.read_text())
+    cfg["selection"]["candidate"] = "llm+gold"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    res = run_apply(load_config(config))
+    assert res.metrics["chosen"] == "llm+gold" and res.metrics["candidates"]["pinned"]

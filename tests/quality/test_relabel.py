@@ -34,15 +34,18 @@ def test_parse_answer_table_drops_blank_answers():
     assert out.rows() == [("1", "ham", "eve", "T")]
 
 
+T1, T2 = "2024-05-01T12:00:00+02:00", "2024-05-01T11:00:00Z"  # T2 is the later instant, though not as text
+
+
 def test_apply_answers_writes_new_table_and_audit():
     gold = pl.DataFrame({"id": [1, 2, 3], "label": ["ham", "spam", "ham"]})
     answers = pl.DataFrame({"id": ["2", "3", "2"], "new_label": ["ham", "ham", "spam"],
-                            "expert": ["eve", "eve", "eve"], "time": ["t2", "t1", "t1"]})
+                            "expert": ["eve", "eve", "eve"], "time": [T2, T1, T1]})
     new, audit = apply_answers(gold, answers, queue_ids=[2, 3])
     assert gold["label"].to_list() == ["ham", "spam", "ham"]  # input untouched
     assert new["label"].to_list() == ["ham", "ham", "ham"]
     assert new.schema == gold.schema
-    assert audit.rows() == [("2", "spam", "ham", True, "eve", "t2"), ("3", "ham", "ham", False, "eve", "t1")]
+    assert audit.rows() == [("2", "spam", "ham", True, "eve", T2), ("3", "ham", "ham", False, "eve", T1)]
 
 
 def test_apply_answers_updates_label_file_probabilities():

@@ -8,21 +8,41 @@ so an API key or a password inside a URL never reaches the terminal.
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib
 import inspect
 import sys
 import traceback
+from typing import NoReturn
 
-import typer
-from typer.core import TyperGroup
-from typer.models import OptionInfo
-
-from wslab.core.errors import ArgumentError, WslabError
-from wslab.core.redact import redact
+INTERRUPTED = "error: interrupted (Ctrl-C); files are written atomically, so none was left half-written"
+"""The one line a Ctrl-C becomes, at any moment (exit 130, the shell's code for SIGINT)."""
 
 
-class _OneLineBadValues(TyperGroup):
+def _exit_interrupted() -> NoReturn:
+    """While the libraries load nothing is open or written: exit at once (a normal interpreter
+    shutdown with half-imported native libraries could still die of the signal, exit -2)."""
+    import os
+
+    sys.stderr.write(INTERRUPTED + "\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+try:  # the libraries load for seconds: a Ctrl-C meanwhile is one line too, not a traceback
+    import typer
+    from typer.core import TyperCommand, TyperGroup
+    from typer.models import OptionInfo
+
+    from wslab.app.help_text import PlainHelpCommand, PlainHelpGroup, PlainHelpMixin
+    from wslab.core.errors import ArgumentError, WslabError
+    from wslab.core.redact import redact
+except KeyboardInterrupt:
+    _exit_interrupted()
+
+
+class _OneLineBadValues(PlainHelpMixin, TyperGroup):
     """An option value typer rejects (e.g. a count below its ``min``) is one line too, exit 2."""
 
     def invoke(self, ctx):
@@ -119,17 +139,48 @@ def _one_line_errors(callback):
         except WslabError as exc:
             typer.echo(_error_line(exc, flags), err=True)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo(INTERRUPTED, err=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a full disk (OSError, or a polars error that says so), else a bug: re-raised
+            line = _disk_line(exc)
+            if line is None:
+                raise
+            typer.echo(line, err=True)
+            raise typer.Exit(2) from None
 
     return wrapper
 
 
+_DISK_ERRORS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+                errno.EROFS: "read-only file system"}
+
+
+def _disk_line(exc: Exception) -> str | None:
+    """One line for a full (or read-only) disk met while writing; None for any other error."""
+    from wslab.core.io import disk_errno
+
+    code = disk_errno(exc)
+    if code is None:
+        return None
+    what = _DISK_ERRORS[code]
+    filename = getattr(exc, "filename", None)
+    where = f"{filename}: " if filename else ""
+    return redact(f"error: {where}{what}; expected room to write the outputs (files are written atomically: "
+                  "nothing was left half-written)")
+
+
 def _wrap_commands(typer_app: typer.Typer) -> None:
+    """One-line errors for every command; plain ``--help`` off a terminal (:mod:`wslab.app.help_text`)."""
     for info in typer_app.registered_commands:
         if info.callback is not None and not getattr(info.callback, "_wslab_wrapped", False):
             info.callback = _one_line_errors(info.callback)
             info.callback._wslab_wrapped = True  # type: ignore[attr-defined]
+        if info.cls in (None, TyperCommand):
+            info.cls = PlainHelpCommand
     for group in typer_app.registered_groups:
         if group.typer_instance is not None:
+            group.cls = PlainHelpGroup
             _wrap_commands(group.typer_instance)
 
 
@@ -145,7 +196,10 @@ def _register_all() -> None:
     _wrap_commands(app)
 
 
-_register_all()
+try:
+    _register_all()
+except KeyboardInterrupt:
+    _exit_interrupted()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,6 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     except WslabError as exc:
         typer.echo(_error_line(exc), err=True)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _exit_interrupted()
     except Exception:  # a bug: keep the traceback, but never with a secret in it
         sys.stderr.write(redact(traceback.format_exc()))
         sys.exit(1)

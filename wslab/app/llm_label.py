@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from wslab.core.limits import MAX_TEXT_CHARS
-from wslab.core.errors import ArgumentError, InputError
+from wslab.core.errors import ArgumentError
 from wslab.core.io import (check_not_null, check_outputs_spare_inputs, check_unique, read_table, table_format,
                            write_json, write_table)
 from wslab.core.progress import Reporter
@@ -30,7 +30,7 @@ def llm_label(out: Path, *, config: Path | None = None, corpus: Path | None = No
               work_dir: Path | None = None, reporter: Reporter | None = None) -> tuple[Any, dict[str, Any]]:
     """Label the corpus of ``config`` (or ``corpus`` with comma-separated ``labels``) with an LLM;
     write ``out``; return the prompt-LF result and a JSON-ready summary."""
-    from wslab.labeling.prompt_lf import llm_annotations, llm_settings_from_config
+    from wslab.labeling.prompt_lf import llm_settings_from_config
     from wslab.core.llm import LLMSettings
 
     table_format(out)  # every option is checked before the first paid call

@@ -44,15 +44,13 @@ from wslab.app.review_loop import (ProjectStores, drop_reviewed, freeze_split, r
 from wslab.labeling.selection import Selection, metric_score, parse_metric, select_pipeline
 from wslab.app.llm_source import llm_source_costs, llm_votes
 from wslab.core.progress import Reporter, get_reporter, stage_done
-from wslab.app.project import Project, open_project
+from wslab.app.project import Project, label_model_grid, open_project
 from wslab.quality.evaluate import evaluate
 from wslab.core.stats.ties import probs_to_preds
 
 if TYPE_CHECKING:
     from wslab.app.suspicious import SuspicionResult
 
-SNORKEL_DEFAULTS = {"n_epochs": 100, "lr": 0.01, "l2": 0.0, "restarts": 1}
-"""Snorkel's own LabelModel.fit defaults (one fit), a label-model candidate beside the config's."""
 
 PACKAGES = ["wslab", "snorkel", "cleanlab", "scikit-learn", "polars", "numpy", "torch", "openai"]
 
@@ -329,17 +327,15 @@ def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: 
     features = TextFeatures(project.corpus.texts_at, np.concatenate([sample, dev_pos, test_pos]),
                             max_features=min(em.max_features, sel.max_features)) \
         if em.enabled else None
-    grid = [("", _label_model_settings(project))]
-    if grid[0][1] != SNORKEL_DEFAULTS:
-        grid.append((",snorkel", SNORKEL_DEFAULTS))
     llm, llm_in_lfs = llm_votes(project, L, lf_names or [], llm_usage or {})
+    grid = label_model_grid(cfg, L.shape[1] + (0 if llm is None or llm_in_lfs else llm.shape[1]))  # +llm LFs too
     inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
                  features=features, C=em.C, seed=cfg.seed, test_pos=test_pos, label_models=fits,
                  llm=llm, llm_in_lfs=llm_in_lfs)
     try:
         return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
                                metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
-                               label_model_grid=grid,  # none below MIN_LFS_FOR_LABEL_MODEL LFs
+                               label_model_grid=grid,  # vote_candidates: none below MIN_LFS_FOR_LABEL_MODEL LFs
                                gold_shares=sel.gold_shares, text_models=em.enabled, pin=sel.candidate,
                                max_text_rows=sel.max_text_rows,
                                llm_costs=llm_source_costs(project, llm_usage or {}), reporter=reporter)
@@ -436,7 +432,23 @@ def find_suspicious(project: Project, probs: np.ndarray, covered: np.ndarray, L:
     result = check_aggregated_labels(corpus.ids, corpus.texts, project.labels, probs_to_preds(probs), covered, L,
                                      folds=q.folds, epochs=q.epochs, max_items=q.max_items, seed=project.cfg.seed,
                                      annotations=project.annotations, reporter=reporter)
-    return replace(result, queue=drop_reviewed(result.queue, project.expert))
+    result = replace(result, queue=drop_reviewed(result.queue, project.expert))  # reviewed: out of the queue
+    return calibrated(result, project)
+
+
+def calibrated(result: SuspicionResult, project: Project) -> SuspicionResult:
+    """The queue's flag and pre-filled suggestion chosen on gold dev (never test), with what they
+    measured in the summary (``queue_calibration``); unchanged without gold. See
+    :mod:`wslab.quality.queue_calibration`."""
+    from wslab.quality.queue_calibration import calibrate_queue
+
+    gold = project.gold
+    if gold is None or len(gold.y_dev) == 0:
+        return result
+    truth = pl.DataFrame({"id": gold.dev_ids, "label": [project.labels[k] for k in gold.y_dev]})
+    queue, summary = calibrate_queue(result.queue, truth, project.labels)
+    return replace(result, queue=queue, summary={**result.summary, "flagged": int(queue["flagged"].sum()),
+                                                 "queue_calibration": summary})
 
 
 def llm_raters(project: Project, run: _Run) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:

@@ -13,7 +13,6 @@ checked here: :func:`wslab.core.rundir.run_folder` checks it before a run (``con
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -22,6 +21,8 @@ from wslab.core import io
 from wslab.core.config import Config
 from wslab.core.data import Corpus, Gold, load_gold
 from wslab.core.errors import ConfigError
+from wslab.labeling.aggregate import MIN_LFS_FOR_LABEL_MODEL
+from wslab.labeling.selection import candidate_names, check_selection
 from wslab.labeling.apply import LFPlan, load_precomputed, load_python_lf, plan_lfs, split_precomputed
 from wslab.labeling.spec import LFSpec, check_lf_set, load_lf_specs
 from wslab.app.review_loop import ExpertLabels, expert_labels, frozen_gold
@@ -86,7 +87,8 @@ def check_llm_use(cfg: Config, specs: list[LFSpec]) -> None:
         from wslab.labeling.prompt_lf import llm_settings_from_config, parse_prompt_spec
 
         for spec in prompt_specs:
-            parse_prompt_spec(spec.name, spec.prompt or {}, where=spec.source_file or "LF spec")
+            parse_prompt_spec(spec.name, spec.prompt or {}, where=spec.source_file or "LF spec",
+                              task_labels=cfg.label_names)
         if cfg.llm is None:
             raise ConfigError(f"{cfg.config_path}: key 'llm': required by prompt LF {prompt_specs[0].name!r}; "
                               "expected llm settings (base_url, model, ...)")
@@ -118,8 +120,44 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
                                     what="annotations")
     if cfg.llm_labels is not None:  # read again by the agreement step; checked here, before any paid call
         io.read_table(cfg.resolve(cfg.llm_labels), required=["id", "label"], what="llm_labels")
-    return Project(cfg=cfg, corpus=corpus, plan=plan, gold=frozen_gold(cfg, gold_file, expert), annotations=annotations,
+    gold = frozen_gold(cfg, gold_file, expert)
+    check_selection_settings(cfg, gold, len(plan.names) + (precomputed.width - 1 if precomputed is not None else 0),
+                             llm="file" if cfg.llm_labels is not None else
+                             "lfs" if any(sp.kind == "prompt" for sp in specs) else None)
+    return Project(cfg=cfg, corpus=corpus, plan=plan, gold=gold, annotations=annotations,
                    precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored)
+
+
+SNORKEL_DEFAULTS = {"n_epochs": 100, "lr": 0.01, "l2": 0.0, "restarts": 1}
+"""Snorkel's own LabelModel.fit defaults (one fit), a label-model candidate beside the config's."""
+
+
+def label_model_grid(cfg: Config, n_lfs: int) -> list[tuple[str, dict]]:
+    """The label-model settings selection tries: the config's, and Snorkel's defaults when they
+    differ (none with fewer LFs than Snorkel needs)."""
+    if n_lfs < MIN_LFS_FOR_LABEL_MODEL:
+        return []
+    lm = cfg.label_model
+    grid = [("", dict(n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2, restarts=lm.restarts))]
+    if grid[0][1] != SNORKEL_DEFAULTS:
+        grid.append((",snorkel", SNORKEL_DEFAULTS))
+    return grid
+
+
+def check_selection_settings(cfg: Config, gold: Gold | None, n_lfs: int, *, llm: str | None = None) -> None:
+    """selection.metric and selection.candidate, when selection will run (gold, enabled, enough
+    dev items for its folds): what apply would refuse after fitting every candidate. ``llm``:
+    where LLM labels come from (``file``, ``lfs`` or None; :func:`candidate_names`)."""
+    sel = cfg.selection
+    if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
+        return
+    names = candidate_names([tag for tag, _ in label_model_grid(cfg, n_lfs)], gold_shares=sel.gold_shares,
+                            text_models=cfg.end_model.enabled, llm=llm,
+                            llm_label_model_tags=[tag for tag, _ in label_model_grid(cfg, n_lfs + 1)])
+    try:
+        check_selection(sel.metric, sel.candidate, cfg.label_names, names)
+    except ConfigError as exc:
+        raise ConfigError(f"{cfg.config_path}: {exc}") from None
 
 
 def open_corpus(cfg: Config) -> Corpus:

@@ -172,10 +172,26 @@ def read_split(path: Path) -> pl.DataFrame | None:
     if not path.exists():
         return None
     df = io.read_table(path, required=["id", "split"], what="frozen split")
+    io.check_unique(df, "id", path=path, what="the frozen split")
     bad = df.with_row_index("_row").filter(~pl.col("split").is_in(["dev", "test"])).head(1)
     if bad.height:
         raise InputError(f"{path}: row {bad['_row'][0] + 2}: split {bad['split'][0]!r}; expected 'dev' or 'test'")
     return df.select(pl.col("id").cast(pl.String), "split")
+
+
+def _check_test_kept(cfg: Config, ids: pl.Series, split: pl.Series, path: Path) -> None:
+    """A gold id that an earlier round scored as test (``wslab_rounds.csv``) is test in the split
+    still: a row deleted from the split (or turned into dev) would otherwise move it to dev."""
+    rounds = cfg.review_path("rounds")
+    if not rounds.exists():
+        return
+    history = pl.read_csv(rounds, schema={"round": pl.Int64, "id": pl.String, "label": pl.String})
+    moved = ids.filter((split != "test").fill_null(True) & ids.is_in(history["id"].implode()))
+    if len(moved):
+        raise InputError(f"{path}: gold test id {moved[0]!r} (scored as test in {rounds.name}) is "
+                         f"{'missing' if split.filter(ids == moved[0]).is_null().all() else 'dev'} here; expected "
+                         "the frozen split unchanged: test never moves (restore the row, or delete the split, rounds "
+                         "and answers files to start over)")
 
 
 def frozen_gold(cfg: Config, gold: Gold | None, expert: ExpertLabels | None) -> Gold | None:
@@ -188,6 +204,7 @@ def frozen_gold(cfg: Config, gold: Gold | None, expert: ExpertLabels | None) -> 
     is_dev = gold.is_dev
     if stored is not None:
         split = pl.DataFrame({"id": gold.ids}).join(stored, on="id", how="left", maintain_order="left")["split"]
+        _check_test_kept(cfg, gold.ids, split, cfg.review_path("split"))
         is_dev = (split != "test").fill_null(True).to_numpy()
     ids, y = gold.ids, gold.y.copy()
     if expert is not None:

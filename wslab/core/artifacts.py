@@ -59,13 +59,14 @@ REVIEW_FILES = (QUEUE, SCORES, CARTOGRAPHY, PRED_PROBS, LABEL_STUDIO_TASKS, LABE
 
 SIGNAL_SCORES = ("cleanlab_score", "cartography_score", "disagreement_score", "lf_conflict_score")
 
-QUEUE_COLUMNS = ["rank", "id", "text", "given_label", "suggested_label", "priority", "flagged", "reasons",
+QUEUE_COLUMNS = ["rank", "id", "text", "given_label", "suggested_label", "show_suggestion", "priority", "flagged",
+                 "reasons",
                  *SIGNAL_SCORES, "label_quality", "is_label_issue", "p_suggested", "confidence",
                  "variability", "correctness", "region", "disagreement", "lf_conflicts"]
 """The queue's columns in order; a queue holds those that apply (signals it had)."""
 
 QUEUE_DTYPES = {"rank": pl.Int64, "id": pl.String, "text": pl.String, "given_label": pl.String,
-                "suggested_label": pl.String, "priority": pl.Float64, "flagged": pl.Boolean, "reasons": pl.String,
+                "suggested_label": pl.String, "show_suggestion": pl.Boolean, "priority": pl.Float64, "flagged": pl.Boolean, "reasons": pl.String,
                 **{s: pl.Float64 for s in SIGNAL_SCORES}, "label_quality": pl.Float64, "is_label_issue": pl.Boolean,
                 "p_suggested": pl.Float64, "confidence": pl.Float64, "variability": pl.Float64,
                 "correctness": pl.Float64, "region": pl.String, "disagreement": pl.Float64, "lf_conflicts": pl.Int64}

@@ -22,10 +22,10 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from wslab.core.errors import ConfigError
+from wslab.core.yamlfile import read_yaml
 from wslab.core.llm.settings import LLMSettings
 from wslab.core.validation import Strict, model_keys, validation_message  # noqa: F401  (re-exported)
 from wslab.core.limits import MAX_TEXT_CHARS
@@ -305,18 +305,7 @@ def load_config(path: str | Path) -> Config:
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"{p}: config file not found")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: bytes that are not UTF-8; expected a UTF-8 YAML file") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{p}: {line}malformed YAML ({problem})") from None
-    return parse_config(data, path=p)
+    return parse_config(read_yaml(p), path=p)
 
 
 def config_json_schema() -> dict[str, Any]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -90,6 +92,38 @@ def _check_csv_quotes(path: Path, sep: str) -> None:
                          'a closing " (a quote inside a quoted field is written "")')
 
 
+def check_csv_rows(path: Path, lf: pl.LazyFrame, sep: str) -> None:
+    """Raise InputError naming the first line with more fields than the header.
+
+    One streaming pass over every column (a query that reads some columns only never notices a
+    ragged line, so the error would otherwise surface deep inside a run); the line is then
+    looked for with the csv module, only when there is one."""
+    try:
+        lf.select(pl.all().null_count()).collect(engine="streaming")
+    except Exception as exc:
+        if "more fields" not in str(exc):
+            raise
+        line, found, expected = _ragged_line(path, sep)
+        where = f"line {line}: {found} fields" if line else "a line with more fields than the header"
+        raise InputError(f"{path}: {where}; expected at most {expected} (the header's columns; a field "
+                         "with the separator in it must be quoted)") from None
+
+
+def _ragged_line(path: Path, sep: str) -> tuple[int, int, int]:
+    """(line, fields, header fields) of the first record with more fields than the header."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        header = next(reader, [])
+        start = 2
+        for record in reader:
+            if len(record) > len(header):
+                return start, len(record), len(header)
+            start = reader.line_num + 1
+    return 0, 0, len(header)
+
+
 def _require_file(path: str | Path) -> Path:
     p = Path(path)
     if not p.exists():
@@ -117,6 +151,7 @@ def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "t
             # not a parse error in the middle of a run
             lf = pl.scan_csv(p, separator=sep, infer_schema_length=None,
                              schema_overrides={c: pl.String for c in id_columns})
+            check_csv_rows(p, lf, sep)
         elif fmt == "jsonl":
             check_utf8(p)
             lf = pl.scan_ndjson(p, infer_schema_length=None)
@@ -217,9 +252,29 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, dest)
+    except Exception as exc:  # a full disk, met by Python or inside polars (Rust): an OSError naming the file
+        code = disk_errno(exc)
+        if code is None:
+            raise
+        raise OSError(code, os.strerror(code), str(dest)) from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def disk_errno(exc: BaseException) -> int | None:
+    """ENOSPC, EDQUOT or EROFS when ``exc`` is (or, from polars, says it is) a full or read-only disk.
+
+    >>> disk_errno(RuntimeError("parquet: underlying IO error: No space left on device (os error 28)"))
+    28
+    """
+    if isinstance(exc, OSError):
+        return exc.errno if exc.errno in DISK_ERRNOS else None
+    m = re.search(r"\(os error (\d+)\)", str(exc))
+    return int(m.group(1)) if m and int(m.group(1)) in DISK_ERRNOS else None
 
 
 def write_text(path: str | Path, text: str) -> Path:

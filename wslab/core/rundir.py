@@ -150,6 +150,7 @@ def check_output_folder(run_dir: str | Path, *, inputs: Iterable[str | Path] = (
         if (parent / MARKER).is_file():
             raise InputError(f"{final}: output folder is inside {parent}, the run folder of another wslab run "
                              "(which replaces it as a whole); expected an output.dir outside any run folder")
+    _check_writable(final)
     if final.is_dir() and not _is_run(final, tuple(keep)):
         foreign = sorted(p.name for p in final.iterdir() if p.name not in (*keep, MARKER))
         raise InputError(f"{final}: output folder holds files that are not a wslab run (e.g. {foreign[0]!r}); "
@@ -159,6 +160,22 @@ def check_output_folder(run_dir: str | Path, *, inputs: Iterable[str | Path] = (
 
 
 # ---------------------------------------------------------------------- checks
+
+
+def _check_writable(final: Path) -> None:
+    """A run is staged beside ``final``: its nearest existing ancestor must be a folder this
+    process may write in (not a file, not a read-only mount); probed with a temporary file."""
+    ancestor = final.parent
+    while not ancestor.exists() and ancestor.parent != ancestor:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"{final}: output folder lies under the file {ancestor}; expected output.dir under a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".wslab-probe-", dir=ancestor)
+    except OSError as exc:
+        raise InputError(f"{final}: cannot write in {ancestor} ({exc.strerror}); expected a writable output.dir") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _real(path: str | Path) -> Path:

@@ -27,6 +27,7 @@ TEXT_CHARS = 280
 
 FLAG_HELP = {
     "zero_coverage": "never votes on any document",
+    "full_coverage": "votes one label on every document: it tells no document from another",
     "no_dev_votes": "votes on no gold dev item, so its accuracy is unknown",
     "below_chance": "dev accuracy below chance: worse than voting the same labels at random",
     "below_floor": "the whole dev-accuracy CI lies below the accuracy floor (config lfs.accuracy_floor)",

@@ -6,18 +6,19 @@ Detected, each with its placeholder kind:
 * ``PHONE``: ``+CC ...`` and ``00CC ...`` international numbers; Russian numbers with ``+7``,
   ``7``, ``8`` or no country code (10 digits starting 3, 4, 8 or 9 whose first group is a 3-5
   digit area code, ``4862 12-34-56``; ungrouped, only a mobile number starting 9); groups
-  separated by spaces, dashes (with or without spaces around them), dots or parentheses; glued
+  separated by spaces, dashes or minus signs (U+2212; with or without spaces around them), dots or parentheses; glued
   to a word (``тел89161234567``). Numbers grouped by thousands (``8 900 000 000``) are amounts.
 * ``CARD``: 13-19 digits that pass the Luhn check, ungrouped or in groups separated by one
-  space, two spaces, a dash or a dot (one kind of separator per number).
+  space, two spaces, a dash (spaces around it allowed), a dot, ``_`` or ``/`` (one kind of
+  separator per number), also wrapped across a line.
 * ``CVV``: 3-4 digits after CVV / CVC / CVV2 / CID / "код безопасности", and 3 digits right
   after a card number (optionally after its expiry ``MM/YY``).
 * ``IBAN``: ISO 13616 with a valid mod-97 check.
 * ``ACCOUNT``: 20-digit Russian accounts; 8-20 digits after "account", "acct", "счёт", "р/с"...
-* ``PASSPORT``: Russian passport series and number, ``45 06 123456`` (a plausible series: region
-  01-99, blank year 97-99 or 00 to next year), or 4+6 digits in any spacing after "паспорт",
-  "passport", "серия".
-* ``INN``: 10 and 12 digits with valid INN check digits.
+* ``PASSPORT``: Russian passport series and number, ``45 06 123456`` or ``45-06-123456`` (a
+  plausible series: region 01-99, blank year 97-99 or 00 to next year), or 4+6 digits in any
+  spacing after "паспорт", "passport", "серия".
+* ``INN``: 10 and 12 digits with valid INN check digits; grouped (``7707 083 893``) after "ИНН".
 * ``SNILS``: ``XXX-XXX-XXX YY`` (or 11 digits) with a valid SNILS checksum.
 * ``BIK``: 9 digits starting ``04``.
 * ``DOB``: a date (``01.02.1985``, ``1985-02-01``, ``1 февраля 1985``, ``Feb 1, 1985``) within a
@@ -122,7 +123,7 @@ class MaskResult:
 
 
 _SP = r"[ \t\u00a0\u2009\u202f]"  # a space inside a number (also no-break and thin spaces)
-_DASH = r"[-\u2010\u2011\u2012\u2013\u2014]"
+_DASH = r"[-\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d]"  # also the minus sign U+2212
 _LETTER_BEFORE = r"(?<![^\W\d_])"  # not glued to a preceding letter
 _LETTER_AFTER = r"(?![^\W\d_])"
 
@@ -131,7 +132,8 @@ _EMAIL = re.compile(
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 
 # A run of digit groups: what a card or phone number could be split from.
-_CARD_RUN = re.compile(rf"(?<!\d)\d+(?:(?:{_SP}{{1,2}}|{_DASH}|\.)\d+)*")
+_CARD_SEP = rf"(?:{_SP}*(?:{_DASH}|[._/]){_SP}*|{_SP}{{1,2}}|{_SP}*\r?\n{_SP}*)"
+_CARD_RUN = re.compile(rf"(?<!\d)\d+(?:{_CARD_SEP}\d+)*")
 _PHONE_SEP = rf"(?:{_SP}*(?:{_DASH}|\.|\(|\)){_SP}*|{_SP}+)"
 _PHONE_RUN = re.compile(rf"(?<![\d+])(?:\+{_SP}?)?(?:\({_SP}?)?\d+(?:{_PHONE_SEP}\d+)*")
 _DIGITS = re.compile(r"\d+")
@@ -145,8 +147,10 @@ _ACCOUNT_KW = re.compile(
 _NUMBER = re.compile(r"(?<!\d)(?:\d{9}|\d{10}|\d{11}|\d{12})(?!\d)")
 _SNILS_FORMATTED = re.compile(
     rf"(?<!\d)\d{{3}}{_DASH}?{_SP}?\d{{3}}{_DASH}?{_SP}?\d{{3}}(?:{_SP}{{1,2}}|{_DASH}){_SP}?\d{{2}}(?!\d)")
-_PASSPORT_KW_NUMBER = re.compile(rf"(?<!\d)(\d{{2}}{_SP}?\d{{2}})[^\d\n]{{0,12}}?(\d{{6}})(?!\d)")
-_PASSPORT_FORMATTED = re.compile(rf"(?<!\d)(\d{{2}}){_SP}(\d{{2}}){_SP}(?:№{_SP}?)?\d{{6}}(?!\d)")
+_PASSPORT_KW_NUMBER = re.compile(rf"(?<!\d)(\d{{2}}(?:{_SP}|{_DASH})?\d{{2}})[^\d\n]{{0,12}}?(\d{{6}})(?!\d)")
+_PASSPORT_FORMATTED = re.compile(
+    rf"(?<!\d)(\d{{2}})(?:{_SP}|{_DASH})(\d{{2}})(?:{_SP}|{_DASH})(?:№{_SP}?)?\d{{6}}(?!\d)")
+_GROUPED_NUMBER = re.compile(rf"(?<!\d)\d+(?:(?:{_SP}|{_DASH})\d+)+(?!\d)")
 
 
 def _keyword_before(words: str, gap: int = 20) -> re.Pattern[str]:
@@ -242,8 +246,17 @@ def _number_bounds(text: str, groups: list[tuple[int, int]]) -> list[bool]:
 _CARD_LAYOUTS = ((4, 4, 4, 4, 3), (4, 4, 4, 4), (4, 6, 5), *((n,) for n in range(19, 12, -1)))
 
 
+def _sep_kind(sep: str) -> str | None:
+    """A separator between digit groups as its kind: the dash, dot, ``_`` or ``/`` in it, or the
+    spaces; None for a line break (a number wrapped across lines keeps its own separator)."""
+    if "\n" in sep:
+        return None
+    inner = sep.strip(" \t\u00a0\u2009\u202f")
+    return inner if inner else sep
+
+
 def _card_digits(text: str, groups: list[tuple[int, int]]) -> str | None:
-    seps = {text[groups[k][1]:groups[k + 1][0]] for k in range(len(groups) - 1)}
+    seps = {_sep_kind(text[groups[k][1]:groups[k + 1][0]]) for k in range(len(groups) - 1)} - {None}
     digits = "".join(text[a:b] for a, b in groups)
     return digits if len(seps) <= 1 and 13 <= len(digits) <= 19 and luhn_valid(digits) else None
 
@@ -398,6 +411,10 @@ def _identifier_spans(text: str, s: MaskingSettings) -> tuple[list[Span], list[S
         for a, b, v in numbers:
             if len(v) in (10, 12) and inn_valid(v):
                 add(a, b, "INN", v, _KW_INN)
+        for m in _GROUPED_NUMBER.finditer(text):  # 7707 083 893, 7707-083-893: after the keyword only
+            v = re.sub(r"\D", "", m.group())
+            if len(v) in (10, 12) and inn_valid(v) and _after_keyword(text, m.start(), _KW_INN):
+                keyed.append((m.start(), m.end(), "INN", v))
     if s.snils:
         for m in _SNILS_FORMATTED.finditer(text):
             if snils_valid(m.group()):
