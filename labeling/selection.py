@@ -39,14 +39,24 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from wslab.core.artifacts import ABSTAIN
 from wslab.core.errors import ConfigError
-from wslab.labeling.candidates import (Candidate, Inputs, Predict, end_model_on, gold_model, vote_candidates)
+from wslab.labeling.candidates import (Candidate, Inputs, Predict, end_model_on, gold_model, llm_candidates,
+                                     vote_candidates)
 from wslab.core.progress import Reporter, get_reporter
 from wslab.core.stats.metrics import confusion_matrices, scores_from_confusion
 from wslab.core.stats.ties import probs_to_preds
 
-KIND_ORDER = ("votes", "gold", "gold+votes", "votes+end_model", "end_model", "end_model+gold")
-"""Simplest and cheapest first: the tie-break order of :func:`choose`."""
+KIND_ORDER = ("votes", "gold", "gold+votes", "votes+end_model", "end_model", "end_model+gold",
+              "llm", "votes+llm", "gold+llm")
+"""Simplest and cheapest first: the tie-break order of :func:`choose`. Candidates on LLM labels
+come last: labelling new documents with them means paying the LLM again, so one is chosen only
+when it beats every candidate without it by more than a paired standard error."""
+
+LLM_SOURCES = {"votes": ("lfs",), "gold+votes": ("lfs",), "votes+end_model": ("lfs",), "end_model": ("lfs",),
+               "end_model+gold": ("lfs",), "llm": ("llm",), "votes+llm": ("lfs", "llm"), "gold+llm": ("llm",)}
+"""Which paid sources a candidate of each kind reads: ``lfs`` (prompt LFs among the LFs),
+``llm`` (the LLM labels); gold only reads neither."""
 
 LEARNING_CURVE = (0.25, 0.5)
 """Fractions of gold dev the "gold only" learning curve adds beside the full set."""
@@ -159,23 +169,39 @@ class Selection:
     n_classes: int = 0
     rule: dict = field(default_factory=dict)
     """:func:`choice_reason`: the raw best by dev OOF score, the chosen one and why."""
+    covered: np.ndarray | None = field(default=None, repr=False)
+    """(n,) where the chosen candidate's votes (LFs and LLM labels) cover a document, when it
+    reads LLM labels (``llm``, ``votes+llm``); None: the LFs' coverage."""
 
 
 def candidate_names(label_model_tags: Sequence[str], *, gold_shares: Sequence[float] = (0.5,),
-                    text_models: bool = True) -> list[str]:
+                    text_models: bool = True, llm: str | None = None,
+                    llm_label_model_tags: Sequence[str] = ()) -> list[str]:
     """Every candidate name :func:`select_pipeline` may list (end models on every vote source:
-    it fits them on majority vote, on the best learned source, and on a pinned one).
+    it fits them on majority vote, on the best learned source, and on a pinned one). ``llm``:
+    where LLM labels come from (:func:`~wslab.labeling.candidates.llm_candidates`): ``file``
+    (the ``+llm`` vote candidates too, label models for ``llm_label_model_tags``), ``lfs``
+    (prompt LFs), or None.
 
     >>> candidate_names([""], text_models=False)
     ['majority_vote', 'weighted_vote', 'label_model(dev)', 'label_model(uniform)']
+    >>> candidate_names([], text_models=False, llm="file")[2:]
+    ['llm', 'majority_vote+llm', 'weighted_vote+llm']
     """
-    votes = ["majority_vote", "weighted_vote",
-             *(f"label_model({balance}{tag})" for tag in label_model_tags for balance in ("dev", "uniform"))]
+    def vote_names(tags: Sequence[str]) -> list[str]:
+        return ["majority_vote", "weighted_vote",
+                *(f"label_model({balance}{tag})" for tag in tags for balance in ("dev", "uniform"))]
+
+    votes = vote_names(label_model_tags)
+    llm_names = ([] if llm is None else ["llm", *(["llm+gold"] if text_models else []),
+                                         *(["llm+gold+votes"] if text_models and llm == "file" else []),
+                                         *([f"{n}+llm" for n in vote_names(llm_label_model_tags)] if llm == "file"
+                                           else [])])
     if not text_models:
-        return votes
+        return [*votes, *llm_names]
     ends = [name for src in votes for name in (f"end_model({src})", f"{src}+end_model",
                                                *(f"end_model({src})+gold@{s:g}" for s in gold_shares))]
-    return [*votes, "gold_only", "gold+votes", *ends]
+    return [*votes, "gold_only", "gold+votes", *ends, *llm_names]
 
 
 def check_selection(metric: str, pin: str | None, labels: Sequence[str], names: Sequence[str]) -> None:
@@ -328,19 +354,41 @@ def _votes_then_end_model(rows: np.ndarray, covered: np.ndarray, votes: Predict,
 
 def text_rows(kind: str, covered: np.ndarray) -> int:
     """How many corpus documents a candidate of ``kind`` labels with a text model: none for vote
-    sources, the uncovered ones for ``votes+end_model``, every one for the others."""
-    return 0 if kind == "votes" else int((~covered).sum()) if kind == "votes+end_model" else len(covered)
+    sources (LFs or LLM labels), the uncovered ones for ``votes+end_model``, every one for the others."""
+    return (0 if kind in ("votes", "llm", "votes+llm") else int((~covered).sum()) if kind == "votes+end_model"
+            else len(covered))
+
+
+def llm_cost(kind: str, costs: dict[str, dict | None]) -> dict | None:
+    """The LLM cost of a candidate of ``kind``: the sum of the ``costs`` (``{"usd": float or None,
+    "basis": str}`` per paid source, :data:`LLM_SOURCES`) of the sources it reads; None when it
+    reads none; ``usd`` None (unknown) when any of them is unknown.
+
+    >>> llm_cost("votes+llm", {"lfs": {"usd": 0.5, "basis": "prompt LFs"}, "llm": {"usd": 1.0, "basis": "file"}})
+    {'usd': 1.5, 'basis': 'prompt LFs + file'}
+    >>> llm_cost("gold", {"llm": {"usd": 1.0, "basis": "file"}}) is None
+    True
+    """
+    used = [costs[s] for s in LLM_SOURCES.get(kind, ()) if costs.get(s) is not None]
+    if not used:
+        return None
+    usd = None if any(c["usd"] is None for c in used) else round(sum(c["usd"] for c in used), 6)
+    return {"usd": usd, "basis": " + ".join(c["basis"] for c in used)}
 
 
 def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y_test: np.ndarray | None,
                     labels: Sequence[str], metric: str = "macro_f1", folds: int = 5, n_boot: int = 1000,
                     label_model_grid: Sequence[tuple[str, dict]] = (), gold_shares: Sequence[float] = (0.5,),
                     text_models: bool = True, pin: str | None = None, max_text_rows: int | None = None,
-                    reporter: Reporter | None = None) -> Selection:
+                    llm_costs: dict[str, dict | None] | None = None, reporter: Reporter | None = None) -> Selection:
     """Score every candidate out of fold on gold dev (and on gold test, for the report); choose one.
 
     ``max_text_rows``: a candidate whose text model would label more corpus documents than this
     (:func:`text_rows`) is scored and reported (``over_budget``) but not chosen unless pinned.
+
+    With LLM labels (:attr:`Inputs.llm`) their candidates join (:func:`llm_candidates`).
+    ``llm_costs``: the LLM cost of each paid source (:func:`llm_cost`), set on every row as
+    ``llm_cost`` (None for a candidate that reads no paid source).
 
     End models are trained on majority vote and on the best (by dev OOF score only) of the
     weighted vote and the label models: the sources worth an end model, at a third of the fits. ``text_models=False``
@@ -354,6 +402,7 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
                   Candidate("gold+votes", "gold+votes", True, gold_model(inp, votes=True))]
         first += [Candidate(f"gold_only({int(f * 100)}%)", "gold", True, gold_model(inp, votes=False, fraction=f),
                             eligible=False) for f in LEARNING_CURVE]
+    first += llm_candidates(inp, label_model_grid=label_model_grid, score=metric_score(fn, K), text_models=text_models)
     weak = text_models and len(inp.sample) > 0
     n_end = (2 + (pinned_source(pin) not in (None, "majority_vote"))) * (2 + len(gold_shares)) if weak else 0
     with get_reporter(reporter).task("pipeline candidates (out of fold on gold dev)", total=len(first) + n_end) as adv:
@@ -370,6 +419,7 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
         cost = text_rows(c.kind, covered)
         rows.append({"name": c.name, "kind": c.kind, "uses_dev": c.uses_dev, "eligible": c.eligible,
                      "text_rows": cost, "over_budget": max_text_rows is not None and cost > max_text_rows,
+                     "llm_cost": llm_cost(c.kind, llm_costs or {}),
                      "oof": score(inp.y_dev, oof, fn, K, n_boot=n_boot, rng=np.random.default_rng([inp.seed, i])),
                      "test": (score(y_test, test, fn, K, n_boot=n_boot, rng=np.random.default_rng([inp.seed, i, 1]))
                               if y_test is not None else None),
@@ -389,7 +439,16 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
                      rule=choice_reason(rows, chosen, pinned=pin is not None),
                      learning_curve=curve, oof={n: d[0] for n, d in runner.decided.items()},
                      test={n: d[1] for n, d in runner.decided.items()}, predict=runner.predict(chosen),
-                     kinds={c.name: c.kind for c in cands}, n_classes=K)
+                     kinds={c.name: c.kind for c in cands}, n_classes=K,
+                     covered=_llm_covered(inp, covered, next(c.kind for c in cands if c.name == chosen)))
+
+
+def _llm_covered(inp: Inputs, covered: np.ndarray, kind: str) -> np.ndarray | None:
+    """Where a vote candidate of ``kind`` on LLM labels has a vote (None for other kinds)."""
+    if kind not in ("llm", "votes+llm") or inp.llm is None:
+        return None
+    answered = (inp.llm != ABSTAIN).any(axis=1)
+    return answered if kind == "llm" else answered | covered
 
 
 def _end_model_candidates(inp: Inputs, first: list[Candidate], runner: _Runner, gold_shares: Sequence[float],

@@ -1,11 +1,14 @@
 """``wslab llm-label`` as a library call: the LLM as an annotator over a corpus file.
 
 Every option is checked before the first paid call; the answers are written as an annotations
-file (id, annotator, label), abstentions left out.
+file (id, annotator, label), abstentions left out, with a cost manifest beside it
+(:func:`cost_manifest_path`: what the labels cost in all, read by ``wslab apply`` for the cost
+column of the pipeline candidates).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +17,11 @@ import polars as pl
 from wslab.core.limits import MAX_TEXT_CHARS
 from wslab.core.errors import ArgumentError
 from wslab.core.io import (check_not_null, check_outputs_spare_inputs, check_unique, read_table, table_format,
-                           write_table)
+                           write_json, write_table)
 from wslab.core.progress import Reporter
 from wslab.core.rundir import output_lock
 
-__all__ = ["llm_label"]
+__all__ = ["llm_label", "cost_manifest_path", "read_cost_manifest"]
 
 
 def llm_label(out: Path, *, config: Path | None = None, corpus: Path | None = None, labels: str | None = None,
@@ -81,5 +84,45 @@ def _label(out: Path, corpus_path: Path, id_col: str, text_col: str, max_chars: 
     write_table(out, frame)
     summary = {"out": str(out), "documents": docs.height, "annotated": frame.height,
                "status": result.status, "resumed": result.resumed, "usage": result.usage,
-               "masked": result.masked}
+               "masked": result.masked, "cost_manifest": str(cost_manifest_path(out))}
+    write_json(cost_manifest_path(out), cost_manifest(out, result, docs.height, frame.height,
+                                                      priced=settings.price(settings.resolved_model()) is not None))
     return result, summary
+
+
+def cost_manifest_path(out: Path) -> Path:
+    """Where the cost manifest of an LLM labels file is: ``labels.csv`` -> ``labels.csv.cost.json``."""
+    return out.with_name(out.name + ".cost.json")
+
+
+def read_cost_manifest(path: Path) -> dict[str, Any] | None:
+    """The cost manifest beside the labels file ``path`` (None when there is none or it is unreadable)."""
+    side = cost_manifest_path(path)
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def cost_manifest(out: Path, result: Any, n_docs: int, n_annotated: int, *, priced: bool) -> dict[str, Any]:
+    """``{"documents", "annotated", "cost_usd", "estimated", "tokens_in", "tokens_out", "this_run"}``:
+    what the labels in ``out`` cost in all. A run that resumed one whose manifest is there adds
+    its paid calls to that total (a rerun answered from the store adds nothing); answers paid by
+    a run that left no manifest (stopped at the budget) are costed like this run's paid calls
+    (``estimated``). ``cost_usd`` None: no price for the model, or nothing to estimate from."""
+    u = result.usage
+    before = (read_cost_manifest(out) or {}) if result.resumed else {}
+    earlier = 0 if before else int(result.resumed) + int(u.get("cache_hits") or 0)
+    if not priced and u["calls"]:
+        total = None
+    elif before:
+        total = None if before.get("cost_usd") is None else before["cost_usd"] + u["cost_usd"]
+    elif earlier:
+        total = u["cost_usd"] * (1 + earlier / u["calls"]) if u["calls"] else None
+    else:
+        total = u["cost_usd"]
+    return {"documents": n_docs, "annotated": n_annotated, "cost_usd": None if total is None else round(total, 6),
+            "estimated": bool(earlier) or bool(before.get("estimated")),
+            "tokens_in": int(before.get("tokens_in", 0)) + int(u["input_tokens"]),
+            "tokens_out": int(before.get("tokens_out", 0)) + int(u["output_tokens"]), "this_run": u}

@@ -42,6 +42,7 @@ from wslab.labeling.patterns import vote_patterns
 from wslab.app.review_loop import (ProjectStores, drop_reviewed, freeze_split, record_round, round_table,
                                    write_project_stores)
 from wslab.labeling.selection import Selection, metric_score, parse_metric, select_pipeline
+from wslab.app.llm_source import llm_source_costs, llm_votes
 from wslab.core.progress import Reporter, get_reporter, stage_done
 from wslab.app.project import Project, label_model_grid, open_project
 from wslab.quality.evaluate import evaluate
@@ -154,7 +155,8 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
                            accuracy_floor=cfg.lfs.accuracy_floor)
     run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
     with run.stage("selection"):
-        selection = choose_pipeline(project, L, models.covered, fits, reporter=reporter)
+        selection = choose_pipeline(project, L, models.covered, fits, lf_names=lf_names, llm_usage=run.llm,
+                                    reporter=reporter)
     with run.stage("end_model"):
         chosen, fill, probs, source = final_labels(project, models, selection, reporter=reporter)
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
@@ -280,7 +282,11 @@ def final_labels(project: Project, models: LabelModels, selection: Selection | N
     """(chosen pipeline, end-model fill or None, probs, source) of every document: the candidate
     selection chose, or without selection the default pipeline (:func:`default_pipeline`)."""
     if selection is not None:
-        return (selection.chosen, None, *selected_labels(selection, models.covered, reporter=reporter))
+        covered = models.covered if selection.covered is None else selection.covered
+        probs, source = selected_labels(selection, covered, reporter=reporter)
+        if selection.kinds[selection.chosen] == "llm":  # the LLM's label where it answered, the prior elsewhere
+            source = source_names(covered, selection.chosen, "prior")
+        return selection.chosen, None, probs, source
     chosen = default_pipeline(models, balance=_balance(project), end_model=project.cfg.end_model.enabled)
     fill = fill_uncovered(project, models, reporter=reporter)
     return (chosen, fill, *final_probs(models.default, fill, name=chosen.removesuffix("+end_model")))
@@ -316,10 +322,15 @@ def _with_expert(project: Project, y: np.ndarray, confidence: np.ndarray,
 
 
 def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: LabelModelFits, *,
+                    lf_names: list[str] | None = None, llm_usage: dict[str, Any] | None = None,
                     reporter: Reporter | None = None) -> Selection | None:
     """Every candidate pipeline scored out of fold on gold dev, one chosen (None without gold
     or with ``selection.enabled: false``). ``covered``: where an LF voted; ``fits``: the run's
-    label-model fits, shared with the label-model stage. See :mod:`wslab.labeling.selection`."""
+    label-model fits, shared with the label-model stage; ``lf_names``: L's columns;
+    ``llm_usage``: the run's LLM usage so far (prompt LFs), for the cost column. LLM labels (the
+    ``llm_labels`` file, else the prompt LFs) add the LLM candidates
+    (:func:`wslab.app.llm_source.llm_votes`). See :mod:`wslab.labeling.selection`."""
+
     cfg, gold = project.cfg, project.gold
     sel, em = cfg.selection, cfg.end_model
     if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
@@ -332,16 +343,18 @@ def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: 
     features = TextFeatures(project.corpus.texts_at, np.concatenate([sample, dev_pos, test_pos]),
                             max_features=min(em.max_features, sel.max_features)) \
         if em.enabled else None
-    grid = label_model_grid(cfg, L.shape[1])
+    llm, llm_in_lfs = llm_votes(project, L, lf_names or [], llm_usage or {})
+    grid = label_model_grid(cfg, L.shape[1] + (0 if llm is None or llm_in_lfs else llm.shape[1]))  # +llm LFs too
     inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
-                 features=features, C=em.C, seed=cfg.seed, test_pos=test_pos, label_models=fits)
+                 features=features, C=em.C, seed=cfg.seed, test_pos=test_pos, label_models=fits,
+                 llm=llm, llm_in_lfs=llm_in_lfs)
     try:
         return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
                                metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,
-                               label_model_grid=grid,
+                               label_model_grid=grid,  # vote_candidates: none below MIN_LFS_FOR_LABEL_MODEL LFs
                                gold_shares=sel.gold_shares, text_models=em.enabled, pin=sel.candidate,
                                max_text_rows=sel.max_text_rows,
-                               reporter=reporter)
+                               llm_costs=llm_source_costs(project, llm_usage or {}), reporter=reporter)
     except ConfigError as exc:  # the stage names the key; the pipeline adds the file
         raise ConfigError(f"{cfg.config_path}: {exc}") from None
 

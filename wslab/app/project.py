@@ -121,7 +121,9 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     if cfg.llm_labels is not None:  # read again by the agreement step; checked here, before any paid call
         io.read_table(cfg.resolve(cfg.llm_labels), required=["id", "label"], what="llm_labels")
     gold = frozen_gold(cfg, gold_file, expert)
-    check_selection_settings(cfg, gold, len(plan.names) + (precomputed.width - 1 if precomputed is not None else 0))
+    check_selection_settings(cfg, gold, len(plan.names) + (precomputed.width - 1 if precomputed is not None else 0),
+                             llm="file" if cfg.llm_labels is not None else
+                             "lfs" if any(sp.kind == "prompt" for sp in specs) else None)
     return Project(cfg=cfg, corpus=corpus, plan=plan, gold=gold, annotations=annotations,
                    precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored)
 
@@ -142,14 +144,16 @@ def label_model_grid(cfg: Config, n_lfs: int) -> list[tuple[str, dict]]:
     return grid
 
 
-def check_selection_settings(cfg: Config, gold: Gold | None, n_lfs: int) -> None:
+def check_selection_settings(cfg: Config, gold: Gold | None, n_lfs: int, *, llm: str | None = None) -> None:
     """selection.metric and selection.candidate, when selection will run (gold, enabled, enough
-    dev items for its folds): what apply would refuse after fitting every candidate."""
+    dev items for its folds): what apply would refuse after fitting every candidate. ``llm``:
+    where LLM labels come from (``file``, ``lfs`` or None; :func:`candidate_names`)."""
     sel = cfg.selection
     if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
         return
     names = candidate_names([tag for tag, _ in label_model_grid(cfg, n_lfs)], gold_shares=sel.gold_shares,
-                            text_models=cfg.end_model.enabled)
+                            text_models=cfg.end_model.enabled, llm=llm,
+                            llm_label_model_tags=[tag for tag, _ in label_model_grid(cfg, n_lfs + 1)])
     try:
         check_selection(sel.metric, sel.candidate, cfg.label_names, names)
     except ConfigError as exc:

@@ -14,7 +14,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table as _RichTable
 
-from wslab.app.report.cells import decision_text, vs_best_text
+from wslab.app.report.cells import decision_text, llm_cost_bases, llm_cost_text, vs_best_text
 
 WIDE = 100_000
 """Width of the console when stdout is not a terminal: lines as long as their content, nothing cut."""
@@ -144,13 +144,16 @@ def candidates_table(block: dict[str, Any]) -> Table:
     compared = any(row.get("vs_best") for row in block["rows"])
     if compared:
         table.add_column("vs best OOF", justify="right")
+    paid = any(row.get("llm_cost") for row in block["rows"])
+    if paid:
+        table.add_column("LLM cost", justify="right")
     table.add_column("chosen")
     for row in block["rows"]:
         mark = (("pinned" if block["pinned"] else "*") if row["chosen"] else "curve" if not row["eligible"]
                 else "over budget" if row.get("over_budget") else "")
         cells = [row["name"], _score(row["oof"]), _score(row["test"])]
         table.add_row(*cells, *([decision_text(row.get("decision"))] if decides else []),
-                      *([vs_best_text(row)] if compared else []), mark)
+                      *([vs_best_text(row)] if compared else []), *([llm_cost_text(row)] if paid else []), mark)
     over = any(row.get("over_budget") for row in block["rows"])
     rule = block.get("rule")
     table.caption = ("* best dev OOF score, or a simpler candidate within one paired standard error of it; "
@@ -159,6 +162,8 @@ def candidates_table(block: dict[str, Any]) -> Table:
                      + ("; over budget = its text model would label more documents than selection.max_text_rows"
                         if over else "")
                      + ("; decision = the rule for the F1 class, chosen on gold dev (cross-fitted)" if decides else "")
+                     + ("; LLM cost = what the LLM labels it reads cost (" + llm_cost_bases(block["rows"]) + ")"
+                        if paid else "")
                      + (f"\nchosen {rule['chosen']}: {rule['reason']}" if rule else ""))
     return table
 

@@ -214,7 +214,9 @@ class Config(Strict):
     gold: GoldConfig | None = None
     annotations: Path | None = Field(None, description="Optional long-form annotations (id, annotator, label).")
     llm_labels: Path | None = Field(None, description="An LLM's labels (id, label, optional annotator), e.g. from wslab "
-                                    "llm-label: with annotations, the agreement report scores the LLM as a rater "
+                                    "llm-label: candidates of pipeline selection (the LLM alone, inside the vote "
+                                    "candidates, with the gold-trained text model), their cost read from the file's "
+                                    "cost manifest; with annotations, the agreement report scores the LLM as a rater "
                                     "(kappa with each assessor, against gold).")
     lfs: LFsConfig = Field(default_factory=LFsConfig)
     label_model: LabelModelConfig = Field(default_factory=LabelModelConfig)

@@ -27,7 +27,9 @@ def llm_label(
     """Label a corpus with an LLM and write the answers as annotations (abstentions left out).
 
     Every text is PII-masked before it is sent; answers are cached and the run resumes where an
-    interrupted one stopped.
+    interrupted one stopped. Beside the output goes its cost manifest (<out>.cost.json: what the
+    labels cost in all), which `wslab apply` shows as the LLM cost of the candidates that read
+    them (config key llm_labels).
 
     Example: wslab llm-label --corpus corpus.parquet --labels spam,ham --model gpt-4o-mini --out llm.csv
     """

@@ -92,3 +92,21 @@ def decision_text(d: dict | None) -> str:
     if d.get("threshold") is not None:
         return f"p({d['class']}) >= {d['threshold']:.2f}"
     return f"{d['class']} x{d['weight']:.2g}"
+
+
+def llm_cost_text(row: dict) -> str:
+    """What the LLM labels a candidate reads cost: ``$0.0123``, ``unknown``, or ``—`` (no LLM)."""
+    c = row.get("llm_cost")
+    if not c:
+        return "—"
+    return "unknown" if c.get("usd") is None else f"${c['usd']:.4f}"
+
+
+def llm_cost_bases(rows: Sequence[dict]) -> str:
+    """Where the candidates' LLM costs come from, each once: ``llm_labels.csv.cost.json; prompt LFs, this run``."""
+    seen: list[str] = []
+    for r in rows:
+        for part in str((r.get("llm_cost") or {}).get("basis") or "").split(" + "):
+            if part and part not in seen:
+                seen.append(part)
+    return "; ".join(seen)

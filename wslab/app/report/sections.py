@@ -13,7 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from wslab.app.report.cells import Badge, Cell, Table, ci, decision_text, integer, num, pct, scored, vs_best_text
+from wslab.app.report.cells import (Badge, Cell, Table, ci, decision_text, integer, llm_cost_bases, llm_cost_text, num,
+                                    pct, scored, vs_best_text)
 from wslab.app.report.charts import BLUE, GREY, bar_chart, finite, nice_range
 
 __all__ = ["MODEL_ROWS", "SECTIONS", "compute_sections"]
@@ -51,6 +52,9 @@ PIPELINE_TEXT = {
     "votes+end_model": "{lfs} LFs' votes combined by {src} where an LF voted; the end model labels the rest",
     "gold": "a text model trained on the gold dev labels labels every document",
     "gold+votes": "a text model trained on the gold dev labels (texts and LF votes) labels every document",
+    "llm": "the LLM's labels (from llm_labels) label the documents it answered; the rest keep the class prior",
+    "votes+llm": "{lfs} LFs' votes and the LLM's labels combined by {src}; documents without a vote keep the class prior",
+    "gold+llm": "a text model trained on the gold dev labels (texts and the LLM's labels) labels every document",
     "end_model": "an end model trained on the weak labels of {src} labels every document",
     "end_model+gold": "an end model trained on the weak labels of {src} and on gold dev labels every document",
 }
@@ -67,7 +71,7 @@ def pipeline_kind(name: str, candidates: dict[str, Any] | None) -> str:
 
 def pipeline_text(name: str, kind: str, lfs: Any) -> str:
     """One sentence on what the chosen pipeline ``name`` of ``kind`` does."""
-    src = name.removesuffix("+end_model")
+    src = name.removesuffix("+end_model").removesuffix("+llm")
     if kind.startswith("end_model"):
         src = name.removeprefix("end_model(").split(")+gold")[0].removesuffix(")")
     return PIPELINE_TEXT.get(kind, "{name}").format(name=name, src=src, lfs=integer(lfs))
@@ -92,8 +96,10 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
     cards.append(_card("LF coverage", pct(cov), f"{integer(covered)} of {integer(n_docs)} documents have an LF vote"))
     chosen = m.get("chosen") or man.get("chosen")
     how = ("chosen on gold dev (out of fold)" if m.get("candidates") else "the default pipeline (no selection on gold dev)")
+    paid = next((r.get("llm_cost") for r in (m.get("candidates") or {}).get("rows", []) if r.get("name") == chosen), None)
+    cost = f'; the LLM labels it reads cost {llm_cost_text({"llm_cost": paid})} ({paid["basis"]})' if paid else ""
     cards.append(_card("Labels from", chosen or "—",
-                       f'{pipeline_text(chosen, pipeline_kind(chosen, m.get("candidates")), rows.get("lfs"))}; {how}'
+                       f'{pipeline_text(chosen, pipeline_kind(chosen, m.get("candidates")), rows.get("lfs"))}; {how}{cost}'
                        if chosen else "", word=True))
     q = man.get("quality")
     cards.append(_card("Flagged for relabeling", integer(q.get("flagged")),
@@ -197,18 +203,21 @@ def candidates(block: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     rows, decides = [], any(r.get("decision") for r in block["rows"])
     compared = any(r.get("vs_best") for r in block["rows"])
+    paid = any(r.get("llm_cost") for r in block["rows"])
     for r in block["rows"]:
         mark = (Cell(badges=(Badge("chosen", "ok"),)) if r["chosen"]
                 else Cell("learning curve" if not r["eligible"] else
                           f"over budget: {r['text_rows']:,} texts" if r.get("over_budget") else ""))
         rows.append([str(r["name"]), str(r["kind"]), _score_cell(r["oof"]), _score_cell(r["test"]),
                      *([decision_text(r.get("decision"))] if decides else []),
-                     *([vs_best_text(r)] if compared else []), mark])
+                     *([vs_best_text(r)] if compared else []), *([llm_cost_text(r)] if paid else []), mark])
     return {"metric": block["metric"], "folds": integer(block["folds"]), "pinned": bool(block.get("pinned")),
-            "rule": block.get("rule"),
+            "rule": block.get("rule"), "llm_cost_basis": llm_cost_bases(block["rows"]) if paid else None,
             "table": Table.of(["candidate", "kind", "dev OOF [95% CI]", "test [95% CI]",
                                *(["decision (dev OOF)"] if decides else []),
-                               *(["vs best dev OOF (paired SE)"] if compared else []), ""], rows, num=(2, 3))}
+                               *(["vs best dev OOF (paired SE)"] if compared else []),
+                               *(["LLM cost"] if paid else []), ""], rows,
+                              num=(2, 3, *([len(rows[0]) - 2] if paid and rows else [])))}
 
 
 # ---------------------------------------------------------------- labeling functions
