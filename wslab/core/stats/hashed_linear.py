@@ -91,6 +91,19 @@ class HashedLinear:
             return None
         return cls(featurizer, clf.coef_, clf.intercept_, clf.classes_, columns)
 
+    def __getstate__(self) -> dict:
+        """Pickled compactly: the weights of the used columns only (W is mostly zeros)."""
+        state = dict(self.__dict__)
+        used = np.flatnonzero(self.W.any(axis=1))
+        state["W"] = (used, self.W[used], self.W.shape)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        used, w, shape = state["W"]
+        W = np.zeros(shape, dtype=w.dtype)
+        W[used] = w
+        self.__dict__.update(state, W=W)
+
     def features(self, texts: Sequence[str | None] | pl.Series) -> sp.csr_matrix:
         """``featurizer.transform(texts)`` (all 2 x n_features columns), built in one pass."""
         s, d = _clean(texts, self.max_chars), self.n_features
@@ -116,7 +129,8 @@ class HashedLinear:
 
         step = max(1, (2 ** 31 - 1) // (2 * self.n_features))  # int32 sort keys (twice as fast as int64)
         n = len(texts)
-        if n > step:
+        if isinstance(texts, pl.Series) and n > step:
+            texts = texts.fill_null("")
             z = np.vstack([self.decision(texts[i:i + step], None if extra is None else extra[i:i + step])
                            for i in range(0, n, step)])
         else:
