@@ -129,8 +129,7 @@ class HashedLinear:
 
         step = max(1, (2 ** 31 - 1) // (2 * self.n_features))  # int32 sort keys (twice as fast as int64)
         n = len(texts)
-        if isinstance(texts, pl.Series) and n > step:
-            texts = texts.fill_null("")
+        if n > step:
             z = np.vstack([self.decision(texts[i:i + step], None if extra is None else extra[i:i + step])
                            for i in range(0, n, step)])
         else:
