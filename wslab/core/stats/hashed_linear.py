@@ -49,15 +49,21 @@ def _tfidf_csr(word: tuple[np.ndarray, np.ndarray], char: tuple[np.ndarray, np.n
     new[0] = True
     np.not_equal(key[1:], key[:-1], out=new[1:])
     starts = np.flatnonzero(new)
-    counts = np.diff(starts, append=len(key)).astype(np.float32)
-    r, c = np.divmod(key[starts], D)
+    counts = np.empty(len(starts), dtype=np.float32)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
+    counts[-1] = len(key) - starts[-1]
+    u = key[starts]
+    if D & (D - 1) == 0:  # a power of two (the default): shift and mask instead of a division
+        r, c = u >> (D.bit_length() - 1), u & (D - 1)
+    else:
+        r, c = np.divmod(u, D)
     val = (np.log(counts) + 1) * idf[c]                       # float32, as _weigh
-    fam = 2 * r + (c >= d)                                     # (row, family) of each entry
+    fam = r * 2
+    fam += c >= d                                              # (row, family) of each entry
     norm = np.sqrt(np.bincount(fam, (val * val).astype(np.float64), minlength=2 * n_rows))
     norm[norm == 0] = 1.0
     x = (val / norm[fam]).astype(np.float32)                   # float32 / float64, stored float32
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(r, minlength=n_rows), out=indptr[1:])
+    indptr = np.searchsorted(u, np.arange(n_rows + 1, dtype=u.dtype) * D)  # u is sorted by row
     return sp.csr_matrix((x, c.astype(np.int32, copy=False), indptr), shape=(n_rows, D))
 
 
