@@ -117,7 +117,8 @@ class TextFeatures:
     """Hashed TF-IDF (:class:`~wslab.core.stats.hashing.HashedTfidf`) of the corpus rows ``rows``,
     computed once per run and shared by every candidate and fold: the idf is learnt from their
     texts (no labels, so no fold leaks into another), and any other rows are featurized on demand
-    with the same stateless hashing, in batches over ``n_jobs`` threads. Only the hashed columns
+    with the same stateless hashing (:meth:`probs`: scored from the texts in ``n_jobs`` worker
+    processes, :mod:`~wslab.core.stats.predict_pool`). Only the hashed columns
     these rows use are kept (:func:`~wslab.core.stats.hashing.used_columns`): no model fitted on
     them puts weight anywhere else, and the solvers' vectors shrink to that size."""
 

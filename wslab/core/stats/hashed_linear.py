@@ -2,12 +2,14 @@
 
 A logistic regression fitted on :class:`~wslab.core.stats.hashing.HashedTfidf` features scores a
 document as ``intercept + sum over its n-gram columns of tfidf(column) x coef(column)``. This
-module computes that sum straight from the hashed n-gram occurrences of a batch: one sort of
-``row * n_features + column`` per family for the counts, then ``np.bincount`` for the L2 norms
-and the class scores. No CSR matrix, normalisation pass, column selection or sparse product is
-built, and the arithmetic is the reference path's (``transform`` -> ``select_columns`` ->
-``predict_proba``): the same float32 tf-idf values, norms accumulated in float64 in the same
-order, so the probabilities agree to rounding of the last sum (tests: below 1e-9).
+module builds a batch's feature matrix straight from the hashed n-gram occurrences of both
+families: one sort of ``row * 2 n_features + column`` (int32 keys: batches of up to 2^31 / (2
+n_features) documents) gives the counts, then sublinear tf x idf, both L2 norms (``np.bincount``)
+and the CSR arrays, and one sparse product scores it. No per-family count matrices, normalisation
+pass, stacking or column selection (columns the model never saw simply weigh 0). The arithmetic
+is the reference path's (``transform`` -> ``select_columns`` -> ``predict_proba``): the same
+float32 values, norms accumulated in float64 in the same order, the same float32 product and
+scikit-learn's own softmax, so the probabilities are equal (tests: within 1e-9; measured: 0).
 
 :class:`HashedLinear` holds what prediction needs (idf, the classifier's weights spread over the
 hashed columns, intercept): a few MB that pickle, so large inputs are split over worker processes
