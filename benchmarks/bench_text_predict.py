@@ -13,9 +13,9 @@ documents (so a change of load on the shared 2-core machine falls on both alike)
 - after, one process: :class:`wslab.core.stats.hashed_linear.HashedLinear`, the model fitted on
   :class:`wslab.core.stats.hashing.HashedTfidf` features (the same n-grams, hashed; counted
   column-wise) scored straight from the texts (one sort per batch, no feature-matrix pipeline);
-- after, 2 worker processes (:func:`wslab.core.stats.predict_pool.parallel_proba`, as wslab
-  predicts): each featurizes and scores half of a turn's texts and returns probabilities. The
-  pool is started before the timing (once per run, about a second).
+- after, 2 processes (:func:`wslab.core.stats.predict_pool.parallel_proba`, as wslab predicts):
+  this process scores half of a turn's texts while a worker process featurizes and scores the
+  other half and returns probabilities. The worker is started before the timing (once per run).
 
 Writes benchmarks/results/text_predict.md. Label agreement of the two and accuracy against the
 generator's true class are printed beside the speeds (the features differ, the labels should not
@@ -66,9 +66,8 @@ def _sharing_note() -> str:
     except OSError:
         return ""
     return ("The kernel's autogroup scheduling is on (`sched_autogroup_enabled=1`): CPU time is shared per "
-            "session, so while other sessions keep both cores busy the second worker takes its time from the "
-            "first, and the 2-worker rate approaches the 1-process one; on an idle second core the workers run "
-            "side by side." if on else "")
+            "session, so while other sessions keep both cores busy the worker takes its time from this process, "
+            "and the 2-process rate approaches the 1-process one; on an idle second core the two run side by side." if on else "")
 
 
 def main(argv: list[str]) -> int:
@@ -109,9 +108,9 @@ def main(argv: list[str]) -> int:
         "process. After: the model fitted on `HashedTfidf` features (the same n-grams hashed into 2^18 columns per "
         "family) scored straight from the texts by `HashedLinear` (one int32 sort per batch of both families' "
         "hashed n-grams, then tf-idf, norms and one sparse product: no per-family matrices, normalisation pass, "
-        "column selection or stacking), in this process, and in 2 worker processes that each featurize and score "
-        "half of every turn and return probabilities (`predict_pool.parallel_proba`, as wslab predicts; the pool "
-        f"is started once per run, before the timing). Machine: {platform.machine()}, 2 cores shared with other "
+        "column selection or stacking), in this process, and in 2 processes: this one scores half of every turn "
+        "while a worker process featurizes and scores the other half and returns probabilities "
+        "(`predict_pool.parallel_proba`, as wslab predicts; the worker is started once per run, before the timing). Machine: {platform.machine()}, 2 cores shared with other "
         "jobs (ratios matter more than seconds).\n\n"
         "| path | wall time | documents / s | CPU time of this process | documents / CPU-s | accuracy vs true class |\n"
         "|---|---|---|---|---|---|\n"
@@ -119,9 +118,9 @@ def main(argv: list[str]) -> int:
         f"{n / c_old:,.0f} | {acc[0]:.4f} |\n"
         f"| after: HashedLinear, 1 process | {t_one:.1f} s | {rate_one:,.0f} | {c_one:.1f} s | {n / c_one:,.0f} | "
         f"{acc[1]:.4f} |\n"
-        f"| after: HashedLinear, 2 worker processes | {t_new:.1f} s | {rate_new:,.0f} | (in the workers) | | "
+        f"| after: HashedLinear, 2 processes (this + 1 worker) | {t_new:.1f} s | {rate_new:,.0f} | (in the workers) | | "
         f"{acc[2]:.4f} |\n\n"
-        f"Speed-up in documents per second **{rate_new / rate_old:.1f}x** with 2 workers (target: at least 10x; "
+        f"Speed-up in documents per second **{rate_new / rate_old:.1f}x** with 2 processes (target: at least 10x; "
         f"met: {'yes' if rate_new / rate_old >= 10 else 'no'}), {rate_one / rate_old:.1f}x in one process; per "
         f"CPU-second {c_old / c_one:.1f}x. Load average during the run {os.getloadavg()[0]:.1f}. The fast path's "
         f"probabilities equal the reference path's (`transform` -> `select_columns` -> `predict_proba`) within "
