@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
         f"{n / c_old:,.0f} | {acc[0]:.4f} |\n"
         f"| after: HashedLinear, 1 process | {t_one:.1f} s | {rate_one:,.0f} | {c_one:.1f} s | {n / c_one:,.0f} | "
         f"{acc[1]:.4f} |\n"
-        f"| after: HashedLinear, 2 processes (this + 1 worker) | {t_new:.1f} s | {rate_new:,.0f} | (in the workers) | | "
+        f"| after: HashedLinear, 2 processes (this + 1 worker) | {t_new:.1f} s | {rate_new:,.0f} | (split over 2 processes) | | "
         f"{acc[2]:.4f} |\n\n"
         f"Speed-up in documents per second **{rate_new / rate_old:.1f}x** with 2 processes (target: at least 10x; "
         f"met: {'yes' if rate_new / rate_old >= 10 else 'no'}), {rate_one / rate_old:.1f}x in one process; per "
