@@ -30,6 +30,13 @@ CLASS_WORDS = {
     "fraud": "stolen fraud scam hacked suspicious украли мошенники взлом подозрительная списание unknown".split(),
     "other": "mortgage deposit rate office hours ипотека вклад ставка отделение график".split(),
 }
+# words of each class that no LF matches: documents holding only these are uncovered (``make_corpus(uncovered=)``)
+SOFT_WORDS = {
+    "card": "debit chip contactless atm expired plastic дебетовая банкомат чип бесконтактная".split(),
+    "transfer": "remittance beneficiary routing sepa zelle получателю зачисление реквизитам ach".split(),
+    "fraud": "phishing chargeback impersonation compromised фишинг злоумышленники компрометация".split(),
+    "other": "loan savings branch interest кредит накопления процент филиал".split(),
+}
 
 LF_RAW = [
     {"name": "kw_card_en", "label": "card", "kind": "keywords", "keywords": ["card", "pin", "reissue"]},
@@ -81,9 +88,15 @@ def lf_specs() -> list[LFSpec]:
     return [parse_lf(r, where="benchmarks/synth.py") for r in LF_RAW]
 
 
-def make_corpus(n: int, *, seed: int, start: int = 0) -> pl.DataFrame:
-    """``n`` documents: id, text, channel, amount (nullable) and the true class ``y``."""
+def make_corpus(n: int, *, seed: int, start: int = 0, uncovered: float = 0.0) -> pl.DataFrame:
+    """``n`` documents: id, text, channel, amount (nullable) and the true class ``y``.
+
+    ``uncovered``: the share of documents whose topic words all come from :data:`SOFT_WORDS` (which
+    no LF matches, so most of these documents get no vote); the other documents then take their
+    second topic word from SOFT_WORDS half the time, so a text model can learn those words from
+    covered documents. 0 (the default) keeps the original generator (about 96% covered)."""
     rng = np.random.default_rng([seed, start])
+    soft = rng.random(n) < uncovered if uncovered else np.zeros(n, dtype=bool)
     y = rng.choice(len(LABELS), n, p=[0.3, 0.3, 0.15, 0.25])
     n_fill = 10
     filler = np.asarray(FILLER)[rng.integers(0, len(FILLER), (n, n_fill))]
@@ -95,10 +108,12 @@ def make_corpus(n: int, *, seed: int, start: int = 0) -> pl.DataFrame:
         cls = np.where(rng.random(n) < (0.12 if j == 2 else 0.93), y, rng.integers(0, len(LABELS), n))
         word_idx = rng.integers(0, 100, n)
         words = np.empty(n, dtype=object)
+        use_soft = soft | ((rng.random(n) < 0.5) & (j == 1)) if uncovered else soft
         for c, lab in enumerate(LABELS):
-            m = cls == c
-            vocab = np.asarray(CLASS_WORDS[lab], dtype=object)
-            words[m] = vocab[word_idx[m] % len(vocab)]
+            for vocab_of, pick in ((CLASS_WORDS, ~use_soft), (SOFT_WORDS, use_soft)):
+                m = (cls == c) & pick
+                vocab = np.asarray(vocab_of[lab], dtype=object)
+                words[m] = vocab[word_idx[m] % len(vocab)]
         drop = rng.random(n) < (0.06 if j == 0 else 0.5 if j == 1 else 0.85)
         words[drop] = ""
         cols[f"w{j}"] = words.astype(str)
@@ -119,7 +134,7 @@ def make_corpus(n: int, *, seed: int, start: int = 0) -> pl.DataFrame:
     )
 
 
-def write_corpus(path: Path, n: int, *, seed: int, chunk: int = 1_000_000) -> Path:
+def write_corpus(path: Path, n: int, *, seed: int, chunk: int = 1_000_000, uncovered: float = 0.0) -> Path:
     """Write ``n`` documents to one parquet file, generating and streaming ``chunk`` at a time."""
     path.parent.mkdir(parents=True, exist_ok=True)
     parts_dir = path.parent / f"{path.stem}.parts"
@@ -127,7 +142,7 @@ def write_corpus(path: Path, n: int, *, seed: int, chunk: int = 1_000_000) -> Pa
     parts = []
     for i, start in enumerate(range(0, n, chunk)):
         part = parts_dir / f"part{i:04d}.parquet"
-        make_corpus(min(chunk, n - start), seed=seed, start=start).write_parquet(part)
+        make_corpus(min(chunk, n - start), seed=seed, start=start, uncovered=uncovered).write_parquet(part)
         parts.append(part)
     pl.scan_parquet(parts).sink_parquet(path)
     for p in parts:

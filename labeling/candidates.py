@@ -38,7 +38,9 @@ from wslab.labeling.aggregate import MIN_LFS_FOR_LABEL_MODEL, class_prior, major
 from wslab.labeling.label_model import LabelModelFits, RestartScore
 from wslab.labeling.patterns import VotePatterns, vote_patterns
 from wslab.core.stats.features import text_classifier
+from wslab.core.stats.hashed_linear import HashedLinear
 from wslab.core.stats.hashing import HashedTfidf, select_columns, used_columns
+from wslab.core.stats.predict_pool import parallel_proba
 
 Predict = Callable[[np.ndarray], np.ndarray]
 Fit = Callable[[np.ndarray], Predict]
@@ -121,7 +123,8 @@ class TextFeatures:
     """Hashed TF-IDF (:class:`~wslab.core.stats.hashing.HashedTfidf`) of the corpus rows ``rows``,
     computed once per run and shared by every candidate and fold: the idf is learnt from their
     texts (no labels, so no fold leaks into another), and any other rows are featurized on demand
-    with the same stateless hashing, in batches over ``n_jobs`` threads. Only the hashed columns
+    with the same stateless hashing (:meth:`probs`: scored from the texts in ``n_jobs`` worker
+    processes, :mod:`~wslab.core.stats.predict_pool`). Only the hashed columns
     these rows use are kept (:func:`~wslab.core.stats.hashing.used_columns`): no model fitted on
     them puts weight anywhere else, and the solvers' vectors shrink to that size."""
 
@@ -129,7 +132,7 @@ class TextFeatures:
                  n_jobs: int = 2):
         self.fetch_texts = fetch_texts
         self.rows = np.unique(rows)
-        self.featurizer = HashedTfidf(n_features=max_features, n_jobs=n_jobs)
+        self.featurizer, self.n_jobs = HashedTfidf(n_features=max_features, n_jobs=n_jobs), n_jobs
         X = self.featurizer.fit_transform(fetch_texts(self.rows))
         self.cols = used_columns(X)
         self.X = select_columns(X, self.cols)
@@ -140,6 +143,22 @@ class TextFeatures:
         if len(pos) and np.array_equal(self.rows[idx], pos):
             return self.X[idx]
         return select_columns(self.featurizer.transform(self.fetch_texts(pos)), self.cols)
+
+    def probs(self, clf, pos: np.ndarray, n_classes: int, extra: sp.spmatrix | None = None) -> np.ndarray:
+        """(len(pos), n_classes) probabilities of ``clf`` (fitted on these features, ``extra``
+        appended) at corpus rows ``pos``: from the stored matrix for the rows it holds; for any
+        other rows straight from their texts (:class:`~wslab.core.stats.hashed_linear.HashedLinear`,
+        the same probabilities), over worker processes for large inputs."""
+        pos = np.asarray(pos)
+        idx = np.minimum(np.searchsorted(self.rows, pos), len(self.rows) - 1)
+        fast = None if len(pos) and np.array_equal(self.rows[idx], pos) else \
+            HashedLinear.from_classifier(self.featurizer, clf, self.cols)
+        if fast is None:
+            X = self(pos)
+            return classifier_probs(clf, X if extra is None else sp.hstack([X, extra]).tocsr(), n_classes)
+        out = np.zeros((len(pos), n_classes))
+        out[:, clf.classes_] = parallel_proba(fast, self.fetch_texts(pos), extra, n_jobs=self.n_jobs)
+        return out
 
 
 class _OneClass:
@@ -289,7 +308,7 @@ def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None, dev_free
         clf = fit_classifier(X, y, w, C=inp.C, seed=inp.seed, warm=inp.warm.get("init"))
         if dev_free and "init" not in inp.warm:
             inp.warm["init"] = clf
-        return lambda rows: classifier_probs(clf, inp.features(rows), inp.n_classes)
+        return lambda rows: inp.features.probs(clf, rows, inp.n_classes)
     return fit
 
 
@@ -301,13 +320,17 @@ def gold_model(inp: Inputs, *, votes: bool, fraction: float = 1.0) -> Fit:
         X = inp.features(rows)
         return sp.hstack([X, lf_onehot(inp.L[rows], inp.n_classes)]).tocsr() if votes else X
 
+    def probs(clf, rows: np.ndarray) -> np.ndarray:
+        return inp.features.probs(clf, rows, inp.n_classes,
+                                  lf_onehot(inp.L[rows], inp.n_classes) if votes else None)
+
     def fit(train: np.ndarray) -> Predict:
         if fraction < 1.0:
             rng = np.random.default_rng([inp.seed, len(train)])
             train = np.sort(rng.choice(train, max(2, int(round(fraction * len(train)))), replace=False))
         y = inp.y_dev[train]
         clf = fit_classifier(feats(inp.dev_pos[train]), y, np.ones(len(train)), C=inp.C, seed=inp.seed)
-        return lambda rows: classifier_probs(clf, feats(rows), inp.n_classes)
+        return lambda rows: probs(clf, rows)
     return fit
 
 

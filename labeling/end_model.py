@@ -16,7 +16,9 @@ import numpy as np
 from wslab.core.errors import InputError
 from wslab.core.progress import Reporter, get_reporter
 from wslab.core.stats.features import text_classifier
+from wslab.core.stats.hashed_linear import HashedLinear
 from wslab.core.stats.hashing import HashedTfidf, select_columns, used_columns
+from wslab.core.stats.predict_pool import parallel_proba
 
 
 @dataclass
@@ -26,10 +28,20 @@ class EndModel:
     n_classes: int
     columns: np.ndarray | None = None  # the hashed columns the classifier was fitted on (None: all)
 
-    def predict_proba(self, texts: list[str], *, batch_size: int = 50_000) -> np.ndarray:
-        """(n, K) probabilities, predicted in batches; classes unseen in training get 0."""
+    def predict_proba(self, texts: list[str], *, batch_size: int = 200_000) -> np.ndarray:
+        """(n, K) probabilities, predicted in batches; classes unseen in training get 0. A logistic
+        regression on hashed features is scored straight from the texts
+        (:class:`~wslab.core.stats.hashed_linear.HashedLinear`, the same probabilities), over
+        worker processes for large batches."""
         out = np.zeros((len(texts), self.n_classes))
         cols = self.classifier.classes_
+        fast = HashedLinear.from_classifier(self.featurizer, self.classifier, self.columns) \
+            if isinstance(self.featurizer, HashedTfidf) else None
+        if fast is not None:
+            for start in range(0, len(texts), batch_size):
+                out[start:start + batch_size, cols] = parallel_proba(fast, texts[start:start + batch_size],
+                                                                     n_jobs=self.featurizer.n_jobs)
+            return out
         for start in range(0, len(texts), batch_size):
             X = self.featurizer.transform(texts[start:start + batch_size])
             if self.columns is not None:
@@ -57,7 +69,7 @@ def train_end_model(texts: list[str], y: np.ndarray, *, n_classes: int, sample_w
 def end_model_probs(fetch_texts: Callable[[np.ndarray], list[str]], y: np.ndarray, confidence: np.ndarray,
                     covered: np.ndarray, *, needed: np.ndarray, prior: np.ndarray, min_confidence: float = 0.0,
                     max_train: int = 500_000, C: float = 4.0, max_features: int = 200_000, seed: int = 0,
-                    batch_size: int = 50_000, reporter: Reporter | None = None) -> np.ndarray:
+                    batch_size: int = 200_000, reporter: Reporter | None = None) -> np.ndarray:
     """Train the end model on the aggregated labels and predict the rows that need it.
 
     ``y``, ``confidence``, ``covered``: the aggregated labels (n,), trained on where covered and
