@@ -13,8 +13,9 @@ it on ``apply``'s aggregated labels; :func:`write_review` writes the same files 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -29,6 +30,9 @@ from wslab.core.stats.features import build_features
 from wslab.quality.label_issues import (check_class_counts, find_label_issues, majority_vote,
                                         multiannotator_consensus, out_of_sample_pred_probs)
 from wslab.quality.queue import build_queue
+
+if TYPE_CHECKING:
+    from wslab.core.data import Corpus
 
 __all__ = ["SuspicionResult", "find_suspicious_labels", "check_aggregated_labels", "write_review", "review_file"]
 
@@ -340,7 +344,7 @@ def write_review(result: SuspicionResult, out: Path, *, labels: Sequence[str] | 
 def review_file(data: Path, out: Path, *, id_col: str = "id", text_col: str = "text", label_col: str = "label",
                 annotator_col: str | None = None, feature_cols: Sequence[str] | None = None,
                 labels: Sequence[str] | None = None, folds: int = 5, epochs: int = 5, seed: int = 0,
-                top: int | None = None, corpus: "Corpus | None" = None,
+                top: int | None = None, corpus: Corpus | None = None,
                 reporter: Reporter | None = None) -> tuple[SuspicionResult, dict]:
     """``wslab issues``: read a labelled table (texts joined from ``corpus`` by id when given), rank its labels, write the review files into ``out``
     (:func:`write_review`, plus summary.json); return the result and the summary."""
