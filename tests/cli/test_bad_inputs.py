@@ -10,31 +10,11 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
+from project_edits import add_lf, edit_config, write
+
 runner = CliRunner()
-
-
-def edit_config(p: Path, **changes) -> None:
-    cfg = yaml.safe_load((p / "config.yaml").read_text())
-    for dotted, value in changes.items():
-        node = cfg
-        *parents, leaf = dotted.split("__")
-        for part in parents:
-            node = node[part]
-        node[leaf] = value
-    (p / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-
-
-def add_lf(p: Path, lf: dict) -> None:
-    data = yaml.safe_load((p / "lfs.yaml").read_text())
-    data["lfs"].append(lf)
-    (p / "lfs.yaml").write_text(yaml.safe_dump(data))
-
-
-def write(p: Path, name: str, text: str) -> None:
-    (p / name).write_text(text, encoding="utf-8")
 
 
 def rewrite_corpus(p: Path, **columns) -> None:

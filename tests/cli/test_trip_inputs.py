@@ -22,31 +22,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from project_edits import add_lf, edit_config, write
+
 
 runner = CliRunner()
 WSLAB = [sys.executable, "-m", "wslab"]
-
-
-def edit_config(p: Path, **changes) -> None:
-    """Set config keys (``output__dir`` = output.dir)."""
-    cfg = yaml.safe_load((p / "config.yaml").read_text())
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split("__")
-        node = cfg
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    (p / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-
-
-def add_lf(p: Path, lf: dict) -> None:
-    data = yaml.safe_load((p / "lfs.yaml").read_text())
-    data["lfs"].append(lf)
-    (p / "lfs.yaml").write_text(yaml.safe_dump(data))
-
-
-def write(p: Path, name: str, text: str) -> None:
-    (p / name).write_text(text, encoding="utf-8")
 
 
 def run(argv) -> tuple[int, list[str]]:
