@@ -249,7 +249,9 @@ def test_ctrl_c_in_the_first_seconds_is_one_line(project, seconds):
     if code == 0:
         pytest.skip("the run finished before the signal")
     assert code in (130, -signal.SIGINT), (code, lines)  # 130, or (rarely, at shutdown) ended by the signal itself
-    assert lines == ["error: interrupted (Ctrl-C); files are written atomically, so none was left half-written"]
+    one_line = ["error: interrupted (Ctrl-C); files are written atomically, so none was left half-written"]
+    # ended by the signal itself (a press during interpreter shutdown): nothing printed, never a traceback
+    assert lines == one_line or (code == -signal.SIGINT and lines == []), (code, lines)
     assert not (project / "run" / "labels.parquet").exists()
 
 

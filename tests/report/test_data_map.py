@@ -134,9 +134,11 @@ var D=JSON.parse(document.getElementById('points').textContent),cv=document.getE
 var b=cv.getBoundingClientRect(),x=b.left+52+654*D.points.v[0]/D.xmax,y=b.top+12+468*(1-(D.points.c[0]+0.02)/1.04);
 var body=document.body,st=document.getElementById('status'),tip=document.getElementById('tip');
 cv.dispatchEvent(new MouseEvent('mousemove',{clientX:x,clientY:y,bubbles:true}));
-// the page shows the tooltip in its next animation frame: a frame callback queued after its own
-// runs after it (a fixed timeout raced it on a loaded machine)
-requestAnimationFrame(function(){
+// the page shows the tooltip in an animation frame: wait (in Chromium's virtual time) until it is
+// shown, up to 2 s, rather than a fixed 300 ms that raced the frame on a loaded machine
+var tries=0;
+function probe(){
+if(tip.style.display!=='block'&&tries++<40){setTimeout(probe,50);return}
 body.setAttribute('data-tip',tip.textContent);body.setAttribute('data-tip-shown',tip.style.display);
 body.setAttribute('data-tip-markup',String(tip.querySelectorAll('script,img,i').length));
 var sel=document.getElementById('cls');sel.value=String(D.names.indexOf('beta'));sel.dispatchEvent(new Event('change'));
@@ -148,7 +150,8 @@ cv.dispatchEvent(new MouseEvent('mousedown',{clientX:b.left+100,clientY:b.top+50
 cv.dispatchEvent(new MouseEvent('mousemove',{clientX:b.left+300,clientY:b.top+250,bubbles:true}));
 window.dispatchEvent(new MouseEvent('mouseup',{clientX:b.left+300,clientY:b.top+250,bubbles:true}));
 body.setAttribute('data-dragged',st.textContent);
-});
+}
+setTimeout(probe,50);
 })();
 </script>"""
 
