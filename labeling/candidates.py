@@ -37,6 +37,7 @@ from wslab.core.stats.ties import probs_to_preds
 from wslab.labeling.aggregate import MIN_LFS_FOR_LABEL_MODEL, class_prior, majority_vote, vote_counts
 from wslab.labeling.label_model import LabelModelFits, RestartScore
 from wslab.labeling.patterns import VotePatterns, vote_patterns
+from wslab.labeling.span_features import SpanFeatures
 from wslab.core.stats.features import text_classifier
 from wslab.core.stats.hashed_linear import HashedLinear
 from wslab.core.stats.hashing import HashedTfidf, select_columns, used_columns
@@ -215,6 +216,8 @@ class Inputs:
     """(n, a) int8 labels of corpus rows by ``a`` LLM labelers (ABSTAIN where one did not answer), or None."""
     llm_in_lfs: bool = False
     """The LLM labels are columns of L already (prompt LFs): no ``+llm`` vote candidates."""
+    spans: SpanFeatures | None = None
+    """Span-aware region features (config ``corpus.spans``): the ``+spans`` gold candidates."""
 
     @cached_property
     def patterns(self) -> VotePatterns:
@@ -312,15 +315,19 @@ def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None, dev_free
     return fit
 
 
-def gold_model(inp: Inputs, *, votes: bool, fraction: float = 1.0) -> Fit:
+def gold_model(inp: Inputs, *, votes: bool, fraction: float = 1.0, spans: bool = False) -> Fit:
     """The end model trained on the training dev items alone (a ``fraction`` of them, seeded),
-    on TF-IDF, or on TF-IDF with the one-hot LF votes appended (``votes=True``)."""
+    on TF-IDF, or on TF-IDF with the one-hot LF votes appended (``votes=True``), and with the
+    span-aware region features :attr:`Inputs.spans` beside them (``spans=True``)."""
 
     def feats(rows: np.ndarray):
-        X = inp.features(rows)
-        return sp.hstack([X, lf_onehot(inp.L[rows], inp.n_classes)]).tocsr() if votes else X
+        blocks = [inp.features(rows)] + ([inp.spans(rows)] if spans else [])
+        blocks += [lf_onehot(inp.L[rows], inp.n_classes)] if votes else []
+        return sp.hstack(blocks).tocsr() if len(blocks) > 1 else blocks[0]
 
     def probs(clf, rows: np.ndarray) -> np.ndarray:
+        if spans:
+            return classifier_probs(clf, feats(rows), inp.n_classes)
         return inp.features.probs(clf, rows, inp.n_classes,
                                   lf_onehot(inp.L[rows], inp.n_classes) if votes else None)
 

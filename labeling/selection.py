@@ -176,12 +176,12 @@ class Selection:
 
 def candidate_names(label_model_tags: Sequence[str], *, gold_shares: Sequence[float] = (0.5,),
                     text_models: bool = True, llm: str | None = None,
-                    llm_label_model_tags: Sequence[str] = ()) -> list[str]:
+                    llm_label_model_tags: Sequence[str] = (), spans: bool = False) -> list[str]:
     """Every candidate name :func:`select_pipeline` may list (end models on every vote source:
     it fits them on majority vote, on the best learned source, and on a pinned one). ``llm``:
     where LLM labels come from (:func:`~wslab.labeling.candidates.llm_candidates`): ``file``
     (the ``+llm`` vote candidates too, label models for ``llm_label_model_tags``), ``lfs``
-    (prompt LFs), or None.
+    (prompt LFs), or None. ``spans``: the corpus names entity spans (the ``+spans`` candidates).
 
     >>> candidate_names([""], text_models=False)
     ['majority_vote', 'weighted_vote', 'label_model(dev)', 'label_model(uniform)']
@@ -201,7 +201,8 @@ def candidate_names(label_model_tags: Sequence[str], *, gold_shares: Sequence[fl
         return [*votes, *llm_names]
     ends = [name for src in votes for name in (f"end_model({src})", f"{src}+end_model",
                                                *(f"end_model({src})+gold@{s:g}" for s in gold_shares))]
-    return [*votes, "gold_only", "gold+votes", *ends, *llm_names]
+    span_names = ["gold_only+spans", "gold+votes+spans"] if spans else []
+    return [*votes, "gold_only", "gold+votes", *span_names, *ends, *llm_names]
 
 
 def check_selection(metric: str, pin: str | None, labels: Sequence[str], names: Sequence[str]) -> None:
@@ -400,6 +401,9 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
     if text_models:
         first += [Candidate("gold_only", "gold", True, gold_model(inp, votes=False)),
                   Candidate("gold+votes", "gold+votes", True, gold_model(inp, votes=True))]
+        if inp.spans is not None:  # listed after their whole-text twins: a tie goes to whole text
+            first += [Candidate("gold_only+spans", "gold", True, gold_model(inp, votes=False, spans=True)),
+                      Candidate("gold+votes+spans", "gold+votes", True, gold_model(inp, votes=True, spans=True))]
         first += [Candidate(f"gold_only({int(f * 100)}%)", "gold", True, gold_model(inp, votes=False, fraction=f),
                             eligible=False) for f in LEARNING_CURVE]
     first += llm_candidates(inp, label_model_grid=label_model_grid, score=metric_score(fn, K), text_models=text_models)

@@ -155,6 +155,19 @@ CASES = {
     "config_check_all_texts_empty": (lambda p: rewrite_corpus(p, text=[""] * 30 + [" "] * 30), CHECK,
                                      r"corpus\.csv: column 'text' is empty in every document; expected some text for "
                                      r"end_model and suspicious"),
+    "config_check_span_column_missing": (lambda p: edit_config(p, corpus__spans={"e1": ["s1", "t1"], "e2": ["s2", "t2"]}),
+                                         CHECK, r"corpus\.csv: missing span column 's1' \(corpus\.spans\.e1\); found columns"),
+    "config_check_span_out_of_range": (
+        lambda p: (rewrite_corpus(p, s1=[0] * 60, t1=[3] * 60, s2=[4] * 59 + [20], t2=[9] * 59 + [90]),
+                   edit_config(p, corpus__spans={"e1": ["s1", "t1"], "e2": ["s2", "t2"]})),
+        CHECK, r"corpus\.csv: row 61: entity span e2 = \[20, 90\] is out of range \(columns 's2', 't2'\); "
+               r"expected 0 <= start <= end <= \d+, the text's length in characters$"),
+    "config_check_span_markers_missing": (lambda p: edit_config(p, corpus__spans={"markers": True}), CHECK,
+                                          r"corpus\.csv: row 2: text without both entity marks \(corpus\.spans\.markers\)"),
+    "config_check_spans_both_styles": (lambda p: edit_config(p, corpus__spans={"e1": ["a", "b"], "e2": ["c", "d"],
+                                                                             "markers": True}),
+                                       CHECK, r"key 'corpus\.spans': expected either e1 and e2 \(span columns\) or "
+                                              r"markers: true, not both"),
     "config_check_unclosed_quote": (lambda p: write(p, "corpus.csv", "id,text\nd000,great\nd001,\"awful\nd002,ok\n"), CHECK,
                                     r"corpus\.csv: line 3: a quoted field opens here and is never closed"),
     "config_check_output_is_a_file": (lambda p: (write(p, "out.txt", "x"), edit_config(p, output__dir="out.txt")), CHECK,

@@ -38,6 +38,8 @@ def _schema_type(prop: dict[str, Any], sections: dict[str, str]) -> str:
     if "const" in prop:
         return f"`{prop['const']}`"
     t = prop.get("type")
+    if isinstance(t, list):
+        return " or ".join(_schema_type({**prop, "type": one}, sections) for one in t)
     if t == "array":
         return f"list of {_schema_type(prop.get('items', {}), sections)}"
     if t == "object":
@@ -105,15 +107,20 @@ def config_reference(schema: dict[str, Any] | None = None) -> str:
 
         schema = config_json_schema()
     defs = schema.get("$defs", {})
-    # a nested model is documented in the section named after the top-level key that holds it
+    # a nested model is documented in the section named after the key that holds it (``corpus``,
+    # ``corpus.spans``): the top-level sections first, then the models nested in them
     names: dict[str, str] = {}
     sections: list[tuple[str, str]] = []
-    for key, prop in schema.get("properties", {}).items():
-        ref = prop.get("$ref") or next((p.get("$ref") for p in prop.get("anyOf", []) if "$ref" in p), None)
-        if ref:
-            def_name = ref.rsplit("/", 1)[-1]
-            names[def_name] = key
-            sections.append((key, def_name))
+    todo = [("", schema)]
+    while todo:
+        prefix, model = todo.pop(0)
+        for key, prop in model.get("properties", {}).items():
+            ref = prop.get("$ref") or next((p.get("$ref") for p in prop.get("anyOf", []) if "$ref" in p), None)
+            if ref and ref.rsplit("/", 1)[-1] not in names:
+                def_name = ref.rsplit("/", 1)[-1]
+                names[def_name] = prefix + key
+                sections.append((prefix + key, def_name))
+                todo.append((f"{prefix}{key}.", defs[def_name]))
     lines = [GENERATED, "", "# config.yaml reference", "",
              "A wslab project is one YAML file. Unknown keys are an error (with a did-you-mean), relative paths "
              "resolve against the config file's folder, and `wslab config check config.yaml` validates a project "

@@ -36,6 +36,7 @@ from wslab.labeling.aggregate import (LabelModels, class_prior, default_pipeline
 from wslab.labeling.analysis import compare_precomputed, explain_lfs, lf_summary
 from wslab.labeling.apply import label_matrix, precomputed_descriptions, votes_array
 from wslab.labeling.candidates import Inputs, TextFeatures
+from wslab.labeling.span_features import SpanFeatures
 from wslab.labeling.end_model import end_model_probs
 from wslab.labeling.label_model import LabelModelFits
 from wslab.labeling.patterns import vote_patterns
@@ -340,14 +341,18 @@ def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: 
     free[dev_pos], free[test_pos] = False, False
     pool = np.flatnonzero(free)  # covered, not gold (a mask: setdiff1d sorted 10M positions, 30 s)
     sample = np.sort(np.random.default_rng(cfg.seed).choice(pool, min(len(pool), sel.max_train), replace=False))
-    features = TextFeatures(project.corpus.texts_at, np.concatenate([sample, dev_pos, test_pos]),
-                            max_features=min(em.max_features, sel.max_features)) \
-        if em.enabled else None
+    rows, n_features = np.concatenate([sample, dev_pos, test_pos]), min(em.max_features, sel.max_features)
+    corpus, where = project.corpus, project.spans
+    texts = corpus.texts_at if where is None else (lambda pos: where.plain(corpus.texts_at(pos)))
+    features = TextFeatures(texts, rows, max_features=n_features) if em.enabled else None
+    spans = None
+    if em.enabled and where is not None:
+        spans = SpanFeatures(lambda pos: where.regions(corpus.texts_at(pos), pos), rows, max_features=n_features)
     llm, llm_in_lfs = llm_votes(project, L, lf_names or [], llm_usage or {})
     grid = label_model_grid(cfg, L.shape[1] + (0 if llm is None or llm_in_lfs else llm.shape[1]))  # +llm LFs too
     inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
                  features=features, C=em.C, seed=cfg.seed, test_pos=test_pos, label_models=fits,
-                 llm=llm, llm_in_lfs=llm_in_lfs)
+                 llm=llm, llm_in_lfs=llm_in_lfs, spans=spans)
     try:
         return select_pipeline(inp, covered=covered, test_pos=test_pos, y_test=gold.y_test, labels=project.labels,
                                metric=sel.metric, folds=sel.folds, n_boot=cfg.evaluation.bootstrap,

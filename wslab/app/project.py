@@ -21,6 +21,7 @@ from wslab.core import io
 from wslab.core.config import Config
 from wslab.core.data import Corpus, Gold, load_gold
 from wslab.core.errors import ConfigError
+from wslab.core.spans import EntitySpans, load_spans
 from wslab.labeling.aggregate import MIN_LFS_FOR_LABEL_MODEL
 from wslab.labeling.selection import candidate_names, check_selection
 from wslab.labeling.apply import LFPlan, load_precomputed, load_python_lf, plan_lfs, split_precomputed
@@ -42,6 +43,7 @@ class Project:
     expert: ExpertLabels | None = None  # the review loop's answers (wslab.app.review_loop); gold already includes them
     gold_file: Gold | None = None  # the gold file as written (its seeded or given split), before the loop
     stored_votes: pl.DataFrame | None = None  # precomputed votes of LFs the specs also define: compared, not used
+    spans: EntitySpans | None = None  # corpus.spans, checked (wslab.core.spans)
 
     @property
     def labels(self) -> list[str]:
@@ -107,6 +109,7 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
             load_python_lf(spec.condition.function, paths=paths)  # type: ignore[union-attr]
     corpus = open_corpus(cfg)
     check_texts(cfg, corpus)
+    spans = load_spans(cfg.corpus.spans, corpus)
     plan = plan_lfs(corpus, specs, cfg.label_names, executor=cfg.lfs.executor)
     precomputed = stored = None
     if cfg.lfs.precomputed is not None:
@@ -125,7 +128,7 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
                              llm="file" if cfg.llm_labels is not None else
                              "lfs" if any(sp.kind == "prompt" for sp in specs) else None)
     return Project(cfg=cfg, corpus=corpus, plan=plan, gold=gold, annotations=annotations,
-                   precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored)
+                   precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored, spans=spans)
 
 
 SNORKEL_DEFAULTS = {"n_epochs": 100, "lr": 0.01, "l2": 0.0, "restarts": 1}
@@ -153,7 +156,8 @@ def check_selection_settings(cfg: Config, gold: Gold | None, n_lfs: int, *, llm:
         return
     names = candidate_names([tag for tag, _ in label_model_grid(cfg, n_lfs)], gold_shares=sel.gold_shares,
                             text_models=cfg.end_model.enabled, llm=llm,
-                            llm_label_model_tags=[tag for tag, _ in label_model_grid(cfg, n_lfs + 1)])
+                            llm_label_model_tags=[tag for tag, _ in label_model_grid(cfg, n_lfs + 1)],
+                            spans=cfg.corpus.spans is not None)
     try:
         check_selection(sel.metric, sel.candidate, cfg.label_names, names)
     except ConfigError as exc:

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from wslab.core.errors import ConfigError
 from wslab.core.yamlfile import read_yaml
@@ -52,6 +52,28 @@ def check_label_names(names: list[Any]) -> None:
         seen.add(name)
 
 
+class SpansConfig(Strict):
+    """Where the two entities of a relation stand in each document: span columns, or marks in the text."""
+
+    e1: list[str] | None = Field(None, min_length=2, max_length=2, description="[start column, end column] of the "
+                                 "first entity: character offsets into the text, end exclusive (text[start:end]), "
+                                 "e.g. [span1_start, span1_end] as `wslab import wrench` writes them.")
+    e2: list[str] | None = Field(None, min_length=2, max_length=2, description="[start column, end column] of the "
+                                 "second entity, as e1.")
+    markers: bool = Field(False, description="The entities are marked in the text instead, as <e1>...</e1> and "
+                          "<e2>...</e2> (SemEval-2010 Task 8), in either order.")
+
+    @model_validator(mode="after")
+    def _one_style(self) -> "SpansConfig":
+        columns = self.e1 is not None or self.e2 is not None
+        if columns and (self.e1 is None or self.e2 is None):
+            raise ValueError("expected both e1 and e2 ([start column, end column] each)")
+        if columns == self.markers:
+            raise ValueError("expected either e1 and e2 (span columns) or markers: true, not "
+                             + ("both" if columns else "neither"))
+        return self
+
+
 class CorpusConfig(Strict):
     path: Path = Field(description="Corpus file: parquet, csv or jsonl.")
     id_column: str = Field("id", description="Column with a unique document id.")
@@ -59,6 +81,10 @@ class CorpusConfig(Strict):
     max_text_chars: int = Field(MAX_TEXT_CHARS, ge=100, description="Texts are cut to this many characters for features "
                                 "(end model, cleanlab, cartography) and prompts; LFs see whole texts. "
                                 "manifest.json counts the texts cut.")
+    spans: SpansConfig | None = Field(None, description="Entity spans of a relation task. The text models then "
+                                      "also learn from the text before, between and after the two entities and "
+                                      "from the entity words, each hashed apart (candidates gold_only+spans and "
+                                      "gold+votes+spans, chosen or not on gold dev like every candidate).")
 
 
 class GoldConfig(Strict):
