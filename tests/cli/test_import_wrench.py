@@ -66,7 +66,17 @@ def test_relation_set_keeps_entity_names_spans_and_ids_as_corpus_columns(tmp_pat
     assert row["text"][row["span2_start"]:row["span2_end"]] == row["entity2"] == "NF-kB"
     assert corpus["doc_id"].to_list() == ["1007", "0012", "1007", "0012"]  # ids as text, exactly as written
     assert corpus["split"].to_list() == ["train", "train", "valid", "test"]  # the split column is wslab's
-    assert load_config(tmp_path / "proj" / "config.yaml").selection.metric == "accuracy"
+    cfg = load_config(tmp_path / "proj" / "config.yaml")
+    assert cfg.selection.metric == "accuracy"
+    assert (cfg.corpus.spans.e1, cfg.corpus.spans.e2) == (["span1_start", "span1_end"], ["span2_start", "span2_end"])
+
+
+def test_relation_set_with_a_span_outside_its_text_keeps_whole_text_features(tmp_path):
+    item = {"data": {"text": "TNF activates NF-kB", "span1": [0, 3], "span2": [14, 40]}, "label": 0, "weak_labels": [0]}
+    src = _write_wrench(tmp_path / "rel", {s: {"1": item} for s in ("train", "valid", "test")}, {"0": "a", "1": "b"})
+    summary = _import(src, tmp_path / "proj")
+    assert summary["spans"] is False
+    assert load_config(tmp_path / "proj" / "config.yaml").corpus.spans is None
 
 
 @pytest.mark.slow

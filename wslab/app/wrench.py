@@ -10,7 +10,8 @@ A WRENCH dataset folder holds ``train.json``, ``valid.json``, ``test.json`` (eac
     votes.parquet    id + one Int8 column per WRENCH LF (names from readme.txt when listed)
     gold.csv         id, label, split: valid -> dev, test -> test
     config.yaml      ready for ``wslab apply config.yaml``, with the metric WRENCH reports for the
-                     dataset as ``selection.metric`` (:data:`WRENCH_METRIC`)
+                     dataset as ``selection.metric`` (:data:`WRENCH_METRIC`), and for a relation set
+                     its entity spans as ``corpus.spans`` (:func:`entity_spans`)
 
 Document ids are ``<split>-<wrench id>``. Train labels are *not* written as gold: in WRENCH
 they are the unlabeled corpus.
@@ -147,10 +148,33 @@ def import_wrench(dataset_dir: Path, out_dir: Path, *, seed: int = 0) -> dict[st
                    metadata={LF_DESCRIPTIONS_KEY: json.dumps(descriptions, ensure_ascii=False)} if descriptions else None)
     io.write_table(out_dir / "gold.csv", gold)
     config = _project_config(dataset_dir.name, label_map, labels, seed=seed)
+    spans = entity_spans(corpus)
+    if spans is not None:
+        config["corpus"]["spans"] = spans
     io.write_text(out_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     return {"documents": corpus.height, "lfs": len(names), "labels": labels,
             "gold_dev": int((gold["split"] == "dev").sum()), "gold_test": int((gold["split"] == "test").sum()),
-            "metric": config["selection"]["metric"], "columns": corpus.columns[3:], "out_dir": str(out_dir)}
+            "metric": config["selection"]["metric"], "columns": corpus.columns[3:], "spans": spans is not None,
+            "out_dir": str(out_dir)}
+
+
+SPAN_COLUMNS = ("span1_start", "span1_end", "span2_start", "span2_end")
+"""The columns of WRENCH's relation sets' ``span1`` / ``span2`` (:func:`data_columns`)."""
+
+
+def entity_spans(corpus: pl.DataFrame) -> dict[str, list[str]] | None:
+    """``corpus.spans`` for a relation set: WRENCH's ``span1`` / ``span2`` are character offsets,
+    end exclusive (``text[start:end]`` is the entity), as ``corpus.spans`` reads them; None when
+    the columns are not all there, or any span is missing or out of its text (then the project
+    keeps whole-text features only, rather than a config that ``apply`` would refuse)."""
+    if not all(c in corpus.columns for c in SPAN_COLUMNS):
+        return None
+    n = corpus["text"].fill_null("").str.len_chars()
+    s1, e1, s2, e2 = (corpus[c] for c in SPAN_COLUMNS)
+    ok = ((s1 >= 0) & (s1 <= e1) & (e1 <= n) & (s2 >= 0) & (s2 <= e2) & (e2 <= n)).fill_null(False)
+    if not (all(corpus[c].dtype.is_integer() for c in SPAN_COLUMNS) and ok.all()):
+        return None
+    return {"e1": ["span1_start", "span1_end"], "e2": ["span2_start", "span2_end"]}
 
 
 def _read_labels(dataset_dir: Path) -> tuple[dict, list[str]]:
