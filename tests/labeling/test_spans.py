@@ -141,3 +141,5 @@ def test_only_the_between_text_tells_the_relation_and_dev_chooses_spans(tmp_path
     truth = dict(zip(ids, labels))
     rest = labels_out.filter(~pl.col("id").is_in(ids[:240]))  # documents no gold item is: labelled by the model
     assert np.mean([truth[i] == lab for i, lab in zip(rest["id"], rest["label"])]) > 0.9
+    report = res.files["report"].read_text(encoding="utf-8")
+    assert "between and after the two entities" in report  # the report says what the chosen pipeline reads

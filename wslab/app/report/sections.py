@@ -74,7 +74,10 @@ def pipeline_text(name: str, kind: str, lfs: Any) -> str:
     src = name.removesuffix("+end_model").removesuffix("+llm")
     if kind.startswith("end_model"):
         src = name.removeprefix("end_model(").split(")+gold")[0].removesuffix(")")
-    return PIPELINE_TEXT.get(kind, "{name}").format(name=name, src=src, lfs=integer(lfs))
+    text = PIPELINE_TEXT.get(kind, "{name}").format(name=name, src=src, lfs=integer(lfs))
+    if name.endswith("+spans"):
+        text += ", reading the text before, between and after the two entities and the entity words apart"
+    return text
 
 
 # ---------------------------------------------------------------- summary
