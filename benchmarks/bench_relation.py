@@ -147,8 +147,10 @@ def run(label: str, cfg: Path) -> list[str]:
     secs = time.perf_counter() - t0
     block = json.loads(res.stdout)["candidates"]
     rows = []
+    twins = {r["name"] for r in block["rows"] if r["name"].endswith("+spans")}  # and their whole-text twins
     for r in block["rows"]:
-        if r["name"] not in SHOWN and not r["chosen"]:
+        if r["name"] not in SHOWN and not r["chosen"] and r["name"] not in twins \
+                and r["name"] + "+spans" not in twins:
             continue
         o, t = r["oof"], r["test"]
         rows.append(f"| {label} | {r['name']} | {100 * o['value']:.1f} [{100 * o['ci'][0]:.1f}, {100 * o['ci'][1]:.1f}] "

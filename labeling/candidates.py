@@ -289,28 +289,36 @@ def weak_targets(probs: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     return probs_to_preds(probs, rows=rows), probs.max(axis=1)
 
 
-def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None, dev_free: bool = False) -> Fit:
+def end_model_on(inp: Inputs, source: Fit, *, gold_share: float | None, dev_free: bool = False,
+                 spans: bool = False) -> Fit:
     """The end model on ``source``'s labels of the weak sample (weighted by their confidence),
     plus the training dev items with their gold labels making up ``gold_share`` of the total
-    weight (``None``: no gold).
+    weight (``None``: no gold); ``spans=True``: with the span-aware region features
+    :attr:`Inputs.spans` beside the TF-IDF.
 
     Every fit is warm-started from ``inp.warm["init"]``, the first fit that saw no dev label
     (``dev_free=True``: no gold and a source that ignores dev), never from a fit on all of dev:
     a solver stopped at its tolerance keeps traces of its start, so a start that had seen a
-    held-out item's label would leak it into that item's out-of-fold prediction.
+    held-out item's label would leak it into that item's out-of-fold prediction. (A fit with
+    span features, on other columns, starts from zero.)
     """
+
+    def feats(rows: np.ndarray):
+        return sp.hstack([inp.features(rows), inp.spans(rows)]).tocsr() if spans else inp.features(rows)
 
     def fit(train: np.ndarray) -> Predict:
         y, w = weak_targets(source(train)(inp.sample), inp.sample)
-        X = inp.features(inp.sample)
+        X = feats(inp.sample)
         if gold_share is not None and len(train):
             g = inp.dev_pos[train]
             gw = gold_share / (1 - gold_share) * w.sum() / len(train)
-            X = sp.vstack([X, inp.features(g)]).tocsr()
+            X = sp.vstack([X, feats(g)]).tocsr()
             y, w = np.concatenate([y, inp.y_dev[train]]), np.concatenate([w, np.full(len(train), gw)])
-        clf = fit_classifier(X, y, w, C=inp.C, seed=inp.seed, warm=inp.warm.get("init"))
-        if dev_free and "init" not in inp.warm:
+        clf = fit_classifier(X, y, w, C=inp.C, seed=inp.seed, warm=None if spans else inp.warm.get("init"))
+        if dev_free and not spans and "init" not in inp.warm:
             inp.warm["init"] = clf
+        if spans:
+            return lambda rows: classifier_probs(clf, feats(rows), inp.n_classes)
         return lambda rows: inp.features.probs(clf, rows, inp.n_classes)
     return fit
 

@@ -200,7 +200,8 @@ def candidate_names(label_model_tags: Sequence[str], *, gold_shares: Sequence[fl
     if not text_models:
         return [*votes, *llm_names]
     ends = [name for src in votes for name in (f"end_model({src})", f"{src}+end_model",
-                                               *(f"end_model({src})+gold@{s:g}" for s in gold_shares))]
+                                               *(f"end_model({src})+gold@{s:g}" for s in gold_shares),
+                                               *(f"end_model({src})+gold@{s:g}+spans" for s in gold_shares if spans))]
     span_names = ["gold_only+spans", "gold+votes+spans"] if spans else []
     return [*votes, "gold_only", "gold+votes", *span_names, *ends, *llm_names]
 
@@ -408,7 +409,8 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
                             eligible=False) for f in LEARNING_CURVE]
     first += llm_candidates(inp, label_model_grid=label_model_grid, score=metric_score(fn, K), text_models=text_models)
     weak = text_models and len(inp.sample) > 0
-    n_end = (2 + (pinned_source(pin) not in (None, "majority_vote"))) * (2 + len(gold_shares)) if weak else 0
+    per_source = 2 + len(gold_shares) * (2 if inp.spans is not None else 1)
+    n_end = (2 + (pinned_source(pin) not in (None, "majority_vote"))) * per_source if weak else 0
     with get_reporter(reporter).task("pipeline candidates (out of fold on gold dev)", total=len(first) + n_end) as adv:
         runner = _Runner(inp, covered, test_pos, dev_folds(inp.y_dev, folds, inp.seed), adv, k=k, metric=fn)
         for cand in first:
@@ -474,4 +476,7 @@ def _end_model_candidates(inp: Inputs, first: list[Candidate], runner: _Runner, 
         second.append(Candidate(f"{src}+end_model", "votes+end_model", src_uses_dev, parts=(src, f"end_model({src})")))
         second += [Candidate(f"end_model({src})+gold@{s:g}", "end_model+gold", True,
                              end_model_on(inp, fits[src], gold_share=s)) for s in gold_shares]
+        if inp.spans is not None:
+            second += [Candidate(f"end_model({src})+gold@{s:g}+spans", "end_model+gold", True,
+                                 end_model_on(inp, fits[src], gold_share=s, spans=True)) for s in gold_shares]
     return second

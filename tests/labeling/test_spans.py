@@ -13,6 +13,7 @@ from wslab.core.errors import InputError
 from wslab.core.spans import load_spans
 from wslab.core.stats.hashing import HashedTfidf
 from wslab.core.stats.regions import RegionTfidf, marked_regions, split_regions
+from wslab.labeling.selection import candidate_names
 
 CUES = {"cause": "caused", "part": "is part of", "origin": "comes from"}
 NOUNS = "engine valve river storm letter farmer sugar bottle poem team bird virus wine army chair wheel".split()
@@ -131,7 +132,8 @@ def test_only_the_between_text_tells_the_relation_and_dev_chooses_spans(tmp_path
         "evaluation": {"bootstrap": 200}})
     res = run_apply(load_config(cfg))
     rows = {r["name"]: r for r in res.metrics["candidates"]["rows"]}
-    assert {"gold_only+spans", "gold+votes+spans"} <= set(rows)
+    assert {"gold_only+spans", "gold+votes+spans", "end_model(majority_vote)+gold@0.5+spans"} <= set(rows)
+    assert {n for n, r in rows.items() if r["eligible"]} <= set(candidate_names([], spans=True))  # pinnable
     assert rows["gold_only"]["oof"]["value"] < 0.6  # three balanced classes: chance is 1/3
     assert rows["gold_only+spans"]["oof"]["value"] > 0.9
     assert res.metrics["candidates"]["chosen"].endswith("+spans")

@@ -83,8 +83,9 @@ class CorpusConfig(Strict):
                                 "manifest.json counts the texts cut.")
     spans: SpansConfig | None = Field(None, description="Entity spans of a relation task. The text models then "
                                       "also learn from the text before, between and after the two entities and "
-                                      "from the entity words, each hashed apart (candidates gold_only+spans and "
-                                      "gold+votes+spans, chosen or not on gold dev like every candidate).")
+                                      "from the entity words, each hashed apart (the +spans candidates: "
+                                      "gold_only+spans, gold+votes+spans, end_model(...)+gold@share+spans; chosen "
+                                      "or not on gold dev like every candidate).")
 
 
 class GoldConfig(Strict):
