@@ -93,6 +93,17 @@ def labels_schema(labels: Sequence[str]) -> pl.Schema:
                       **{f"p_{lab}": pl.Float64 for lab in labels}, "source": pl.String, "gold_label": pl.String})
 
 
+def tag_labels_schema(tags: Sequence[str]) -> pl.Schema:
+    """The schema of ``labels.parquet`` in a multi-label project: ``tags`` (the tags that apply,
+    in ``labels:`` order), then per tag its probability and the candidate that labelled it.
+
+    >>> list(tag_labels_schema(["card", "tariff"]))
+    ['id', 'tags', 'p_card', 'p_tariff', 'source_card', 'source_tariff']
+    """
+    return pl.Schema({"id": pl.String, "tags": pl.List(pl.String), **{f"p_{t}": pl.Float64 for t in tags},
+                      **{f"source_{t}": pl.String for t in tags}})
+
+
 def label_matrix_schema(lf_names: Sequence[str]) -> pl.Schema:
     """The schema of ``label_matrix.parquet``: ``id`` and one Int8 column per LF."""
     return pl.Schema({"id": pl.String, **{name: pl.Int8 for name in lf_names}})
