@@ -237,12 +237,13 @@ def run_tags(project: Project, run: Any, *, binary_run: Callable, shared_feature
             outputs[tag] = compute_tag(project, tag, key, binary_run=binary_run, features=features,
                                        reporter=reporter)
             store.save(tag, outputs[tag])
-    get_reporter(reporter).info("multi-label run: the suspicious-label and review stages are skipped "
-                                "(not built for tags yet)")  # hook: wslab.app.suspicious per tag
+    # hook: the suspicious-label stage, review rounds, agreement and report.html per tag go here
+    get_reporter(reporter).info("multi-label run: the suspicious-label, review, agreement and report stages are "
+                                "skipped (not built for tags yet)")
     run.write("labels", A.LABELS, tags_frame(project.corpus.ids, tags, outputs))
     run.write("label_matrix", A.LABEL_MATRIX, pl.DataFrame({"id": project.corpus.ids.cast(pl.String), **{
         n: pl.Series(o.votes[:, j], dtype=pl.Int8) for o in outputs.values() for j, n in enumerate(o.lf_names)}}))
-    lf_table = tags_lf_table(project, outputs)
+    lf_table = tags_lf_table(project, {t: (o.lf_names, o.votes) for t, o in outputs.items()})
     run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
     metrics = tags_metrics(project, outputs)
     run.write("metrics", A.METRICS, metrics)
@@ -264,16 +265,28 @@ def tags_frame(ids: pl.Series, tags: list[str], outputs: dict[str, TagOutput]) -
     return A.check_schema(frame, A.tag_labels_schema(tags), name=A.LABELS)
 
 
-def tags_lf_table(project: Project, outputs: dict[str, TagOutput]) -> pl.DataFrame:
-    """lf_analysis.csv: each tag's LFs summarised on its binary votes, a ``tag`` column first."""
+def analyze_tags(project: Project) -> tuple[pl.DataFrame, int]:
+    """``wslab lfs analyze`` of a multi-label project: (the LF table of :func:`tags_lf_table`,
+    documents some LF votes on). Nothing is stored or fitted."""
+    votes = {}
+    for tag in project.labels:
+        sub = tag_project(project, tag)
+        votes[tag] = (list(sub.plan.names), tag_votes(sub, tag)[2])
+    covered = sum(((v != A.ABSTAIN).any(axis=1) for _, v in votes.values()), np.zeros(len(project.corpus), bool))
+    return tags_lf_table(project, votes), int(covered.sum())
+
+
+def tags_lf_table(project: Project, votes: dict[str, tuple[list[str], np.ndarray]]) -> pl.DataFrame:
+    """lf_analysis.csv: each tag's LFs summarised on its binary votes (``votes``: tag -> (LF
+    names, (n, m) votes)), a ``tag`` column first."""
     gold, dev_pos = project.gold, project.gold_positions("dev")
     parts = []
-    for tag, out in outputs.items():
-        if not out.lf_names:
+    for tag, (names, L) in votes.items():
+        if not names:
             continue
         y_dev = gold.for_tag(tag).y_dev if isinstance(gold, TagGold) else None
-        table = lf_summary(out.votes, out.lf_names, [negative(tag), tag], y_dev=y_dev,
-                           L_dev=out.votes[dev_pos] if dev_pos is not None else None)
+        table = lf_summary(L, names, [negative(tag), tag], y_dev=y_dev,
+                           L_dev=L[dev_pos] if dev_pos is not None else None)
         parts.append(table.select(pl.lit(tag).alias("tag"), pl.all()))
     return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame({"tag": [], "name": []},
                                                                                  schema={"tag": pl.String,
