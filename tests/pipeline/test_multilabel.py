@@ -110,6 +110,9 @@ def test_apply_writes_the_contract(first_run, data):
         assert cands["metric"] == f"f1:{tag}" and cands["chosen"] == metrics["chosen"][tag]
         assert {"majority_vote", "gold_only", "gold+votes"} <= {r["name"] for r in cands["rows"]}
         assert labels[f"source_{tag}"].is_in([metrics["chosen"][tag], "prior", "end_model"]).all()
+        chosen_row = next(r for r in cands["rows"] if r["name"] == cands["chosen"])  # one CI per number
+        assert chosen_row["test"]["ci"] == metrics["test"]["final"]["ci"]["per_tag"][tag]["f1"]
+        assert chosen_row["decision"]["class"] == tag and 0 < chosen_row["decision"]["threshold"] < 1
     assert set(metrics["test"]) == {"final", "majority_vote", "gold_only"}
     final = metrics["test"]["final"]
     assert set(final) == {"n", "micro_f1", "macro_f1", "subset_accuracy", "hamming_loss", "per_tag", "ci"}

@@ -65,8 +65,9 @@ class RunResult:
     metrics: A.Metrics
     lf_table: pl.DataFrame
     manifest: A.Manifest
-    chosen: str
-    """The pipeline that wrote labels.parquet (a candidate name, as in metrics.json and the manifest)."""
+    chosen: str | dict[str, str]
+    """The pipeline that wrote labels.parquet (a candidate name, as in metrics.json and the manifest;
+    in a multi-label run, ``{tag: candidate}``)."""
     files: dict[str, Path] = field(default_factory=dict)
     agreement: dict[str, Any] | None = None
     """agreement.json's report (annotations given), else None."""

@@ -44,6 +44,7 @@ from wslab.core import artifacts as A
 from wslab.core import io
 from wslab.core.data import TagGold
 from wslab.core.progress import Reporter, get_reporter
+from wslab.core.project_lock import project_lock
 from wslab.core.stats.multilabel import multilabel_metrics
 from wslab.core.stats.ties import probs_to_preds
 from wslab.labeling.analysis import lf_summary
@@ -169,16 +170,21 @@ def compute_tag(project: Project, tag: str, key: str, *, binary_run: Callable, f
 class TagStore:
     """Per tag a folder: ``tag.json`` (key, chosen, candidates, test predictions, LF names),
     ``labels.parquet`` (p, applies, source) and ``votes.parquet``; written atomically, and only
-    when the tag was computed (a stored tag's files are never rewritten)."""
+    when the tag was computed (a stored tag's files are never rewritten). Read and written under
+    the project lock of the answers store ``lock`` (:func:`wslab.core.project_lock.project_lock`)."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path, lock: Path) -> None:
+        self.root, self.lock = root, lock
 
     def folder(self, tag: str) -> Path:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", tag)[:40]
         return self.root / f"{safe}-{hashlib.sha1(tag.encode()).hexdigest()[:8]}"
 
     def load(self, tag: str, key: str) -> TagOutput | None:
+        with project_lock(self.lock):
+            return self._load(tag, key)
+
+    def _load(self, tag: str, key: str) -> TagOutput | None:
         d = self.folder(tag)
         try:
             meta = json.loads((d / "tag.json").read_text(encoding="utf-8"))
@@ -194,6 +200,10 @@ class TagStore:
                          computed=False)
 
     def save(self, tag: str, out: TagOutput) -> None:
+        with project_lock(self.lock):
+            self._save(tag, out)
+
+    def _save(self, tag: str, out: TagOutput) -> None:
         d = self.folder(tag)
         d.mkdir(parents=True, exist_ok=True)
         (d / "tag.json").unlink(missing_ok=True)  # written last: a half-saved tag never matches a key
@@ -216,7 +226,7 @@ def run_tags(project: Project, run: Any, *, binary_run: Callable, shared_feature
     ``versions``: the package versions for the manifest. report.html is not built yet for
     multi-label runs (the report reads single-label metrics): the hook is here, after metrics."""
     cfg, tags = project.cfg, project.labels
-    store = TagStore(cfg.review_path("answers").parent / "wslab_tags")
+    store = TagStore(cfg.review_path("answers").parent / "wslab_tags", lock=cfg.review_path("answers"))
     digest = file_digest(project.corpus.path) if project.corpus.path is not None else "in-memory"
     cache: dict[str, Any] = {}
 
@@ -299,7 +309,8 @@ def tags_metrics(project: Project, outputs: dict[str, TagOutput]) -> dict[str, A
     over all tags (:func:`wslab.core.stats.multilabel.multilabel_metrics`)."""
     cfg, gold, tags = project.cfg, project.gold, project.labels
     metrics: dict[str, Any] = {"multilabel": True, "labels": tags, "chosen": {t: o.chosen for t, o in outputs.items()},
-                               "candidates": {t: o.candidates for t, o in outputs.items() if o.candidates is not None}}
+                               "candidates": {t: json.loads(json.dumps(o.candidates)) for t, o in outputs.items()
+                                              if o.candidates is not None}}  # a copy: the CIs are shared below
     if not isinstance(gold, TagGold):
         return metrics
     y_test = gold.y_test
@@ -310,7 +321,21 @@ def tags_metrics(project: Project, outputs: dict[str, TagOutput]) -> dict[str, A
             metrics["test"][row] = multilabel_metrics(y_test, pred, tags, n_boot=cfg.evaluation.bootstrap,
                                                       seed=cfg.seed)
     metrics["gold"] = {"n_dev": int(gold.is_dev.sum()), "n_test": int((~gold.is_dev).sum())}
+    share_tag_cis(metrics)
     return metrics
+
+
+def share_tag_cis(metrics: dict[str, Any]) -> None:
+    """One CI per number: a candidate row whose test F1 is a ``test`` row's F1 of that tag (the
+    chosen one as ``final``, ``majority_vote``, ``gold_only``) takes that row's CI."""
+    for tag, cands in metrics.get("candidates", {}).items():
+        names = {"final": cands["chosen"], "majority_vote": "majority_vote", "gold_only": "gold_only"}
+        rows = {r["name"]: r for r in cands["rows"]}
+        for key, block in metrics.get("test", {}).items():
+            row = rows.get(names[key])
+            ci = block["ci"].get("per_tag", {}).get(tag, {}).get("f1")
+            if row is not None and row.get("test") and ci and abs(row["test"]["value"] - block["per_tag"][tag]["f1"]) < 1e-12:
+                row["test"] = {**row["test"], "ci": ci}
 
 
 def tags_manifest(project: Project, run: Any, outputs: dict[str, TagOutput], *,

@@ -334,8 +334,10 @@ def tag_gold_from_frame(df, *, tags: list[str], id_column: str = "id", label_col
     io.check_not_null(df, id_column, path=name, what="gold")
     io.check_unique(df, id_column, path=name, what="gold")
     cells = df[label_column]
-    if cells.dtype == pl.Null:
+    if not isinstance(cells.dtype, pl.List):  # a CSV cell as written (tags named 1, 2 are texts too)
         cells = cells.cast(pl.String)
+    else:
+        cells = cells.cast(pl.List(pl.String))
     sets = [parse_tag_cell(v, tags, f"{name}: row {i + 2}: column {label_column!r}") for i, v in enumerate(cells.to_list())]
     y = np.array([[t in s for t in tags] for s in sets], dtype=np.int8).reshape(len(sets), len(tags))
     ids = df[id_column]
