@@ -7,12 +7,11 @@ The fourth tag (``app``) is held back so a test can add it to an existing projec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-
-from tests.conftest import write_project
 
 TAGS = {"card": "Card problems.", "tariff": "Tariffs and fees.", "fraud": "Fraud and stolen money.",
         "app": "The mobile app."}
@@ -66,9 +65,10 @@ def gold_frame(corpus: pl.DataFrame, truth: np.ndarray, rows: np.ndarray, tags: 
     return pl.DataFrame({"id": corpus["id"].gather(rows), "label": cells})
 
 
-def write_multilabel_project(folder: Path, tags: list[str], *, data=None) -> Path:
-    """The project with ``tags`` (LFs, gold column, labels) written to ``folder``; the config path."""
+def write_multilabel_project(folder: Path, tags: list[str], *, writer: Callable[..., Path], data=None) -> Path:
+    """The project with ``tags`` (LFs, gold column, labels) written to ``folder`` by ``writer``
+    (the ``project_writer`` fixture); the config path."""
     corpus, truth, rows = data if data is not None else make_data()
-    return write_project(folder, tables={"corpus.csv": corpus, "gold.csv": gold_frame(corpus, truth, rows, tags)},
+    return writer(folder, tables={"corpus.csv": corpus, "gold.csv": gold_frame(corpus, truth, rows, tags)},
                          lfs={"lfs": [lf for t in tags for lf in LFS[t]]},
                          config={**CONFIG, "labels": {t: TAGS[t] for t in tags}})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +16,15 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_score, recall_score
 from typer.testing import CliRunner
 
-from tests.pipeline.multilabel_project import make_data, write_multilabel_project
 from wslab.app.cli import app
 from wslab.app.pipeline import run_apply
 from wslab.core.config import load_config
 from wslab.core.data import TagGold, parse_tag_cell, tag_gold_from_frame
 from wslab.core.errors import InputError
 from wslab.core.stats.multilabel import multilabel_metrics
+
+sys.path.insert(0, str(Path(__file__).parent))  # the project builder beside this file
+from multilabel_project import make_data, write_multilabel_project  # noqa: E402
 
 TAGS3 = ["card", "tariff", "fraud"]
 
@@ -93,10 +96,10 @@ class Applied:
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory, data):
+def first_run(tmp_path_factory, data, project_writer):
     """The 3-tag project, applied once by ``wslab apply`` (shared by the tests below)."""
     folder = tmp_path_factory.mktemp("tags3")
-    cfg = write_multilabel_project(folder, TAGS3, data=data)
+    cfg = write_multilabel_project(folder, TAGS3, data=data, writer=project_writer)
     t0 = time.perf_counter()
     out = CliRunner().invoke(app, ["apply", str(cfg)])
     assert out.exit_code == 0, out.output
@@ -141,13 +144,13 @@ def test_apply_writes_the_contract(first_run, data):
                if abs(p - 0.5) > 1e-9)
 
 
-def test_a_new_tag_reruns_only_itself(first_run, data, tmp_path, record_property):
+def test_a_new_tag_reruns_only_itself(first_run, data, tmp_path, record_property, project_writer):
     """Add 'app' (its LFs, its gold column, its label): the other tags' stored votes, probabilities
     and metrics are byte-identical and were not recomputed; a full rerun gives the same bytes."""
     folder, first, _ = first_run
     shutil.copytree(folder, tmp_path / "p", ignore=shutil.ignore_patterns("run"))
     before = store_files(tmp_path / "p")
-    cfg = write_multilabel_project(tmp_path / "p", [*TAGS3, "app"], data=data)
+    cfg = write_multilabel_project(tmp_path / "p", [*TAGS3, "app"], data=data, writer=project_writer)
     t0 = time.perf_counter()
     result = run_apply(load_config(cfg))
     new_tag_s = time.perf_counter() - t0
