@@ -204,16 +204,41 @@ def summary_table(result) -> Table:
     table.add_row("LFs", str(rows["lfs"]))
     table.add_row("covered by an LF", f"{rows['covered']:,} ({rows['covered'] / max(rows['corpus'], 1):.1%})")
     table.add_row("gold dev / test", f"{rows['gold_dev']:,} / {rows['gold_test']:,}")
-    table.add_row("labels from", result.chosen)
+    table.add_row("labels from", result.chosen if isinstance(result.chosen, str) else
+                  ", ".join(f"{t}: {c}" for t, c in result.chosen.items()))
     table.add_row("time", f"{sum(result.manifest['timings_s'].values()):.1f} s")
     for name, path in result.files.items():
         table.add_row(name, path.name)
     return table
 
 
+def tags_table(metrics: dict[str, Any], split: str = "test") -> Table:
+    """A multi-label run on gold: per tag F1 of each scored row (final *, majority vote, gold only),
+    then micro / macro F1, subset accuracy and Hamming loss, with 95% bootstrap CIs."""
+    block = metrics.get(split, {})
+    rows = [k for k in ("final", "majority_vote", "gold_only") if k in block]
+    table = Table(title=f"Tags on gold {split} (n={block[rows[0]]['n'] if rows else 0}; 95% bootstrap CI)")
+    table.add_column("measure")
+    for k in rows:
+        table.add_column(k + (" *" if k == "final" else ""), justify="right")
+    for tag in metrics["labels"]:
+        table.add_row(f"F1 {tag} ({metrics['chosen'][tag]})", *(_fmt(block[k]["per_tag"][tag]["f1"],
+                                                               block[k]["ci"].get("per_tag", {}).get(tag, {}).get("f1"))
+                                                          for k in rows))
+    for name in ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss"):
+        table.add_row(name, *(_fmt(block[k][name], block[k]["ci"].get(name)) for k in rows))
+    table.caption = "* labels.parquet: per tag the candidate in brackets, chosen on gold dev (F1 of the tag)"
+    return table
+
+
 def print_run(result, console: Console | None = None) -> None:
     console = console or _console()
     console.print(lf_table(result.lf_table))
+    if result.metrics.get("multilabel"):
+        if "test" in result.metrics:
+            console.print(tags_table(result.metrics))
+        console.print(summary_table(result))
+        return
     if "test" in result.metrics:
         console.print(metrics_table(result.metrics, "test"))
     llm = llm_baseline_table(result.metrics, "test")
