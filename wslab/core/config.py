@@ -211,6 +211,8 @@ class Config(Strict):
     seed: int = Field(0, ge=0, description="The one seed: gold split, label model, end model, bootstrap.")
     corpus: CorpusConfig
     labels: dict[str, str] = Field(description="Label name -> one-line description. Order defines class indices.")
+    multilabel: bool = Field(False, description="labels: is a set of tags; a document has none, one or several "
+                             "(label cells: tags separated by ';' in CSV, lists in JSONL/parquet).")
     gold: GoldConfig | None = None
     annotations: Path | None = Field(None, description="Optional long-form annotations (id, annotator, label).")
     llm_labels: Path | None = Field(None, description="An LLM's labels (id, label, optional annotator), e.g. from wslab "

@@ -241,3 +241,56 @@ def gold_from_frame(df, *, labels: list[str], id_column: str = "id", label_colum
     else:
         is_dev = stratified_split(y, dev_fraction=dev_fraction, rng=np.random.default_rng(seed))
     return Gold(ids=ids.rename("id"), y=y, is_dev=is_dev)
+
+
+TAG_SEPARATOR = ";"
+"""Between the tags of one CSV cell in a multi-label project (``card;tariff``; empty = no tag)."""
+
+
+def parse_tag_cell(value, tags, where: str) -> tuple[str, ...]:
+    """The tags of one label cell of a multi-label project, in the order of ``tags`` (``labels:``).
+
+    ``value``: a CSV cell (tags separated by ``;``, white space around a tag stripped; empty or
+    None = no tag) or a list of strings (JSONL, parquet). An unknown or repeated tag is an
+    InputError naming ``where`` (file and row).
+
+    >>> parse_tag_cell(" tariff ; card", ["card", "fraud", "tariff"], "gold.csv: row 2")
+    ('card', 'tariff')
+    >>> parse_tag_cell(None, ["card"], "x"), parse_tag_cell(["card"], ["card"], "x")
+    ((), ('card',))
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(TAG_SEPARATOR)]
+        parts = [] if parts == [""] else parts
+    elif hasattr(value, "__iter__"):
+        parts = [p.strip() if isinstance(p, str) else p for p in value]
+    else:
+        raise InputError(f"{where}: label {value!r}; expected tags separated by {TAG_SEPARATOR!r} or a list of tags")
+    order = {t: i for i, t in enumerate(tags)}
+    seen: set[str] = set()
+    for tag in parts:
+        if not isinstance(tag, str) or tag not in order:
+            what = "an empty tag" if tag == "" else f"tag {tag!r}"
+            raise InputError(f"{where}: {what} is not one of the tags {list(tags)}")
+        if tag in seen:
+            raise InputError(f"{where}: tag {tag!r} appears twice in one cell; expected each tag once")
+        seen.add(tag)
+    return tuple(sorted(seen, key=order.__getitem__))
+
+
+def tag_matrix(cells, tags, *, where: str = "labels", rows=None) -> np.ndarray:
+    """Items x tags 0/1 matrix (uint8) of label cells (see :func:`parse_tag_cell`); ``rows[i]`` is
+    the file row named in an error (default: i + 2, the CSV line of a table with a header).
+
+    >>> tag_matrix(["b;a", "", None], ["a", "b"]).tolist()
+    [[1, 1], [0, 0], [0, 0]]
+    """
+    index = {t: j for j, t in enumerate(tags)}
+    out = np.zeros((len(cells), len(tags)), dtype=np.uint8)
+    for i, cell in enumerate(cells):  # one parse per cell: the check names the row
+        row = rows[i] if rows is not None else i + 2
+        for tag in parse_tag_cell(cell, tags, f"{where}: row {row}"):
+            out[i, index[tag]] = 1
+    return out
