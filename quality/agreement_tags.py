@@ -20,7 +20,7 @@ rater ``j`` did not rate item ``i``.
 
 >>> sets = np.array([[[1, 0], [1, 0]], [[1, 1], [1, 0]], [[0, 0], [0, 0]], [[0, 1], [-1, -1]]])
 >>> round(masi_alpha(sets, n_boot=0).value, 3)
-0.568
+0.667
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def masi_distance_matrix(sets: np.ndarray) -> np.ndarray:
     """MASI distances between the rows of a 0/1 matrix ``sets`` (K, n_tags): shape (K, K).
 
     >>> masi_distance_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 0, 0]])).round(3).tolist()
-    [[0.0, 0.665, 1.0, 1.0], [0.665, 0.0, 1.0, 1.0], [1.0, 1.0, 0.0, 1.0], [1.0, 1.0, 1.0, 0.0]]
+    [[0.0, 0.667, 1.0, 1.0], [0.667, 0.0, 1.0, 1.0], [1.0, 1.0, 0.0, 1.0], [1.0, 1.0, 1.0, 0.0]]
     """
     s = np.asarray(sets, dtype=np.float64)
     inter = s @ s.T

@@ -13,7 +13,7 @@ it on ``apply``'s aggregated labels; :func:`write_review` writes the same files 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,26 +31,12 @@ from wslab.quality.label_issues import (check_class_counts, find_label_issues, m
                                         multiannotator_consensus, out_of_sample_pred_probs)
 from wslab.quality.queue import build_queue
 
+from wslab.app.suspicion_result import SuspicionResult
+
 if TYPE_CHECKING:
     from wslab.core.data import Corpus
 
 __all__ = ["SuspicionResult", "find_suspicious_labels", "check_aggregated_labels", "write_review", "review_file"]
-
-
-@dataclass(frozen=True)
-class SuspicionResult:
-    """``queue``: every labelled item ranked by priority (see :func:`wslab.quality.queue.build_queue`);
-    ``cartography``: ``id``, ``text``, ``given_label``, ``confidence``, ``variability``,
-    ``correctness``, ``region``; ``pred_probs``: ``id`` and one out-of-sample ``p_<class>`` column
-    per class; ``annotators``: CROWDLAB per-annotator quality (multi-annotator input only);
-    ``summary``: counts and the settings actually used (folds after any fallback)."""
-
-    queue: pl.DataFrame
-    cartography: pl.DataFrame
-    pred_probs: pl.DataFrame
-    labels: list[str]
-    annotators: pl.DataFrame | None = None
-    summary: dict = field(default_factory=dict)
 
 
 def _clean_labels(df: pl.DataFrame, label_col: str) -> pl.DataFrame:

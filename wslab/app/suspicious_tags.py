@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from wslab.app.suspicion_result import SuspicionResult
 from wslab.cartography.tags import tag_data_map
 from wslab.core.data import TAG_SEPARATOR, tag_matrix
 from wslab.core.errors import InputError
@@ -39,7 +40,7 @@ def find_suspicious_tags(ids: Sequence[str] | pl.Series, texts: Sequence[str] | 
                          probs_oof: np.ndarray | None, tags: Sequence[str], *, X=None, folds: int = 5,
                          epochs: int = 5, seed: int = 0, extra_signals: pl.DataFrame | None = None,
                          source: str = "labels", reporter: Reporter | None = None):
-    """Rank items by how likely some tag of theirs is wrong; a :class:`wslab.app.suspicious.SuspicionResult`.
+    """Rank items by how likely some tag of theirs is wrong; a :class:`wslab.app.suspicion_result.SuspicionResult`.
 
     ``given`` (N, T) 0/1; ``probs_oof`` (N, T) out-of-fold one-vs-rest probabilities, or None to
     compute them here (TF-IDF of ``texts``, or the feature matrix ``X``, ``folds``-fold). The
@@ -48,8 +49,6 @@ def find_suspicious_tags(ids: Sequence[str] | pl.Series, texts: Sequence[str] | 
     ``suggested_label`` as tag cells) plus ``suspect_tags``; ``result.cartography`` holds the
     per-tag coordinates (``confidence_<tag>``, ``region_<tag>``, ...).
     """
-    from wslab.app.suspicious import SuspicionResult
-
     tags = list(tags)
     given = check_tag_matrix(given, len(tags), source=source)
     ids = pl.Series("id", list(ids), dtype=pl.String)
