@@ -36,7 +36,8 @@ from wslab.core.frames import as_polars
 from wslab.quality.agreement import Coefficient, krippendorff_alpha_from_counts
 from wslab.quality.bands import band
 
-__all__ = ["masi_distance_matrix", "masi_alpha", "tag_sets_from_frame", "tag_agreement_report", "ABSENT", "PRESENT"]
+__all__ = ["masi_distance_matrix", "masi_alpha", "tag_sets_from_frame", "tag_agreement_report", "tag_frame",
+           "lf_tag_raters", "ABSENT", "PRESENT"]
 
 ABSENT, PRESENT = "no", "yes"
 """The two categories of a tag's binary rating in the per-tag reports."""
@@ -115,6 +116,39 @@ def tag_sets_from_frame(df: pl.DataFrame, tags: Sequence[str], *, name: str, lab
     cells = df[label_col].to_list()
     at = [int(r) + 2 for r in rows.to_list()] if rows is not None else None
     return tag_matrix(cells, tags, where=name, rows=at)
+
+
+def tag_frame(ids: Sequence[str], matrix: np.ndarray, tags: Sequence[str]) -> pl.DataFrame:
+    """``id`` and ``label`` (tag cells ``a;b`` in tag order) of an (n, tags) 0/1 matrix: gold or an
+    LLM's tags as :func:`tag_agreement_report` takes them.
+
+    >>> tag_frame(["1", "2"], np.array([[1, 1], [0, 0]]), ["a", "b"]).rows()
+    [('1', 'a;b'), ('2', '')]
+    """
+    names = np.asarray(list(tags), dtype=object)
+    return pl.DataFrame({"id": [str(i) for i in ids],
+                         "label": [";".join(names[np.asarray(row, dtype=bool)]) for row in matrix]},
+                        schema={"id": pl.String, "label": pl.String})
+
+
+def lf_tag_raters(ids: Sequence[str], votes: Mapping[str, tuple[str, np.ndarray]]) -> dict[str, dict[str, pl.DataFrame]]:
+    """LFs as raters of their tag, for :func:`tag_agreement_report`'s ``tag_raters``: ``votes`` maps
+    an LF name to (its tag, its votes per item: 1 = the tag applies, 0 = it does not (``vote:
+    against``), -1 = abstain). Abstains are left out (not rated).
+
+    >>> r = lf_tag_raters(["a", "b", "c"], {"kw": ("card", np.array([1, -1, 0]))})
+    >>> r["card"]["lf:kw"].rows()
+    [('a', 'yes'), ('c', 'no')]
+    """
+    out: dict[str, dict[str, pl.DataFrame]] = {}
+    id_arr = np.asarray([str(i) for i in ids], dtype=object)
+    for name, (tag, v) in votes.items():
+        v = np.asarray(v)
+        rated = v >= 0
+        out.setdefault(tag, {})[f"lf:{name}"] = pl.DataFrame(
+            {"id": id_arr[rated].tolist(), "label": np.where(v[rated] == 1, PRESENT, ABSENT).tolist()},
+            schema={"id": pl.String, "label": pl.String})
+    return out
 
 
 def _binary(ids: Sequence[str], matrix: np.ndarray, j: int, extra: dict | None = None) -> pl.DataFrame:

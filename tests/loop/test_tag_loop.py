@@ -95,4 +95,25 @@ def test_rounds_scored_per_tag(project):
     assert first["subset_accuracy"] == pytest.approx(1 / 3) and first["hamming_loss"] == pytest.approx(2 / 9)
     assert first["per_tag"]["tariff"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
     assert table[2]["test"]["micro_f1"] == 1.0 and table[2]["test"]["subset_accuracy"] == 1.0
-    assert tag_round_scores(np.eye(2), np.eye(2), ["x", "y"])["macro_f1"] == 1.0
+    assert first["ci"]["micro_f1"][0] <= first["micro_f1"] <= first["ci"]["micro_f1"][1]
+
+
+def test_tag_round_scores_match_sklearn_and_bootstrap():
+    from sklearn.metrics import accuracy_score, f1_score, hamming_loss
+
+    rng = np.random.default_rng(4)
+    truth = (rng.random((60, 4)) < 0.4).astype(int)
+    pred = np.where(rng.random((60, 4)) < 0.2, 1 - truth, truth)
+    pred[:, 3] = 0  # a tag never predicted: F1 0 (zero_division=0)
+    got = tag_round_scores(truth, pred, list("wxyz"), n_boot=300, seed=1)
+    assert got["micro_f1"] == pytest.approx(f1_score(truth, pred, average="micro"))
+    assert got["macro_f1"] == pytest.approx(f1_score(truth, pred, average="macro", zero_division=0))
+    assert got["subset_accuracy"] == pytest.approx(accuracy_score(truth, pred))
+    assert got["hamming_loss"] == pytest.approx(hamming_loss(truth, pred))
+    from wslab.app.review_loop import _tag_headline
+
+    batch = _tag_headline(truth.astype(bool)[None], pred.astype(bool)[None])[0]  # the bootstrap's own formula
+    assert batch == pytest.approx([got["micro_f1"], got["macro_f1"], got["subset_accuracy"], got["hamming_loss"]])
+    for key in ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss"):
+        lo, hi = got["ci"][key]
+        assert lo < got[key] < hi

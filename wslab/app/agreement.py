@@ -81,6 +81,9 @@ def measure_agreement(*, gold: Path | None = None, annotations: Path | None = No
     if n_boot < 0:
         raise ArgumentError(f"{{n_boot}} must be 0 or more. Got {n_boot} instead.", "n_boot")
     if multilabel or _has_list_labels(annotations) or (annotations is None and _has_list_labels(gold)):
+        if fmt != "long":
+            raise ArgumentError("multi-label agreement reads long annotations (id, annotator, label); drop {fmt}",
+                                "fmt")
         if order is not None or level is not None:
             raise ArgumentError("{order} and {level} are for single-label ratings; tags are nominal", "order", "level")
         return measure_tag_agreement(gold=gold, annotations=annotations, label_sources=label_sources,

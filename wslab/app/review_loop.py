@@ -357,7 +357,7 @@ def round_table(cfg: Config, gold: Gold | None, *, current: pl.DataFrame | None 
     rounds = sorted(set(store["round"].to_list()) | set(history["round"].to_list() if history is not None else []) | {0})
     index = {lab: i for i, lab in enumerate(cfg.label_names)}
     if cfg.multilabel:
-        return _tag_round_table(cfg, gold, store, history, rounds)
+        return _tag_round_table(cfg, gold, store, history, rounds, n_boot=n_boot, seed=seed)
     truth = (pl.DataFrame({"id": gold.test_ids, "y": gold.y_test}) if gold is not None else None)
     table = []
     for rnd in rounds:
@@ -373,15 +373,38 @@ def round_table(cfg: Config, gold: Gold | None, *, current: pl.DataFrame | None 
     return table
 
 
-def tag_round_scores(y_true: np.ndarray, y_pred: np.ndarray, tags: Sequence[str]) -> dict[str, Any]:
+def _tag_headline(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """(micro F1, macro F1, subset accuracy, Hamming loss) of a batch (B, n, T) of matrices, as sklearn
+    with ``zero_division=0``."""
+    tp = (y_true & y_pred).sum(1)
+    fp = (~y_true & y_pred).sum(1)
+    fn = (y_true & ~y_pred).sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        micro = np.nan_to_num(2 * tp.sum(1) / (2 * tp.sum(1) + fp.sum(1) + fn.sum(1)))
+        macro = np.nan_to_num(2 * tp / (2 * tp + fp + fn)).mean(1)
+    subset = (y_true == y_pred).all(2).mean(1)
+    hamming = (y_true != y_pred).mean((1, 2))
+    return np.stack([micro, macro, subset, hamming], axis=1)
+
+
+def tag_round_scores(y_true: np.ndarray, y_pred: np.ndarray, tags: Sequence[str], *, n_boot: int = 1000,
+                     seed: int | Sequence[int] = 0) -> dict[str, Any]:
     """A round's multi-label scores on gold test (0/1 matrices items x tags): ``n``, ``micro_f1``,
-    ``macro_f1``, ``subset_accuracy``, ``hamming_loss`` and ``per_tag`` precision/recall/F1/support
-    (scikit-learn; a tag never predicted and never given scores 0, ``zero_division=0``)."""
+    ``macro_f1``, ``subset_accuracy``, ``hamming_loss`` (each with a 95% percentile bootstrap CI
+    over items in ``ci``) and ``per_tag`` precision/recall/F1/support (scikit-learn; a tag never
+    predicted and never given scores 0, ``zero_division=0``)."""
     from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
 
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     p, r, f, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
-    return {"n": int(len(y_true)),
+    ci = None
+    if n_boot > 0 and len(y_true) > 1:
+        draw = np.random.default_rng(seed).integers(0, len(y_true), (n_boot, len(y_true)))
+        reps = _tag_headline(y_true.astype(bool)[draw], y_pred.astype(bool)[draw])
+        lo, hi = np.percentile(reps, [2.5, 97.5], axis=0)
+        ci = {k: [float(lo[j]), float(hi[j])] for j, k in enumerate(("micro_f1", "macro_f1", "subset_accuracy",
+                                                                       "hamming_loss"))}
+    return {"n": int(len(y_true)), "ci": ci,
             "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
             "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
             "subset_accuracy": float(accuracy_score(y_true, y_pred)),
@@ -391,7 +414,7 @@ def tag_round_scores(y_true: np.ndarray, y_pred: np.ndarray, tags: Sequence[str]
 
 
 def _tag_round_table(cfg: Config, gold, store: pl.DataFrame, history: pl.DataFrame | None,
-                     rounds: list[int]) -> list[dict[str, Any]]:
+                     rounds: list[int], *, n_boot: int, seed: int) -> list[dict[str, Any]]:
     """:func:`round_table` of a multi-label project: the rounds file's labels are tag cells, gold
     is the Gold variant with ``tag_matrix``; each round scored with :func:`tag_round_scores`."""
     from wslab.core.data import tag_matrix
@@ -408,6 +431,7 @@ def _tag_round_table(cfg: Config, gold, store: pl.DataFrame, history: pl.DataFra
             got = truth.join(history.filter(pl.col("round") == rnd), on="id", how="inner")
             if got.height:
                 pred = tag_matrix(got["label"].to_list(), cfg.label_names, where=str(cfg.review_path("rounds")))
-                row["test"] = tag_round_scores(truth_matrix[got["_row"].to_numpy()], pred, cfg.label_names)
+                row["test"] = tag_round_scores(truth_matrix[got["_row"].to_numpy()], pred, cfg.label_names,
+                                               n_boot=n_boot, seed=[seed, rnd])
         table.append(row)
     return table

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from wslab.app.cli import app
 from wslab.core.errors import InputError
-from wslab.quality.agreement_tags import masi_alpha, masi_distance_matrix, tag_agreement_report
+from wslab.quality.agreement_tags import lf_tag_raters, masi_alpha, masi_distance_matrix, tag_agreement_report
 
 TAGS = ["card", "fraud", "tariff"]
 
@@ -113,12 +113,15 @@ def test_per_tag_coefficients_match_references():
 def test_llm_raters_and_lfs_per_tag():
     rows = CASES["complete"]
     llm = pl.DataFrame({"id": ["i0", "i1", "i2"], "label": ["card", "fraud", ""]})
-    lf = {"card": {"lf:kw_card": pl.DataFrame({"id": ["i0", "i3", "i4"], "label": ["yes", "no", "yes"]})}}
+    lf = lf_tag_raters([f"i{i}" for i in range(5)], {"kw_card": ("card", np.array([1, -1, -1, 0, 1]))})
     rep = tag_agreement_report(_long(rows), tags=TAGS, raters={"llm:x": llm}, tag_raters=lf, n_boot=0)
     card = rep["per_tag"]["card"]["llm_raters"]
     assert card["names"] == ["llm:x", "lf:kw_card"]
     assert card["n_rated"] == {"llm:x": 3, "lf:kw_card": 3}
     assert "lf:kw_card" not in rep["per_tag"]["fraud"]["llm_raters"]["names"]
+    # the LF says card on i0 and i4 and not-card on i3; annotator a0 gave card to i0, i3, i4
+    kappa = next(p for p in card["cohen_kappa"] if p["rater"] == "lf:kw_card" and p["annotator"] == "a0")
+    assert kappa["n"] == 3
 
 
 def test_cli_multilabel_agreement(tmp_path):
