@@ -146,3 +146,24 @@ def test_cli_multilabel_agreement(tmp_path):
     pl.DataFrame({"id": ["x", "x"], "annotator": ["a", "b"], "label": ["card", "loan"]}).write_csv(ann)
     res = CliRunner().invoke(app, ["agreement", "--annotations", str(ann), "--multilabel", "--labels-set", "card,fraud"])
     assert res.exit_code == 2 and "row 3" in res.output and "'loan'" in res.output
+
+
+def test_pipeline_agreement_of_a_multilabel_project(tmp_path):
+    """What ``wslab apply`` writes as agreement.json when the config says ``multilabel: true``."""
+    from types import SimpleNamespace
+
+    from wslab.app.pipeline import agreement
+    from wslab.core.config import load_config
+
+    (tmp_path / "config.yaml").write_text("multilabel: true\ncorpus: {path: corpus.csv}\nannotations: ann.csv\n"
+                                          "labels: {card: c, fraud: f, tariff: t}\n")
+    cfg = load_config(tmp_path / "config.yaml")
+    rows = CASES["missing ratings"]
+    gold = SimpleNamespace(ids=pl.Series("id", ["i0", "i1", "i2", "zz"]),
+                           tag_matrix=np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 0, 0]]))
+    project = SimpleNamespace(cfg=cfg, annotations=_long(rows), gold=gold, labels=TAGS)
+    rep = agreement(project, SimpleNamespace(llm_answers={"llm": pl.DataFrame({"id": ["i0"], "label": ["card"]})}))
+    assert rep["multilabel"] and rep["masi_alpha"]["value"] == pytest.approx(_nltk_alpha(rows), abs=1e-12)
+    card = rep["per_tag"]["card"]
+    assert card["vs_gold"]["n_gold"] == 3  # gold ids that were annotated
+    assert "llm" in card["llm_raters"]["names"]
