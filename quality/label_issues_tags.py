@@ -91,7 +91,8 @@ def find_tag_issues(given: np.ndarray, pred_probs: np.ndarray, *, threshold: flo
     score, ``rank.get_label_quality_scores``, higher = more likely right), and per tag (lists, in
     tag order) ``tag_issue`` (``find_multilabel_issues_per_class``), ``tag_quality``
     (``rank.get_label_quality_scores_per_class``) and ``suggested`` (1 where ``pred_probs >=
-    threshold``).
+    threshold``). A tag that every item has, or none, is not searched (one class only): its
+    ``tag_quality`` is the probability of the given value, its ``tag_issue`` False.
     """
     from cleanlab.multilabel_classification.filter import find_label_issues, find_multilabel_issues_per_class
     from cleanlab.multilabel_classification.rank import get_label_quality_scores, get_label_quality_scores_per_class
@@ -101,17 +102,33 @@ def find_tag_issues(given: np.ndarray, pred_probs: np.ndarray, *, threshold: flo
     if given.shape != pred_probs.shape:
         raise ValueError(f"given and pred_probs must have the same shape, but given has shape {given.shape} and "
                          f"pred_probs has shape {pred_probs.shape}.")
-    labels = tag_lists(given)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        item_issue = np.asarray(find_label_issues(labels, pred_probs), dtype=bool)
-        per_tag = np.asarray(find_multilabel_issues_per_class(labels, pred_probs), dtype=bool)
-        quality = np.asarray(get_label_quality_scores(labels, pred_probs), dtype=np.float64)
-        tag_quality = np.asarray(get_label_quality_scores_per_class(labels, pred_probs), dtype=np.float64)
-    if per_tag.shape != given.shape:  # cleanlab returns (K, N)
-        per_tag = per_tag.T
-    if tag_quality.shape != given.shape:
-        tag_quality = tag_quality.T
+    n, t = given.shape
+    # a tag given to every item (or to none) has one class only: cleanlab cannot search it; its
+    # label quality is the self-confidence of the given value and it is never an issue by itself
+    varies = given.min(0) != given.max(0)
+    per_tag = np.zeros((n, t), dtype=bool)
+    tag_quality = np.where(given == 1, pred_probs, 1 - pred_probs)
+    item_issue = np.zeros(n, dtype=bool)
+    quality = tag_quality.min(1) if t else np.ones(n)
+    if varies.sum() == 1:  # one searchable tag: cleanlab's binary search (its multi-label one needs two)
+        from wslab.quality.label_issues import find_label_issues as binary_issues
+
+        j = int(np.flatnonzero(varies)[0])
+        found = binary_issues(given[:, j].astype(int), np.stack([1 - pred_probs[:, j], pred_probs[:, j]], axis=1))
+        per_tag[:, j] = item_issue = found["is_label_issue"].to_numpy()
+        tag_quality[:, j] = found["label_quality"].to_numpy()
+        quality = tag_quality.min(1)
+    elif varies.any():
+        labels, probs = tag_lists(given[:, varies]), pred_probs[:, varies]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            item_issue = np.asarray(find_label_issues(labels, probs), dtype=bool)
+            found = np.asarray(find_multilabel_issues_per_class(labels, probs), dtype=bool)
+            quality = np.asarray(get_label_quality_scores(labels, probs), dtype=np.float64)
+            scores = np.asarray(get_label_quality_scores_per_class(labels, probs), dtype=np.float64)
+        k = int(varies.sum())
+        per_tag[:, varies] = found if found.shape == (n, k) else found.T  # cleanlab returns (K, N)
+        tag_quality[:, varies] = scores if scores.shape == (n, k) else scores.T
     return pl.DataFrame({
         "is_label_issue": item_issue | per_tag.any(1),
         "label_quality": quality,

@@ -158,3 +158,25 @@ def test_tasks_validate_in_label_studio_sdk(result, tmp_path):
     assert out.returncode == 0, out.stderr[-800:]
     choice, valid, total = out.stdout.split()
     assert choice == "multiple" and valid == total, out.stderr[-500:]
+
+
+def test_a_tag_every_item_has_or_none_has(corpus):
+    from cleanlab.filter import find_label_issues as cl_binary
+
+    _, _, given, _ = corpus
+    probs = np.clip(np.where(given == 1, 0.8, 0.2) + np.random.default_rng(0).normal(0, 0.05, given.shape), 0, 1)
+    probs[:5, 0] = 1 - probs[:5, 0]
+    g = given.copy()
+    g[:, 2] = 1  # one class only: cleanlab searches the two varying tags
+    out = find_tag_issues(g, probs)
+    per_tag = np.array(out["tag_issue"].to_list())
+    assert not per_tag[:, 2].any() and per_tag[:5, 0].sum() >= 4
+    ref = cl_find(tag_lists(g[:, :2]), np.clip(probs[:, :2], 1e-6, 1 - 1e-6))
+    assert out["is_label_issue"].to_numpy().tolist() == np.asarray(ref, dtype=bool).tolist()
+    assert np.array(out["tag_quality"].to_list())[:, 2] == pytest.approx(np.clip(probs[:, 2], 1e-6, 1 - 1e-6))
+    g[:, 1] = 0  # one searchable tag left: cleanlab's binary search
+    out = find_tag_issues(g, probs)
+    p0 = np.clip(probs[:, 0], 1e-6, 1 - 1e-6)
+    ref = cl_binary(g[:, 0].astype(int), np.stack([1 - p0, p0], axis=1))
+    assert np.array(out["tag_issue"].to_list())[:, 0].tolist() == np.asarray(ref, dtype=bool).tolist()
+    assert out["is_label_issue"].sum() >= 5
