@@ -519,8 +519,8 @@ def export_queue(queue_path: Path, out: Path, *, top: int | None = None,
         config = write_text(out.with_suffix(".config.xml"), label_studio_config(classes, multilabel=multilabel))
     else:
         form = q.with_columns(queue_signals(q)).select(
-            [c for c in ("rank", "id", "text", "given_label", "suggested_label", "priority", "reasons", "signals")
-             if c in q.columns or c == "signals"]).with_columns(
+            [c for c in ("rank", "id", "text", "given_label", "suggested_label", "suspect_tags", "priority", "reasons",
+                         "signals") if c in q.columns or c == "signals"]).with_columns(
             pl.lit(None, pl.String).alias("new_label"), pl.lit(None, pl.String).alias("expert"),
             pl.lit(None, pl.String).alias("time"))
         write_table(out, form)

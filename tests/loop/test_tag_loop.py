@@ -117,3 +117,29 @@ def test_tag_round_scores_match_sklearn_and_bootstrap():
     for key in ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss"):
         lo, hi = got["ci"][key]
         assert lo < got[key] < hi
+
+
+def test_csv_form_round_trip(project):
+    from wslab.quality.queue import label_studio_config
+
+    queue = project / "queue.csv"
+    pl.DataFrame({"rank": [1, 2], "id": ["007", "b"], "text": ["card fee", "fee"],
+                  "given_label": ["card", "tariff"], "suggested_label": ["card;tariff", ""],
+                  "suspect_tags": ["tariff", "tariff"], "priority": [0.9, 0.8], "reasons": ["r", "r"]}).write_csv(queue)
+    (project / "label_studio_config.xml").write_text(label_studio_config(TAGS, multilabel=True))
+    form = project / "form.csv"
+    res = CliRunner().invoke(app, ["relabel", "export", "--queue", str(queue), "--out", str(form), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["classes"] == TAGS and json.loads(res.stdout)["multilabel"]
+    filled = pl.read_csv(form, infer_schema=False)
+    assert "suspect_tags" in filled.columns
+    filled.with_columns(pl.Series("new_label", ["tariff ; card", None])).write_csv(form)  # b: not answered
+    res = CliRunner().invoke(app, ["relabel", "import", "--answers", str(form), "--into", str(project / "gold.csv"),
+                                   "--multilabel", "--labels", ",".join(TAGS), "--out", str(project / "g2.csv")])
+    assert res.exit_code == 0, res.output
+    assert dict(pl.read_csv(project / "g2.csv", infer_schema=False).select("id", "label").rows())["007"] == "card;tariff"
+    bad = project / "bad_queue.csv"
+    pl.DataFrame({"id": ["x"], "text": ["t"], "given_label": ["card;loan"], "suggested_label": [""]}).write_csv(bad)
+    res = CliRunner().invoke(app, ["relabel", "export", "--queue", str(bad), "--out", str(project / "t.json"),
+                                   "--multilabel", "--labels", ",".join(TAGS)])
+    assert res.exit_code == 2 and "row 2: given_label" in res.output and "'loan'" in res.output

@@ -432,8 +432,13 @@ def review_project_gold(cfg, out: Path, *, folds: int = 5, epochs: int = 5, top:
         "config": cfg.config_path, "corpus": cfg.resolve(cfg.corpus.path), "gold": cfg.resolve(cfg.gold.path),
         "answers store": cfg.review_path("answers"), "frozen split": cfg.review_path("split")})
     corpus, gold = open_data(cfg)
-    table = pl.DataFrame({"id": gold.ids, "label": [cfg.label_names[k] for k in gold.y]})
+    if cfg.multilabel:  # tag cells from the multi-label Gold's tag_matrix
+        from wslab.app.suspicious_tags import tag_cells
+
+        table = pl.DataFrame({"id": gold.ids, "label": tag_cells(gold.tag_matrix, cfg.label_names)})
+    else:
+        table = pl.DataFrame({"id": gold.ids, "label": [cfg.label_names[k] for k in gold.y]})
     path = out / "gold_checked.csv"
     io.write_table(path, table)
     return review_file(path, out, labels=cfg.label_names, folds=folds, epochs=epochs, seed=cfg.seed, top=top,
-                       corpus=corpus, reporter=reporter)
+                       corpus=corpus, multilabel=cfg.multilabel, reporter=reporter)
