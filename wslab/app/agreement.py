@@ -90,6 +90,9 @@ def measure_agreement(*, gold: Path | None = None, annotations: Path | None = No
                                      tags=_split(labels_set), scale=scale, confidence=confidence, n_boot=n_boot,
                                      seed=seed, min_batch_accuracy=min_batch_accuracy)
     ratings, gold_df, names = _load(gold, annotations, fmt, _split(ignore_columns) or [])
+    _no_tag_cells(ratings, names["ratings"])
+    if gold_df is not None:
+        _no_tag_cells(gold_df, names["gold"])
     extra, extra_names = _label_sources(label_sources)
     if extra and gold_df is None:
         raise ArgumentError("{label_sources} are scored against gold; pass {gold} too", "label_sources", "gold")
@@ -164,3 +167,18 @@ def measure_tag_agreement(*, gold: Path | None = None, annotations: Path | None 
     return tag_agreement_report(ann, gold_df, tags=tags, label_sources=extra, scale=scale, confidence=confidence,
                                 n_boot=n_boot, seed=seed, min_batch_accuracy=min_batch_accuracy,
                                 names={"ratings": str(annotations), "gold": str(gold), **extra_names})
+
+
+def _no_tag_cells(df, name: str) -> None:
+    """A ``;`` in a single-label file's label is a multi-tag cell: an error that names the row."""
+    import polars as pl
+
+    from wslab.core.data import TAG_SEPARATOR
+
+    if "label" not in df.columns or df.schema["label"] != pl.String:
+        return
+    rows = df.with_row_index("_n").filter(pl.col("label").str.contains(TAG_SEPARATOR, literal=True)).head(1)
+    if rows.height:
+        row = int(rows["_row"][0] if "_row" in rows.columns else rows["_n"][0]) + 2
+        raise ArgumentError(f"{name}: row {row}: label {rows['label'][0]!r} holds several tags; for tag sets pass "
+                            "{multilabel}", "multilabel")

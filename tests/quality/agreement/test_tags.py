@@ -146,6 +146,9 @@ def test_cli_multilabel_agreement(tmp_path):
     pl.DataFrame({"id": ["x", "x"], "annotator": ["a", "b"], "label": ["card", "loan"]}).write_csv(ann)
     res = CliRunner().invoke(app, ["agreement", "--annotations", str(ann), "--multilabel", "--labels-set", "card,fraud"])
     assert res.exit_code == 2 and "row 3" in res.output and "'loan'" in res.output
+    pl.DataFrame({"id": ["x", "x"], "annotator": ["a", "b"], "label": ["card", "card;fraud"]}).write_csv(ann)
+    res = CliRunner().invoke(app, ["agreement", "--annotations", str(ann)])  # tag cells without --multilabel
+    assert res.exit_code == 2 and "row 3" in res.output and "--multilabel" in res.output
 
 
 def test_pipeline_agreement_of_a_multilabel_project(tmp_path):
