@@ -53,6 +53,8 @@ def test_import_multichoice_answers_into_store(project):
     got = dict(store.select("id", pl.col("label").fill_null("")).rows())
     assert got == {"007": "card;tariff", "a": "card;fraud", "c": ""}  # tag order of labels:, ids as written
     assert dict(store.select("id", "accepted").rows()) == {"007": True, "a": True, "c": True}
+    answers = {row["round"]: row for row in round_table(load_config(project / "config.yaml"), None)}[1]
+    assert answers["answers"] == 3 and answers["changed"] == 1  # only 'a' changed: card -> card;fraud
     cfg = load_config(project / "config.yaml")
     expert = expert_labels(cfg, Corpus.open(project / "corpus.csv"))
     assert dict(zip(expert.ids.to_list(), expert.y.tolist())) == {"007": [1, 0, 1], "a": [1, 1, 0], "c": [0, 0, 0]}

@@ -334,8 +334,10 @@ def _precision(changed: int, n: int) -> dict[str, Any]:
 def _round_answers(store: pl.DataFrame, rnd: int) -> dict[str, Any]:
     """Answers of round ``rnd``: how many, how many changed the label, the queue's precision overall
     and per signal (share of the reviewed items that signal flagged whose label the expert changed)."""
+    # an empty cell reads back as null: in a multi-label store "" is the answer "no tag" (a single-label
+    # label is never empty, so an unknown label_before still counts as changed)
     rows = store.filter(pl.col("round") == rnd).with_columns(
-        (pl.col("label") != pl.col("label_before")).fill_null(True).alias("_changed"))
+        (pl.col("label").fill_null("") != pl.col("label_before").fill_null("")).alias("_changed"))
     out = {"answers": rows.height, "changed": int(rows["_changed"].sum()), "accepted": int(rows["accepted"].sum()),
            "queue_precision": _precision(int(rows["_changed"].sum()), rows.height), "per_signal": {}}
     for sig in SIGNALS:
