@@ -538,12 +538,20 @@ def agreement(project: Project, run: _Run) -> dict[str, Any] | None:
     if ann is None:
         return None
     gold_frame = None
-    if gold is not None:
+    if gold is not None and not cfg.multilabel:
         gold_frame = pl.DataFrame({"id": gold.ids, "label": np.asarray(project.labels, dtype=object)[gold.y].tolist()})
         gold_frame = gold_frame.filter(pl.col("id").is_in(ann["id"].implode()))
     raters, rater_names = llm_raters(project, run)
     names = {"ratings": str(cfg.resolve(cfg.annotations)), "gold": str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold",
              **rater_names}
+    if cfg.multilabel:  # per tag and MASI on tag sets; LFs join as raters of their tag via lf_tag_raters
+        from wslab.quality.agreement_tags import tag_agreement_report, tag_frame
+
+        gold_tags = None
+        if gold is not None:
+            gold_tags = tag_frame(gold.ids, gold.tag_matrix, project.labels)
+            gold_tags = gold_tags.filter(pl.col("id").is_in(ann["id"].cast(pl.String).implode()))
+        return tag_agreement_report(ann, gold_tags, tags=project.labels, raters=raters, seed=cfg.seed, names=names)
     return agreement_report(ann, gold_frame, raters=raters, categories=project.labels, seed=cfg.seed, names=names)
 
 

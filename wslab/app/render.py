@@ -260,7 +260,7 @@ def _preview(text: str | None, n: int = 60) -> str:
 def print_review(result, summary: dict, console: Console | None = None) -> None:
     """``wslab issues``: the counts and the top of the relabel queue."""
     console = console or _console()
-    console.print(f"[bold]{summary['items']}[/] items, {len(result.labels)} classes, {summary['folds']}-fold CV, "
+    console.print(f"[bold]{summary['items']}[/] items, {len(result.labels)} {'tags' if summary.get('multilabel') else 'classes'}, {summary['folds']}-fold CV, "
                   f"{summary['epochs']} epochs: cleanlab issues {summary['cleanlab_issues']}, "
                   f"hard-to-learn {summary['regions']['hard-to-learn']}, ambiguous "
                   f"{summary['regions']['ambiguous']}, flagged {summary['flagged']}")
@@ -323,6 +323,33 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
                  _agreement_per_category(report),
                  _agreement_vs_gold(report), _agreement_batches(report)):
         for table in part:
+            console.print(table)
+    for w in report["warnings"]:
+        console.print(f"[yellow]warning:[/] {w}")
+
+
+def print_tag_agreement(report: dict, console: Console | None = None) -> None:
+    """``wslab agreement --multilabel``: MASI alpha on tag sets, one row per tag, each tag against gold."""
+    console = console or _console()
+    d = report["data"]
+    console.print(f"[bold]{d['n_items']}[/] items ({d['n_items_rated_twice']} rated at least twice), "
+                  f"{len(d['annotators'])} annotators, {d['n_ratings']} ratings, tags {report['tags']}; "
+                  f"{int(d['confidence'] * 100)}% CIs.")
+    m = report["masi_alpha"]
+    value = _num(m["value"]) if m["value"] is not None else f"undefined: {m.get('note', '')}"
+    console.print(f"Krippendorff's alpha on tag sets (MASI distance): {value} {_ci(m)} n={m['n']} "
+                  f"{m.get('band') or ''}")
+    t = Table(title="Agreement per tag (present / absent)")
+    for col in ("tag", "prevalence", "percent", "Fleiss' kappa", "alpha", "Gwet's AC1", "kappa vs gold"):
+        t.add_column(col, justify="left" if col == "tag" else "right")
+    for row in report["tag_table"]:
+        t.add_row(row["tag"], _num(row["prevalence"], 2), *(_num(row[k]) for k in (
+            "percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1")),
+            _num(row.get("mean_kappa_vs_gold")))
+    console.print(t)
+    for tag, rep in report["per_tag"].items():
+        for table in _agreement_vs_gold(rep):
+            table.title = f"tag {tag!r}: {table.title}"
             console.print(table)
     for w in report["warnings"]:
         console.print(f"[yellow]warning:[/] {w}")

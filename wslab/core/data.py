@@ -357,3 +357,19 @@ def tag_gold_from_frame(df, *, tags: list[str], id_column: str = "id", label_col
     else:
         is_dev = random_split(len(y), dev_fraction=dev_fraction, rng=np.random.default_rng(seed))
     return TagGold(ids=ids.rename("id"), y=y, is_dev=is_dev, tags=tuple(tags))
+
+
+def tag_matrix(cells, tags, *, where: str = "labels", rows=None) -> np.ndarray:
+    """Items x tags 0/1 matrix (uint8) of label cells (see :func:`parse_tag_cell`); ``rows[i]`` is
+    the file row named in an error (default: i + 2, the CSV line of a table with a header).
+
+    >>> tag_matrix(["b;a", "", None], ["a", "b"]).tolist()
+    [[1, 1], [0, 0], [0, 0]]
+    """
+    index = {t: j for j, t in enumerate(tags)}
+    out = np.zeros((len(cells), len(tags)), dtype=np.uint8)
+    for i, cell in enumerate(cells):  # one parse per cell: the check names the row
+        row = rows[i] if rows is not None else i + 2
+        for tag in parse_tag_cell(cell, tags, f"{where}: row {row}"):
+            out[i, index[tag]] = 1
+    return out
