@@ -241,3 +241,33 @@ def gold_from_frame(df, *, labels: list[str], id_column: str = "id", label_colum
     else:
         is_dev = stratified_split(y, dev_fraction=dev_fraction, rng=np.random.default_rng(seed))
     return Gold(ids=ids.rename("id"), y=y, is_dev=is_dev)
+
+
+def parse_tag_cell(value, tags, where: str) -> tuple[str, ...]:
+    """The tags of one gold/annotation cell of a multilabel project, in the order of ``tags``.
+
+    A CSV cell holds tags separated by ``;`` (an empty or missing cell: no tag; white space
+    around a tag is stripped); JSONL/parquet hold a list of strings. An unknown or repeated tag
+    is an InputError naming ``where`` (e.g. ``gold.csv: row 7``).
+
+    >>> parse_tag_cell(" card ; tariff", ["tariff", "card", "loan"], "gold.csv: row 2")
+    ('tariff', 'card')
+    >>> parse_tag_cell("", ["tariff"], "gold.csv: row 3")
+    ()
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(";")] if value.strip() else []
+    else:
+        parts = [str(p).strip() if p is not None else "" for p in value]
+    order = {t: i for i, t in enumerate(tags)}
+    seen: set[str] = set()
+    for p in parts:
+        if p not in order:
+            raise InputError(f"{where}: tag {p!r} is not in the label set; expected tags from {list(tags)} "
+                             "separated by ';'")
+        if p in seen:
+            raise InputError(f"{where}: tag {p!r} appears twice in one cell; expected each tag at most once")
+        seen.add(p)
+    return tuple(sorted(seen, key=order.__getitem__))
