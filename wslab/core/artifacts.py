@@ -161,14 +161,18 @@ class Metrics(TypedDict, total=False):
     dev rows of ``end_model`` and ``final`` are out of fold."""
 
     labels: list[str]
-    chosen: str
+    chosen: str | dict[str, str]
     """The pipeline that wrote labels.parquet: a candidate name (``candidates.chosen`` when
-    selection ran; else the default pipeline, e.g. ``label_model(dev)+end_model``)."""
+    selection ran; else the default pipeline, e.g. ``label_model(dev)+end_model``); with
+    ``multilabel``, one per tag."""
+    multilabel: bool
+    """A multi-label project: ``chosen`` and ``candidates`` are per tag and the ``test`` rows hold
+    micro/macro F1, subset accuracy, Hamming loss and ``per_tag`` scores."""
     notes: list[str]
     test: dict[str, EvaluationRow]
     dev: dict[str, EvaluationRow]
     gold: dict[str, int]
-    candidates: Candidates
+    candidates: Candidates | dict[str, Candidates]
     llm_baseline: dict[str, Any]
     """Per LLM baseline row (llm_zero_shot, llm_few_shot): model, documents, shots, reasoning,
     status and ``per_1k_docs`` (tokens_in, tokens_out, cost_usd, basis: measured | estimate)."""
@@ -185,7 +189,7 @@ class Manifest(TypedDict):
     versions: dict[str, str]
     timings_s: dict[str, float]
     rows: dict[str, int]
-    chosen: str
+    chosen: str | dict[str, str]
     """The pipeline that wrote labels.parquet (as ``metrics.json`` ``chosen``)."""
     llm: dict[str, Any]
     quality: dict[str, Any] | None
