@@ -29,7 +29,7 @@ import jinja2
 from wslab.app.report.charts import BLUE, DARK, GREY
 from wslab.app.report.load import load_run
 from wslab.app.report.sections import SECTIONS, compute_sections
-from wslab.app.report.tags import TAG_SECTIONS, is_multilabel
+from wslab.app.report.tags import TAG_SECTIONS, compute_tag_sections, is_multilabel
 
 __all__ = ["build_report", "REPORT_SECTIONS"]
 
@@ -64,7 +64,7 @@ def build_report(run_dir: Path) -> str:
     other artefact is optional and its section says "Not run" when it is absent.
     """
     d = load_run(Path(run_dir))
-    values = compute_sections(d)
+    values = compute_tag_sections(d) if is_multilabel(d) else compute_sections(d)
     man = d["manifest"]
     cfg = man.get("config_path")
     meta = {"config": Path(cfg).name if cfg else "—", "hash": man.get("config_hash"), "seed": man.get("seed"),

@@ -517,16 +517,5 @@ SECTIONS = {"summary": summary, "evaluation": evaluation, "lfs": lfs, "classes":
 
 
 def compute_sections(d: dict[str, Any]) -> dict[str, Any]:
-    """The values of every section (None for a stage that did not run), by section id. A
-    multi-label run computes evaluation, tags and co-occurrence in :mod:`wslab.app.report.tags`;
-    the other sections see its metrics without the per-tag keys."""
-    from wslab.app.report.tags import TAG_SECTIONS, is_multilabel, tag_summary
-
-    if not is_multilabel(d):
-        return {sid: fn(d) for sid, fn in SECTIONS.items()}
-    per_tag = ("chosen", "candidates", "test")
-    plain = {**d, "metrics": {k: v for k, v in d["metrics"].items() if k not in per_tag},
-             "manifest": {k: v for k, v in d["manifest"].items() if k != "chosen"}}
-    values = {sid: TAG_SECTIONS[sid](d) if sid in TAG_SECTIONS else fn(plain) for sid, fn in SECTIONS.items()}
-    values["summary"] = tag_summary(d, values["summary"])
-    return values
+    """The values of every section (None for a stage that did not run), by section id."""
+    return {sid: fn(d) for sid, fn in SECTIONS.items()}

@@ -15,8 +15,9 @@ from typing import Any
 
 from wslab.app.report.cells import Badge, Cell, Table, ci, integer, num, pct, scored
 from wslab.app.report.charts import BLUE, GREY, bar_chart, nice_range
+from wslab.app.report.sections import SECTIONS, candidates
 
-__all__ = ["TAG_ROWS", "TAG_SECTIONS", "is_multilabel", "tag_summary"]
+__all__ = ["TAG_ROWS", "TAG_SECTIONS", "compute_tag_sections", "is_multilabel", "tag_summary"]
 
 TAG_ROWS = (("final", "Final tags"), ("majority_vote", "Majority vote"), ("gold_only", "Gold only"))
 OVERALL = (("micro_f1", "micro F1"), ("macro_f1", "macro F1"), ("subset_accuracy", "subset accuracy"),
@@ -105,8 +106,6 @@ def _per_tag(row: dict[str, Any], tags: list[str], chosen: dict[str, str] | None
 
 def _tag_candidates(block: Any, chosen: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]] | None:
     """Per tag: (tag, chosen candidate, the candidate table of :func:`sections.candidates`)."""
-    from wslab.app.report.sections import candidates
-
     if not isinstance(block, dict) or not block:
         return None
     out = []
@@ -172,3 +171,15 @@ def tag_cooccurrence(d: dict[str, Any]) -> dict[str, Any] | None:
 
 TAG_SECTIONS = {"evaluation": tag_evaluation, "classes": tag_distribution, "confusion": tag_cooccurrence}
 """The sections a multi-label run computes here instead of in :mod:`wslab.app.report.sections`."""
+
+
+def compute_tag_sections(d: dict[str, Any]) -> dict[str, Any]:
+    """Every section's values for a multi-label run: evaluation, tags and co-occurrence from
+    :data:`TAG_SECTIONS`; the other sections of :data:`wslab.app.report.sections.SECTIONS` see the
+    metrics without the per-tag keys; the summary gets the multi-label cards."""
+    per_tag = ("chosen", "candidates", "test")
+    plain = {**d, "metrics": {k: v for k, v in d["metrics"].items() if k not in per_tag},
+             "manifest": {k: v for k, v in d["manifest"].items() if k != "chosen"}}
+    values = {sid: TAG_SECTIONS[sid](d) if sid in TAG_SECTIONS else fn(plain) for sid, fn in SECTIONS.items()}
+    values["summary"] = tag_summary(d, values["summary"])
+    return values
