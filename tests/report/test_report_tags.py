@@ -153,3 +153,11 @@ def test_no_table_wider_than_the_page_at_1400px(chromium, tag_run, tmp_path):
     assert {t["section"] for t in got["tables"]} >= {"evaluation", "classes", "confusion"}
     for t in got["tables"]:
         assert t["right"] <= got["W"] and t["boxScroll"] <= t["box"], t
+
+
+def test_screenshot_at_1400px(chromium, tag_run):
+    """The picture a reviewer looks at (test-artifacts/report-tags-1400.png)."""
+    from .test_report import ARTIFACTS
+
+    chromium.screenshot(tag_run / "report.html", ARTIFACTS / "report-tags-1400.png", width=1400, height=3400)
+    assert (ARTIFACTS / "report-tags-1400.png").stat().st_size > 10_000
