@@ -137,8 +137,8 @@ def generate_tagged(n_docs: int, rng: np.random.Generator) -> tuple[pl.DataFrame
 
 
 def sample_tag_gold(truth: pl.DataFrame, n_gold: int, rng: np.random.Generator) -> pl.DataFrame:
-    """``n_gold`` messages (every tag set in proportion), half dev and half test per tag set."""
-    keyed = truth.with_columns(pl.col("tags").list.join(";").alias("key")).with_row_index("_i")
+    """A seeded random sample of ``n_gold`` messages, split half dev and half test within each tag set."""
+    keyed = truth.with_columns(pl.col("tags").list.join(";").alias("key"))
     picked = np.sort(rng.choice(truth.height, size=n_gold, replace=False))
     gold = keyed[picked.tolist()]
     split = np.empty(gold.height, dtype=object)
