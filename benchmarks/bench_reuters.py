@@ -50,6 +50,12 @@ LFS = HERE / "reuters" / "lfs.yaml"
 OUT = HERE / "results" / "reuters.md"
 N_TAGS, SEED, FRACTIONS = 10, 19, (0.6, 0.2, 0.2)
 TITLE = "## Reuters-21578: 10 topics as tags (issue 19)"
+TOPICS = {"earn": "Earnings, results and dividends.", "acq": "Acquisitions, mergers, stakes.",
+          "crude": "Crude oil: prices, output, OPEC.", "money-fx": "Currencies and foreign exchange markets.",
+          "grain": "Grain: wheat, corn, rice, barley, sorghum...", "interest": "Interest rates.",
+          "trade": "International trade, tariffs, trade balances.", "ship": "Shipping, ports, vessels.",
+          "wheat": "Wheat.", "corn": "Corn (maize)."}
+"""The config's ``labels:`` descriptions (a topic not listed is described by its name)."""
 
 
 def top_tags(docs: list[dict], k: int = N_TAGS) -> list[str]:
@@ -92,7 +98,8 @@ def write_project(folder: Path, docs: list[dict], tags: list[str], split: dict[s
                   "split": [split[d["id"]] for d in gold]}).write_csv(folder / "gold.csv")
     shutil.copyfile(LFS, folder / "lfs.yaml")
     config = {"task": "Tag Reuters newswire stories with their topics (the 10 most frequent).", "seed": 13,
-              "multilabel": True, "corpus": {"path": "corpus.csv"}, "labels": list(tags),
+              "multilabel": True, "corpus": {"path": "corpus.csv"},
+              "labels": {t: TOPICS.get(t, f"Reuters topic {t}.") for t in tags},
               "gold": {"path": "gold.csv", "split_column": "split"}, "lfs": {"files": ["lfs.yaml"]},
               "end_model": {"enabled": True}, "suspicious": {"enabled": False}, "output": {"dir": "runs/reuters"}}
     path = folder / "config.yaml"
@@ -263,8 +270,12 @@ def main(argv: list[str] | None = None) -> int:
         notes.append("wslab apply not run (--no-apply).")
     else:
         metrics, note, _ = run_wslab(config)
-        final = (metrics or {}).get("test", {}).get("final")
+        test = (metrics or {}).get("test", {})
+        final = test.get("final")
         rows["wslab final"] = final
+        for key in ("majority_vote", "gold_only"):  # wslab's own baselines, beside this script's
+            if test.get(key):
+                rows[f"wslab {key.replace('_', ' ')}"] = test[key]
         chosen = (metrics or {}).get("chosen") or {}
         notes.append(note)
         if final:
