@@ -585,7 +585,7 @@ def print_relabel_import(summary: dict, into: Any = None) -> None:
 def print_demo(summary, console: Console | None = None) -> None:
     """``wslab demo``: the classes written and what to run next."""
     table = Table(title=f"{summary.out_dir} (seed {summary.seed})")
-    table.add_column("class")
+    table.add_column("tag" if summary.multilabel else "class")
     table.add_column("messages", justify="right")
     table.add_column("share", justify="right")
     for label, n in summary.class_counts.items():

@@ -184,7 +184,7 @@ class Metrics(TypedDict, total=False):
     test: dict[str, EvaluationRow]
     dev: dict[str, EvaluationRow]
     gold: dict[str, int]
-    candidates: Candidates
+    candidates: Candidates | dict[str, Candidates]
     llm_baseline: dict[str, Any]
     """Per LLM baseline row (llm_zero_shot, llm_few_shot): model, documents, shots, reasoning,
     status and ``per_1k_docs`` (tokens_in, tokens_out, cost_usd, basis: measured | estimate)."""
