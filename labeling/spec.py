@@ -158,6 +158,8 @@ class LFSpec(_Strict):
     name: str
     label: str | None = None
     """Label name voted when the condition holds. Python and prompt LFs choose their own."""
+    vote: Literal["for", "against"] = "for"
+    """Multi-label projects only: ``for`` votes that the tag ``label`` applies, ``against`` that it does not."""
     condition: Condition | PythonLF | None = None
     prompt: dict[str, Any] | None = None
     """Raw parameters of a ``kind: prompt`` LF, validated by the LLM layer."""
@@ -173,7 +175,7 @@ class LFSpec(_Strict):
         return self.condition.kind
 
 
-META_KEYS = {"name", "label", "description", "provenance"}
+META_KEYS = {"name", "label", "vote", "description", "provenance"}
 
 
 def parse_lf(raw: Any, *, where: str = "LF spec") -> LFSpec:
@@ -305,6 +307,8 @@ def dump_lf_specs(specs: list[LFSpec]) -> str:
         entry: dict[str, Any] = {"name": spec.name}
         if spec.label is not None:
             entry["label"] = spec.label
+        if spec.vote != "for":
+            entry["vote"] = spec.vote
         if spec.prompt is not None:
             entry.update({"kind": "prompt", **spec.prompt})
         elif spec.condition is not None:

@@ -351,11 +351,13 @@ def _delta(level: str, marginals: np.ndarray, values: np.ndarray | None) -> np.n
     raise InputError(f"The 'level' parameter must be one of {list(LEVELS)}. Got {level!r} instead.")
 
 
-def _alpha_from_coincidence(o: np.ndarray, level: str, values: np.ndarray | None) -> np.ndarray:
-    """alpha for one (K, K) or a batch (B, K, K) of coincidence matrices; NaN where undefined."""
+def _alpha_from_coincidence(o: np.ndarray, level: str, values: np.ndarray | None,
+                            distance: np.ndarray | None = None) -> np.ndarray:
+    """alpha for one (K, K) or a batch (B, K, K) of coincidence matrices; NaN where undefined.
+    ``distance``: a fixed (K, K) distance matrix in place of the level's (e.g. MASI on tag sets)."""
     n_c = o.sum(-1)
     n = n_c.sum(-1)
-    delta = _delta(level, n_c, values)
+    delta = _delta(level, n_c, values) if distance is None else distance
     d_o = (o * delta).sum((-2, -1))
     d_e = (n_c[..., :, None] * n_c[..., None, :] * delta).sum((-2, -1))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -386,10 +388,17 @@ def _pattern_coincidences(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def krippendorff_alpha_from_counts(counts: np.ndarray, *, level: str = "nominal",
                                    values: np.ndarray | None = None, n_boot: int = 1000,
                                    seed: int | np.random.Generator = 0,
-                                   confidence: float = 0.95) -> Coefficient:
-    """:func:`krippendorff_alpha` from per-item category counts (see :func:`category_counts`)."""
+                                   confidence: float = 0.95, distance: np.ndarray | None = None) -> Coefficient:
+    """:func:`krippendorff_alpha` from per-item category counts (see :func:`category_counts`).
+
+    ``distance``: a (K, K) matrix of distances between the categories (0 on the diagonal), used
+    as Krippendorff's delta in place of ``level``'s, e.g. MASI between tag sets
+    (:func:`wslab.quality.agreement_tags.masi_alpha`)."""
     counts = np.asarray(counts, dtype=np.int64)
     k = counts.shape[1]
+    if distance is not None and np.shape(distance) != (k, k):
+        raise InputError(f"distance must be a ({k}, {k}) matrix, one row and column per category, but it has "
+                         f"shape {np.shape(distance)}")
     if level not in LEVELS:
         raise InputError(f"The 'level' parameter must be one of {list(LEVELS)}. Got {level!r} instead.")
     if values is not None and len(values) != k:
@@ -403,7 +412,7 @@ def krippendorff_alpha_from_counts(counts: np.ndarray, *, level: str = "nominal"
     c = counts[pairable].astype(np.float64)
     w = c / (m[pairable] - 1)[:, None]
     o = w.T @ c - np.diag(w.sum(0))
-    alpha = float(_alpha_from_coincidence(o, level, values))
+    alpha = float(_alpha_from_coincidence(o, level, values, distance))
     if not np.isfinite(alpha):
         return _undefined(n_units, "only one category used in pairable ratings: expected disagreement "
                                    "is 0, so alpha is undefined", method)
@@ -420,7 +429,7 @@ def krippendorff_alpha_from_counts(counts: np.ndarray, *, level: str = "nominal"
     reps = []
     for start in range(0, b_total, chunk):  # loop over replicate chunks, not items
         draws = rng.multinomial(n_units, p, size=min(chunk, b_total - start)).astype(np.float64)
-        reps.append(_alpha_from_coincidence((draws @ contrib).reshape(-1, k, k), level, values))
+        reps.append(_alpha_from_coincidence((draws @ contrib).reshape(-1, k, k), level, values, distance))
     reps = np.concatenate(reps)
     reps = reps[np.isfinite(reps)]
     extra = {"n_boot": int(b_total)}

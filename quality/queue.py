@@ -152,9 +152,34 @@ def queue_signals(queue: pl.DataFrame) -> pl.Series:
     return queue.select(pl.concat_list(parts).list.drop_nulls().list.join(",").alias("signals")).to_series()
 
 
+def _tag_list(cell: str | None) -> list[str]:
+    return [t for t in (cell or "").split(";") if t]
+
+
+def _tag_tasks(queue: pl.DataFrame, *, from_name: str, to_name: str, model_version: str) -> list[dict]:
+    """Multi-label tasks: the given tags pre-selected (the expert removes or adds tags), the
+    suggested tags and the suspect tags shown beside the text."""
+    signals = queue_signals(queue).to_list()
+    tasks = []
+    for row, sig in zip(queue.iter_rows(named=True), signals):  # one task per queued item
+        given = _tag_list(row["given_label"])
+        tasks.append({
+            "data": {"wslab_id": str(row["id"]), "text": row["text"], "given_label": row["given_label"] or "",
+                     "suggested_label": row["suggested_label"] or "", "suspect_tags": row.get("suspect_tags") or "",
+                     "reasons": row.get("reasons") or "", "signals": sig, "priority": row.get("priority"),
+                     "suggestion_note": f"Pre-selected: the given tags ({', '.join(given) or 'none'}); wslab suggests "
+                                        f"{', '.join(_tag_list(row['suggested_label'])) or 'no tag'}"},
+            "predictions": [{"model_version": model_version, "score": row.get("priority"),
+                             "result": [{"from_name": from_name, "to_name": to_name, "type": "choices",
+                                         "value": {"choices": given}}]}],
+        })
+    return tasks
+
+
 def to_label_studio_tasks(queue: pl.DataFrame, *, from_name: str = "label", to_name: str = "text",
-                          model_version: str = "wslab") -> list[dict]:
-    """Label Studio import JSON: one task per row, the suggested label pre-filled as a prediction.
+                          model_version: str = "wslab", multilabel: bool = False) -> list[dict]:
+    """Label Studio import JSON: one task per row, the suggested label pre-filled as a prediction
+    (``multilabel``: the given tags pre-selected, the suggested and suspect tags shown).
 
     Task ``data`` holds ``wslab_id`` (the item id as text; Label Studio's JSON_MIN and CSV exports
     overwrite a ``data.id`` with the task id), ``text``, ``given_label``, ``suggested_label``,
@@ -162,6 +187,8 @@ def to_label_studio_tasks(queue: pl.DataFrame, *, from_name: str = "label", to_n
     the export carries them back; the prediction ``score`` is ``p_suggested`` when known (the
     model's probability of its suggestion), else the priority.
     """
+    if multilabel:
+        return _tag_tasks(queue, from_name=from_name, to_name=to_name, model_version=model_version)
     score_col = "p_suggested" if "p_suggested" in queue.columns else "priority"
     signals = queue_signals(queue).to_list()
     calibrated = "show_suggestion" in queue.columns
@@ -199,20 +226,23 @@ def _suggestion_note(row: dict, shown: bool, calibrated: bool) -> str:
             "label")
 
 
-def label_studio_config(labels: list[str], *, from_name: str = "label", to_name: str = "text") -> str:
+def label_studio_config(labels: list[str], *, from_name: str = "label", to_name: str = "text",
+                        multilabel: bool = False) -> str:
     """The Label Studio labeling config that matches :func:`to_label_studio_tasks`: the document
     text first and largest (20 px), then small grey meta lines (13 px, not bold): the given label,
     why the item is queued and the note on the pre-filled answer; every class of ``labels`` as a
-    choice below."""
+    choice below (``multilabel``: every tag, several may be chosen, ``choice="multiple"``)."""
     from xml.sax.saxutils import quoteattr
 
     choices = "\n".join(f"    <Choice value={quoteattr(str(x))}/>" for x in labels)
     meta = 'style="font-weight: normal; font-size: 13px; color: #555; margin: 2px 0"'
+    given = "Given tags: $given_label (suspect: $suspect_tags)" if multilabel else "Given label: $given_label"
     return ('<View>\n'
             '  <View style="font-size: 20px; line-height: 1.5; margin-bottom: 12px">\n'
             f'    <Text name="{to_name}" value="$text"/>\n  </View>\n'
-            f'  <Header value="Given label: $given_label" size="6" {meta}/>\n'
+            f'  <Header value="{given}" size="6" {meta}/>\n'
             f'  <Header value="Why queued: $reasons" size="6" {meta}/>\n'
             f'  <Header value="$suggestion_note" size="6" {meta}/>\n'
-            f'  <Choices name="{from_name}" toName="{to_name}" choice="single" showInLine="true">\n'
+            f'  <Choices name="{from_name}" toName="{to_name}" choice="{"multiple" if multilabel else "single"}" '
+            'showInLine="true">\n'
             f"{choices}\n  </Choices>\n</View>\n")

@@ -13,7 +13,7 @@ Label Studio JSON export (a list of tasks; the item id is ``data.id``, the answe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -174,6 +174,7 @@ def apply_answers(
     queue_ids: Iterable[object] | None = None,
     source: str = "table",
     answers_source: str = "answers",
+    multilabel: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return ``(new_table, audit)``; ``table`` itself is not modified.
 
@@ -200,7 +201,7 @@ def apply_answers(
         raise InputError(f"{answers_source}: id {bad!r} is not in {source}; expected ids of {source}")
     allowed_labels = sorted({str(x) for x in (labels if labels is not None else
                                                table[label_col].drop_nulls().cast(pl.String).unique())})
-    wrong = ~answers["new_label"].is_in(allowed_labels)
+    wrong = ~answers["new_label"].is_in(allowed_labels) if not multilabel else pl.Series([False] * answers.height)
     if wrong.any():
         i = int(wrong.arg_true()[0])
         raise InputError(f"{answers_source}: id {answers['id'][i]!r}: label {answers['new_label'][i]!r} is not one "
@@ -231,7 +232,8 @@ def apply_answers(
     for col in table.columns:
         if col.startswith("p_") and table.schema[col].is_numeric():
             cls = col[2:]
-            updates.append(pl.when(pl.col("__changed")).then((pl.col(label_col) == cls).cast(table.schema[col]))
+            hit = pl.col(label_col).str.split(";").list.contains(cls) if multilabel else pl.col(label_col) == cls
+            updates.append(pl.when(pl.col("__changed")).then(hit.cast(table.schema[col]))
                            .otherwise(pl.col(col)).alias(col))
     if updates:
         new = new.with_columns(updates)
@@ -270,7 +272,28 @@ def _user(who: object) -> str | None:
     return text if not text.lstrip("-").isdigit() else f"label-studio user {text}"
 
 
-def _one_choice(value: object, *, where: str) -> str | None:
+def _tag_choices(value: object, *, where: str, tags: Sequence[str]) -> str:
+    """A multi-choice answer as one tag cell (``;``-separated, in tag order); no choice = no tag.
+    Label Studio's CSV export writes several choices as ``{"choices": [...]}`` text."""
+    import json
+
+    from wslab.core.data import TAG_SEPARATOR, parse_tag_cell
+
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise InputError(f"{where}: choices {value!r} are not valid JSON; expected {{\"choices\": [...]}}") from None
+    if isinstance(value, dict):
+        value = value.get("choices")
+    if value is None or value == "":
+        return ""
+    return TAG_SEPARATOR.join(parse_tag_cell(value if isinstance(value, list) else str(value), tags, where))
+
+
+def _one_choice(value: object, *, where: str, tags: Sequence[str] | None = None) -> str | None:
+    if tags is not None:
+        return _tag_choices(value, where=where, tags=tags)
     if isinstance(value, dict):
         value = value.get("choices")
     if value is None or value == "":
@@ -289,7 +312,7 @@ def _task_item(data: dict, *, where: str) -> str:
     return str(item)
 
 
-def _answers_from_json(tasks: list, *, source: str) -> list[dict]:
+def _answers_from_json(tasks: list, *, source: str, tags: Sequence[str] | None = None) -> list[dict]:
     rows = []
     for n, task in enumerate(tasks):
         where = f"{source}: task {n}"
@@ -309,7 +332,8 @@ def _answers_from_json(tasks: list, *, source: str) -> list[dict]:
                 raise InputError(f"{where} (id {item!r}): annotations[{k}].result is a JSON {_json_type(result)}; "
                                  "expected a list of results")
             results = [r for r in result if isinstance(r, dict) and r.get("type") == "choices"]
-            label = _one_choice((results[0].get("value") if results else None), where=f"{where} (id {item!r})")
+            label = _one_choice((results[0].get("value") if results else None), where=f"{where} (id {item!r})",
+                                tags=tags)
             if label is None:
                 continue
             rows.append({"id": item, "label": label, "expert": _user(ann.get("completed_by")),
@@ -320,7 +344,7 @@ def _answers_from_json(tasks: list, *, source: str) -> list[dict]:
     return rows
 
 
-def _answers_from_rows(records: list[dict], *, source: str, fmt: str) -> list[dict]:
+def _answers_from_rows(records: list[dict], *, source: str, fmt: str, tags: Sequence[str] | None = None) -> list[dict]:
     """JSON_MIN and Label Studio CSV: one flat record per annotation (skipped tasks are left out)."""
     rows = []
     for n, rec in enumerate(records):
@@ -330,7 +354,7 @@ def _answers_from_rows(records: list[dict], *, source: str, fmt: str) -> list[di
         if "wslab_id" not in rec:
             raise InputError(f"{where}: no 'wslab_id' field; Label Studio's {fmt} export replaces data.id with its "
                              "task id, so tasks must come from this wslab's relabel export (or export as JSON)")
-        label = _one_choice(rec.get("label"), where=f"{where} (id {rec['wslab_id']!r})")
+        label = _one_choice(rec.get("label"), where=f"{where} (id {rec['wslab_id']!r})", tags=tags)
         if label is None:
             continue
         rows.append({"id": str(rec["wslab_id"]), "label": label, "expert": _user(rec.get("annotator")),
@@ -341,8 +365,12 @@ def _answers_from_rows(records: list[dict], *, source: str, fmt: str) -> list[di
     return rows
 
 
-def _answers_from_form(df: pl.DataFrame, *, source: str) -> list[dict]:
+def _answers_from_form(df: pl.DataFrame, *, source: str, tags: Sequence[str] | None = None) -> list[dict]:
     form = parse_answer_table(df, source=source)
+    if tags is not None:  # a filled-in cell of tags; blank = not answered
+        form = form.with_columns(pl.Series("new_label", [
+            _tag_choices(v, where=f"{source}: id {i!r}", tags=tags) for i, v in form.select("id", "new_label").rows()],
+            dtype=pl.String))
     extra = {c: df[c].cast(pl.String) for c in ("given_label", "suggested_label", "signals") if c in df.columns}
     keep = df.with_row_index("_row").with_columns(pl.col("id").cast(pl.String)).select("_row", "id", **extra)
     joined = form.join(keep, on="id", how="left")
@@ -381,22 +409,28 @@ def read_export(path: Path) -> tuple[str, object]:
     return ("JSON" if isinstance(first, dict) and "data" in first else "JSON_MIN"), obj
 
 
-def parse_expert_answers(path: str | Path, *, expert: str | None = None) -> pl.DataFrame:
+def parse_expert_answers(path: str | Path, *, expert: str | None = None,
+                         tags: Sequence[str] | None = None) -> pl.DataFrame:
     """The expert's answers in ``path`` (:data:`EXPERT_ANSWER_SCHEMA`), the latest answer per item.
 
     Reads Label Studio's JSON, JSON_MIN and CSV exports and the CSV form of ``wslab relabel
     export``; ids stay text. A task annotated twice counts once, with its latest answer (by
     ``updated_at``); skipped (cancelled) tasks and annotations without a choice are no answers.
     ``expert`` replaces whoever the file names (Label Studio exports name users by numeric id).
+
+    ``tags`` (a multi-label project's tags): answers are multi-choice; each is one tag cell
+    (``card;tariff`` in tag order, ``""`` for a submitted annotation with no tag chosen), an
+    unknown or repeated tag an InputError.
     """
     path = Path(path)
     fmt, content = read_export(path)
+    tags = list(tags) if tags is not None else None
     if fmt == "JSON":
-        rows = _answers_from_json(content, source=str(path))  # type: ignore[arg-type]
+        rows = _answers_from_json(content, source=str(path), tags=tags)  # type: ignore[arg-type]
     elif fmt == "FORM":
-        rows = _answers_from_form(content, source=str(path))  # type: ignore[arg-type]
+        rows = _answers_from_form(content, source=str(path), tags=tags)  # type: ignore[arg-type]
     else:
-        rows = _answers_from_rows(content, source=str(path), fmt=fmt)  # type: ignore[arg-type]
+        rows = _answers_from_rows(content, source=str(path), fmt=fmt, tags=tags)  # type: ignore[arg-type]
     df = pl.DataFrame(rows, schema=EXPERT_ANSWER_SCHEMA)
     if expert:
         df = df.with_columns(pl.lit(expert).alias("expert"))
@@ -423,11 +457,36 @@ def _classes_beside(queue_path: Path) -> list[str] | None:
         return None
 
 
+def _multiple_beside(queue_path: Path) -> bool:
+    """Whether the labeling config beside ``queue_path`` asks for several choices (a multi-label queue)."""
+    import xml.etree.ElementTree as ET
+
+    from wslab.core.artifacts import LABEL_STUDIO_CONFIG
+
+    xml = queue_path.parent / LABEL_STUDIO_CONFIG
+    try:
+        return xml.is_file() and any(c.get("choice") == "multiple" for c in ET.parse(xml).getroot().iter("Choices"))
+    except ET.ParseError:
+        return False
+
+
+def _check_queue_tags(q: pl.DataFrame, classes: list[str], source: Path) -> None:
+    from wslab.core.data import parse_tag_cell
+
+    for i, (given, suggested) in enumerate(q.select("given_label", "suggested_label").rows()):  # one check per row
+        parse_tag_cell(given, classes, f"{source}: row {i + 2}: given_label")
+        parse_tag_cell(suggested, classes, f"{source}: row {i + 2}: suggested_label")
+
+
 def export_queue(queue_path: Path, out: Path, *, top: int | None = None,
-                 labels: list[str] | None = None) -> dict:
+                 labels: list[str] | None = None, multilabel: bool = False) -> dict:
     """``wslab relabel export``: the queue as Label Studio tasks plus a labeling config listing every
     class (``labels``, else the config beside the queue, else every label in the whole queue), or
-    as a CSV form to fill in. Returns ``{"tasks", "out", "config", "classes"}``."""
+    as a CSV form to fill in. Returns ``{"tasks", "out", "config", "classes", "multilabel"}``.
+
+    ``multilabel`` (also when the labeling config beside the queue has ``choice="multiple"``): the
+    labels are tag cells (``a;b``); the tasks pre-select the given tags and the config lets the
+    expert choose several."""
     from wslab.core.io import check_outputs_spare_inputs, read_table, write_json, write_table, write_text
     from wslab.quality.queue import label_studio_config, queue_signals, to_label_studio_tasks
 
@@ -440,41 +499,61 @@ def export_queue(queue_path: Path, out: Path, *, top: int | None = None,
     q = read_table(queue_path, required=["id", "text", "given_label", "suggested_label"], what="queue")
     q = q.with_columns(pl.col("id").cast(pl.String), pl.col("text").cast(pl.String).fill_null(""),
                        pl.col("given_label").cast(pl.String), pl.col("suggested_label").cast(pl.String))
-    classes = labels or _classes_beside(Path(queue_path)) or sorted(
-        set(q["given_label"].drop_nulls().to_list()) | set(q["suggested_label"].drop_nulls().to_list()))
-    missing = sorted((set(q["given_label"].to_list()) | set(q["suggested_label"].to_list())) - set(classes))
-    if missing:
-        raise InputError(f"{queue_path}: label {missing[0]!r} is not one of the classes {classes}")
+    multilabel = multilabel or _multiple_beside(Path(queue_path))
+    if multilabel:
+        cells = q.select(pl.concat_list(pl.col("given_label", "suggested_label").fill_null("").str.split(";")))
+        found = sorted({t.strip() for t in cells.to_series().explode().drop_nulls().to_list() if t.strip()})
+        classes = labels or _classes_beside(Path(queue_path)) or found
+        q = q.with_columns(pl.col("given_label", "suggested_label").fill_null(""))
+        _check_queue_tags(q, classes, queue_path)
+    else:
+        classes = labels or _classes_beside(Path(queue_path)) or sorted(
+            set(q["given_label"].drop_nulls().to_list()) | set(q["suggested_label"].drop_nulls().to_list()))
+        missing = sorted((set(q["given_label"].to_list()) | set(q["suggested_label"].to_list())) - set(classes))
+        if missing:
+            raise InputError(f"{queue_path}: label {missing[0]!r} is not one of the classes {classes}")
     q = q.head(top) if top is not None else q
     config = None
     if suffix == ".json":
-        write_json(out, to_label_studio_tasks(q))
-        config = write_text(out.with_suffix(".config.xml"), label_studio_config(classes))
+        write_json(out, to_label_studio_tasks(q, multilabel=multilabel))
+        config = write_text(out.with_suffix(".config.xml"), label_studio_config(classes, multilabel=multilabel))
     else:
         form = q.with_columns(queue_signals(q)).select(
-            [c for c in ("rank", "id", "text", "given_label", "suggested_label", "priority", "reasons", "signals")
-             if c in q.columns or c == "signals"]).with_columns(
+            [c for c in ("rank", "id", "text", "given_label", "suggested_label", "suspect_tags", "priority", "reasons",
+                         "signals") if c in q.columns or c == "signals"]).with_columns(
             pl.lit(None, pl.String).alias("new_label"), pl.lit(None, pl.String).alias("expert"),
             pl.lit(None, pl.String).alias("time"))
         write_table(out, form)
-    return {"tasks": q.height, "out": str(out), "config": str(config) if config else None, "classes": classes}
+    return {"tasks": q.height, "out": str(out), "config": str(config) if config else None, "classes": classes,
+            "multilabel": multilabel}
 
 
 def import_into(answers: Path, into: Path, *, queue: Path | None = None, out: Path | None = None,
                 id_col: str = "id", label_col: str = "label", labels: list[str] | None = None,
-                expert: str = "expert") -> dict:
+                expert: str = "expert", multilabel: bool = False) -> dict:
     """``wslab relabel import --into``: write a new version of ``into`` with the answers applied and
-    an audit log beside it (:func:`apply_answers`); ``into`` itself is never modified."""
+    an audit log beside it (:func:`apply_answers`); ``into`` itself is never modified.
+
+    ``multilabel``: ``label_col`` holds tag cells (``a;b``) and the answers are multi-choice;
+    ``labels`` are the tags (required). The new version writes every cell in tag order."""
+    from wslab.core.data import TAG_SEPARATOR, parse_tag_cell
     from wslab.core.io import check_outputs_spare_inputs, read_table, write_table
 
     table = read_table(into, required=[id_col, label_col], what="labelled table", id_columns=[id_col])
-    parsed = parse_expert_answers(answers).select(
+    if multilabel:
+        if not labels:
+            raise InputError(f"{into}: a multi-label import needs the tags; pass --labels (or --config)")
+        table = table.with_columns(pl.Series(label_col, [
+            TAG_SEPARATOR.join(parse_tag_cell(v, labels, f"{into}: row {i + 2}"))
+            for i, v in enumerate(table[label_col].to_list())], dtype=pl.String))
+    parsed = parse_expert_answers(answers, tags=labels if multilabel else None).select(
         "id", pl.col("label").alias("new_label"), pl.col("expert").replace("expert", expert), pl.col("at").alias("time"))
     if parsed.height == 0:
         raise InputError(f"{answers}: no answered items; expected at least one label from the expert")
     queue_ids = read_table(queue, required=["id"], what="queue")["id"].to_list() if queue is not None else None
     new, audit = apply_answers(table, parsed, id_col=id_col, label_col=label_col, labels=labels,
-                               queue_ids=queue_ids, source=str(into), answers_source=str(answers))
+                               queue_ids=queue_ids, source=str(into), answers_source=str(answers),
+                               multilabel=multilabel)
     target = out if out is not None else next_version_path(into)
     audit_path = target.with_name(f"{target.stem}.audit.csv")
     check_outputs_spare_inputs([target, audit_path], {"labelled table (--into)": into, "answers": answers,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import numpy as np
 import polars as pl
 import pytest
 import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))  # project_edits: the project-editing helpers of the tests
 
 POS = ["great", "love", "excellent", "отлично", "супер", "happy"]
 NEG = ["terrible", "hate", "awful", "ужасно", "плохо", "broken"]

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # project_edits: the project-editing helpers of these tests
 
 LFS = {"lfs": [
     {"name": "kw_pos", "label": "pos", "kind": "keywords", "keywords": ["great", "love"]},

@@ -105,6 +105,27 @@ CASES = {
     "config_check_gold_label": (lambda p: write(p, "gold.csv", "id,label\nd000,pos\nd001,meh\n"),
                                 ["config", "check", "{p}/config.yaml"],
                                 r"gold\.csv: row 3: label 'meh' is not in the label set"),
+    # multi-label cells (issue 19): the row, the tag, what was expected
+    "config_check_gold_multi_cell_single_label": (lambda p: write(p, "gold.csv", "id,label\nd000,pos\nd001,pos;neg\n"),
+                                                  ["config", "check", "{p}/config.yaml"],
+                                                  r"gold\.csv: row 3: label 'pos;neg' holds several labels separated "
+                                                  r"by ';'; expected one label of \['pos', 'neg'\] \(a multi-label "
+                                                  r"project sets multilabel: true\)"),
+    "config_check_vote_against_single_label": (
+        lambda p: add_lf(p, {"name": "not_pos", "label": "pos", "vote": "against", "kind": "keywords",
+                             "keywords": ["meh"]}),
+        ["config", "check", "{p}/config.yaml"],
+        r"lfs\.yaml: LF 'not_pos': key 'vote': 'against' needs a multi-label project \(multilabel: true in "),
+    "config_check_tag_unknown": (lambda p: edit_config(p, multilabel=True) or write(p, "gold.csv",
+                                                                                   "id,label\nd000,pos\nd001,neg; meh\n"),
+                                 ["config", "check", "{p}/config.yaml"],
+                                 r"gold\.csv: row 3: column 'label': unknown tag 'meh'; expected tags among "
+                                 r"\['pos', 'neg'\]"),
+    "config_check_tag_twice": (lambda p: edit_config(p, multilabel=True) or write(p, "gold.csv",
+                                                                                 "id,label\nd000,\nd001,neg;pos;neg\n"),
+                               ["config", "check", "{p}/config.yaml"],
+                               r"gold\.csv: row 3: column 'label': tag 'neg' is listed twice; expected each tag at "
+                               r"most once"),
     "config_check_annotations_columns": (lambda p: edit_config(p, annotations="corpus.csv"),
                                          ["config", "check", "{p}/config.yaml"],
                                          r"corpus\.csv: missing column 'annotator' in annotations"),

@@ -18,21 +18,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from project_edits import edit_config
 from wslab.app.cli import app
 
 runner = CliRunner()
-
-
-def edit_config(folder: Path, **changes) -> None:
-    path = folder / "config.yaml"
-    cfg = yaml.safe_load(path.read_text())
-    for dotted, value in changes.items():
-        node = cfg
-        *parents, leaf = dotted.split("__")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
 
 
 def invoke(*argv) -> tuple[int, list[str]]:

@@ -6,30 +6,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import yaml
 from typer.testing import CliRunner
 
+from project_edits import add_lf, edit_config
 from wslab.app.cli import app
 
 runner = CliRunner()
-
-
-def edit_config(project: Path, **changes) -> None:
-    cfg = yaml.safe_load(project.read_text())
-    for dotted, value in changes.items():
-        node = cfg
-        *parents, leaf = dotted.split("__")
-        for p in parents:
-            node = node[p]
-        node[leaf] = value
-    project.write_text(yaml.safe_dump(cfg, sort_keys=False))
-
-
-def add_lf(project: Path, lf: dict) -> None:
-    p = project.parent / "lfs.yaml"
-    data = yaml.safe_load(p.read_text())
-    data["lfs"].append(lf)
-    p.write_text(yaml.safe_dump(data, allow_unicode=True))
 
 
 def rewrite_csv(path: Path, fn) -> None:

@@ -58,21 +58,28 @@ def plain_corpus(corpus):
     return df.with_columns(pl.Series("text", texts)), truth
 
 
+def write_llm_project(folder: Path, corpus, project_writer, lfs: dict, base_url: str, *, bootstrap: int) -> Path:
+    """The project of these tests: 300 gold (half dev), weak LFs, the test LLM server at ``base_url``."""
+    df, truth = corpus
+    gold_idx = np.random.default_rng(4).choice(len(df), 300, replace=False)
+    gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": truth[gold_idx]})
+    return project_writer(folder, tables={"corpus.csv": df, "gold.csv": gold}, lfs=lfs, config={
+        "seed": 3, "gold": {"path": "gold.csv", "dev_fraction": 0.5}, "lfs": {"files": ["lfs.yaml"]},
+        "label_model": {"restarts": 1, "n_epochs": 100}, "selection": {"folds": 3},
+        "evaluation": {"bootstrap": bootstrap}, "suspicious": {"enabled": False},
+        "end_model": {"max_features": 5000},
+        "llm": {"base_url": base_url, "model": "oracle", "api_key_env": "TEST_LLM_KEY", "concurrency": 8,
+                "backoff_base_s": 0.01, "prices": {"oracle": {"input_per_1m": 0.15, "output_per_1m": 0.6}}}})
+
+
 def llm_project(folder: Path, corpus, project_writer, monkeypatch, accuracy: float, abstain: float = 0.0):
     """A project with weak LFs whose ``llm_labels`` file an oracle of ``accuracy`` wrote
     through ``wslab llm-label``; returns (config path, the run's result)."""
     df, truth = corpus
-    gold_idx = np.random.default_rng(4).choice(len(df), 300, replace=False)
-    gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": truth[gold_idx]})
     monkeypatch.setenv("TEST_LLM_KEY", "sk-test-not-a-secret-123")
     oracle = fos.NoisyOracle(dict(zip(df["text"], truth, strict=True)), oracle_confusion(accuracy, abstain), seed=5)
     with fos.FakeOpenAIServer(oracle) as srv:
-        config = project_writer(folder, tables={"corpus.csv": df, "gold.csv": gold}, lfs=WEAK_LFS, config={
-            "seed": 3, "gold": {"path": "gold.csv", "dev_fraction": 0.5}, "lfs": {"files": ["lfs.yaml"]},
-            "label_model": {"restarts": 1, "n_epochs": 100}, "selection": {"folds": 3},
-            "evaluation": {"bootstrap": 200}, "suspicious": {"enabled": False}, "end_model": {"max_features": 5000},
-            "llm": {"base_url": srv.base_url, "model": "oracle", "api_key_env": "TEST_LLM_KEY", "concurrency": 8,
-                    "backoff_base_s": 0.01, "prices": {"oracle": {"input_per_1m": 0.15, "output_per_1m": 0.6}}}})
+        config = write_llm_project(folder, corpus, project_writer, WEAK_LFS, srv.base_url, bootstrap=200)
         llm_label(folder / "llm.csv", config=config)
         assert len(srv.paid()) == len(df)
     cfg = yaml.safe_load(config.read_text())
@@ -158,18 +165,11 @@ def test_prompt_lfs_are_the_llm_source_without_a_file(tmp_path, corpus, project_
     """No llm_labels file: the prompt LFs' labels make the LLM candidates (not ``+llm`` ones,
     they are among the LFs already), and every candidate reading them carries their cost."""
     df, truth = corpus
-    gold_idx = np.random.default_rng(4).choice(len(df), 300, replace=False)
-    gold = pl.DataFrame({"id": df["id"].gather(gold_idx), "label": truth[gold_idx]})
     monkeypatch.setenv("TEST_LLM_KEY", "sk-test-not-a-secret-123")
     lfs = {"lfs": [*WEAK_LFS["lfs"], {"name": "llm_says", "kind": "prompt", "instruction": "pos or neg?"}]}
     oracle = fos.NoisyOracle(dict(zip(df["text"], truth, strict=True)), oracle_confusion(0.95), seed=5)
     with fos.FakeOpenAIServer(oracle) as srv:
-        config = project_writer(tmp_path, tables={"corpus.csv": df, "gold.csv": gold}, lfs=lfs, config={
-            "seed": 3, "gold": {"path": "gold.csv", "dev_fraction": 0.5}, "lfs": {"files": ["lfs.yaml"]},
-            "label_model": {"restarts": 1, "n_epochs": 100}, "selection": {"folds": 3},
-            "evaluation": {"bootstrap": 100}, "suspicious": {"enabled": False}, "end_model": {"max_features": 5000},
-            "llm": {"base_url": srv.base_url, "model": "oracle", "api_key_env": "TEST_LLM_KEY", "concurrency": 8,
-                    "backoff_base_s": 0.01, "prices": {"oracle": {"input_per_1m": 0.15, "output_per_1m": 0.6}}}})
+        config = write_llm_project(tmp_path, corpus, project_writer, lfs, srv.base_url, bootstrap=100)
         res = run_apply(load_config(config))
         again = run_apply(load_config(config))  # answers from the vote store: nothing paid, cost unknown
     rows = rows_by_name(res)

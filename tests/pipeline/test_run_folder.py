@@ -20,6 +20,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from project_edits import edit_config
 from wslab.app.cli import app
 
 runner = CliRunner()
@@ -29,17 +30,6 @@ _spec = importlib.util.spec_from_file_location(
 fos = sys.modules.setdefault("fake_openai_server", importlib.util.module_from_spec(_spec))
 if not hasattr(fos, "FakeOpenAIServer"):
     _spec.loader.exec_module(fos)
-
-
-def edit_config(config: Path, **changes) -> None:
-    cfg = yaml.safe_load(config.read_text())
-    for dotted, value in changes.items():
-        node = cfg
-        *parents, leaf = dotted.split("__")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    config.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
 
 
 def apply(config: Path) -> tuple[int, list[str]]:

@@ -177,7 +177,8 @@ def run_measures(result: RunResult) -> dict[str, Measure]:
     out = lf_measures(result.lf_table, covered=rows["covered"], n_docs=rows["corpus"])
     final = result.metrics.get("test", {}).get("final")
     for name in ("accuracy", "macro_f1"):
-        out[name] = Measure(final[name], f"{name} (final labels, gold test)") if final else Measure(None, note="no gold test")
+        out[name] = (Measure(final[name], f"{name} (final labels, gold test)") if final and name in final
+                     else Measure(None, note="no gold test" if not final else "not reported for multi-label runs"))
     quality = result.manifest.get("quality")
     if quality and quality.get("items"):
         out["flagged_share"] = Measure(quality["flagged"] / quality["items"])

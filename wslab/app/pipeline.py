@@ -66,8 +66,9 @@ class RunResult:
     metrics: A.Metrics
     lf_table: pl.DataFrame
     manifest: A.Manifest
-    chosen: str
-    """The pipeline that wrote labels.parquet (a candidate name, as in metrics.json and the manifest)."""
+    chosen: str | dict[str, str]
+    """The pipeline that wrote labels.parquet (a candidate name, as in metrics.json and the manifest;
+    in a multi-label run, ``{tag: candidate}``)."""
     files: dict[str, Path] = field(default_factory=dict)
     agreement: dict[str, Any] | None = None
     """agreement.json's report (annotations given), else None."""
@@ -146,6 +147,13 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
     with run.stage("validate"):  # every input, before any expensive (or paid) work
         project = open_project(cfg)
         split = freeze_split(project.gold_file)  # the gold test split is fixed at the first run
+    if cfg.multilabel:  # one binary run (binary_run) per tag, each stored by a key of its inputs
+        from wslab.app.tags import run_tags
+
+        out = run_tags(project, run, binary_run=binary_run, shared_features=shared_features,
+                       versions=package_versions(), reporter=reporter)
+        return RunResult(run_dir=run.dir, metrics=out.metrics, lf_table=out.lf_table, manifest=out.manifest,
+                         chosen=out.chosen, files=run.files, stores=ProjectStores(split=split))
     with run.stage("apply_lfs"):
         lf_names, L = label_votes(project, run, reporter=reporter)
     lf_table = analyze(project, lf_names, L)
@@ -322,12 +330,67 @@ def _with_expert(project: Project, y: np.ndarray, confidence: np.ndarray,
     return y, confidence, covered
 
 
+def training_sample(project: Project, covered: np.ndarray) -> np.ndarray:
+    """The covered, non-gold corpus positions the candidate end models train on (seeded sample)."""
+    free = covered.copy()
+    free[project.gold_positions("dev")], free[project.gold_positions("test")] = False, False
+    pool = np.flatnonzero(free)  # covered, not gold (a mask: setdiff1d sorted 10M positions, 30 s)
+    return np.sort(np.random.default_rng(project.cfg.seed).choice(pool, min(len(pool), project.cfg.selection.max_train),
+                                                                  replace=False))
+
+
+def shared_features(project: Project, covered: np.ndarray) -> TextFeatures:
+    """The text features of the training sample (:func:`training_sample`), gold dev and gold test:
+    computed once per run, shared by every candidate (and, multi-label, by every tag)."""
+    em, sample = project.cfg.end_model, training_sample(project, covered)
+    corpus, where = project.corpus, project.spans
+    texts = corpus.texts_at if where is None else (lambda pos: where.plain(corpus.texts_at(pos)))  # marks left out
+    return TextFeatures(texts, np.concatenate([sample, project.gold_positions("dev"), project.gold_positions("test")]),
+                        max_features=min(em.max_features, project.cfg.selection.max_features))
+
+
+def span_features(project: Project, covered: np.ndarray) -> SpanFeatures | None:
+    """The span-aware region features (``corpus.spans``) of the rows :func:`shared_features`
+    holds; None without spans."""
+    corpus, where = project.corpus, project.spans
+    if where is None:
+        return None
+    rows = np.concatenate([training_sample(project, covered), project.gold_positions("dev"),
+                           project.gold_positions("test")])
+    return SpanFeatures(lambda pos: where.regions(corpus.texts_at(pos), pos), rows,
+                        max_features=min(project.cfg.end_model.max_features, project.cfg.selection.max_features))
+
+
+@dataclass
+class BinaryRun:
+    """One tag's run in a multi-label project: the single-label steps on its binary votes."""
+
+    models: LabelModels
+    selection: Selection | None
+    chosen: str
+    probs: np.ndarray
+    source: np.ndarray
+
+
+def binary_run(project: Project, L: np.ndarray, lf_names: list[str], *, features: TextFeatures | None = None,
+               reporter: Reporter | None = None) -> BinaryRun:
+    """The label-model, selection and final-label steps of ``apply`` on ``project`` (two classes,
+    its votes ``L``), with ``features`` shared across runs (:func:`shared_features`)."""
+    fits = LabelModelFits(vote_patterns(L), len(project.labels), seed=project.cfg.seed)
+    models = aggregate(project, fits, reporter=reporter)
+    selection = choose_pipeline(project, L, models.covered, fits, lf_names=lf_names, features=features,
+                                reporter=reporter)
+    chosen, _fill, probs, source = final_labels(project, models, selection, reporter=reporter)
+    return BinaryRun(models=models, selection=selection, chosen=chosen, probs=probs, source=source)
+
+
 def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: LabelModelFits, *,
                     lf_names: list[str] | None = None, llm_usage: dict[str, Any] | None = None,
-                    reporter: Reporter | None = None) -> Selection | None:
+                    features: TextFeatures | None = None, reporter: Reporter | None = None) -> Selection | None:
     """Every candidate pipeline scored out of fold on gold dev, one chosen (None without gold
     or with ``selection.enabled: false``). ``covered``: where an LF voted; ``fits``: the run's
-    label-model fits, shared with the label-model stage; ``lf_names``: L's columns;
+    label-model fits, shared with the label-model stage; ``lf_names``: L's columns; ``features``:
+    the text features of :func:`shared_features` when the caller has them (else computed here);
     ``llm_usage``: the run's LLM usage so far (prompt LFs), for the cost column. LLM labels (the
     ``llm_labels`` file, else the prompt LFs) add the LLM candidates
     (:func:`wslab.app.llm_source.llm_votes`). See :mod:`wslab.labeling.selection`."""
@@ -337,17 +400,10 @@ def choose_pipeline(project: Project, L: np.ndarray, covered: np.ndarray, fits: 
     if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
         return None
     dev_pos, test_pos = project.gold_positions("dev"), project.gold_positions("test")
-    free = covered.copy()
-    free[dev_pos], free[test_pos] = False, False
-    pool = np.flatnonzero(free)  # covered, not gold (a mask: setdiff1d sorted 10M positions, 30 s)
-    sample = np.sort(np.random.default_rng(cfg.seed).choice(pool, min(len(pool), sel.max_train), replace=False))
-    rows, n_features = np.concatenate([sample, dev_pos, test_pos]), min(em.max_features, sel.max_features)
-    corpus, where = project.corpus, project.spans
-    texts = corpus.texts_at if where is None else (lambda pos: where.plain(corpus.texts_at(pos)))
-    features = TextFeatures(texts, rows, max_features=n_features) if em.enabled else None
-    spans = None
-    if em.enabled and where is not None:
-        spans = SpanFeatures(lambda pos: where.regions(corpus.texts_at(pos), pos), rows, max_features=n_features)
+    sample = training_sample(project, covered)
+    if features is None and em.enabled:
+        features = shared_features(project, covered)
+    spans = span_features(project, covered) if em.enabled else None
     llm, llm_in_lfs = llm_votes(project, L, lf_names or [], llm_usage or {})
     grid = label_model_grid(cfg, L.shape[1] + (0 if llm is None or llm_in_lfs else llm.shape[1]))  # +llm LFs too
     inp = Inputs(L=L, n_classes=len(project.labels), dev_pos=dev_pos, y_dev=gold.y_dev, sample=sample,
@@ -497,12 +553,20 @@ def agreement(project: Project, run: _Run) -> dict[str, Any] | None:
     if ann is None:
         return None
     gold_frame = None
-    if gold is not None:
+    if gold is not None and not cfg.multilabel:
         gold_frame = pl.DataFrame({"id": gold.ids, "label": np.asarray(project.labels, dtype=object)[gold.y].tolist()})
         gold_frame = gold_frame.filter(pl.col("id").is_in(ann["id"].implode()))
     raters, rater_names = llm_raters(project, run)
     names = {"ratings": str(cfg.resolve(cfg.annotations)), "gold": str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold",
              **rater_names}
+    if cfg.multilabel:  # per tag and MASI on tag sets; LFs join as raters of their tag via lf_tag_raters
+        from wslab.quality.agreement_tags import tag_agreement_report, tag_frame
+
+        gold_tags = None
+        if gold is not None:
+            gold_tags = tag_frame(gold.ids, gold.tag_matrix, project.labels)
+            gold_tags = gold_tags.filter(pl.col("id").is_in(ann["id"].cast(pl.String).implode()))
+        return tag_agreement_report(ann, gold_tags, tags=project.labels, raters=raters, seed=cfg.seed, names=names)
     return agreement_report(ann, gold_frame, raters=raters, categories=project.labels, seed=cfg.seed, names=names)
 
 
@@ -594,6 +658,13 @@ def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bo
     without label model or end model. ``prompt_lfs=False`` leaves prompt LFs out."""
     rundir.check_run_folder(cfg)  # refused as apply would refuse it, though nothing is written
     project = open_project(cfg, prompt_lfs=prompt_lfs)
+    if cfg.multilabel:  # each tag's LFs on its binary votes, as apply's lf_analysis.csv
+        from wslab.app.tags import analyze_tags
+
+        table, covered = analyze_tags(project)
+        dev = project.gold_positions("dev")
+        return LFAnalysis(table=table, n_docs=len(project.corpus), n_dev=len(dev) if dev is not None else 0,
+                          llm={}, covered=covered)
     run = _Run(Path("."))
     matrix = build_label_matrix(project, run, reporter=reporter)
     dev_pos, L = project.gold_positions("dev"), votes_array(matrix)

@@ -12,14 +12,14 @@ checked here: :func:`wslab.core.rundir.run_folder` checks it before a run (``con
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
 
 from wslab.core import io
 from wslab.core.config import Config
-from wslab.core.data import Corpus, Gold, load_gold
+from wslab.core.data import Corpus, Gold, TagGold, load_gold, load_tag_gold
 from wslab.core.errors import ConfigError
 from wslab.core.spans import EntitySpans, load_spans
 from wslab.labeling.aggregate import MIN_LFS_FOR_LABEL_MODEL
@@ -74,10 +74,34 @@ def load_lfs(cfg: Config) -> list[LFSpec]:
     for f in cfg.lfs.files:
         specs.extend(load_lf_specs(cfg.resolve(f)))
     check_lf_set(specs, cfg.label_names)
+    check_votes(cfg, specs)
     if not specs and cfg.lfs.precomputed is None:
         raise ConfigError(f"{cfg.config_path or 'config'}: key 'lfs': no labeling functions; "
                           "expected lfs.files or lfs.precomputed")
     return specs
+
+
+MULTILABEL_UNSUPPORTED = {"lfs.precomputed": lambda c: c.lfs.precomputed is not None,
+                         "llm_labels": lambda c: c.llm_labels is not None,
+                         "llm_baseline.enabled": lambda c: c.llm_baseline.enabled}
+"""Config keys a multi-label project does not take yet (each tag's run is binary, from declarative LFs)."""
+
+
+def check_votes(cfg: Config, specs: list[LFSpec]) -> None:
+    """``vote: against`` only in a multi-label project; there, every LF declarative and naming its tag."""
+    for spec in specs:
+        where = f"{spec.source_file or 'LF spec'}: LF {spec.name!r}"
+        if spec.vote == "against" and not cfg.multilabel:
+            raise ConfigError(f"{where}: key 'vote': 'against' needs a multi-label project (multilabel: true in "
+                              f"{cfg.config_path or 'the config'}); expected vote: for, or no vote key")
+        if cfg.multilabel and spec.kind in ("python", "prompt"):
+            raise ConfigError(f"{where}: key 'kind': {spec.kind!r} LFs are not supported in multi-label projects "
+                              "yet; expected a declarative LF (keywords, regex, column, ...) with label: <tag>")
+    if cfg.multilabel:
+        for key, used in MULTILABEL_UNSUPPORTED.items():
+            if used(cfg):
+                raise ConfigError(f"{cfg.config_path or 'config'}: key {key!r}: not supported in multi-label projects "
+                                  "yet; expected it unset (or multilabel: false)")
 
 
 def check_llm_use(cfg: Config, specs: list[LFSpec]) -> None:
@@ -116,7 +140,7 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
         votes = load_precomputed(cfg.resolve(cfg.lfs.precomputed), corpus.ids, n_labels=len(cfg.label_names))
         precomputed, stored = split_precomputed(votes, plan.names)
     gold_file = open_gold(cfg, corpus)
-    expert = expert_labels(cfg, corpus)
+    expert = None if cfg.multilabel else expert_labels(cfg, corpus)  # multi-label answers: not read yet
     annotations = None
     if cfg.annotations is not None:
         annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
@@ -124,6 +148,8 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     if cfg.llm_labels is not None:  # read again by the agreement step; checked here, before any paid call
         io.read_table(cfg.resolve(cfg.llm_labels), required=["id", "label"], what="llm_labels")
     gold = frozen_gold(cfg, gold_file, expert)
+    if isinstance(gold_file, TagGold) and gold is not None:  # the frozen split; the tags as the file has them
+        gold = replace(gold_file, is_dev=gold.is_dev)
     check_selection_settings(cfg, gold, len(plan.names) + (precomputed.width - 1 if precomputed is not None else 0),
                              llm="file" if cfg.llm_labels is not None else
                              "lfs" if any(sp.kind == "prompt" for sp in specs) else None)
@@ -154,6 +180,8 @@ def check_selection_settings(cfg: Config, gold: Gold | None, n_lfs: int, *, llm:
     sel = cfg.selection
     if gold is None or not sel.enabled or len(gold.y_dev) < sel.folds:
         return
+    if cfg.multilabel:  # each tag chooses on F1 of its tag (selection.metric does not apply); the pin is checked
+        sel = sel.model_copy(update={"metric": f"f1:{cfg.label_names[0]}"})
     names = candidate_names([tag for tag, _ in label_model_grid(cfg, n_lfs)], gold_shares=sel.gold_shares,
                             text_models=cfg.end_model.enabled, llm=llm,
                             llm_label_model_tags=[tag for tag, _ in label_model_grid(cfg, n_lfs + 1)],
@@ -183,6 +211,10 @@ def open_gold(cfg: Config, corpus: Corpus) -> Gold | None:
     if cfg.gold is None:
         return None
     g = cfg.gold
+    if cfg.multilabel:
+        return load_tag_gold(cfg.resolve(g.path), tags=cfg.label_names, id_column=g.id_column,
+                             label_column=g.label_column, split_column=g.split_column, dev_fraction=g.dev_fraction,
+                             seed=cfg.seed, corpus=corpus)
     return load_gold(cfg.resolve(g.path), labels=cfg.label_names, id_column=g.id_column, label_column=g.label_column,
                      split_column=g.split_column, dev_fraction=g.dev_fraction, seed=cfg.seed, corpus=corpus)
 

@@ -204,16 +204,41 @@ def summary_table(result) -> Table:
     table.add_row("LFs", str(rows["lfs"]))
     table.add_row("covered by an LF", f"{rows['covered']:,} ({rows['covered'] / max(rows['corpus'], 1):.1%})")
     table.add_row("gold dev / test", f"{rows['gold_dev']:,} / {rows['gold_test']:,}")
-    table.add_row("labels from", result.chosen)
+    table.add_row("labels from", result.chosen if isinstance(result.chosen, str) else
+                  ", ".join(f"{t}: {c}" for t, c in result.chosen.items()))
     table.add_row("time", f"{sum(result.manifest['timings_s'].values()):.1f} s")
     for name, path in result.files.items():
         table.add_row(name, path.name)
     return table
 
 
+def tags_table(metrics: dict[str, Any], split: str = "test") -> Table:
+    """A multi-label run on gold: per tag F1 of each scored row (final *, majority vote, gold only),
+    then micro / macro F1, subset accuracy and Hamming loss, with 95% bootstrap CIs."""
+    block = metrics.get(split, {})
+    rows = [k for k in ("final", "majority_vote", "gold_only") if k in block]
+    table = Table(title=f"Tags on gold {split} (n={block[rows[0]]['n'] if rows else 0}; 95% bootstrap CI)")
+    table.add_column("measure")
+    for k in rows:
+        table.add_column(k + (" *" if k == "final" else ""), justify="right")
+    for tag in metrics["labels"]:
+        table.add_row(f"F1 {tag} ({metrics['chosen'][tag]})", *(_fmt(block[k]["per_tag"][tag]["f1"],
+                                                               block[k]["ci"].get("per_tag", {}).get(tag, {}).get("f1"))
+                                                          for k in rows))
+    for name in ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss"):
+        table.add_row(name, *(_fmt(block[k][name], block[k]["ci"].get(name)) for k in rows))
+    table.caption = "* labels.parquet: per tag the candidate in brackets, chosen on gold dev (F1 of the tag)"
+    return table
+
+
 def print_run(result, console: Console | None = None) -> None:
     console = console or _console()
     console.print(lf_table(result.lf_table))
+    if result.metrics.get("multilabel"):
+        if "test" in result.metrics:
+            console.print(tags_table(result.metrics))
+        console.print(summary_table(result))
+        return
     if "test" in result.metrics:
         console.print(metrics_table(result.metrics, "test"))
     llm = llm_baseline_table(result.metrics, "test")
@@ -235,7 +260,7 @@ def _preview(text: str | None, n: int = 60) -> str:
 def print_review(result, summary: dict, console: Console | None = None) -> None:
     """``wslab issues``: the counts and the top of the relabel queue."""
     console = console or _console()
-    console.print(f"[bold]{summary['items']}[/] items, {len(result.labels)} classes, {summary['folds']}-fold CV, "
+    console.print(f"[bold]{summary['items']}[/] items, {len(result.labels)} {'tags' if summary.get('multilabel') else 'classes'}, {summary['folds']}-fold CV, "
                   f"{summary['epochs']} epochs: cleanlab issues {summary['cleanlab_issues']}, "
                   f"hard-to-learn {summary['regions']['hard-to-learn']}, ambiguous "
                   f"{summary['regions']['ambiguous']}, flagged {summary['flagged']}")
@@ -298,6 +323,33 @@ def print_agreement(report: dict, console: Console | None = None) -> None:
                  _agreement_per_category(report),
                  _agreement_vs_gold(report), _agreement_batches(report)):
         for table in part:
+            console.print(table)
+    for w in report["warnings"]:
+        console.print(f"[yellow]warning:[/] {w}")
+
+
+def print_tag_agreement(report: dict, console: Console | None = None) -> None:
+    """``wslab agreement --multilabel``: MASI alpha on tag sets, one row per tag, each tag against gold."""
+    console = console or _console()
+    d = report["data"]
+    console.print(f"[bold]{d['n_items']}[/] items ({d['n_items_rated_twice']} rated at least twice), "
+                  f"{len(d['annotators'])} annotators, {d['n_ratings']} ratings, tags {report['tags']}; "
+                  f"{int(d['confidence'] * 100)}% CIs.")
+    m = report["masi_alpha"]
+    value = _num(m["value"]) if m["value"] is not None else f"undefined: {m.get('note', '')}"
+    console.print(f"Krippendorff's alpha on tag sets (MASI distance): {value} {_ci(m)} n={m['n']} "
+                  f"{m.get('band') or ''}")
+    t = Table(title="Agreement per tag (present / absent)")
+    for col in ("tag", "prevalence", "percent", "Fleiss' kappa", "alpha", "Gwet's AC1", "kappa vs gold"):
+        t.add_column(col, justify="left" if col == "tag" else "right")
+    for row in report["tag_table"]:
+        t.add_row(row["tag"], _num(row["prevalence"], 2), *(_num(row[k]) for k in (
+            "percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1")),
+            _num(row.get("mean_kappa_vs_gold")))
+    console.print(t)
+    for tag, rep in report["per_tag"].items():
+        for table in _agreement_vs_gold(rep):
+            table.title = f"tag {tag!r}: {table.title}"
             console.print(table)
     for w in report["warnings"]:
         console.print(f"[yellow]warning:[/] {w}")
@@ -533,7 +585,7 @@ def print_relabel_import(summary: dict, into: Any = None) -> None:
 def print_demo(summary, console: Console | None = None) -> None:
     """``wslab demo``: the classes written and what to run next."""
     table = Table(title=f"{summary.out_dir} (seed {summary.seed})")
-    table.add_column("class")
+    table.add_column("tag" if summary.multilabel else "class")
     table.add_column("messages", justify="right")
     table.add_column("share", justify="right")
     for label, n in summary.class_counts.items():

@@ -43,7 +43,7 @@ from wslab.core.rundir import check_project_stores
 
 __all__ = ["ANSWERS_SCHEMA", "SIGNALS", "ExpertLabels", "read_answers", "latest_answers", "import_answers",
            "frozen_gold", "expert_labels", "freeze_split", "drop_reviewed", "record_round", "round_table",
-           "ProjectStores", "write_project_stores", "read_rounds"]
+           "ProjectStores", "write_project_stores", "read_rounds", "tag_round_scores"]
 
 ANSWERS_SCHEMA = {"id": pl.String, "label": pl.String, "round": pl.Int64, "expert": pl.String, "at": pl.String,
                   "label_before": pl.String, "suggested": pl.String, "accepted": pl.Boolean, "source": pl.String,
@@ -79,9 +79,15 @@ def latest_answers(store: pl.DataFrame) -> pl.DataFrame:
     return store.with_row_index("_n").sort(["round", "at", "_n"]).unique("id", keep="last").sort("_n").drop("_n")
 
 
-def _check_answers(answers: pl.DataFrame, labels: Sequence[str], corpus_ids: pl.Series, *, source: str) -> None:
+def _check_answers(answers: pl.DataFrame, labels: Sequence[str], corpus_ids: pl.Series, *, source: str,
+                   multilabel: bool = False) -> None:
+    if multilabel:  # every cell parses as tags of the project
+        from wslab.core.data import parse_tag_cell
+
+        for item, cell in answers.select("id", "label").rows():  # one parse per answer
+            parse_tag_cell(cell, labels, f"{source}: id {item!r}")
     wrong = answers.with_row_index("_row").filter(~pl.col("label").is_in(list(labels))).head(1)
-    if wrong.height:
+    if wrong.height and not multilabel:
         raise InputError(f"{source}: id {wrong['id'][0]!r}: label {wrong['label'][0]!r} is not one of the project's "
                          f"classes {list(labels)}")
     unknown = answers.filter(~pl.col("id").is_in(corpus_ids.implode())).head(1)
@@ -93,14 +99,24 @@ def _current_labels(cfg: Config, store: pl.DataFrame) -> dict[str, str]:
     """What a document is labelled now: the last run's label, the gold label, the latest answer."""
     current: dict[str, str] = {}
     labels_file = cfg.resolve(cfg.output.dir) / "labels.parquet"
+    multi = cfg.multilabel
     if labels_file.exists():
-        current.update(pl.read_parquet(labels_file, columns=["id", "label"]).iter_rows())
+        col = "tags" if multi else "label"
+        current.update(_cells(pl.read_parquet(labels_file, columns=["id", col]), col, multi).iter_rows())
     if cfg.gold is not None:
         gold = io.read_table(cfg.resolve(cfg.gold.path), required=[cfg.gold.id_column, cfg.gold.label_column],
                              what="gold", id_columns=[cfg.gold.id_column])
-        current.update(gold.select(pl.col(cfg.gold.id_column), pl.col(cfg.gold.label_column).cast(pl.String)).iter_rows())
+        current.update(_cells(gold.select(pl.col(cfg.gold.id_column).alias("id"), cfg.gold.label_column),
+                              cfg.gold.label_column, multi).iter_rows())
     current.update(latest_answers(store).select("id", "label").iter_rows())
     return current
+
+
+def _cells(df: pl.DataFrame, col: str, multilabel: bool) -> pl.DataFrame:
+    """``id`` and the label as text; a multi-label list cell as one ``;`` cell (in the list's order)."""
+    if multilabel and isinstance(df.schema[col], pl.List):
+        return df.select(pl.col("id").cast(pl.String), pl.col(col).list.join(";"))
+    return df.select(pl.col("id").cast(pl.String), pl.col(col).cast(pl.String))
 
 
 def import_answers(cfg: Config, answers: Path, *, expert: str | None = None) -> dict[str, Any]:
@@ -108,11 +124,11 @@ def import_answers(cfg: Config, answers: Path, *, expert: str | None = None) -> 
     JSON_MIN or CSV export, or the CSV form) to the store as the next round; return a summary."""
     from wslab.quality.relabel import parse_expert_answers
 
-    parsed = parse_expert_answers(answers, expert=expert)
+    parsed = parse_expert_answers(answers, expert=expert, tags=cfg.label_names if cfg.multilabel else None)
     if parsed.height == 0:
         raise InputError(f"{answers}: no answered items (skipped tasks are not answers); expected at least one label")
     corpus = Corpus.open(cfg.resolve(cfg.corpus.path), id_column=cfg.corpus.id_column, text_column=cfg.corpus.text_column)
-    _check_answers(parsed, cfg.label_names, corpus.ids, source=str(answers))
+    _check_answers(parsed, cfg.label_names, corpus.ids, source=str(answers), multilabel=cfg.multilabel)
     check_project_stores(cfg)
     path = cfg.review_path("answers")
     if _real(answers) == _real(path):
@@ -148,7 +164,8 @@ def _append_round(cfg: Config, parsed: pl.DataFrame, path: Path) -> dict[str, An
 
 @dataclass(frozen=True)
 class ExpertLabels:
-    """The latest expert label of every answered document (class indices), and how many rounds."""
+    """The latest expert label of every answered document (class indices; in a multi-label
+    project the (n, tags) 0/1 matrix of the answered tags), and how many rounds."""
 
     ids: pl.Series
     y: np.ndarray
@@ -162,7 +179,12 @@ def expert_labels(cfg: Config, corpus: Corpus) -> ExpertLabels | None:
     if store.height == 0:
         return None
     latest = latest_answers(store)
-    _check_answers(latest, cfg.label_names, corpus.ids, source=str(path))
+    _check_answers(latest, cfg.label_names, corpus.ids, source=str(path), multilabel=cfg.multilabel)
+    if cfg.multilabel:  # y: the (n, tags) 0/1 matrix of the answers
+        from wslab.core.data import tag_matrix
+
+        return ExpertLabels(ids=latest["id"], y=tag_matrix(latest["label"].to_list(), cfg.label_names, where=str(path)),
+                            rounds=int(store["round"].max()))
     index = {lab: i for i, lab in enumerate(cfg.label_names)}
     return ExpertLabels(ids=latest["id"], y=np.array([index[v] for v in latest["label"]], dtype=np.int64),
                         rounds=int(store["round"].max()))
@@ -312,8 +334,10 @@ def _precision(changed: int, n: int) -> dict[str, Any]:
 def _round_answers(store: pl.DataFrame, rnd: int) -> dict[str, Any]:
     """Answers of round ``rnd``: how many, how many changed the label, the queue's precision overall
     and per signal (share of the reviewed items that signal flagged whose label the expert changed)."""
+    # an empty cell reads back as null: in a multi-label store "" is the answer "no tag" (a single-label
+    # label is never empty, so an unknown label_before still counts as changed)
     rows = store.filter(pl.col("round") == rnd).with_columns(
-        (pl.col("label") != pl.col("label_before")).fill_null(True).alias("_changed"))
+        (pl.col("label").fill_null("") != pl.col("label_before").fill_null("")).alias("_changed"))
     out = {"answers": rows.height, "changed": int(rows["_changed"].sum()), "accepted": int(rows["accepted"].sum()),
            "queue_precision": _precision(int(rows["_changed"].sum()), rows.height), "per_signal": {}}
     for sig in SIGNALS:
@@ -334,6 +358,8 @@ def round_table(cfg: Config, gold: Gold | None, *, current: pl.DataFrame | None 
     history = merged_rounds(read_rounds(path), current) if path.exists() or current is not None else None
     rounds = sorted(set(store["round"].to_list()) | set(history["round"].to_list() if history is not None else []) | {0})
     index = {lab: i for i, lab in enumerate(cfg.label_names)}
+    if cfg.multilabel:
+        return _tag_round_table(cfg, gold, store, history, rounds, n_boot=n_boot, seed=seed)
     truth = (pl.DataFrame({"id": gold.test_ids, "y": gold.y_test}) if gold is not None else None)
     table = []
     for rnd in rounds:
@@ -345,5 +371,69 @@ def round_table(cfg: Config, gold: Gold | None, *, current: pl.DataFrame | None 
                                             cfg.label_names, n_boot=n_boot, rng=np.random.default_rng([seed, rnd]))
                 row["test"] = {"n": rep["n"], "accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"],
                                "ci": {k: rep["ci"][k] for k in ("accuracy", "macro_f1")} if "ci" in rep else None}
+        table.append(row)
+    return table
+
+
+def _tag_headline(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """(micro F1, macro F1, subset accuracy, Hamming loss) of a batch (B, n, T) of matrices, as sklearn
+    with ``zero_division=0``."""
+    tp = (y_true & y_pred).sum(1)
+    fp = (~y_true & y_pred).sum(1)
+    fn = (y_true & ~y_pred).sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        micro = np.nan_to_num(2 * tp.sum(1) / (2 * tp.sum(1) + fp.sum(1) + fn.sum(1)))
+        macro = np.nan_to_num(2 * tp / (2 * tp + fp + fn)).mean(1)
+    subset = (y_true == y_pred).all(2).mean(1)
+    hamming = (y_true != y_pred).mean((1, 2))
+    return np.stack([micro, macro, subset, hamming], axis=1)
+
+
+def tag_round_scores(y_true: np.ndarray, y_pred: np.ndarray, tags: Sequence[str], *, n_boot: int = 1000,
+                     seed: int | Sequence[int] = 0) -> dict[str, Any]:
+    """A round's multi-label scores on gold test (0/1 matrices items x tags): ``n``, ``micro_f1``,
+    ``macro_f1``, ``subset_accuracy``, ``hamming_loss`` (each with a 95% percentile bootstrap CI
+    over items in ``ci``) and ``per_tag`` precision/recall/F1/support (scikit-learn; a tag never
+    predicted and never given scores 0, ``zero_division=0``)."""
+    from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    p, r, f, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    ci = None
+    if n_boot > 0 and len(y_true) > 1:
+        draw = np.random.default_rng(seed).integers(0, len(y_true), (n_boot, len(y_true)))
+        reps = _tag_headline(y_true.astype(bool)[draw], y_pred.astype(bool)[draw])
+        lo, hi = np.percentile(reps, [2.5, 97.5], axis=0)
+        ci = {k: [float(lo[j]), float(hi[j])] for j, k in enumerate(("micro_f1", "macro_f1", "subset_accuracy",
+                                                                       "hamming_loss"))}
+    return {"n": int(len(y_true)), "ci": ci,
+            "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+            "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+            "subset_accuracy": float(accuracy_score(y_true, y_pred)),
+            "hamming_loss": float(hamming_loss(y_true, y_pred)),
+            "per_tag": {t: {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
+                            "support": int(support[j])} for j, t in enumerate(tags)}}
+
+
+def _tag_round_table(cfg: Config, gold, store: pl.DataFrame, history: pl.DataFrame | None,
+                     rounds: list[int], *, n_boot: int, seed: int) -> list[dict[str, Any]]:
+    """:func:`round_table` of a multi-label project: the rounds file's labels are tag cells, gold
+    is the Gold variant with ``tag_matrix``; each round scored with :func:`tag_round_scores`."""
+    from wslab.core.data import tag_matrix
+
+    truth = None
+    if gold is not None:
+        test = ~np.asarray(gold.is_dev)
+        truth = pl.DataFrame({"id": gold.ids.filter(pl.Series(test)), "_row": np.arange(int(test.sum()))})
+        truth_matrix = np.asarray(gold.tag_matrix)[test]
+    table = []
+    for rnd in rounds:
+        row: dict[str, Any] = {"round": rnd, **_round_answers(store, rnd)}
+        if history is not None and truth is not None:
+            got = truth.join(history.filter(pl.col("round") == rnd), on="id", how="inner")
+            if got.height:
+                pred = tag_matrix(got["label"].to_list(), cfg.label_names, where=str(cfg.review_path("rounds")))
+                row["test"] = tag_round_scores(truth_matrix[got["_row"].to_numpy()], pred, cfg.label_names,
+                                               n_boot=n_boot, seed=[seed, rnd])
         table.append(row)
     return table

@@ -13,7 +13,7 @@ it on ``apply``'s aggregated labels; :func:`write_review` writes the same files 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,26 +31,12 @@ from wslab.quality.label_issues import (check_class_counts, find_label_issues, m
                                         multiannotator_consensus, out_of_sample_pred_probs)
 from wslab.quality.queue import build_queue
 
+from wslab.app.suspicion_result import SuspicionResult
+
 if TYPE_CHECKING:
     from wslab.core.data import Corpus
 
 __all__ = ["SuspicionResult", "find_suspicious_labels", "check_aggregated_labels", "write_review", "review_file"]
-
-
-@dataclass(frozen=True)
-class SuspicionResult:
-    """``queue``: every labelled item ranked by priority (see :func:`wslab.quality.queue.build_queue`);
-    ``cartography``: ``id``, ``text``, ``given_label``, ``confidence``, ``variability``,
-    ``correctness``, ``region``; ``pred_probs``: ``id`` and one out-of-sample ``p_<class>`` column
-    per class; ``annotators``: CROWDLAB per-annotator quality (multi-annotator input only);
-    ``summary``: counts and the settings actually used (folds after any fallback)."""
-
-    queue: pl.DataFrame
-    cartography: pl.DataFrame
-    pred_probs: pl.DataFrame
-    labels: list[str]
-    annotators: pl.DataFrame | None = None
-    summary: dict = field(default_factory=dict)
 
 
 def _clean_labels(df: pl.DataFrame, label_col: str) -> pl.DataFrame:
@@ -318,6 +304,7 @@ def write_review(result: SuspicionResult, out: Path, *, labels: Sequence[str] | 
 
     a = artifacts
     queue = flagged_queue(result.queue, top=top)
+    multilabel = bool(result.summary.get("multilabel"))
     carto = result.cartography
     if "suggested_label" not in carto.columns:  # the tooltip shows it; reviewed items left the queue: null
         carto = carto.join(result.queue.select("id", "suggested_label"), on="id", how="left", maintain_order="left")
@@ -328,14 +315,15 @@ def write_review(result: SuspicionResult, out: Path, *, labels: Sequence[str] | 
         "scores": io.write_table(out / a.SCORES, result.queue),
         "cartography": io.write_table(out / a.CARTOGRAPHY, carto),
         "pred_probs": io.write_table(out / a.PRED_PROBS, result.pred_probs),
-        "label_studio": io.write_json(out / a.LABEL_STUDIO_TASKS, to_label_studio_tasks(queue)),
+        "label_studio": io.write_json(out / a.LABEL_STUDIO_TASKS, to_label_studio_tasks(queue, multilabel=multilabel)),
         "label_studio_config": io.write_text(out / a.LABEL_STUDIO_CONFIG,
-                                             label_studio_config(list(labels or result.labels))),
+                                             label_studio_config(list(labels or result.labels), multilabel=multilabel)),
         "data_map_png": io.write_bytes(out / a.DATA_MAP_PNG, data_map_png(carto, title=title)),
         "data_map_html": io.write_text(out / a.DATA_MAP_HTML, data_map_html(carto, title=title)),
-        "class_health": io.write_table(out / a.CLASS_HEALTH, class_health(
-            result.queue, result.pred_probs, list(labels or result.labels))),
     }
+    if not multilabel:  # per class: which class an item is confused with; tags have no such single class
+        paths["class_health"] = io.write_table(out / a.CLASS_HEALTH, class_health(
+            result.queue, result.pred_probs, list(labels or result.labels)))
     if result.annotators is not None:
         paths["annotators"] = io.write_table(out / a.ANNOTATORS, result.annotators)
     return paths
@@ -344,12 +332,17 @@ def write_review(result: SuspicionResult, out: Path, *, labels: Sequence[str] | 
 def review_file(data: Path, out: Path, *, id_col: str = "id", text_col: str = "text", label_col: str = "label",
                 annotator_col: str | None = None, feature_cols: Sequence[str] | None = None,
                 labels: Sequence[str] | None = None, folds: int = 5, epochs: int = 5, seed: int = 0,
-                top: int | None = None, corpus: Corpus | None = None,
+                top: int | None = None, corpus: Corpus | None = None, multilabel: bool = False,
                 reporter: Reporter | None = None) -> tuple[SuspicionResult, dict]:
     """``wslab issues``: read a labelled table (texts joined from ``corpus`` by id when given), rank its labels, write the review files into ``out``
     (:func:`write_review`, plus summary.json); return the result and the summary."""
     io.check_outputs_spare_inputs(_review_outputs(out), {"labelled table": data,
                                                          "corpus": corpus.path if corpus is not None else None})
+    tag_col = _tag_column(data, label_col, multilabel)
+    if tag_col is not None:
+        return review_tag_file(data, out, id_col=id_col, text_col=text_col, tag_col=tag_col, feature_cols=feature_cols,
+                               tags=labels, folds=folds, epochs=epochs, seed=seed, top=top, corpus=corpus,
+                               reporter=reporter)
     required = [id_col, label_col] + ([] if feature_cols or corpus else [text_col]) + ([annotator_col] if annotator_col else [])
     df = io.read_table(data, required=required, what="labelled table", id_columns=[id_col])
     if corpus is not None:
@@ -362,6 +355,49 @@ def review_file(data: Path, out: Path, *, id_col: str = "id", text_col: str = "t
     queue_rows = int(min(result.summary["flagged"], top or result.summary["flagged"]))
     summary = {**result.summary, "queue_rows": queue_rows, "out": str(out), "queue": str(paths["queue"]),
                "files": {k: str(v) for k, v in paths.items()}}
+    io.write_json(out / artifacts.REVIEW_SUMMARY, summary)
+    return result, summary
+
+
+def _tag_column(data: Path, label_col: str, multilabel: bool) -> str | None:
+    """The column of tag sets when ``data`` is a multi-label table: ``label_col`` holding lists (or
+    any ``label_col`` with ``multilabel``), or, without ``label_col``, a ``tags`` column (labels.parquet
+    of a multi-label run). None for a single-label table."""
+    schema = io.scan_table(data, what="labelled table").collect_schema()
+    if label_col in schema:
+        return label_col if multilabel or isinstance(schema[label_col], pl.List) else None
+    if "tags" in schema and (multilabel or isinstance(schema["tags"], pl.List)):
+        return "tags"
+    return None
+
+
+def review_tag_file(data: Path, out: Path, *, id_col: str, text_col: str, tag_col: str,
+                    feature_cols: Sequence[str] | None, tags: Sequence[str] | None, folds: int, epochs: int,
+                    seed: int, top: int | None, corpus: Corpus | None,
+                    reporter: Reporter | None) -> tuple[SuspicionResult, dict]:
+    """``wslab issues`` on a multi-label table (tag cells ``a;b`` or lists in ``tag_col``):
+    :func:`wslab.app.suspicious_tags.find_suspicious_tags`, the same review files."""
+    from wslab.app.suspicious_tags import find_suspicious_tags, tag_table_matrix
+
+    required = [id_col, tag_col] + ([] if feature_cols or corpus else [text_col])
+    df = io.read_table(data, required=required, what="labelled table", id_columns=[id_col])
+    dup = ~df[id_col].is_first_distinct()
+    if dup.any():
+        i = int(dup.arg_true()[0])
+        raise InputError(f"{data}: row {i + 2}: duplicate {id_col} {df[id_col][i]!r}; expected each {id_col} once")
+    if corpus is not None:
+        df = with_corpus_texts(df, corpus, id_col=id_col, text_col=text_col, source=str(data))
+    given, tag_list = tag_table_matrix(df, label_col=tag_col, tags=list(tags) if tags else None, source=str(data))
+    has_text = text_col in df.columns
+    X = build_features(df, text_col=text_col if has_text else None, feature_cols=feature_cols, source=str(data)) \
+        if feature_cols else None
+    texts = df[text_col].cast(pl.String).fill_null("").to_list() if has_text else None
+    result = find_suspicious_tags(df[id_col].cast(pl.String), texts, given, None, tag_list, X=X, folds=folds,
+                                  epochs=epochs, seed=seed, source=str(data), reporter=reporter)
+    paths = write_review(result, out, top=top, title=f"Data map: {Path(data).name}")
+    queue_rows = int(min(result.summary["flagged"], top or result.summary["flagged"]))
+    summary = {**result.summary, "rows": int(df.height), "queue_rows": queue_rows, "out": str(out),
+               "queue": str(paths["queue"]), "files": {k: str(v) for k, v in paths.items()}}
     io.write_json(out / artifacts.REVIEW_SUMMARY, summary)
     return result, summary
 
@@ -396,8 +432,13 @@ def review_project_gold(cfg, out: Path, *, folds: int = 5, epochs: int = 5, top:
         "config": cfg.config_path, "corpus": cfg.resolve(cfg.corpus.path), "gold": cfg.resolve(cfg.gold.path),
         "answers store": cfg.review_path("answers"), "frozen split": cfg.review_path("split")})
     corpus, gold = open_data(cfg)
-    table = pl.DataFrame({"id": gold.ids, "label": [cfg.label_names[k] for k in gold.y]})
+    if cfg.multilabel:  # tag cells from the multi-label Gold's tag_matrix
+        from wslab.app.suspicious_tags import tag_cells
+
+        table = pl.DataFrame({"id": gold.ids, "label": tag_cells(gold.tag_matrix, cfg.label_names)})
+    else:
+        table = pl.DataFrame({"id": gold.ids, "label": [cfg.label_names[k] for k in gold.y]})
     path = out / "gold_checked.csv"
     io.write_table(path, table)
     return review_file(path, out, labels=cfg.label_names, folds=folds, epochs=epochs, seed=cfg.seed, top=top,
-                       corpus=corpus, reporter=reporter)
+                       corpus=corpus, multilabel=cfg.multilabel, reporter=reporter)

@@ -26,7 +26,7 @@ Ids are text everywhere (``pl.String``), exactly as the input wrote them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import polars as pl
 
@@ -91,6 +91,17 @@ def labels_schema(labels: Sequence[str]) -> pl.Schema:
     """
     return pl.Schema({"id": pl.String, "label": pl.String, "confidence": pl.Float64,
                       **{f"p_{lab}": pl.Float64 for lab in labels}, "source": pl.String, "gold_label": pl.String})
+
+
+def tag_labels_schema(tags: Sequence[str]) -> pl.Schema:
+    """The schema of ``labels.parquet`` in a multi-label project: ``tags`` (the tags that apply,
+    in ``labels:`` order), then per tag its probability and the candidate that labelled it.
+
+    >>> list(tag_labels_schema(["card", "tariff"]))
+    ['id', 'tags', 'p_card', 'p_tariff', 'source_card', 'source_tariff']
+    """
+    return pl.Schema({"id": pl.String, "tags": pl.List(pl.String), **{f"p_{t}": pl.Float64 for t in tags},
+                      **{f"source_{t}": pl.String for t in tags}})
 
 
 def label_matrix_schema(lf_names: Sequence[str]) -> pl.Schema:
@@ -161,14 +172,19 @@ class Metrics(TypedDict, total=False):
     dev rows of ``end_model`` and ``final`` are out of fold."""
 
     labels: list[str]
-    chosen: str
+    chosen: str | dict[str, str]
     """The pipeline that wrote labels.parquet: a candidate name (``candidates.chosen`` when
-    selection ran; else the default pipeline, e.g. ``label_model(dev)+end_model``)."""
+    selection ran; else the default pipeline, e.g. ``label_model(dev)+end_model``). In a
+    multi-label run, per tag: ``{tag: candidate}``."""
+    multilabel: bool
+    """True in a multi-label run (``multilabel: true``): ``candidates`` is then ``{tag: table}`` and
+    ``test`` holds ``final``, ``majority_vote``, ``gold_only`` as
+    :func:`wslab.core.stats.multilabel.multilabel_metrics` rows."""
     notes: list[str]
     test: dict[str, EvaluationRow]
     dev: dict[str, EvaluationRow]
     gold: dict[str, int]
-    candidates: Candidates
+    candidates: Candidates | dict[str, Candidates]
     llm_baseline: dict[str, Any]
     """Per LLM baseline row (llm_zero_shot, llm_few_shot): model, documents, shots, reasoning,
     status and ``per_1k_docs`` (tokens_in, tokens_out, cost_usd, basis: measured | estimate)."""
@@ -185,7 +201,7 @@ class Manifest(TypedDict):
     versions: dict[str, str]
     timings_s: dict[str, float]
     rows: dict[str, int]
-    chosen: str
+    chosen: str | dict[str, str]
     """The pipeline that wrote labels.parquet (as ``metrics.json`` ``chosen``)."""
     llm: dict[str, Any]
     quality: dict[str, Any] | None
@@ -193,3 +209,8 @@ class Manifest(TypedDict):
     """``max_chars`` (corpus.max_text_chars), ``truncated`` (texts cut to it for features and
     prompts) and ``empty`` (texts with no characters but white space)."""
     files: dict[str, str]
+    multilabel: NotRequired[bool]
+    """True in a multi-label run."""
+    tags: NotRequired[dict[str, dict[str, Any]]]
+    """Multi-label runs: per tag its store key and ``computed`` (false: read back from the
+    store, :mod:`wslab.app.tags`)."""

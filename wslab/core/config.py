@@ -237,7 +237,13 @@ class Config(Strict):
     task: str = Field("", description="What the labels mean, in a sentence or two (shown to LLMs).")
     seed: int = Field(0, ge=0, description="The one seed: gold split, label model, end model, bootstrap.")
     corpus: CorpusConfig
-    labels: dict[str, str] = Field(description="Label name -> one-line description. Order defines class indices.")
+    multilabel: bool = Field(False, description="A multi-label project: labels are tags, a document has none, one or "
+                             "several; gold cells hold tags separated by ';' (csv) or a list (jsonl, parquet); an LF's "
+                             "label is a tag and vote: against says the tag does not apply. Each tag is its own "
+                             "binary pipeline (selection per tag on f1:<tag>), stored by a key of its inputs so a new "
+                             "tag reruns only itself.")
+    labels: dict[str, str] = Field(description="Label name -> one-line description. Order defines class indices "
+                                   "(with multilabel: the tags, in the order of labels.parquet's columns).")
     gold: GoldConfig | None = None
     annotations: Path | None = Field(None, description="Optional long-form annotations (id, annotator, label).")
     llm_labels: Path | None = Field(None, description="An LLM's labels (id, label, optional annotator), e.g. from wslab "

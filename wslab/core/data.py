@@ -4,6 +4,7 @@ Every id is text, exactly as written."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from wslab.core.errors import InputError
 from wslab.core.limits import MAX_TEXT_CHARS  # noqa: F401  (re-exported)
 from wslab.core.frames import as_polars
 
+TAG_SEPARATOR = ";"
+"""Between the tags of one CSV cell in a multi-label project (``card;tariff``; an empty cell: no tag)."""
 
 
 def scan_corpus(path: Path, *, id_column: str, text_column: str) -> pl.LazyFrame:
@@ -216,6 +219,11 @@ def gold_from_frame(df, *, labels: list[str], id_column: str = "id", label_colum
     io.check_unique(df, id_column, path=path, what="gold")
     df = df.with_columns(pl.col(label_column).cast(pl.String))
     bad = df.with_row_index("_row").filter(~pl.col(label_column).is_in(labels)).head(1)
+    if bad.height and TAG_SEPARATOR in bad[label_column][0]:
+        raise InputError(
+            f"{path}: row {bad['_row'][0] + 2}: label {bad[label_column][0]!r} holds several labels separated by "
+            f"{TAG_SEPARATOR!r}; expected one label of {labels} (a multi-label project sets multilabel: true)"
+        )
     if bad.height:
         raise InputError(
             f"{path}: row {bad['_row'][0] + 2}: label {bad[label_column][0]!r} is not in the label set; "
@@ -241,3 +249,127 @@ def gold_from_frame(df, *, labels: list[str], id_column: str = "id", label_colum
     else:
         is_dev = stratified_split(y, dev_fraction=dev_fraction, rng=np.random.default_rng(seed))
     return Gold(ids=ids.rename("id"), y=y, is_dev=is_dev)
+
+
+# ------------------------------------------------------------------ multi-label gold (tags)
+
+
+def parse_tag_cell(value: object, tags: Sequence[str], where: str) -> tuple[str, ...]:
+    """The tags of one label cell, in the order of ``tags`` (``labels:``): a CSV text with tags
+    separated by ``;`` (empty or missing: no tag; white space around a tag stripped) or a list of
+    texts (JSONL, parquet). ``where`` names the cell in the one-line error (unknown or repeated tag).
+
+    >>> parse_tag_cell(" tariff ;card", ["card", "tariff", "fraud"], "gold.csv: row 2")
+    ('card', 'tariff')
+    >>> parse_tag_cell(None, ["card"], "x"), parse_tag_cell(["fraud"], ["card", "fraud"], "x")
+    ((), ('fraud',))
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items = [t.strip() for t in value.split(TAG_SEPARATOR)] if value.strip() else []
+    elif isinstance(value, (list, tuple, pl.Series, np.ndarray)):
+        items = [t.strip() if isinstance(t, str) else t for t in list(value)]
+    else:
+        raise InputError(f"{where}: label cell {value!r}; expected tags separated by {TAG_SEPARATOR!r} or a list of tags")
+    seen: set[str] = set()
+    for t in items:
+        if not isinstance(t, str) or t not in tags:
+            raise InputError(f"{where}: unknown tag {t!r}; expected tags among {list(tags)}")
+        if t in seen:
+            raise InputError(f"{where}: tag {t!r} is listed twice; expected each tag at most once")
+        seen.add(t)
+    return tuple(t for t in tags if t in seen)
+
+
+@dataclass(frozen=True)
+class TagGold(Gold):
+    """Gold of a multi-label project: ``y`` is the (items, tags) 0/1 int8 matrix
+    (:attr:`tag_matrix`; ``y_dev`` / ``y_test`` its dev and test rows), columns in ``tags`` order."""
+
+    tags: tuple[str, ...] = ()
+
+    @property
+    def tag_matrix(self) -> np.ndarray:
+        return self.y
+
+    def tag_sets(self) -> list[tuple[str, ...]]:
+        """Each item's tags (in ``tags`` order)."""
+        return [tuple(t for t, on in zip(self.tags, row) if on) for row in self.y]
+
+    def for_tag(self, tag: str) -> Gold:
+        """The binary gold of one tag (class 1 = the tag applies), on the same dev/test split."""
+        return Gold(ids=self.ids, y=self.y[:, self.tags.index(tag)].astype(np.int64), is_dev=self.is_dev)
+
+
+def random_split(n: int, *, dev_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Boolean mask of dev items: a seeded ``dev_fraction`` of ``n`` items. Not stratified by tag:
+    the split of an item must not move when a tag is added to the project."""
+    is_dev = np.zeros(n, dtype=bool)
+    k = min(max(int(round(n * dev_fraction)), 1), n - 1) if n >= 2 else n
+    is_dev[rng.permutation(n)[:k]] = True
+    return is_dev
+
+
+def load_tag_gold(path: Path, *, tags: list[str], id_column: str = "id", label_column: str = "label",
+                  split_column: str | None = None, dev_fraction: float = 0.5, seed: int = 0,
+                  corpus: Corpus | None = None) -> TagGold:
+    """Read and validate a multi-label gold file (:func:`parse_tag_cell` per row) with a dev/test split."""
+    required = [id_column, label_column] + ([split_column] if split_column else [])
+    df = io.read_table(path, required=required, what="gold", id_columns=[id_column])
+    return tag_gold_from_frame(df, tags=tags, id_column=id_column, label_column=label_column,
+                               split_column=split_column, dev_fraction=dev_fraction, seed=seed, corpus=corpus,
+                               name=str(path))
+
+
+def tag_gold_from_frame(df, *, tags: list[str], id_column: str = "id", label_column: str = "label",
+                        split_column: str | None = None, dev_fraction: float = 0.5, seed: int = 0,
+                        corpus: Corpus | None = None, name: str = "gold") -> TagGold:
+    """Validate a multi-label gold table (polars or pandas) and split it into dev and test."""
+    df = as_polars(df, name=name)
+    for col in [id_column, label_column] + ([split_column] if split_column else []):
+        if col not in df.columns:
+            raise InputError(f"{name}: missing column {col!r} in gold; found columns {df.columns}")
+    df = df.with_columns(pl.col(id_column).cast(pl.String))
+    io.check_not_null(df, id_column, path=name, what="gold")
+    io.check_unique(df, id_column, path=name, what="gold")
+    cells = df[label_column]
+    if not isinstance(cells.dtype, pl.List):  # a CSV cell as written (tags named 1, 2 are texts too)
+        cells = cells.cast(pl.String)
+    else:
+        cells = cells.cast(pl.List(pl.String))
+    sets = [parse_tag_cell(v, tags, f"{name}: row {i + 2}: column {label_column!r}") for i, v in enumerate(cells.to_list())]
+    y = np.array([[t in s for t in tags] for s in sets], dtype=np.int8).reshape(len(sets), len(tags))
+    ids = df[id_column]
+    if corpus is not None:
+        missing = df.with_row_index("_row").filter(~ids.is_in(corpus.ids.implode())).head(1)
+        if missing.height:
+            raise InputError(f"{name}: row {missing['_row'][0] + 2}: gold id {missing[id_column][0]!r} is not in the "
+                             f"corpus {corpus.name}; expected gold ids to be corpus ids")
+    if split_column:
+        split = df[split_column].cast(pl.String).str.to_lowercase()
+        bad_split = split.is_in(["dev", "test"]).not_().arg_true()
+        if len(bad_split):
+            row = int(bad_split[0])
+            raise InputError(f"{name}: row {row + 2}: column {split_column!r} is {df[split_column][row]!r}; "
+                             "expected 'dev' or 'test'")
+        is_dev = (split == "dev").to_numpy()
+    else:
+        is_dev = random_split(len(y), dev_fraction=dev_fraction, rng=np.random.default_rng(seed))
+    return TagGold(ids=ids.rename("id"), y=y, is_dev=is_dev, tags=tuple(tags))
+
+
+def tag_matrix(cells, tags, *, where: str = "labels", rows=None) -> np.ndarray:
+    """Items x tags 0/1 matrix (uint8) of label cells (see :func:`parse_tag_cell`); ``rows[i]`` is
+    the file row named in an error (default: i + 2, the CSV line of a table with a header).
+
+    >>> tag_matrix(["b;a", "", None], ["a", "b"]).tolist()
+    [[1, 1], [0, 0], [0, 0]]
+    """
+    index = {t: j for j, t in enumerate(tags)}
+    out = np.zeros((len(cells), len(tags)), dtype=np.uint8)
+    for i, cell in enumerate(cells):  # one parse per cell: the check names the row
+        row = rows[i] if rows is not None else i + 2
+        for tag in parse_tag_cell(cell, tags, f"{where}: row {row}"):
+            out[i, index[tag]] = 1
+    return out

@@ -20,6 +20,8 @@ Inputs: a gold file (id, label = the expert's label; in wide form every other co
 annotator), and/or an annotations file (long: id, annotator, label[, batch]; or wide with
 --format wide). Prints percent agreement, Cohen's kappa per pair, Fleiss' kappa, Krippendorff's
 alpha, Gwet's AC1 (each with n and a 95% CI), scores against gold and per-batch gold checks.
+With --multilabel (tags separated by ';' in a cell): every coefficient per tag (present or not)
+and Krippendorff's alpha on the tag sets with the MASI distance.
 
 Examples:
 
@@ -28,6 +30,8 @@ Examples:
   wslab agreement --gold gold.csv --annotations annotations.csv --labels llm=llm_labels.csv
 
   wslab agreement --annotations ratings.csv --order low,mid,high --json
+
+  wslab agreement --gold gold.csv --annotations tags.csv --multilabel   # cells like card;tariff
 
   wslab agreement --annotations annotations.csv --fail-under 0.6 --metric fleiss_kappa
 
@@ -54,21 +58,23 @@ def agreement(
     n_boot: int = typer.Option(1000, "--n-boot", min=0, help="Bootstrap replicates for Krippendorff's alpha."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap."),
     ignore_columns: str = typer.Option("text", "--ignore-columns", help="Wide form: columns that are not annotators, comma-separated."),
+    multilabel: bool = typer.Option(False, "--multilabel", help="Label cells hold tag sets (a;b in CSV, lists in JSONL/parquet): per-tag coefficients and MASI alpha on the sets (implied by a list-valued label column)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout (with the gates' verdicts)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and failed gates."),
 ) -> None:
     from wslab.app.agreement import check_metric, measure_agreement
     from wslab.app.gates import agreement_measures, evaluate_gates, parse_gates
-    from wslab.app.render import emit, finish_gates, print_agreement
+    from wslab.app.render import emit, finish_gates, print_agreement, print_tag_agreement
 
     check_metric(metric)
     gates = parse_gates(fail_under, over=fail_over, command="agreement", default_metric=metric)
     report = measure_agreement(gold=gold, annotations=annotations, fmt=fmt, label_sources=label_sources, labels_set=labels_set,
                                order=order, level=level, scale=scale, confidence=confidence, n_boot=n_boot, seed=seed,
                                min_batch_accuracy=min_batch_accuracy, ignore_columns=ignore_columns,
-                               reporter=cli_reporter(quiet=quiet, machine_output=json_out))
+                               multilabel=multilabel, reporter=cli_reporter(quiet=quiet, machine_output=json_out))
     verdicts = evaluate_gates(gates, agreement_measures(report))
-    emit({**report, "gates": verdicts}, lambda: print_agreement(report), as_json=json_out, quiet=quiet)
+    show = print_tag_agreement if report.get("multilabel") else print_agreement
+    emit({**report, "gates": verdicts}, lambda: show(report), as_json=json_out, quiet=quiet)
     finish_gates(verdicts, quiet=quiet)
 
 

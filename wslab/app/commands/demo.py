@@ -20,6 +20,8 @@ Examples:
 
   wslab demo demo-project --docs 5000 --gold 500 --seed 3 --force
 
+  wslab demo tags-project --multilabel     (messages with 0-3 tags: tariff, card, loan, fraud)
+
   cd demo-project && wslab apply config.yaml
 """
 
@@ -30,13 +32,15 @@ def demo(
     gold: int = typer.Option(2000, "--gold", min=1, help="Number of expert-labelled gold items."),
     seed: int = typer.Option(7, "--seed", min=0, help="Seed: the same seed writes the same project."),
     force: bool = typer.Option(False, "--force", help="Write into a non-empty folder, overwriting demo files."),
+    multilabel: bool = typer.Option(False, "--multilabel", help="The multi-tag variant: a message carries 0-3 tags "
+                                                                "(a card fee complaint is tariff and card)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
 ) -> None:
     from wslab.app.demo import write_demo
     from wslab.app.render import emit, print_demo
 
-    summary = write_demo(out_dir, n_docs=docs, n_gold=gold, seed=seed, force=force,
+    summary = write_demo(out_dir, n_docs=docs, n_gold=gold, seed=seed, force=force, multilabel=multilabel,
                          reporter=cli_reporter(quiet=quiet, machine_output=json_out))
     emit(summary.as_dict(), lambda: print_demo(summary), as_json=json_out, quiet=quiet)
 

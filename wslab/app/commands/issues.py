@@ -34,6 +34,8 @@ def issues(
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
     out: Path = typer.Option(Path("issues"), "--out", help="Output folder."),
     top: int | None = typer.Option(None, "--top", min=1, help="Keep at most this many rows in the queue."),
+    multilabel: bool = typer.Option(False, "--multilabel", help="The label column holds tag sets (a;b); implied by "
+                                    "a list-valued label column or a 'tags' list column (a multi-label labels.parquet)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or tables."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
@@ -46,6 +48,7 @@ def issues(
 
     Example: wslab issues --data gold.csv --label-col label --text-col text --out issues/
     Example: wslab issues --config config.yaml --out gold-issues/   (the project's gold, corpus texts joined)
+    Example: wslab issues --data tagged.csv --multilabel --out issues/   (label cells like card;tariff: per tag)
     """
     from wslab.app.suspicious import review_file, review_project_gold
     from wslab.core.data import Corpus
@@ -59,7 +62,8 @@ def issues(
         result, summary = review_file(data, out, id_col=id_col, text_col=text_col, label_col=label_col,
                                       annotator_col=annotator_col, feature_cols=_split(feature_cols),
                                       labels=_split(labels), folds=folds, epochs=epochs, seed=seed, top=top,
-                                      corpus=Corpus.open(corpus) if corpus else None, reporter=rep)
+                                      corpus=Corpus.open(corpus) if corpus else None, multilabel=multilabel,
+                                      reporter=rep)
     from wslab.app.render import emit, print_review
 
     emit(summary, lambda: print_review(result, summary), as_json=as_json, quiet=quiet)

@@ -21,6 +21,9 @@ def export(
     config: Path | None = typer.Option(None, "--config", help="Project config: its classes go into the labeling config."),
     labels: str | None = typer.Option(None, "--labels", help="Comma-separated classes (default: --config's, else the "
                                       "labeling config beside the queue, else those in the queue)."),
+    multilabel: bool = typer.Option(False, "--multilabel", help="Tags, not classes: several choices per item, the "
+                                    "given tags pre-selected (default: --config's multilabel, or the labeling config "
+                                    "beside the queue)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print {tasks, out, config} as one JSON object."),
 ) -> None:
@@ -34,8 +37,10 @@ def export(
     """
     from wslab.quality.relabel import export_queue
 
-    classes = _split(labels) or (load_config(config).label_names if config is not None else None)
-    summary = export_queue(queue, out, top=top, labels=classes)
+    cfg = load_config(config) if config is not None else None
+    classes = _split(labels) or (cfg.label_names if cfg is not None else None)
+    summary = export_queue(queue, out, top=top, labels=classes,
+                           multilabel=multilabel or bool(cfg is not None and cfg.multilabel))
     from wslab.app.render import emit
 
     emit(summary, lambda: typer.echo(f"wrote {summary['tasks']} tasks to {out}"
@@ -61,6 +66,8 @@ def import_(
     label_col: str = typer.Option("label", "--label-col", help="With --into: its label column."),
     labels: str | None = typer.Option(None, "--labels", help="With --into: comma-separated allowed labels."),
     expert: str | None = typer.Option(None, "--expert", help="Who answered (replaces the Label Studio user the file names)."),
+    multilabel: bool = typer.Option(False, "--multilabel", help="With --into: tag cells (a;b) and multi-choice "
+                                    "answers; --labels names the tags. (With --config: the config's multilabel.)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
@@ -83,7 +90,7 @@ def import_(
         from wslab.quality.relabel import import_into
 
         summary = import_into(answers, into, queue=queue, out=out, id_col=id_col, label_col=label_col,
-                              labels=_split(labels), expert=expert or "expert")
+                              labels=_split(labels), expert=expert or "expert", multilabel=multilabel)
     from wslab.app.render import emit, print_relabel_import
 
     emit(summary, lambda: print_relabel_import(summary, into), as_json=as_json, quiet=quiet)

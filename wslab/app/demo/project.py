@@ -29,12 +29,15 @@ class DemoSummary:
     n_lfs: int
     class_counts: dict[str, int]
     files: list[Path] = field(default_factory=list)
+    multilabel: bool = False
+    """``class_counts`` then counts messages per tag (a message may carry several)."""
 
     def as_dict(self) -> dict:
         """JSON-ready (``wslab demo --json``)."""
         return {"out_dir": self.out_dir, "seed": self.seed, "n_docs": self.n_docs, "n_gold": self.n_gold,
                 "n_annotated_items": self.n_annotated_items, "n_annotations": self.n_annotations,
-                "n_lfs": self.n_lfs, "class_counts": self.class_counts, "files": self.files}
+                "n_lfs": self.n_lfs, "class_counts": self.class_counts, "files": self.files,
+                "multilabel": self.multilabel}
 
 
 PIPELINE_SEED = 13
@@ -86,14 +89,17 @@ def _n_lfs() -> int:
 
 
 def write_demo(out_dir: Path, *, n_docs: int = 50_000, n_gold: int = 2000, seed: int = 7,
-               force: bool = False, reporter: Reporter | None = None) -> DemoSummary:
-    """Write the demo project into ``out_dir``; refuse a non-empty folder unless ``force``."""
+               force: bool = False, multilabel: bool = False, reporter: Reporter | None = None) -> DemoSummary:
+    """Write the demo project into ``out_dir``; refuse a non-empty folder unless ``force``.
+    ``multilabel``: the multi-tag variant (:mod:`wslab.app.demo.tags`)."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: is a file; expected a folder for the demo project")
     if out.exists() and any(out.iterdir()) and not force:
         raise InputError(f"{out}: folder is not empty; pass --force to overwrite the demo files in it")
     rep = get_reporter(reporter)
+    if multilabel:
+        return _write_tag_demo(out, n_docs=n_docs, n_gold=n_gold, seed=seed, rep=rep)
     with rep.task("generating demo messages", total=None):
         data = build_demo(n_docs, n_gold, seed=seed)
     files = []
@@ -111,3 +117,17 @@ def write_demo(out_dir: Path, *, n_docs: int = 50_000, n_gold: int = 2000, seed:
     return DemoSummary(out_dir=out, seed=seed, n_docs=data.corpus.height, n_gold=data.gold.height,
                        n_annotated_items=data.annotations["id"].n_unique(), n_annotations=data.annotations.height,
                        n_lfs=_n_lfs(), class_counts={k: counts.get(k, 0) for k in CLASS_SHARES}, files=files)
+
+
+def _write_tag_demo(out: Path, *, n_docs: int, n_gold: int, seed: int, rep: Reporter) -> DemoSummary:
+    from wslab.app.demo.tags import TAGS, build_tag_demo, tag_lfs_yaml, write_tag_files
+
+    with rep.task("generating demo messages", total=None):
+        data = build_tag_demo(n_docs, n_gold, seed=seed)
+    with rep.task("writing demo project", total=None):
+        files = write_tag_files(out, data, seed)
+    return DemoSummary(out_dir=out, seed=seed, n_docs=data.corpus.height, n_gold=data.gold.height,
+                       n_annotated_items=data.annotations["id"].n_unique(), n_annotations=data.annotations.height,
+                       n_lfs=len(yaml.safe_load(tag_lfs_yaml())["lfs"]),
+                       class_counts={t: int(data.truth["tags"].list.contains(t).sum()) for t in TAGS},
+                       files=files, multilabel=True)

@@ -29,6 +29,7 @@ import jinja2
 from wslab.app.report.charts import BLUE, DARK, GREY
 from wslab.app.report.load import load_run
 from wslab.app.report.sections import SECTIONS, compute_sections
+from wslab.app.report.tags import TAG_SECTIONS, compute_tag_sections, is_multilabel
 
 __all__ = ["build_report", "REPORT_SECTIONS"]
 
@@ -38,6 +39,8 @@ REPORT_SECTIONS = tuple(SECTIONS)
 NAV = {"summary": "Summary", "evaluation": "Evaluation", "lfs": "LFs", "classes": "Classes",
        "confusion": "Confusion", "agreement": "Agreement", "data-map": "Data map", "queue": "Relabel queue",
        "rounds": "Rounds", "run": "Run details"}
+TAG_NAV = {"classes": "Tags", "confusion": "Co-occurrence"}
+"""The nav titles a multi-label run (``metrics.json`` ``multilabel: true``) gives its own sections."""
 
 
 @cache
@@ -61,13 +64,17 @@ def build_report(run_dir: Path) -> str:
     other artefact is optional and its section says "Not run" when it is absent.
     """
     d = load_run(Path(run_dir))
-    values = compute_sections(d)
+    values = compute_tag_sections(d) if is_multilabel(d) else compute_sections(d)
     man = d["manifest"]
     cfg = man.get("config_path")
     meta = {"config": Path(cfg).name if cfg else "—", "hash": man.get("config_hash"), "seed": man.get("seed"),
             "labels": ", ".join(str(x) for x in d["metrics"].get("labels") or []),
             "version": (man.get("versions") or {}).get("wslab", "?")}
     hashes = script_hashes(values["data-map"]["page"]) if values["data-map"] else []
+    tagged = is_multilabel(d)
+    templates = {sid: f"sections/{sid}{'-tags' if tagged and sid in TAG_SECTIONS else ''}.html.j2"
+                 for sid in REPORT_SECTIONS}
+    nav = {**NAV, **(TAG_NAV if tagged else {})}
     return _environment().get_template("page.html.j2").render(
-        meta=meta, script_hashes=hashes, nav=list(NAV.items()), sections=REPORT_SECTIONS, values=values,
-        colours={"blue": BLUE, "grey": GREY, "dark": DARK})
+        meta=meta, script_hashes=hashes, nav=list(nav.items()), sections=REPORT_SECTIONS, values=values,
+        templates=templates, colours={"blue": BLUE, "grey": GREY, "dark": DARK})

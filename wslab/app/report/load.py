@@ -74,6 +74,34 @@ def _class_counts(path: Path) -> dict[str, Any] | None:
             "sources": {str(k): int(v) for k, v in sources.iter_rows()} if sources is not None else {}}
 
 
+def _tag_counts(path: Path) -> dict[str, Any] | None:
+    """A multi-label labels.parquet (``tags`` list column, ``source_<tag>`` per tag), counted in
+    one streaming pass: documents, per tag count, the co-occurrence matrix (documents carrying
+    both tags; the diagonal is the tag's count), documents per number of tags, sources per tag."""
+    if not path.is_file():
+        return None
+    lf = io.scan_table(path, what="labels")
+    names = lf.collect_schema().names()
+    if "tags" not in names:
+        return None
+    tags = [c.removeprefix("p_") for c in names if c.startswith("p_")]
+    has = [pl.col("tags").list.contains(pl.lit(t)) for t in tags]
+    k = len(tags)
+    row = _collect(lf.select(pl.len().alias("n"), *((has[i] & has[j]).sum().alias(f"c{i}_{j}")
+                                                   for i in range(k) for j in range(i, k))),
+                   path, "labels", engine="streaming").row(0, named=True)
+    matrix = [[int(row[f"c{min(i, j)}_{max(i, j)}"]) for j in range(k)] for i in range(k)]
+    sizes = _collect(lf.group_by(pl.col("tags").list.len().alias("k")).len().sort("k"), path, "labels",
+                     engine="streaming")
+    sources = {}
+    for t in tags:
+        if f"source_{t}" in names:
+            counts = _collect(lf.group_by(f"source_{t}").len().sort(f"source_{t}"), path, "labels", engine="streaming")
+            sources[t] = {str(name): int(v) for name, v in counts.iter_rows()}
+    return {"n": int(row["n"]), "tags": tags, "matrix": matrix, "counts": {t: matrix[i][i] for i, t in enumerate(tags)},
+            "sizes": {int(size): int(v) for size, v in sizes.iter_rows()}, "sources": sources}
+
+
 class RunFolder(TypedDict):
     """What :func:`load_run` reads from a run folder (None: the file is absent)."""
 
@@ -81,6 +109,8 @@ class RunFolder(TypedDict):
     metrics: A.Metrics
     lfs: pl.DataFrame | None
     classes: dict[str, Any] | None
+    tags: dict[str, Any] | None
+    """A multi-label labels.parquet counted by :func:`_tag_counts` (None for a single-label run)."""
     health: pl.DataFrame | None
     agreement: dict[str, Any] | None
     cartography: pl.DataFrame | None
@@ -139,6 +169,7 @@ def load_run(run_dir: Path) -> RunFolder:
         metrics=read_metrics(run_dir / A.METRICS),
         lfs=read_frame(run_dir / A.LF_ANALYSIS, "LF analysis"),
         classes=_class_counts(run_dir / A.LABELS),
+        tags=_tag_counts(run_dir / A.LABELS),
         health=read_frame(run_dir / A.CLASS_HEALTH, "class health"),
         agreement=read_json(run_dir / A.AGREEMENT, required=False),
         cartography=read_frame(run_dir / A.CARTOGRAPHY, "cartography"),

@@ -1,0 +1,184 @@
+"""Multi-label projects (issue 19): tag cells, the per-tag metrics against scikit-learn, a
+whole ``wslab apply`` on a small tagged project, and a new tag that reruns only itself."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_score, recall_score
+from typer.testing import CliRunner
+
+from wslab.app.cli import app
+from wslab.app.pipeline import run_apply
+from wslab.core.config import load_config
+from wslab.core.data import TagGold, parse_tag_cell, tag_gold_from_frame
+from wslab.core.errors import InputError
+from wslab.core.stats.multilabel import multilabel_metrics
+
+sys.path.insert(0, str(Path(__file__).parent))  # the project builder beside this file
+from multilabel_project import make_data, write_multilabel_project  # noqa: E402
+
+TAGS3 = ["card", "tariff", "fraud"]
+
+
+# ------------------------------------------------------------------ cells and gold
+
+
+def test_tag_cells_parse_to_labels_order():
+    tags = ["card", "tariff", "fraud"]
+    assert parse_tag_cell("fraud; card", tags, "x") == ("card", "fraud")
+    assert parse_tag_cell("", tags, "x") == parse_tag_cell("  ", tags, "x") == parse_tag_cell(None, tags, "x") == ()
+    assert parse_tag_cell(["tariff", "card"], tags, "x") == ("card", "tariff")
+    with pytest.raises(InputError, match=r"^g\.jsonl: row 4: unknown tag 'Card'; expected tags among"):
+        parse_tag_cell(["Card"], tags, "g.jsonl: row 4")
+    with pytest.raises(InputError, match=r"^x: tag 'card' is listed twice"):
+        parse_tag_cell("card;card ", tags, "x")
+
+
+def test_tag_gold_from_lists_and_cells():
+    """A JSONL/parquet list column and a CSV text column give the same matrix; the split is seeded."""
+    lists = pl.DataFrame({"id": ["a", "b", "c", "d"], "label": [["fraud", "card"], [], ["tariff"], ["card"]]})
+    cells = pl.DataFrame({"id": ["a", "b", "c", "d"], "label": ["card;fraud", None, "tariff", "card"]})
+    g1 = tag_gold_from_frame(lists, tags=TAGS3, seed=1)
+    g2 = tag_gold_from_frame(cells, tags=TAGS3, seed=1)
+    assert isinstance(g1, TagGold) and g1.tag_matrix.tolist() == [[1, 0, 1], [0, 0, 0], [0, 1, 0], [1, 0, 0]]
+    assert np.array_equal(g1.tag_matrix, g2.tag_matrix) and np.array_equal(g1.is_dev, g2.is_dev)
+    assert g1.tag_sets() == [("card", "fraud"), (), ("tariff",), ("card",)]
+    assert g1.for_tag("card").y.tolist() == [1, 0, 0, 1]
+
+
+# ------------------------------------------------------------------ metrics against scikit-learn
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_multilabel_metrics_match_sklearn(seed):
+    rng = np.random.default_rng(seed)
+    y = (rng.random((120, 4)) < [0.4, 0.2, 0.05, 0.3]).astype(int)
+    pred = np.where(rng.random(y.shape) < 0.8, y, 1 - y)
+    pred[:, 2] = 0  # a tag never predicted: precision 0 by zero_division=0, as scikit-learn
+    m = multilabel_metrics(y, pred, ["a", "b", "c", "d"], n_boot=300, seed=seed)
+    assert m["micro_f1"] == pytest.approx(f1_score(y, pred, average="micro", zero_division=0))
+    assert m["macro_f1"] == pytest.approx(f1_score(y, pred, average="macro", zero_division=0))
+    assert m["subset_accuracy"] == pytest.approx(accuracy_score(y, pred))
+    assert m["hamming_loss"] == pytest.approx(hamming_loss(y, pred))
+    for j, tag in enumerate("abcd"):
+        row = m["per_tag"][tag]
+        assert row["precision"] == pytest.approx(precision_score(y[:, j], pred[:, j], zero_division=0))
+        assert row["recall"] == pytest.approx(recall_score(y[:, j], pred[:, j], zero_division=0))
+        assert row["f1"] == pytest.approx(f1_score(y[:, j], pred[:, j], zero_division=0))
+        assert row["support"] == int(y[:, j].sum())
+    for name in ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss"):
+        lo, hi = m["ci"][name]
+        assert lo <= m[name] <= hi and lo < hi
+    assert m["ci"]["per_tag"]["a"]["f1"][0] <= m["per_tag"]["a"]["f1"] <= m["ci"]["per_tag"]["a"]["f1"][1]
+
+
+# ------------------------------------------------------------------ a whole run, then a new tag
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_data()
+
+
+@dataclass
+class Applied:
+    metrics: dict
+    manifest: dict
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory, data, project_writer):
+    """The 3-tag project, applied once by ``wslab apply`` (shared by the tests below)."""
+    folder = tmp_path_factory.mktemp("tags3")
+    cfg = write_multilabel_project(folder, TAGS3, data=data, writer=project_writer)
+    t0 = time.perf_counter()
+    out = CliRunner().invoke(app, ["apply", str(cfg)])
+    assert out.exit_code == 0, out.output
+    assert "Tags on gold test" in out.output and "skipped (not built for tags yet)" in out.output
+    result = Applied(*(json.loads((folder / "run" / f).read_text()) for f in ("metrics.json", "manifest.json")))
+    return folder, result, time.perf_counter() - t0
+
+
+def store_files(folder: Path) -> dict[str, bytes]:
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted((folder / "wslab_tags").rglob("*"))
+            if f.is_file()}
+
+
+def test_apply_writes_the_contract(first_run, data):
+    folder, result, _ = first_run
+    labels = pl.read_parquet(folder / "run" / "labels.parquet")
+    assert labels.columns == ["id", "tags", *(f"p_{t}" for t in TAGS3), *(f"source_{t}" for t in TAGS3)]
+    assert labels.schema["tags"] == pl.List(pl.String) and labels.height == 300
+    metrics = json.loads((folder / "run" / "metrics.json").read_text())
+    assert metrics["multilabel"] is True and set(metrics["chosen"]) == set(TAGS3)
+    for tag in TAGS3:  # every tag chose on its own F1, out of fold on dev, among the single-label candidates
+        cands = metrics["candidates"][tag]
+        assert cands["metric"] == f"f1:{tag}" and cands["chosen"] == metrics["chosen"][tag]
+        assert {"majority_vote", "gold_only", "gold+votes"} <= {r["name"] for r in cands["rows"]}
+        assert labels[f"source_{tag}"].is_in([metrics["chosen"][tag], "prior", "end_model"]).all()
+        chosen_row = next(r for r in cands["rows"] if r["name"] == cands["chosen"])  # one CI per number
+        assert chosen_row["test"]["ci"] == metrics["test"]["final"]["ci"]["per_tag"][tag]["f1"]
+        assert chosen_row["decision"]["class"] == tag and 0 < chosen_row["decision"]["threshold"] < 1
+    assert set(metrics["test"]) == {"final", "majority_vote", "gold_only"}
+    final = metrics["test"]["final"]
+    assert set(final) == {"n", "micro_f1", "macro_f1", "subset_accuracy", "hamming_loss", "per_tag", "ci"}
+    assert set(final["ci"]["per_tag"]["card"]) == {"precision", "recall", "f1"}
+    # labels.parquet's tags on gold test are what test.final scored
+    gold = pl.read_csv(folder / "gold.csv")
+    split = pl.read_csv(folder / "wslab_split.csv")
+    test = gold.join(split, on="id").filter(pl.col("split") == "test").join(labels, on="id", maintain_order="left")
+    y = np.array([[t in parse_tag_cell(c, TAGS3, "x") for t in TAGS3] for c in test["label"].to_list()], dtype=int)
+    pred = np.array([[t in row for t in TAGS3] for row in test["tags"].to_list()], dtype=int)
+    assert final["n"] == len(test) and final["micro_f1"] == pytest.approx(f1_score(y, pred, average="micro"))
+    # the tags column is each tag's p above its (dev-chosen) decision point
+    assert all((t in row) == (p > 0.5) for row, p, t in zip(labels["tags"].to_list(), labels["p_card"], ["card"] * 300)
+               if abs(p - 0.5) > 1e-9)
+
+
+def test_a_new_tag_reruns_only_itself(first_run, data, tmp_path, record_property, project_writer):
+    """Add 'app' (its LFs, its gold column, its label): the other tags' stored votes, probabilities
+    and metrics are byte-identical and were not recomputed; a full rerun gives the same bytes."""
+    folder, first, _ = first_run
+    shutil.copytree(folder, tmp_path / "p", ignore=shutil.ignore_patterns("run"))
+    before = store_files(tmp_path / "p")
+    cfg = write_multilabel_project(tmp_path / "p", [*TAGS3, "app"], data=data, writer=project_writer)
+    t0 = time.perf_counter()
+    result = run_apply(load_config(cfg))
+    new_tag_s = time.perf_counter() - t0
+    assert {t: v["computed"] for t, v in result.manifest["tags"].items()} == \
+        {"card": False, "tariff": False, "fraud": False, "app": True}
+    assert [k for k in result.manifest["timings_s"] if k.startswith("tag:")] == ["tag:app"]
+    after = store_files(tmp_path / "p")
+    assert {k: v for k, v in after.items() if k in before} == before  # every old file, byte for byte
+    old = pl.read_parquet(folder / "run" / "labels.parquet")
+    new = pl.read_parquet(tmp_path / "p" / "run" / "labels.parquet")
+    for tag in TAGS3:
+        assert new[f"p_{tag}"].equals(old[f"p_{tag}"]) and new[f"source_{tag}"].equals(old[f"source_{tag}"])
+        assert result.metrics["candidates"][tag] == first.metrics["candidates"][tag]
+        assert result.metrics["test"]["final"]["per_tag"][tag] == first.metrics["test"]["final"]["per_tag"][tag]
+    # a full rerun (nothing stored) computes every tag again, to the same bytes
+    shutil.rmtree(tmp_path / "p" / "wslab_tags")
+    t0 = time.perf_counter()
+    full = run_apply(load_config(cfg))
+    full_s = time.perf_counter() - t0
+    assert all(v["computed"] for v in full.manifest["tags"].values())
+    assert store_files(tmp_path / "p") == after
+    record_property("new_tag_vs_full_rerun_s", f"{new_tag_s:.2f} vs {full_s:.2f}")
+    print(f"new-tag run {new_tag_s:.2f} s vs full rerun {full_s:.2f} s ({new_tag_s / full_s:.0%})")
+
+
+def test_rerun_unchanged_reads_every_tag(first_run):
+    folder, first, _ = first_run
+    before = store_files(folder)
+    again = run_apply(load_config(folder / "config.yaml"))
+    assert not any(v["computed"] for v in again.manifest["tags"].values())
+    assert store_files(folder) == before and again.metrics["test"] == first.metrics["test"]
