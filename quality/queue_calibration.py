@@ -17,6 +17,12 @@ are made on them (never on gold test), and the ranking (``priority``) stays as i
   label. Below it (or everywhere, when no level qualifies) the task shows no suggestion.
 
 Each choice is reported with its n and a Wilson 95% interval.
+
+The dev items' ``given_label`` must be labels the pipeline made without learning from those
+items, or "wrong" means nothing: ``wslab apply`` checks each gold dev item with the chosen
+candidate's out-of-fold label (:func:`wslab.app.pipeline.checked_labels`). With a gold-trained
+pipeline's own labels, WRENCH youtube and sms had no wrong dev label among 105 and 196 checked
+(benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
