@@ -82,3 +82,27 @@ def test_shuffled_gold_test_labels_change_no_calibration_choice(runs):
     cols = ["id", "given_label", "priority", "flagged", "show_suggestion"]
     assert first["scores"].select(cols).equals(second["scores"].select(cols))
     assert first["manifest"]["chosen"] == second["manifest"]["chosen"]
+
+
+def test_a_ranking_no_better_than_chance_flags_only_the_top():
+    """WRENCH sms's shape: 2 wrong of 200 dev labels, ranked about 60th and 70th, while many items carry
+    a signal. The F1 rule would flag down to the second wrong one (a third of the items); no
+    threshold beats the dev error rate, so only the top MIN_FLAGGED dev items' worth is flagged."""
+    from wslab.quality.queue import build_queue
+    from wslab.quality.queue_calibration import MIN_FLAGGED
+
+    n = 400
+    rng = np.random.default_rng(0)
+    quality = rng.uniform(0.0, 1.0, n)
+    wrong = np.zeros(n, dtype=bool)
+    wrong[np.argsort(quality)[[120, 140]]] = True  # mid-ranked (about 60th and 70th of the dev items)
+    ids = [f"s{i}" for i in range(n)]
+    items = pl.DataFrame({"id": ids, "text": ["t"] * n, "given_label": ["ham"] * n, "suggested_label": ["ham"] * n,
+                          "label_quality": quality, "is_label_issue": quality < 0.3})
+    queue = build_queue(items)
+    dev = [i for i in range(n) if i % 2 == 0 or wrong[i]]
+    truth = pl.DataFrame({"id": [ids[i] for i in dev], "label": ["spam" if wrong[i] else "ham" for i in dev]})
+    out, summary = calibrate_queue(queue, truth, ["ham", "spam"])
+    assert summary["dev_wrong"] == 2
+    assert summary["flagged"]["n"] == MIN_FLAGGED and summary["flagged"]["hits"] == 0
+    assert out["flagged"].sum() <= 2 * MIN_FLAGGED + 2  # about the same share of the whole queue
