@@ -13,7 +13,7 @@ are made on them (never on gold test), and the ranking (``priority``) stays as i
   the one with the best F1 at finding the wrong labels (selective: it flags about as many items as
   are wrong, not every item some signal doubts); without such a threshold, the most precise of
   those above chance; when none is above chance (the ranking finds the wrong dev labels no
-  better than a random draw would: WRENCH sms, whose 2 wrong of 196 rank 59th and 64th), the
+  better than a random draw would: WRENCH sms, whose 2 wrong of 196 rank 60th and 65th), the
   threshold of the top :data:`MIN_FLAGGED` dev items, the least the queue can flag;
 * **the suggestion**: ``show_suggestion`` is true where the suggestion's probability
   (``p_suggested``) is at least the lowest level at which, on the flagged gold dev items with a
