@@ -222,8 +222,8 @@ def _suggestion_note(row: dict, shown: bool, calibrated: bool) -> str:
                 "than the given label)")
     if row["suggested_label"] == row["given_label"]:
         return "No pre-filled answer: the model agrees with the given label"
-    return ("No pre-filled answer: on gold dev, suggestions this confident were right less often than the given "
-            "label")
+    return ("No pre-filled answer: on gold dev, suggestions this confident were not right more often than the "
+            "given label (or too few to tell)")
 
 
 def label_studio_config(labels: list[str], *, from_name: str = "label", to_name: str = "text",

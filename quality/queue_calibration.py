@@ -8,15 +8,25 @@ are made on them (never on gold test), and the ranking (``priority``) stays as i
 * **the flag**: ``flagged`` = ``priority >= threshold``; among the thresholds whose flagged
   precision on gold dev (share of the flagged dev items whose label is wrong) is at least that of
   the better single signal's own flag (cleanlab's label issues, cartography's hard-to-learn,
-  LF conflicts, annotator disagreement), over at least :data:`MIN_FLAGGED` flagged dev items, the
-  one with the best F1 at finding the wrong labels (selective: it flags about as many items as
-  are wrong, not every item some signal doubts); without such a threshold, the most precise one;
+  LF conflicts, annotator disagreement), over at least :data:`MIN_FLAGGED` flagged dev items, and
+  above chance (the Wilson 95% lower bound of the precision over the share of wrong dev labels),
+  the one with the best F1 at finding the wrong labels (selective: it flags about as many items as
+  are wrong, not every item some signal doubts); without such a threshold, the most precise of
+  those above chance; when none is above chance (the ranking finds the wrong dev labels no
+  better than a random draw would: WRENCH sms, whose 2 wrong of 196 rank 60th and 65th), the
+  threshold of the top :data:`MIN_FLAGGED` dev items, the least the queue can flag;
 * **the suggestion**: ``show_suggestion`` is true where the suggestion's probability
   (``p_suggested``) is at least the lowest level at which, on the flagged gold dev items with a
   suggestion other than the given label, the suggestion was right more often than the given
   label. Below it (or everywhere, when no level qualifies) the task shows no suggestion.
 
 Each choice is reported with its n and a Wilson 95% interval.
+
+The dev items' ``given_label`` must be labels the pipeline made without learning from those
+items, or "wrong" means nothing: ``wslab apply`` checks each gold dev item with the chosen
+candidate's out-of-fold label (:func:`wslab.app.pipeline.checked_labels`). With a gold-trained
+pipeline's own labels, WRENCH youtube and sms had no wrong dev label among 105 and 196 checked
+(benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -44,14 +54,18 @@ def _rate(hits: int, n: int) -> dict[str, Any]:
 
 def flag_threshold(priority: np.ndarray, wrong: np.ndarray, best_single: float) -> float | None:
     """The threshold ``t`` on ``priority`` (items ``>= t`` flagged) with the highest F1 at finding
-    the ``wrong`` items, among those whose precision is at least ``best_single`` over at least
-    :data:`MIN_FLAGGED` items; without one, the ``t`` of the highest precision; None without items.
+    the ``wrong`` items, among those over at least :data:`MIN_FLAGGED` items whose precision is at
+    least ``best_single`` and above chance (Wilson 95% lower bound over ``wrong.mean()``); without
+    one, the most precise above chance; with none above chance, the ``t`` that flags the fewest
+    (at least :data:`MIN_FLAGGED`); None without enough items.
 
-    >>> p = np.array([.9, .8, .7, .6, .5, .4, .3, .2])
-    >>> flag_threshold(p, np.array([1, 1, 1, 1, 1, 0, 0, 1]), 0.5)  # F1 .91 at .5, .86 at .2
+    >>> p = np.array([.9, .8, .7, .6, .5, .4, .3, .2, .1, .05, .04, .03])
+    >>> flag_threshold(p, np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1]), 0.5)  # F1 .91 at .5, .67 at .03
     0.5
-    >>> flag_threshold(p, np.array([1, 1, 1, 1, 0, 1, 0, 0]), 0.9)  # none reaches .9: the most precise
+    >>> flag_threshold(p, np.array([1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0]), 0.9)  # none reaches .9: most precise
     0.4
+    >>> flag_threshold(p, np.array([0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]), 0.0)  # no better than chance: the top 5
+    0.5
     """
     order = np.argsort(-priority, kind="stable")
     p, w = priority[order], wrong[order].astype(float)
@@ -65,8 +79,11 @@ def flag_threshold(priority: np.ndarray, wrong: np.ndarray, best_single: float) 
     ok = [k for k in range(MIN_FLAGGED - 1, len(p)) if last_of_tie[k]]
     if not ok:
         return None
-    good = [k for k in ok if precision[k] >= best_single]
-    k = max(good, key=lambda j: (f1[j], -j)) if good else max(ok, key=lambda j: (precision[j], -j))
+    lower = wilson_interval(hits, flagged)[0]
+    above = [k for k in ok if lower[k] > w.mean()]
+    good = [k for k in above if precision[k] >= best_single]
+    k = (max(good, key=lambda j: (f1[j], -j)) if good else max(above, key=lambda j: (precision[j], -j)) if above
+         else ok[0])
     return float(p[k])
 
 

@@ -49,7 +49,7 @@ def test_suggestion_hidden_where_the_given_label_is_right_more_often():
     assert not out["show_suggestion"].any()
     tasks = to_label_studio_tasks(out.filter("flagged"))
     assert tasks and all("predictions" not in t and t["data"]["suggested_label"] == "" for t in tasks)
-    assert any("right less often than the given label" in t["data"]["suggestion_note"] for t in tasks)
+    assert any("not right more often than the given label" in t["data"]["suggestion_note"] for t in tasks)
 
 
 def test_suggestion_shown_where_it_beats_the_given_label():

@@ -171,7 +171,7 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
     run.write("labels", A.LABELS, labels_frame(project.corpus.ids, probs, source, project.labels,
                                                expert=project.expert_positions(), gold_label=gold_labels(project)))
     with run.stage("quality"):
-        suspicious = find_suspicious(project, probs, models.covered, L, reporter=reporter)
+        suspicious = find_suspicious(project, probs, models.covered, L, selection=selection, reporter=reporter)
     if suspicious is not None:
         run.write_review(suspicious, project.labels)
     quality = suspicious.summary if suspicious is not None else None
@@ -495,28 +495,45 @@ def review_rounds(project: Project, current: pl.DataFrame | None) -> list[dict[s
 
 
 def find_suspicious(project: Project, probs: np.ndarray, covered: np.ndarray, L: np.ndarray, *,
-                    reporter: Reporter | None = None) -> SuspicionResult | None:
+                    selection: Selection | None = None, reporter: Reporter | None = None) -> SuspicionResult | None:
     """cleanlab + cartography on the final labels (labels.parquet's ``label``: the argmax of
     ``probs``) of the documents an LF voted on (None with ``suspicious.enabled: false``). The
     queue reviews what the team will train on: with pipeline selection that is the chosen
     candidate's label, not the label model's (an expert answer then counts as a correction of a
-    delivered label); documents an expert already answered leave it."""
+    delivered label); documents an expert already answered leave it. A gold dev item is checked
+    with the chosen candidate's out-of-fold label (:func:`checked_labels`)."""
     from wslab.app.suspicious import check_aggregated_labels
 
     q, corpus = project.cfg.suspicious, project.corpus
     if not q.enabled:
         return None
-    result = check_aggregated_labels(corpus.ids, corpus.texts, project.labels, probs_to_preds(probs), covered, L,
+    given = checked_labels(project, probs, selection)
+    result = check_aggregated_labels(corpus.ids, corpus.texts, project.labels, given, covered, L,
                                      folds=q.folds, epochs=q.epochs, max_items=q.max_items, seed=project.cfg.seed,
                                      annotations=project.annotations, reporter=reporter)
     result = replace(result, queue=drop_reviewed(result.queue, project.expert))  # reviewed: out of the queue
-    return calibrated(result, project)
+    return calibrated(result, project, given_on_dev="delivered" if selection is None
+                      else f"out of fold ({selection.chosen})")
 
 
-def calibrated(result: SuspicionResult, project: Project) -> SuspicionResult:
+def checked_labels(project: Project, probs: np.ndarray, selection: Selection | None) -> np.ndarray:
+    """The label each document's suspicion is scored on: the delivered one (argmax of ``probs``),
+    except on gold dev, where it is the chosen candidate's out-of-fold label. A candidate that
+    trains on gold dev (gold_only, gold+votes) labels its own training items nearly right, so with
+    the delivered labels the queue's calibration on gold dev would see almost no wrong label; the
+    out-of-fold label is what the pipeline gives a document it did not learn from, as it does on
+    the rest of the corpus. Gold test is not touched."""
+    given = probs_to_preds(probs)
+    if selection is not None and project.gold is not None:
+        dev_pos = project.gold_positions("dev")
+        given[dev_pos] = probs_to_preds(selection.oof[selection.chosen], rows=dev_pos)
+    return given
+
+
+def calibrated(result: SuspicionResult, project: Project, *, given_on_dev: str = "delivered") -> SuspicionResult:
     """The queue's flag and pre-filled suggestion chosen on gold dev (never test), with what they
-    measured in the summary (``queue_calibration``); unchanged without gold. See
-    :mod:`wslab.quality.queue_calibration`."""
+    measured in the summary (``queue_calibration``; ``given_on_dev`` names the labels the dev items
+    were checked with); unchanged without gold. See :mod:`wslab.quality.queue_calibration`."""
     from wslab.quality.queue_calibration import calibrate_queue
 
     gold = project.gold
@@ -524,6 +541,7 @@ def calibrated(result: SuspicionResult, project: Project) -> SuspicionResult:
         return result
     truth = pl.DataFrame({"id": gold.dev_ids, "label": [project.labels[k] for k in gold.y_dev]})
     queue, summary = calibrate_queue(result.queue, truth, project.labels)
+    summary = {"given_on_dev": given_on_dev, **summary}
     return replace(result, queue=queue, summary={**result.summary, "flagged": int(queue["flagged"].sum()),
                                                  "queue_calibration": summary})
 
