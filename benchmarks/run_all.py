@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["wrench", "reuters", "relation", "speed", "text_predict", "apply", "label_model", "label_model_scaling", "10m", "agreement", "issues", "loop", "llm"]
+ORDER = ["wrench", "reuters", "relation", "speed", "text_predict", "apply", "label_model", "label_model_scaling", "10m", "agreement", "issues", "queue", "loop", "llm"]
 
 
 def machine_facts() -> str:
