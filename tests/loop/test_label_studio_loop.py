@@ -118,7 +118,7 @@ def test_review_loop_through_label_studio(label_studio, tmp_path):
     # the queue out: tasks and a labeling config with every class, from wslab. The queue holds the
     # flagged items, and the flag is calibrated on gold dev: the round reviews at most TOP of them
     top = min(TOP, pl.read_csv(first.files["queue"]).height)
-    assert top >= 60, top
+    assert top >= 20, top  # the flag is selective: on this demo cleanlab's own flag (right on every gold dev item)
     tasks_file = tmp_path / "tasks.json"
     res = runner.invoke(app, ["relabel", "export", "--queue", str(first.files["queue"]), "--out", str(tasks_file),
                               "--top", str(top), "--config", str(config)])

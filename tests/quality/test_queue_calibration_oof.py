@@ -106,3 +106,27 @@ def test_a_ranking_no_better_than_chance_flags_only_the_top():
     assert summary["dev_wrong"] == 2
     assert summary["flagged"]["n"] == MIN_FLAGGED and summary["flagged"]["hits"] == 0
     assert out["flagged"].sum() <= 2 * MIN_FLAGGED + 2  # about the same share of the whole queue
+
+
+def test_a_single_signal_more_precise_than_every_threshold_is_the_flag():
+    """The demo's shape: cleanlab's own flag is right every time on gold dev, while the merged
+    priority puts right labels with many LF conflicts on top; the flag is then cleanlab's own."""
+    from wslab.quality.queue import build_queue
+
+    n = 200
+    rng = np.random.default_rng(1)
+    kind = np.repeat(["caught", "missed", "conflicted", "plain"], [10, 10, 30, 150])  # first two: wrong labels
+    quality = np.select([kind == "caught", kind == "missed", kind == "conflicted"],
+                        [rng.uniform(0.2, 0.4, n), rng.uniform(0.6, 0.9, n), rng.uniform(0.45, 0.55, n)],
+                        rng.uniform(0.6, 1.0, n))
+    items = pl.DataFrame({"id": [f"c{i}" for i in range(n)], "text": ["t"] * n, "given_label": ["a"] * n,
+                          "suggested_label": ["a"] * n, "label_quality": quality, "is_label_issue": kind == "caught",
+                          "lf_conflicts": np.where(kind == "conflicted", 5, 0)})
+    queue = build_queue(items)
+    truth = pl.DataFrame({"id": items["id"], "label": np.where(np.isin(kind, ["caught", "missed"]), "b", "a")})
+    out, summary = calibrate_queue(queue, truth, ["a", "b"])
+    assert summary["signals"]["cleanlab"]["precision"] == 1.0 and summary["signals"]["cleanlab"]["n"] == 10
+    assert summary["rule"] == "cleanlab's own flag" and summary["threshold"] is None
+    assert sorted(out.filter("flagged")["id"].to_list()) == sorted(items.filter("is_label_issue")["id"].to_list())
+    assert summary["flagged"]["precision"] >= summary["best_signal_precision"]
+    assert out["priority"].to_list() == queue["priority"].to_list()  # the ranking stays
