@@ -153,7 +153,8 @@ def _run_apply(cfg: Config, run: _Run, *, reporter: Reporter | None) -> RunResul
         out = run_tags(project, run, binary_run=binary_run, shared_features=shared_features,
                        versions=package_versions(), reporter=reporter)
         return RunResult(run_dir=run.dir, metrics=out.metrics, lf_table=out.lf_table, manifest=out.manifest,
-                         chosen=out.chosen, files=run.files, stores=ProjectStores(split=split))
+                         chosen=out.chosen, files=run.files, agreement=out.agreement,
+                         stores=ProjectStores(split=split, round=out.round))
     with run.stage("apply_lfs"):
         lf_names, L = label_votes(project, run, reporter=reporter)
     lf_table = analyze(project, lf_names, L)
@@ -570,21 +571,13 @@ def agreement(project: Project, run: _Run) -> dict[str, Any] | None:
     cfg, ann, gold = project.cfg, project.annotations, project.gold
     if ann is None:
         return None
-    gold_frame = None
-    if gold is not None and not cfg.multilabel:
+    gold_frame = None  # a multi-label run's agreement: wslab.app.tag_stages.tag_agreement
+    if gold is not None:
         gold_frame = pl.DataFrame({"id": gold.ids, "label": np.asarray(project.labels, dtype=object)[gold.y].tolist()})
         gold_frame = gold_frame.filter(pl.col("id").is_in(ann["id"].implode()))
     raters, rater_names = llm_raters(project, run)
     names = {"ratings": str(cfg.resolve(cfg.annotations)), "gold": str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold",
              **rater_names}
-    if cfg.multilabel:  # per tag and MASI on tag sets; LFs join as raters of their tag via lf_tag_raters
-        from wslab.quality.agreement_tags import tag_agreement_report, tag_frame
-
-        gold_tags = None
-        if gold is not None:
-            gold_tags = tag_frame(gold.ids, gold.tag_matrix, project.labels)
-            gold_tags = gold_tags.filter(pl.col("id").is_in(ann["id"].cast(pl.String).implode()))
-        return tag_agreement_report(ann, gold_tags, tags=project.labels, raters=raters, seed=cfg.seed, names=names)
     return agreement_report(ann, gold_frame, raters=raters, categories=project.labels, seed=cfg.seed, names=names)
 
 

@@ -12,14 +12,14 @@ checked here: :func:`wslab.core.rundir.run_folder` checks it before a run (``con
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
 from wslab.core import io
 from wslab.core.config import Config
-from wslab.core.data import Corpus, Gold, TagGold, load_gold, load_tag_gold
+from wslab.core.data import Corpus, Gold, load_gold, load_tag_gold
 from wslab.core.errors import ConfigError
 from wslab.core.spans import EntitySpans, load_spans
 from wslab.labeling.aggregate import MIN_LFS_FOR_LABEL_MODEL
@@ -140,7 +140,7 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
         votes = load_precomputed(cfg.resolve(cfg.lfs.precomputed), corpus.ids, n_labels=len(cfg.label_names))
         precomputed, stored = split_precomputed(votes, plan.names)
     gold_file = open_gold(cfg, corpus)
-    expert = None if cfg.multilabel else expert_labels(cfg, corpus)  # multi-label answers: not read yet
+    expert = expert_labels(cfg, corpus)  # multi-label: (n, tags) rows that replace the answered items' tags
     annotations = None
     if cfg.annotations is not None:
         annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
@@ -148,8 +148,6 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     if cfg.llm_labels is not None:  # read again by the agreement step; checked here, before any paid call
         io.read_table(cfg.resolve(cfg.llm_labels), required=["id", "label"], what="llm_labels")
     gold = frozen_gold(cfg, gold_file, expert)
-    if isinstance(gold_file, TagGold) and gold is not None:  # the frozen split; the tags as the file has them
-        gold = replace(gold_file, is_dev=gold.is_dev)
     check_selection_settings(cfg, gold, len(plan.names) + (precomputed.width - 1 if precomputed is not None else 0),
                              llm="file" if cfg.llm_labels is not None else
                              "lfs" if any(sp.kind == "prompt" for sp in specs) else None)

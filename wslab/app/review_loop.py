@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -219,7 +219,9 @@ def _check_test_kept(cfg: Config, ids: pl.Series, split: pl.Series, path: Path) 
 def frozen_gold(cfg: Config, gold: Gold | None, expert: ExpertLabels | None) -> Gold | None:
     """Gold as the next run sees it: the stored split (a test item never moves; gold rows the
     split file does not know go to dev), expert corrections of gold labels, and, with
-    ``review_loop.expert_labels: dev``, the other answered documents added to dev."""
+    ``review_loop.expert_labels: dev``, the other answered documents added to dev. Of a multi-label
+    gold (:class:`wslab.core.data.TagGold`, ``expert.y`` an (n, tags) matrix) a TagGold: an answer
+    replaces the item's whole tag row."""
     if gold is None:
         return None
     stored = read_split(cfg.review_path("split"))
@@ -237,9 +239,9 @@ def frozen_gold(cfg: Config, gold: Gold | None, expert: ExpertLabels | None) -> 
         if cfg.review_loop.expert_labels == "dev":
             extra = ~expert.ids.is_in(ids.implode())
             ids = pl.concat([ids, expert.ids.filter(extra)])
-            y = np.concatenate([y, expert.y[extra.to_numpy()]])
+            y = np.concatenate([y, expert.y[extra.to_numpy()].astype(y.dtype)])
             is_dev = np.concatenate([is_dev, np.ones(int(extra.sum()), dtype=bool)])
-    return Gold(ids=ids.rename("id"), y=y, is_dev=is_dev)
+    return replace(gold, ids=ids.rename("id"), y=y, is_dev=is_dev)  # a TagGold stays one (its tags kept)
 
 
 def freeze_split(gold_file: Gold | None) -> pl.DataFrame | None:

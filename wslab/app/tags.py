@@ -29,6 +29,7 @@ so after adding a tag only that tag's run happens (``manifest.json`` ``tags.<tag
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import re
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from wslab.core.stats.ties import probs_to_preds
 from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import label_matrix, plan_lfs, votes_array
 from wslab.app.project import Project
+from wslab.app.tag_stages import expert_override, suspicious_tags, tag_agreement, tag_round, tag_rounds
 
 NO_VOTE = "{tag}:no_vote"
 """The closed-world column of a tag's votes (module doc)."""
@@ -83,6 +85,8 @@ class TagsResult:
     manifest: dict[str, Any]
     lf_table: pl.DataFrame
     chosen: dict[str, str]
+    agreement: dict[str, Any] | None = None
+    round: pl.DataFrame | None = None  # this run's final tags on gold test: the current review round
 
 
 # ------------------------------------------------------------------ one tag
@@ -221,10 +225,11 @@ class TagStore:
 def run_tags(project: Project, run: Any, *, binary_run: Callable, shared_features: Callable,
              versions: dict[str, str], reporter: Reporter | None = None) -> TagsResult:
     """Every tag's outputs (stored or computed), assembled into the run folder: labels.parquet,
-    label_matrix.parquet, lf_analysis.csv, metrics.json, manifest.json. ``run``: the pipeline's
-    run (``stage``, ``write``, ``timings``); ``binary_run``, ``shared_features``: its steps;
-    ``versions``: the package versions for the manifest. report.html is not built yet for
-    multi-label runs (the report reads single-label metrics): the hook is here, after metrics."""
+    label_matrix.parquet, lf_analysis.csv, the suspicious-label files, agreement.json (with
+    annotations), metrics.json (with the review rounds scored per tag), manifest.json and
+    report.html (:mod:`wslab.app.tag_stages`). ``run``: the pipeline's run (``stage``, ``write``,
+    ``write_review``, ``timings``); ``binary_run``, ``shared_features``: its steps; ``versions``:
+    the package versions for the manifest."""
     cfg, tags = project.cfg, project.labels
     store = TagStore(cfg.review_path("answers").parent / "wslab_tags", lock=cfg.review_path("answers"))
     digest = file_digest(project.corpus.path) if project.corpus.path is not None else "in-memory"
@@ -247,30 +252,66 @@ def run_tags(project: Project, run: Any, *, binary_run: Callable, shared_feature
             outputs[tag] = compute_tag(project, tag, key, binary_run=binary_run, features=features,
                                        reporter=reporter)
             store.save(tag, outputs[tag])
-    # hook: the suspicious-label stage, review rounds, agreement and report.html per tag go here
-    get_reporter(reporter).info("multi-label run: the suspicious-label, review, agreement and report stages are "
-                                "skipped (not built for tags yet)")
-    run.write("labels", A.LABELS, tags_frame(project.corpus.ids, tags, outputs))
+    votes = {t: (o.lf_names, o.votes) for t, o in outputs.items()}
+    applies, p, source = expert_override(project, *(np.stack([getattr(outputs[t], k) for t in tags], axis=1)
+                                                    for k in ("applies", "p", "source")))
+    run.write("labels", A.LABELS, tags_frame(project.corpus.ids, tags, applies, p, source))
     run.write("label_matrix", A.LABEL_MATRIX, pl.DataFrame({"id": project.corpus.ids.cast(pl.String), **{
         n: pl.Series(o.votes[:, j], dtype=pl.Int8) for o in outputs.values() for j, n in enumerate(o.lf_names)}}))
-    lf_table = tags_lf_table(project, {t: (o.lf_names, o.votes) for t, o in outputs.items()})
+    lf_table = tags_lf_table(project, votes)
     run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
-    metrics = tags_metrics(project, outputs)
+    with run.stage("quality"):  # the shared text features when gold made them possible
+        suspicious = suspicious_tags(project, applies, votes, features() if project.gold is not None else None,
+                                     reporter=reporter)
+    if suspicious is not None:
+        run.write_review(suspicious, tags)
+    with run.stage("evaluation"):
+        metrics = tags_metrics(project, outputs)
+        this_round = tag_round(project, final_test_preds(tags, outputs)) if "test" in metrics else None
+        metrics["rounds"] = tag_rounds(project, this_round, metrics.get("test", {}).get("final"))
+    with run.stage("agreement"):
+        agreement = tag_agreement(project, votes)
+    if agreement is not None:
+        run.write("agreement", A.AGREEMENT, agreement)
     run.write("metrics", A.METRICS, metrics)
-    manifest = tags_manifest(project, run, outputs, versions=versions)
+    manifest = tags_manifest(project, run, outputs, versions=versions,
+                             quality=suspicious.summary if suspicious is not None else None)
     run.write("manifest", A.MANIFEST, manifest)
-    return TagsResult(metrics=metrics, manifest=manifest, lf_table=lf_table, chosen=metrics["chosen"])
+    write_tag_report(run, reporter=reporter)
+    return TagsResult(metrics=metrics, manifest=manifest, lf_table=lf_table, chosen=metrics["chosen"],
+                      agreement=agreement, round=this_round)
 
 
-def tags_frame(ids: pl.Series, tags: list[str], outputs: dict[str, TagOutput]) -> pl.DataFrame:
-    """labels.parquet of a multi-label run (:func:`wslab.core.artifacts.tag_labels_schema`)."""
-    on = np.stack([outputs[t].applies for t in tags], axis=1)
+def final_test_preds(tags: list[str], outputs: dict[str, TagOutput]) -> np.ndarray:
+    """(n_test, tags) 0/1: the final tags on gold test, as metrics.json ``test.final`` scored them."""
+    return np.array([outputs[t].test_preds["final"] for t in tags], dtype=np.int8).T.reshape(-1, len(tags))
+
+
+def tag_report_available() -> bool:
+    """Whether this wslab's report shows multi-label runs (its ``wslab.app.report.tags`` module)."""
+    return importlib.util.find_spec("wslab.app.report.tags") is not None
+
+
+def write_tag_report(run: Any, *, reporter: Reporter | None = None) -> None:
+    """report.html of the run folder, or one line saying why there is none."""
+    if not tag_report_available():
+        get_reporter(reporter).info("multi-label run: report.html skipped (this wslab's report does not show "
+                                    "multi-label runs yet)")
+        return
+    from wslab.app.report import build_report
+
+    run.write("report", A.REPORT, build_report(run.dir))
+
+
+def tags_frame(ids: pl.Series, tags: list[str], applies: np.ndarray, p: np.ndarray, source: np.ndarray) -> pl.DataFrame:
+    """labels.parquet of a multi-label run (:func:`wslab.core.artifacts.tag_labels_schema`) from
+    (n, tags) matrices: whether each tag applies, its probability, the candidate (or ``expert``)."""
     names = np.asarray(tags, dtype=object)
     frame = pl.DataFrame({
         "id": ids.cast(pl.String),
-        "tags": pl.Series([names[row].tolist() for row in on], dtype=pl.List(pl.String)),
-        **{f"p_{t}": pl.Series(outputs[t].p, dtype=pl.Float64) for t in tags},
-        **{f"source_{t}": pl.Series(outputs[t].source, dtype=pl.String) for t in tags},
+        "tags": pl.Series([names[row].tolist() for row in applies.astype(bool)], dtype=pl.List(pl.String)),
+        **{f"p_{t}": pl.Series(p[:, j], dtype=pl.Float64) for j, t in enumerate(tags)},
+        **{f"source_{t}": pl.Series(source[:, j], dtype=pl.String) for j, t in enumerate(tags)},
     })
     return A.check_schema(frame, A.tag_labels_schema(tags), name=A.LABELS)
 
@@ -339,7 +380,7 @@ def share_tag_cis(metrics: dict[str, Any]) -> None:
 
 
 def tags_manifest(project: Project, run: Any, outputs: dict[str, TagOutput], *,
-                  versions: dict[str, str]) -> dict[str, Any]:
+                  versions: dict[str, str], quality: dict[str, Any] | None = None) -> dict[str, Any]:
     """manifest.json of a multi-label run; ``tags.<tag>``: its key, and whether this run computed
     it (false: read back from the store)."""
     cfg, gold = project.cfg, project.gold
@@ -350,6 +391,6 @@ def tags_manifest(project: Project, run: Any, outputs: dict[str, TagOutput], *,
                                         np.zeros(len(project.corpus), dtype=bool)).sum()),
                      "gold_dev": int(gold.is_dev.sum()) if gold is not None else 0,
                      "gold_test": int((~gold.is_dev).sum()) if gold is not None else 0},
-            "chosen": {t: o.chosen for t, o in outputs.items()}, "llm": run.llm, "quality": None,
+            "chosen": {t: o.chosen for t, o in outputs.items()}, "llm": run.llm, "quality": quality,
             "texts": project.corpus.text_stats(), "files": {k: v.name for k, v in run.files.items()},
             "multilabel": True, "tags": {t: {"key": o.key, "computed": o.computed} for t, o in outputs.items()}}
