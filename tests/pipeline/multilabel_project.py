@@ -3,7 +3,8 @@
 Every document draws each tag independently; a tag puts its own words into the text (its
 strong keywords often, a weak one rarely), and every document carries filler words. Keyword
 LFs per tag: two ``for`` LFs (one precise, one noisy) and, for ``fraud``, an ``against`` LF.
-The fourth tag (``app``) is held back so a test can add it to an existing project."""
+The fourth tag (``app``) is held back so a test can add it to an existing project. Two
+annotators tag 60 gold items (noisy), and the suspicious-label stage runs."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ CONFIG = {"task": "Tag bank messages.", "multilabel": True, "seed": 5,
           "gold": {"path": "gold.csv", "dev_fraction": 0.5}, "lfs": {"files": ["lfs.yaml"]},
           "label_model": {"n_epochs": 100, "restarts": 1}, "end_model": {"max_features": 2000},
           "selection": {"folds": 3, "max_features": 2000, "gold_shares": [0.5]},
-          "evaluation": {"bootstrap": 100}, "suspicious": {"enabled": False}}
+          "evaluation": {"bootstrap": 100}, "suspicious": {"enabled": True, "folds": 3, "epochs": 3},
+          "annotations": "annotations.csv"}
 
 
 def make_data(n: int = 300, n_gold: int = 160, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
@@ -65,10 +67,25 @@ def gold_frame(corpus: pl.DataFrame, truth: np.ndarray, rows: np.ndarray, tags: 
     return pl.DataFrame({"id": corpus["id"].gather(rows), "label": cells})
 
 
+def annotations_frame(corpus: pl.DataFrame, truth: np.ndarray, rows: np.ndarray, tags: list[str], *,
+                      n_items: int = 60, noise: float = 0.1) -> pl.DataFrame:
+    """annotations.csv (long): two annotators tag the first ``n_items`` gold rows, each tag flipped
+    with probability ``noise`` (seeded)."""
+    rng, names = np.random.default_rng(1), list(TAGS)
+    records = []
+    for who in ("ann1", "ann2"):
+        for r in rows[:n_items]:
+            row = np.where(rng.random(len(names)) < noise, 1 - truth[r], truth[r])
+            records.append({"id": corpus["id"][int(r)], "annotator": who,
+                            "label": ";".join(t for t in tags if row[names.index(t)])})
+    return pl.DataFrame(records)
+
+
 def write_multilabel_project(folder: Path, tags: list[str], *, writer: Callable[..., Path], data=None) -> Path:
     """The project with ``tags`` (LFs, gold column, labels) written to ``folder`` by ``writer``
     (the ``project_writer`` fixture); the config path."""
     corpus, truth, rows = data if data is not None else make_data()
-    return writer(folder, tables={"corpus.csv": corpus, "gold.csv": gold_frame(corpus, truth, rows, tags)},
+    return writer(folder, tables={"corpus.csv": corpus, "gold.csv": gold_frame(corpus, truth, rows, tags),
+                                  "annotations.csv": annotations_frame(corpus, truth, rows, tags)},
                          lfs={"lfs": [lf for t in tags for lf in LFS[t]]},
                          config={**CONFIG, "labels": {t: TAGS[t] for t in tags}})

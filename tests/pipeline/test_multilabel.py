@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from wslab.app.cli import app
 from wslab.app.pipeline import run_apply
+from wslab.app.tags import tag_report_available
 from wslab.core.config import load_config
 from wslab.core.data import TagGold, parse_tag_cell, tag_gold_from_frame
 from wslab.core.errors import InputError
@@ -25,6 +26,7 @@ from wslab.core.stats.multilabel import multilabel_metrics
 
 sys.path.insert(0, str(Path(__file__).parent))  # the project builder beside this file
 from multilabel_project import make_data, write_multilabel_project  # noqa: E402
+from project_edits import edit_config  # noqa: E402
 
 TAGS3 = ["card", "tariff", "fraud"]
 
@@ -103,7 +105,8 @@ def first_run(tmp_path_factory, data, project_writer):
     t0 = time.perf_counter()
     out = CliRunner().invoke(app, ["apply", str(cfg)])
     assert out.exit_code == 0, out.output
-    assert "Tags on gold test" in out.output and "skipped (not built for tags yet)" in out.output
+    assert "Tags on gold test" in out.output and "quality done in" in out.output
+    assert ("report.html skipped" in out.output) != tag_report_available()
     result = Applied(*(json.loads((folder / "run" / f).read_text()) for f in ("metrics.json", "manifest.json")))
     return folder, result, time.perf_counter() - t0
 
@@ -182,3 +185,111 @@ def test_rerun_unchanged_reads_every_tag(first_run):
     again = run_apply(load_config(folder / "config.yaml"))
     assert not any(v["computed"] for v in again.manifest["tags"].values())
     assert store_files(folder) == before and again.metrics["test"] == first.metrics["test"]
+
+
+# ------------------------------------------------------------------ the stages after the tags
+
+
+def _split(folder: Path) -> dict[str, str]:
+    return dict(pl.read_csv(folder / "wslab_split.csv", infer_schema=False).rows())
+
+
+def _cell(tags: list[str]) -> str:
+    return ";".join(t for t in TAGS3 if t in tags)
+
+
+def test_apply_runs_suspicious_rounds_and_agreement(first_run):
+    """The suspicious-label stage on the delivered tags (queue with suspect_tags, calibrated on gold
+    dev only), this run's tags on gold test as round 0 scored per tag (the evaluation's CIs), and
+    agreement.json with each LF a rater of its tag (accuracy against gold by hand)."""
+    folder, result, _ = first_run
+    run = folder / "run"
+    labels = pl.read_parquet(run / "labels.parquet")
+    delivered = dict(zip(labels["id"].to_list(), map(_cell, labels["tags"].to_list())))
+    votes = pl.read_parquet(run / "label_matrix.parquet")
+    covered = set(votes.filter(pl.any_horizontal(pl.exclude("id") != -1))["id"].to_list())
+    scores = pl.read_parquet(run / "scores.parquet")  # every checked item
+    assert set(scores["id"].to_list()) == covered
+    assert all(delivered[i] == (g or "") for i, g in scores.select("id", "given_label").rows())
+    queue = pl.read_csv(run / "queue.csv", infer_schema=False)
+    assert queue.height and "suspect_tags" in queue.columns
+    assert all(set(c.split(";")) <= set(TAGS3) for c in queue["suspect_tags"].drop_nulls().to_list() if c)
+    assert 'choice="multiple"' in (run / "label_studio_config.xml").read_text()
+    quality, split = result.manifest["quality"], _split(folder)
+    assert quality["multilabel"] and quality["checked"] == len(covered)
+    assert quality["queue_calibration"]["dev_items"] == sum(split.get(i) == "dev" for i in covered)  # no test item
+    # round 0: the final tags on gold test, scored per tag with the evaluation's numbers and CIs
+    rounds = pl.read_csv(folder / "wslab_rounds.csv", infer_schema=False)
+    assert set(rounds["round"].to_list()) == {"0"} and set(rounds["id"].to_list()) == {
+        i for i, s in split.items() if s == "test"}
+    assert all(delivered[i] == (c or "") for i, c in rounds.select("id", "label").rows())
+    final, r0 = result.metrics["test"]["final"], result.metrics["rounds"][0]["test"]
+    assert r0["n"] == final["n"] and r0["micro_f1"] == pytest.approx(final["micro_f1"])
+    assert r0["ci"]["micro_f1"] == final["ci"]["micro_f1"] and set(r0["per_tag"]) == set(TAGS3)
+    # agreement: LFs as raters of their tag, scored against gold on the annotated gold items
+    agreement = json.loads((run / "agreement.json").read_text())
+    assert agreement["multilabel"] and agreement["masi_alpha"]["value"] is not None
+    fraud = agreement["per_tag"]["fraud"]
+    assert fraud["llm_raters"]["names"] == ["lf:fraud_kw", "lf:fraud_noisy", "lf:fraud_not_thanks"]
+    gold = pl.read_csv(folder / "gold.csv", infer_schema=False)
+    annotated = set(pl.read_csv(folder / "annotations.csv", infer_schema=False)["id"].to_list())
+    both = gold.filter(pl.col("id").is_in(list(annotated))).join(votes, on="id")
+    lf_vote = both["fraud_not_thanks"].to_numpy()
+    truth = np.array(["fraud" in (c or "").split(";") for c in both["label"].to_list()], dtype=int)
+    rated = lf_vote != -1
+    row = next(s for s in fraud["vs_gold"]["sources"] if s["name"] == "lf:fraud_not_thanks")
+    assert row["accuracy"]["n"] == rated.sum() and row["accuracy"]["value"] == pytest.approx(
+        (lf_vote[rated] == truth[rated]).mean())
+
+
+def test_issues_config_on_a_multilabel_project(first_run, tmp_path):
+    """``wslab issues --config``: the project's gold tag sets (a TagGold, as the run sees it) checked."""
+    folder, _, _ = first_run
+    out = tmp_path / "issues"
+    res = CliRunner().invoke(app, ["issues", "--config", str(folder / "config.yaml"), "--out", str(out),
+                                   "--folds", "3", "--epochs", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["multilabel"] is True
+    checked = {i: c or "" for i, c in pl.read_csv(out / "gold_checked.csv", infer_schema=False).rows()}
+    gold = pl.read_csv(folder / "gold.csv", infer_schema=False)
+    assert checked == {i: _cell(parse_tag_cell(c, TAGS3, "x")) for i, c in gold.rows()}
+    assert "suspect_tags" in pl.read_csv(out / "queue.csv", infer_schema=False).columns
+
+
+def test_expert_answers_feed_the_next_run(first_run, tmp_path):
+    """Answers imported into a multi-label project: a gold dev correction changes that tag's gold
+    (only that tag reruns), answered documents carry the expert's tags (source expert) and leave
+    the queue, and the new round is scored per tag on the same frozen test."""
+    from wslab.app.project import open_project
+
+    folder, first, _ = first_run
+    p = tmp_path / "p"
+    shutil.copytree(folder, p)
+    edit_config(p, review_loop__expert_labels="labels")  # answers outside gold: labels only (gold unchanged)
+    split = _split(p)
+    queue = pl.read_csv(p / "run" / "queue.csv", infer_schema=False)
+    outside = [i for i in queue["id"].to_list() if i not in split][:2]
+    gold = dict(pl.read_csv(p / "gold.csv", infer_schema=False).rows())
+    dev_id = next(i for i, s in split.items() if s == "dev" and "fraud" not in (gold[i] or ""))  # gains fraud
+    had = set(parse_tag_cell(gold[dev_id], TAGS3, "x"))
+    answers = {outside[0]: "tariff", outside[1]: "card;fraud", dev_id: _cell(list(had ^ {"fraud"}))}
+    pl.DataFrame({"id": list(answers), "new_label": list(answers.values())}).write_csv(tmp_path / "answers.csv")
+    res = CliRunner().invoke(app, ["relabel", "import", "--answers", str(tmp_path / "answers.csv"), "--config",
+                                   str(p / "config.yaml"), "--json"])
+    assert res.exit_code == 0, res.output
+    cfg = load_config(p / "config.yaml")
+    project = open_project(cfg)
+    assert isinstance(project.gold, TagGold)
+    pos = project.gold.ids.to_list().index(dev_id)
+    assert set(np.asarray(TAGS3)[project.gold.tag_matrix[pos] == 1]) == had ^ {"fraud"}
+    result = run_apply(cfg)
+    assert {t: v["computed"] for t, v in result.manifest["tags"].items()} == \
+        {"card": False, "tariff": False, "fraud": True}
+    labels = pl.read_parquet(p / "run" / "labels.parquet").filter(pl.col("id").is_in(list(answers)))
+    for row in labels.iter_rows(named=True):
+        assert _cell(row["tags"]) == answers[row["id"]] and all(row[f"source_{t}"] == "expert" for t in TAGS3)
+    assert not set(answers) & set(pl.read_csv(p / "run" / "queue.csv", infer_schema=False)["id"].to_list())
+    r1 = next(r for r in result.metrics["rounds"] if r["round"] == 1)
+    assert r1["answers"] == 3 and r1["test"]["n"] == first.metrics["test"]["final"]["n"]
+    assert set(r1["test"]["per_tag"]) == set(TAGS3)
+    assert set(pl.read_csv(p / "wslab_rounds.csv")["round"].to_list()) == {0, 1}

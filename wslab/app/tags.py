@@ -44,6 +44,7 @@ import polars as pl
 from wslab.core import artifacts as A
 from wslab.core import io
 from wslab.core.data import TagGold
+from wslab.core.errors import InputError
 from wslab.core.progress import Reporter, get_reporter
 from wslab.core.project_lock import project_lock
 from wslab.core.stats.multilabel import multilabel_metrics
@@ -290,6 +291,17 @@ def final_test_preds(tags: list[str], outputs: dict[str, TagOutput]) -> np.ndarr
 def tag_report_available() -> bool:
     """Whether this wslab's report shows multi-label runs (its ``wslab.app.report.tags`` module)."""
     return importlib.util.find_spec("wslab.app.report.tags") is not None
+
+
+def check_tag_report(run_dir: Path) -> None:
+    """``wslab report`` of a multi-label run folder (metrics.json ``multilabel: true``) when this
+    wslab's report does not show such runs: one-line InputError instead of a traceback."""
+    from wslab.app.report.load import read_json
+
+    metrics = read_json(Path(run_dir) / A.METRICS, required=False)
+    if isinstance(metrics, dict) and metrics.get("multilabel") and not tag_report_available():
+        raise InputError(f"{run_dir}: a multi-label run; this wslab's report does not show multi-label runs yet "
+                         "(metrics.json and the run's tables hold its results)")
 
 
 def write_tag_report(run: Any, *, reporter: Reporter | None = None) -> None:

@@ -151,22 +151,32 @@ def test_cli_multilabel_agreement(tmp_path):
     assert res.exit_code == 2 and "row 3" in res.output and "--multilabel" in res.output
 
 
-def test_pipeline_agreement_of_a_multilabel_project(tmp_path):
-    """What ``wslab apply`` writes as agreement.json when the config says ``multilabel: true``."""
+def test_run_agreement_of_a_multilabel_project(tmp_path):
+    """What ``wslab apply`` writes as agreement.json when the config says ``multilabel: true``:
+    MASI alpha, gold cut to the annotated ids, each LF a rater of its tag only."""
     from types import SimpleNamespace
 
-    from wslab.app.pipeline import agreement
+    from wslab.app.tag_stages import tag_agreement
     from wslab.core.config import load_config
+    from wslab.core.data import Corpus, TagGold
 
     (tmp_path / "config.yaml").write_text("multilabel: true\ncorpus: {path: corpus.csv}\nannotations: ann.csv\n"
                                           "labels: {card: c, fraud: f, tariff: t}\n")
     cfg = load_config(tmp_path / "config.yaml")
     rows = CASES["missing ratings"]
-    gold = SimpleNamespace(ids=pl.Series("id", ["i0", "i1", "i2", "zz"]),
-                           tag_matrix=np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 0, 0]]))
-    project = SimpleNamespace(cfg=cfg, annotations=_long(rows), gold=gold, labels=TAGS)
-    rep = agreement(project, SimpleNamespace(llm_answers={"llm": pl.DataFrame({"id": ["i0"], "label": ["card"]})}))
+    ids = [f"i{i}" for i in range(len(rows))] + ["zz"]
+    corpus = Corpus.from_frame(pl.DataFrame({"id": ids, "text": ["t"] * len(ids)}))
+    gold = TagGold(ids=pl.Series("id", ["i0", "i1", "i2", "zz"]), y=np.array(
+        [[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 0, 0]], dtype=np.int8), is_dev=np.ones(4, bool), tags=tuple(TAGS))
+    project = SimpleNamespace(cfg=cfg, annotations=_long(rows), gold=gold, labels=TAGS, corpus=corpus)
+    kw = np.array([[1], [-1], [0], [1], [1], [-1], [1]], dtype=np.int8)  # per corpus row; zz is not annotated
+    none = np.empty((len(ids), 0), dtype=np.int8)
+    rep = tag_agreement(project, {"card": (["kw"], kw), "fraud": ([], none), "tariff": ([], none)})
     assert rep["multilabel"] and rep["masi_alpha"]["value"] == pytest.approx(_nltk_alpha(rows), abs=1e-12)
     card = rep["per_tag"]["card"]
     assert card["vs_gold"]["n_gold"] == 3  # gold ids that were annotated
-    assert "llm" in card["llm_raters"]["names"]
+    assert card["llm_raters"]["names"] == ["lf:kw"] and card["llm_raters"]["n_rated"] == {"lf:kw": 4}
+    assert rep["per_tag"]["fraud"]["llm_raters"] is None
+    lf = next(s for s in card["vs_gold"]["sources"] if s["name"] == "lf:kw")
+    # on gold i0, i1, i2 the LF says card, abstains, not card; gold says card, card, not card: 2 of 2 right
+    assert lf["accuracy"]["n"] == 2 and lf["accuracy"]["value"] == 1.0

@@ -24,11 +24,13 @@ def report(
     Example: wslab report runs/demo --out /tmp/demo-report.html
     """
     from wslab.app.report import build_report
+    from wslab.app.tags import check_tag_report
     from wslab.core.io import to_json, write_text
 
     target = out if out is not None else run_dir / "report.html"
     if target.is_dir():
         raise InputError(f"{target}: is a folder; expected an HTML file to write (e.g. --out report.html)")
+    check_tag_report(run_dir)
     page = build_report(run_dir)
     write_text(target, page)
     if as_json:
