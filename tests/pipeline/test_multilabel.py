@@ -215,6 +215,7 @@ def test_apply_runs_suspicious_rounds_and_agreement(first_run):
     assert queue.height and "suspect_tags" in queue.columns
     assert all(set(c.split(";")) <= set(TAGS3) for c in queue["suspect_tags"].drop_nulls().to_list() if c)
     assert 'choice="multiple"' in (run / "label_studio_config.xml").read_text()
+    assert (run / "report.html").is_file() == tag_report_available()
     quality, split = result.manifest["quality"], _split(folder)
     assert quality["multilabel"] and quality["checked"] == len(covered)
     assert quality["queue_calibration"]["dev_items"] == sum(split.get(i) == "dev" for i in covered)  # no test item
@@ -293,3 +294,14 @@ def test_expert_answers_feed_the_next_run(first_run, tmp_path):
     assert r1["answers"] == 3 and r1["test"]["n"] == first.metrics["test"]["final"]["n"]
     assert set(r1["test"]["per_tag"]) == set(TAGS3)
     assert set(pl.read_csv(p / "wslab_rounds.csv")["round"].to_list()) == {0, 1}
+
+
+def test_report_of_a_tag_run_without_the_tag_report(first_run, tmp_path, monkeypatch):
+    """A wslab whose report lacks multi-label support: ``wslab report`` is one line, exit 2."""
+    import wslab.app.tags as tags_module
+
+    folder, _, _ = first_run
+    monkeypatch.setattr(tags_module, "tag_report_available", lambda: False)
+    res = CliRunner().invoke(app, ["report", str(folder / "run"), "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 2 and "a multi-label run" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "r.html").exists()
