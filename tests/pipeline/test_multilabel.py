@@ -210,13 +210,21 @@ def test_apply_runs_suspicious_rounds_and_agreement(first_run):
     covered = set(votes.filter(pl.any_horizontal(pl.exclude("id") != -1))["id"].to_list())
     scores = pl.read_parquet(run / "scores.parquet")  # every checked item
     assert set(scores["id"].to_list()) == covered
-    assert all(delivered[i] == (g or "") for i, g in scores.select("id", "given_label").rows())
+    quality, split = result.manifest["quality"], _split(folder)
+    # checked: the delivered tags, except on gold dev (each tag's chosen candidate, out of fold)
+    assert all(delivered[i] == (g or "") for i, g in scores.select("id", "given_label").rows() if split.get(i) != "dev")
+    assert quality["queue_calibration"]["given_on_dev"].startswith("out of fold")
+    metas = (json.loads(f.read_text()) for f in (folder / "wslab_tags").glob("*/tag.json"))
+    stored = {m["tag"]: m["dev_oof"] for m in metas}
+    dev_ids = [i for i in pl.read_csv(folder / "gold.csv", infer_schema=False)["id"].to_list() if split[i] == "dev"]
+    oof = {i: _cell([t for t in TAGS3 if stored[t][k]]) for k, i in enumerate(dev_ids)}
+    checked_dev = [(i, g or "") for i, g in scores.select("id", "given_label").rows() if i in oof]
+    assert checked_dev and all(oof[i] == g for i, g in checked_dev)
     queue = pl.read_csv(run / "queue.csv", infer_schema=False)
     assert queue.height and "suspect_tags" in queue.columns
     assert all(set(c.split(";")) <= set(TAGS3) for c in queue["suspect_tags"].drop_nulls().to_list() if c)
     assert 'choice="multiple"' in (run / "label_studio_config.xml").read_text()
     assert (run / "report.html").is_file() == tag_report_available()
-    quality, split = result.manifest["quality"], _split(folder)
     assert quality["multilabel"] and quality["checked"] == len(covered)
     assert quality["queue_calibration"]["dev_items"] == sum(split.get(i) == "dev" for i in covered)  # no test item
     # round 0: the final tags on gold test, scored per tag with the evaluation's numbers and CIs

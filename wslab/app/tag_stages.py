@@ -4,17 +4,19 @@ after its labels, on tags (:func:`wslab.app.tags.run_tags` calls them in this or
 - :func:`expert_override`: the review loop's answers replace the answered documents' tags in
   labels.parquet (source ``expert``), as a single-label run's ``expert`` rows;
 - :func:`suspicious_tags`: cleanlab's multi-label search + cartography per tag on the final tags
-  of the documents some LF voted on (:func:`wslab.app.suspicious_tags.find_suspicious_tags`), LF
-  conflicts and annotator disagreement as signals, reviewed documents out of the queue, the flag
-  calibrated on gold dev (never test);
+  (on gold dev each tag's out-of-fold value, :func:`checked_tags`) of the documents some LF voted
+  on (:func:`wslab.app.suspicious_tags.find_suspicious_tags`), LF conflicts and annotator
+  disagreement as signals, reviewed documents out of the queue, the flag calibrated on gold dev
+  (never test);
 - :func:`tag_round` and :func:`tag_rounds`: this run's final tags on gold test as the current review
   round, every round scored per tag on the frozen test;
 - :func:`tag_agreement`: the annotations per tag and on tag sets (MASI), each LF a rater of its
   tag, against gold (:func:`wslab.quality.agreement_tags.tag_agreement_report`).
 
 The OOF probabilities of the suspicious-label stage are fitted here (``folds``-fold, on the run's
-shared hashed text features): a tag's binary run has out-of-fold probabilities for gold dev only,
-and its probabilities elsewhere are what the final tags were read from (not out of sample).
+shared hashed text features): a tag's binary run has out-of-fold probabilities for gold dev only
+(used there as the checked tags, :func:`checked_tags`), and its probabilities elsewhere are what the
+final tags were read from (not out of sample).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from wslab.core import artifacts as A
 from wslab.core.data import TAG_SEPARATOR, TagGold, tag_matrix
 from wslab.core.progress import Reporter
 
-__all__ = ["expert_override", "suspicious_tags", "tag_round", "tag_rounds", "tag_agreement", "lf_conflict_counts"]
+__all__ = ["expert_override", "checked_tags", "suspicious_tags", "tag_round", "tag_rounds", "tag_agreement",
+           "lf_conflict_counts"]
 
 LFVotes = dict[str, tuple[list[str], np.ndarray]]
 """Per tag: (its LF names, (n, m) votes: 1 = the tag applies, 0 = it does not, -1 = abstain)."""
@@ -87,12 +90,32 @@ def _annotator_disagreement(project: Project) -> pl.DataFrame | None:
                                                 "label": _cells(matrix, project.labels)}))
 
 
+def checked_tags(project: Project, applies: np.ndarray,
+                 dev_oof: dict[str, list[int] | None]) -> tuple[np.ndarray, str]:
+    """The tags each document's suspicion is scored on, and what gold dev was checked with: the
+    delivered tags ``applies`` (n, tags), except on gold dev, where a tag whose run chose on dev
+    gives its chosen candidate's out-of-fold value (``dev_oof[tag]``, gold.dev_ids order), as a
+    single-label run (:func:`wslab.app.pipeline.checked_labels`: a candidate trained on gold dev
+    labels its own training items nearly right, and the queue's calibration would see almost no
+    wrong tag). Gold test is not touched."""
+    dev_pos = project.gold_positions("dev")
+    oof = {t: v for t, v in dev_oof.items() if v is not None}
+    if dev_pos is None or not oof:
+        return applies, "delivered"
+    given = applies.copy()
+    for j, tag in enumerate(project.labels):
+        if tag in oof:
+            given[dev_pos, j] = np.asarray(oof[tag], dtype=bool)
+    return given, "out of fold (each tag's chosen candidate)"
+
+
 def suspicious_tags(project: Project, applies: np.ndarray, votes: LFVotes, features: Any, *,
-                    reporter: Reporter | None = None) -> SuspicionResult | None:
-    """The suspicious-label stage on the final tags ``applies`` (n, tags) of the documents some LF
-    voted on (at most ``suspicious.max_items``, sampled); None with ``suspicious.enabled: false``.
-    ``features``: the run's shared text features (a callable of corpus positions), or None (then
-    TF-IDF of the checked texts)."""
+                    given_on_dev: str = "delivered", reporter: Reporter | None = None) -> SuspicionResult | None:
+    """The suspicious-label stage on the tags ``applies`` (n, tags; :func:`checked_tags`) of the
+    documents some LF voted on (at most ``suspicious.max_items``, sampled); None with
+    ``suspicious.enabled: false``. ``features``: the run's shared text features (a callable of
+    corpus positions), or None (then TF-IDF of the checked texts); ``given_on_dev``: what gold dev
+    was checked with, for the calibration's summary."""
     from wslab.app.suspicious_tags import find_suspicious_tags
 
     cfg, corpus, tags = project.cfg, project.corpus, project.labels
@@ -117,10 +140,10 @@ def suspicious_tags(project: Project, applies: np.ndarray, votes: LFVotes, featu
                                   reporter=reporter)
     result.summary.update(checked=len(rows))
     result = replace(result, queue=drop_reviewed(result.queue, project.expert))  # reviewed: out of the queue
-    return _calibrated(result, project)
+    return _calibrated(result, project, given_on_dev)
 
 
-def _calibrated(result: SuspicionResult, project: Project) -> SuspicionResult:
+def _calibrated(result: SuspicionResult, project: Project, given_on_dev: str) -> SuspicionResult:
     """The queue's flag chosen on gold dev's tag sets (never test; an item is wrong when its
     given tag set differs from gold's), as :func:`wslab.app.pipeline.calibrated`."""
     from wslab.quality.queue_calibration import calibrate_queue
@@ -130,6 +153,7 @@ def _calibrated(result: SuspicionResult, project: Project) -> SuspicionResult:
         return result
     truth = pl.DataFrame({"id": gold.dev_ids.cast(pl.String), "label": _cells(gold.y_dev, project.labels)})
     queue, summary = calibrate_queue(result.queue, truth, project.labels)
+    summary = {"given_on_dev": given_on_dev, **summary}
     return replace(result, queue=queue, summary={**result.summary, "flagged": int(queue["flagged"].sum()),
                                                  "queue_calibration": summary})
 

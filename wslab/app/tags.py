@@ -52,7 +52,8 @@ from wslab.core.stats.ties import probs_to_preds
 from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import label_matrix, plan_lfs, votes_array
 from wslab.app.project import Project
-from wslab.app.tag_stages import expert_override, suspicious_tags, tag_agreement, tag_round, tag_rounds
+from wslab.app.tag_stages import (checked_tags, expert_override, suspicious_tags, tag_agreement, tag_round,
+                                  tag_rounds)
 
 NO_VOTE = "{tag}:no_vote"
 """The closed-world column of a tag's votes (module doc)."""
@@ -77,6 +78,7 @@ class TagOutput:
     chosen: str
     candidates: dict[str, Any] | None
     test_preds: dict[str, list[int]]  # per SCORED row: 0/1 on gold test (in gold.test_ids order)
+    dev_oof: list[int] | None = None  # the chosen candidate's out-of-fold 0/1 on gold dev (gold.dev_ids order)
     computed: bool = True
 
 
@@ -161,19 +163,21 @@ def compute_tag(project: Project, tag: str, key: str, *, binary_run: Callable, f
         if run.selection is not None and "gold_only" in run.selection.test:
             preds["gold_only"] = probs_to_preds(run.selection.test["gold_only"]).tolist()
     sel = run.selection
+    dev_oof = None if sel is None else probs_to_preds(sel.oof[sel.chosen], rows=sub.gold_positions("dev")).tolist()
     cands = None if sel is None else {"metric": sel.metric, "folds": sel.folds, "chosen": sel.chosen,
                                       "pinned": sel.pinned, "rows": sel.rows, "rule": sel.rule,
                                       "learning_curve": sel.learning_curve}
     return TagOutput(key=key, lf_names=list(sub.plan.names), votes=votes, p=run.probs[:, 1],
                      applies=probs_to_preds(run.probs) == 1, source=np.asarray(run.source, dtype=object),
-                     chosen=run.chosen, candidates=cands, test_preds=preds)
+                     chosen=run.chosen, candidates=cands, test_preds=preds, dev_oof=dev_oof)
 
 
 # ------------------------------------------------------------------ the store
 
 
 class TagStore:
-    """Per tag a folder: ``tag.json`` (key, chosen, candidates, test predictions, LF names),
+    """Per tag a folder: ``tag.json`` (key, chosen, candidates, test predictions, the chosen
+    candidate's out-of-fold labels of gold dev, LF names),
     ``labels.parquet`` (p, applies, source) and ``votes.parquet``; written atomically, and only
     when the tag was computed (a stored tag's files are never rewritten). Read and written under
     the project lock of the answers store ``lock`` (:func:`wslab.core.project_lock.project_lock`)."""
@@ -193,7 +197,7 @@ class TagStore:
         d = self.folder(tag)
         try:
             meta = json.loads((d / "tag.json").read_text(encoding="utf-8"))
-            if meta.get("key") != key:
+            if meta.get("key") != key or "dev_oof" not in meta:  # no dev_oof: an earlier wslab's store
                 return None
             labels, votes = pl.read_parquet(d / "labels.parquet"), pl.read_parquet(d / "votes.parquet")
         except (OSError, ValueError, pl.exceptions.PolarsError):
@@ -202,7 +206,7 @@ class TagStore:
                          labels.height, len(meta["lf_names"])), p=labels["p"].to_numpy(),
                          applies=labels["applies"].to_numpy(), source=labels["source"].to_numpy().astype(object),
                          chosen=meta["chosen"], candidates=meta["candidates"], test_preds=meta["test_preds"],
-                         computed=False)
+                         dev_oof=meta["dev_oof"], computed=False)
 
     def save(self, tag: str, out: TagOutput) -> None:
         with project_lock(self.lock):
@@ -217,7 +221,8 @@ class TagStore:
         io.write_table(d / "labels.parquet", pl.DataFrame({"p": out.p, "applies": out.applies,
                                                            "source": pl.Series(out.source, dtype=pl.String)}))
         io.write_json(d / "tag.json", {"tag": tag, "key": out.key, "lf_names": out.lf_names, "chosen": out.chosen,
-                                       "candidates": out.candidates, "test_preds": out.test_preds})
+                                       "candidates": out.candidates, "test_preds": out.test_preds,
+                                       "dev_oof": out.dev_oof})
 
 
 # ------------------------------------------------------------------ the run
@@ -262,8 +267,9 @@ def run_tags(project: Project, run: Any, *, binary_run: Callable, shared_feature
     lf_table = tags_lf_table(project, votes)
     run.write("lf_analysis", A.LF_ANALYSIS, lf_table)
     with run.stage("quality"):  # the shared text features when gold made them possible
-        suspicious = suspicious_tags(project, applies, votes, features() if project.gold is not None else None,
-                                     reporter=reporter)
+        given, on_dev = checked_tags(project, applies, {t: outputs[t].dev_oof for t in tags})
+        suspicious = suspicious_tags(project, given, votes, features() if project.gold is not None else None,
+                                     given_on_dev=on_dev, reporter=reporter)
     if suspicious is not None:
         run.write_review(suspicious, tags)
     with run.stage("evaluation"):
