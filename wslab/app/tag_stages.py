@@ -84,7 +84,8 @@ def _annotator_disagreement(project: Project) -> pl.DataFrame | None:
     ann = project.annotations
     if ann is None:
         return None
-    cells = ann["label"].cast(pl.List(pl.String)) if isinstance(ann.schema["label"], pl.List) else ann["label"].cast(pl.String)
+    listed = isinstance(ann.schema["label"], pl.List)
+    cells = ann["label"].cast(pl.List(pl.String) if listed else pl.String)
     matrix = tag_matrix(cells.to_list(), project.labels, where=str(project.cfg.resolve(project.cfg.annotations)))
     return annotator_disagreement(pl.DataFrame({"id": ann["id"].cast(pl.String),
                                                 "label": _cells(matrix, project.labels)}))
