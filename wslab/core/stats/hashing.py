@@ -36,6 +36,15 @@ _F1, _F2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
 _W = np.uint64(0x9E3779B97F4A7C15)
 
 
+# Unicode White_Space, which Rust's regex ``\\s`` and ``str::trim`` (Polars' ``strip_chars``) both use
+_WHITESPACE = np.array([0x9, 0xA, 0xB, 0xC, 0xD, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
+                        0x202F, 0x205F, 0x3000], dtype=np.uint32)
+_IS_SPACE = np.zeros(0x3002, dtype=bool)
+_IS_SPACE[_WHITESPACE] = True  # index 0x3001 (False) stands for every code point above
+INVALID = np.int32(2 ** 31 - 1)
+"""The key :func:`gram_keys` gives an n-gram position that holds no n-gram (sorted last)."""
+
+
 def _mix32(h: np.ndarray) -> np.ndarray:
     h ^= h >> np.uint32(16)
     h *= _F1
@@ -45,60 +54,122 @@ def _mix32(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def _clean(texts: Sequence[str | None], max_chars: int | None) -> pl.Series:
-    s = pl.Series(texts, dtype=pl.String).fill_null("")
+def _bucket(h: np.ndarray, d: int) -> np.ndarray:
+    """``h % d`` of unsigned hashes, by a mask when ``d`` is a power of two (the same values)."""
+    return h & h.dtype.type(d - 1) if d & (d - 1) == 0 else h % h.dtype.type(d)
+
+
+def _clean(texts: Sequence[str | None] | pl.Series, max_chars: int | None) -> pl.Series:
+    s = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
+    s = s.cast(pl.String).fill_null("")
     if max_chars is not None:
         s = s.str.slice(0, max_chars)
     return s.str.to_lowercase()
 
 
-def _word_grams(s: pl.Series, n_max: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of every word n-gram (1..n_max) of every document, one entry per occurrence."""
+def _word_hashes(s: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(token hashes (t,) uint64, tokens per document (n,)): the ``\\w+`` tokens of every document in order."""
     tokens = s.str.extract_all(r"\w+")
     lens = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
-    h = tokens.explode().drop_nulls().hash(seed=7).to_numpy()
-    doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
-    rows, cols = [doc], [h % np.uint64(n_features)]
+    return tokens.explode().drop_nulls().hash(seed=7).to_numpy(), lens
+
+
+def _word_ngram_hashes(h: np.ndarray, n_max: int):
+    """``(n, mixed hashes of the n-grams starting at tokens 0..m-1)`` for n = 2..n_max (they may
+    span two documents: the caller drops those)."""
     g = h
     for n in range(2, n_max + 1):
         m = len(h) - n + 1
         if m <= 0:
-            break
+            return
         g = (g[:m] * _W) ^ h[n - 1:n - 1 + m]
-        same = doc[:m] == doc[n - 1:n - 1 + m]
-        mixed = g[same] ^ (g[same] >> np.uint64(29))
-        rows.append(doc[:m][same])
-        cols.append(mixed % np.uint64(n_features))
+        yield n, g ^ (g >> np.uint64(29))
+
+
+def _code_points(s: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code points (c,) uint32, characters per document (n,)): every document framed by one space
+    each side, `` doc1  doc2 ``, with all Unicode whitespace written as a space. Char n-grams of
+    this array (:func:`_char_ngram_hashes`) are those of ``char_wb`` on whitespace-collapsed text:
+    a run of spaces only ever yields the n-grams its first and last space take part in."""
+    lens = s.str.len_chars().to_numpy().astype(np.int64) + 2
+    joined = s.str.join("  ").item() if len(s) else ""
+    cp = np.frombuffer((" " + joined + " ").encode("utf-32-le"), dtype=np.uint32)[:int(lens.sum())].copy()
+    space = _IS_SPACE[np.minimum(cp, np.uint32(len(_IS_SPACE) - 1))]
+    cp[space] = 32
+    return cp, lens
+
+
+def _char_ngram_hashes(cp: np.ndarray, n_min: int, n_max: int):
+    """``(n, hashes (m,) uint32, valid (m,) bool)`` of the char n-grams starting at positions
+    0..m-1 of ``cp``, n = n_min..n_max: an n-gram is valid where it holds no space inside (it may
+    start or end at one) and, for n = 2, is not two spaces; so none spans two words or documents.
+    The hashes are left unmixed (:func:`_mix32` mixes them in place)."""
+    space = cp == 32
+    x = (cp + np.uint32(1)) * _M1
+    h, ok = x, None
+    for n in range(2, n_max + 1):
+        m = len(cp) - n + 1
+        if m <= 0:
+            return
+        h = h[:m] * _B + x[n - 1:n - 1 + m]
+        ok = ~(space[:m] & space[1:1 + m]) if n == 2 else ok[:m] & ~space[n - 2:n - 2 + m]
+        if n >= n_min:
+            yield n, h, ok
+
+
+def _word_grams(s: pl.Series, n_max: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of every word n-gram (1..n_max) of every document, one entry per occurrence."""
+    h, lens = _word_hashes(s)
+    doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
+    rows, cols = [doc], [_bucket(h, n_features)]
+    for n, mixed in _word_ngram_hashes(h, n_max):
+        same = doc[:len(mixed)] == doc[n - 1:]
+        rows.append(doc[:len(mixed)][same])
+        cols.append(_bucket(mixed[same], n_features))
     return np.concatenate(rows), np.concatenate(cols).astype(np.int32)
 
 
 def _char_grams(s: pl.Series, n_min: int, n_max: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of every character n-gram (n_min..n_max) inside word boundaries: each document
-    is `` w1 w2 ... `` (whitespace collapsed, one space each side), and an n-gram may start or end
-    at a space but hold none inside (so none spans two words, nor two documents)."""
-    docs = " " + s.str.replace_all(r"\s+", " ").str.strip_chars() + " "
-    lens = docs.str.len_chars().to_numpy().astype(np.int64)
-    cp = np.frombuffer(docs.str.join("").item().encode("utf-32-le"), dtype=np.uint32)
+    """(rows, cols) of every character n-gram (n_min..n_max) inside word boundaries
+    (:func:`_char_ngram_hashes`), one entry per occurrence."""
+    cp, lens = _code_points(s)
     doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
-    space = cp == 32
-    x = (cp + np.uint32(1)) * _M1
-    h, inside_ok = x, None
     rows, cols = [], []
-    for n in range(2, n_max + 1):
-        m = len(cp) - n + 1
-        if m <= 0:
-            break
-        h = h[:m] * _B + x[n - 1:n - 1 + m]
-        # n = 2: not two spaces (the seam between documents); n > 2: no space strictly inside
-        inside_ok = ~(space[:m] & space[1:1 + m]) if n == 2 else inside_ok[:m] & ~space[n - 2:n - 2 + m]
-        if n < n_min:
-            continue
-        idx = np.flatnonzero(inside_ok)
+    for _, h, ok in _char_ngram_hashes(cp, n_min, n_max):
+        idx = np.flatnonzero(ok)
         rows.append(doc[idx])
-        cols.append(_mix32(h[idx]) % np.uint32(n_features))
+        cols.append(_bucket(_mix32(h[idx]), n_features))
     if not rows:
         return np.empty(0, np.int32), np.empty(0, np.int32)
     return np.concatenate(rows), np.concatenate(cols).astype(np.int32)
+
+
+def gram_keys(s: pl.Series, word_n_max: int, char_ngrams: tuple[int, int], d: int) -> np.ndarray:
+    """int32 ``row * 2d + column`` of every n-gram occurrence of both families of the cleaned
+    texts ``s`` (word columns ``[0, d)``, char columns ``[d, 2d)``, as :class:`HashedTfidf`), in no
+    particular order, with :data:`INVALID` at positions that hold no n-gram (cheaper than
+    compacting each array; a sort puts them last). Needs ``len(s) * 2d < 2**31``."""
+    n, D = len(s), 2 * d
+    h, lens = _word_hashes(s)
+    cp, clens = _code_points(s)
+    wbase = np.repeat(np.arange(0, n * D, D, dtype=np.int32), lens)
+    cbase = np.repeat(np.arange(d, n * D + d, D, dtype=np.int32), clens)
+    sizes = [len(h)] + [max(len(h) - k + 1, 0) for k in range(2, word_n_max + 1)] + \
+        [max(len(cp) - k + 1, 0) for k in range(char_ngrams[0], char_ngrams[1] + 1)]
+    out = np.empty(sum(sizes), dtype=np.int32)
+    at = len(h)
+    np.add(wbase, _bucket(h, d).astype(np.int32), out=out[:at])
+    for k, mixed in _word_ngram_hashes(h, word_n_max):
+        part = out[at:at + len(mixed)]
+        np.add(wbase[:len(mixed)], _bucket(mixed, d).astype(np.int32), out=part)
+        part[wbase[:len(mixed)] != wbase[k - 1:]] = INVALID
+        at += len(mixed)
+    for _, hc, ok in _char_ngram_hashes(cp, *char_ngrams):
+        part = out[at:at + len(hc)]
+        np.add(cbase[:len(hc)], _bucket(_mix32(hc.copy()), d).view(np.int32), out=part)
+        np.copyto(part, INVALID, where=~ok)
+        at += len(hc)
+    return out[:at]
 
 
 def _count_matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
