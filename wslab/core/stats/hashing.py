@@ -67,11 +67,72 @@ def _clean(texts: Sequence[str | None] | pl.Series, max_chars: int | None) -> pl
     return s.str.to_lowercase()
 
 
-def _word_hashes(s: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(token hashes (t,) uint64, tokens per document (n,)): the ``\\w+`` tokens of every document in order."""
-    tokens = s.str.extract_all(r"\w+")
-    lens = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
-    return tokens.explode().drop_nulls().hash(seed=7).to_numpy(), lens
+_WORD_BMP: np.ndarray | None = None  # is each code point below 0x10000 a \\w character (built on first use)
+_WORD_ASTRAL: dict[int, bool] = {}
+_P = 0x100000001B3  # FNV-64 prime: the polynomial of the word hash
+_POW: list[np.ndarray] = [np.ones(1, dtype=np.uint64)]  # _P ** k mod 2**64 for k < len (grown on demand)
+
+
+def _regex_word(chars: list[str]) -> np.ndarray:
+    return pl.Series(chars, dtype=pl.String).str.contains(r"^\w$").to_numpy()
+
+
+def _is_word(cp: np.ndarray) -> np.ndarray:
+    """Per code point: is it a ``\\w`` character of Polars' (Rust's) regex engine, i.e. one that
+    ``str.extract_all(r"\\w+")`` would put in a token. A table of the Basic Multilingual Plane is
+    built from that very regex once per process (~30 ms); code points above it are asked one by one
+    and remembered."""
+    global _WORD_BMP
+    if _WORD_BMP is None:
+        table = np.zeros(0x10000, dtype=bool)
+        bmp = np.concatenate([np.arange(0xD800), np.arange(0xE000, 0x10000)])
+        table[bmp] = _regex_word([chr(i) for i in bmp.tolist()])
+        _WORD_BMP = table
+    out = _WORD_BMP[np.minimum(cp, np.uint32(0xFFFF))]
+    astral = np.flatnonzero(cp > 0xFFFF)
+    if len(astral):
+        todo = [int(c) for c in np.unique(cp[astral]).tolist() if int(c) not in _WORD_ASTRAL]
+        if todo:
+            _WORD_ASTRAL.update(zip(todo, _regex_word([chr(c) for c in todo]).tolist()))
+        out[astral] = [_WORD_ASTRAL[int(c)] for c in cp[astral].tolist()]
+    return out
+
+
+def _powers(n: int) -> np.ndarray:
+    if len(_POW[0]) < n:
+        size = max(n, 2 * len(_POW[0]))
+        pw = np.full(size, _P, dtype=np.uint64)
+        pw[0] = 1
+        _POW[0] = np.cumprod(pw)  # wraps modulo 2**64
+    return _POW[0]
+
+
+def _word_hashes(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes (t,) uint64, first code point (t,)) of the ``\\w+`` tokens of ``cp``
+    (:func:`_code_points`) in order: maximal runs of word characters (:func:`_is_word`), as
+    ``extract_all(r"\\w+")``. A token's hash is the polynomial ``sum_j (c_j + 1) P^j`` over its
+    code points modulo 2^64 (prefix sums, no loop per token), then mixed (splitmix64's finaliser)."""
+    word = _is_word(cp)
+    first = word.copy()
+    first[1:] &= ~word[:-1]
+    starts = np.flatnonzero(first)
+    if not len(starts):
+        return np.empty(0, np.uint64), starts
+    idx = np.flatnonzero(word)
+    head = first[idx]
+    token = np.cumsum(head) - 1
+    offset = np.arange(len(idx)) - np.flatnonzero(head)[token]
+    terms = (cp[idx].astype(np.uint64) + np.uint64(1)) * _powers(int(offset.max()) + 1)[offset]
+    total = np.cumsum(terms)
+    last = np.append(np.flatnonzero(head)[1:], len(idx)) - 1
+    h = total[last]
+    h[1:] -= total[last[:-1]]
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h, starts
 
 
 def _word_ngram_hashes(h: np.ndarray, n_max: int):
@@ -119,8 +180,9 @@ def _char_ngram_hashes(cp: np.ndarray, n_min: int, n_max: int):
 
 def _word_grams(s: pl.Series, n_max: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """(rows, cols) of every word n-gram (1..n_max) of every document, one entry per occurrence."""
-    h, lens = _word_hashes(s)
-    doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
+    cp, lens = _code_points(s)
+    h, starts = _word_hashes(cp)
+    doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)[starts]
     rows, cols = [doc], [_bucket(h, n_features)]
     for n, mixed in _word_ngram_hashes(h, n_max):
         same = doc[:len(mixed)] == doc[n - 1:]
@@ -150,10 +212,10 @@ def gram_keys(s: pl.Series, word_n_max: int, char_ngrams: tuple[int, int], d: in
     particular order, with :data:`INVALID` at positions that hold no n-gram (cheaper than
     compacting each array; a sort puts them last). Needs ``len(s) * 2d < 2**31``."""
     n, D = len(s), 2 * d
-    h, lens = _word_hashes(s)
     cp, clens = _code_points(s)
-    wbase = np.repeat(np.arange(0, n * D, D, dtype=np.int32), lens)
+    h, starts = _word_hashes(cp)
     cbase = np.repeat(np.arange(d, n * D + d, D, dtype=np.int32), clens)
+    wbase = cbase[starts] - np.int32(d)
     sizes = [len(h)] + [max(len(h) - k + 1, 0) for k in range(2, word_n_max + 1)] + \
         [max(len(cp) - k + 1, 0) for k in range(char_ngrams[0], char_ngrams[1] + 1)]
     out = np.empty(sum(sizes), dtype=np.int32)
