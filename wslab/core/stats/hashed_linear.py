@@ -24,8 +24,9 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
-from wslab.core.stats.hashing import INVALID, HashedTfidf, _clean, gram_keys
+from wslab.core.stats.hashing import INVALID, HashedTfidf, _clean, _code_points, gram_keys
 
 
 def _log_tf(counts: np.ndarray) -> np.ndarray:
@@ -41,9 +42,8 @@ def _tfidf_csr(key: np.ndarray, n_rows: int, d: int, idf: np.ndarray) -> sp.csr_
     """The (n_rows, 2d) float32 CSR ``HashedTfidf.transform`` returns, from the n-gram keys
     ``row * 2d + column`` of both families (:func:`~wslab.core.stats.hashing.gram_keys`; sorted
     here in place): one int32 sort counts them (word columns first, as ``hstack`` puts them);
-    sublinear tf x idf in float32; each family's L2 norm accumulated in float64 in column order
-    (``np.bincount`` over ``key // d = 2 row + family``, a sorted sequence), as ``_weigh`` and
-    scikit-learn's ``normalize`` do; each value divided in float64 and stored float32."""
+    sublinear tf x idf in float32; each family L2-normalised by scikit-learn's own kernel (as
+    ``_weigh`` does through ``normalize``), on a view that makes each (row, family) a row."""
     D = 2 * d
     key.sort()
     key = key[:int(np.searchsorted(key, INVALID))]
@@ -55,21 +55,15 @@ def _tfidf_csr(key: np.ndarray, n_rows: int, d: int, idf: np.ndarray) -> sp.csr_
     starts = np.flatnonzero(new)
     counts = np.diff(starts, append=len(key))
     u = key[starts]
-    if d & (d - 1) == 0:  # a power of two (the default): shift and mask instead of divisions
-        c, fam = u & np.int32(D - 1), u >> np.int32(d.bit_length() - 1)
-    else:
-        c, fam = u % np.int32(D), u // np.int32(d)
+    c = u & np.int32(D - 1) if D & (D - 1) == 0 else u % np.int32(D)  # a mask for powers of two (the default)
     val = _log_tf(counts)
     val *= idf[c]
-    sq = val * val
-    norm = np.sqrt(np.bincount(fam, sq.astype(np.float64), minlength=2 * n_rows))
-    norm[norm == 0] = 1.0
-    x = np.empty(len(val), dtype=np.float32)
-    np.divide(val, norm[fam], out=x, casting="unsafe")
-    per_row = np.bincount(fam >> 1, minlength=n_rows)
-    indptr = np.zeros(n_rows + 1, dtype=np.int32)
-    np.cumsum(per_row, out=indptr[1:])
-    return sp.csr_matrix((x, c, indptr), shape=(n_rows, D))
+    # where each (row, family) starts: keys sorted, so a binary search of row * 2d + family * d
+    at = np.arange(2 * n_rows + 1, dtype=np.int64)
+    famptr = np.searchsorted(u, ((at >> 1) * D + (at & 1) * d).astype(u.dtype)).astype(np.int32)
+    # scikit-learn's own L2 normalisation (the reference's), each family a row of its own
+    inplace_csr_row_normalize_l2(sp.csr_matrix((val, c, famptr), shape=(2 * n_rows, D)))
+    return sp.csr_matrix((val, c, famptr[::2].copy()), shape=(n_rows, D))
 
 
 CHUNK_CHARS = 64_000
@@ -88,7 +82,7 @@ def chunk_bounds(lengths: np.ndarray, *, max_rows: int, max_chars: int = CHUNK_C
     n = len(lengths)
     if n == 0:
         return np.zeros(1, dtype=np.int64)
-    ends = np.cumsum(np.asarray(lengths, dtype=np.int64) + 2)
+    ends = np.cumsum(np.asarray(lengths, dtype=np.int64))
     cuts = np.searchsorted(ends, np.arange(max_chars, ends[-1], max_chars), side="right")
     return np.unique(np.concatenate([[0, n], cuts, np.arange(max_rows, n, max_rows)]))
 
@@ -139,19 +133,23 @@ class HashedLinear:
     def features(self, texts: Sequence[str | None] | pl.Series) -> sp.csr_matrix:
         """``featurizer.transform(texts)`` (all 2 x n_features columns), built in one pass (at most
         ``2**31 / (2 n_features)`` texts: int32 keys)."""
-        s, d = _clean(texts, self.max_chars), self.n_features
-        return _tfidf_csr(gram_keys(s, self.word_ngrams[1], self.char_ngrams, d), len(s), d, self.idf)
+        cp, lens = _code_points(_clean(texts, self.max_chars))
+        return _tfidf_csr(gram_keys(cp, lens, self.word_ngrams[1], self.char_ngrams, self.n_features), len(lens),
+                          self.n_features, self.idf)
 
     def decision(self, texts: Sequence[str | None] | pl.Series, extra: sp.spmatrix | None = None) -> np.ndarray:
         """(n, K') scores, as the classifier's ``decision_function`` (2-D); ``extra``: the (n, e)
         features appended after the text columns in training. Scored in chunks of at most
         :data:`CHUNK_CHARS` characters (:func:`chunk_bounds`)."""
-        s, d = _clean(texts, self.max_chars), self.n_features
+        d = self.n_features
+        cp, lens = _code_points(_clean(texts, self.max_chars))
+        at = np.concatenate([[0], np.cumsum(lens)])
         W = self.W if extra is None else np.vstack([self.W, self.extra_coef.T.astype(self.W.dtype)])
-        z = np.empty((len(s), W.shape[1]), dtype=np.result_type(np.float32, W, *(() if extra is None else (extra.dtype,))))
-        bounds = chunk_bounds(s.str.len_chars().to_numpy(), max_rows=(2 ** 31 - 1) // (2 * d))
+        z = np.empty((len(lens), W.shape[1]), dtype=np.result_type(np.float32, W, *(() if extra is None else (extra.dtype,))))
+        bounds = chunk_bounds(lens, max_rows=(2 ** 31 - 1) // (2 * d))
         for a, b in zip(bounds[:-1], bounds[1:]):
-            X = _tfidf_csr(gram_keys(s.slice(a, b - a), self.word_ngrams[1], self.char_ngrams, d), b - a, d, self.idf)
+            keys = gram_keys(cp[at[a]:at[b]], lens[a:b], self.word_ngrams[1], self.char_ngrams, d)
+            X = _tfidf_csr(keys, b - a, d, self.idf)
             if extra is not None:
                 X = sp.hstack([X, extra[a:b]], format="csr")
             z[a:b] = X @ W

@@ -178,11 +178,11 @@ def _char_ngram_hashes(cp: np.ndarray, n_min: int, n_max: int):
             yield n, h, ok
 
 
-def _word_grams(s: pl.Series, n_max: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of every word n-gram (1..n_max) of every document, one entry per occurrence."""
-    cp, lens = _code_points(s)
+def _word_grams(cp: np.ndarray, doc: np.ndarray, n_max: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of every word n-gram (1..n_max) of the code points ``cp`` of documents
+    ``doc`` (per code point), one entry per occurrence."""
     h, starts = _word_hashes(cp)
-    doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)[starts]
+    doc = doc[starts]
     rows, cols = [doc], [_bucket(h, n_features)]
     for n, mixed in _word_ngram_hashes(h, n_max):
         same = doc[:len(mixed)] == doc[n - 1:]
@@ -191,11 +191,10 @@ def _word_grams(s: pl.Series, n_max: int, n_features: int) -> tuple[np.ndarray, 
     return np.concatenate(rows), np.concatenate(cols).astype(np.int32)
 
 
-def _char_grams(s: pl.Series, n_min: int, n_max: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+def _char_grams(cp: np.ndarray, doc: np.ndarray, n_min: int, n_max: int,
+                n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """(rows, cols) of every character n-gram (n_min..n_max) inside word boundaries
     (:func:`_char_ngram_hashes`), one entry per occurrence."""
-    cp, lens = _code_points(s)
-    doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
     rows, cols = [], []
     for _, h, ok in _char_ngram_hashes(cp, n_min, n_max):
         idx = np.flatnonzero(ok)
@@ -206,15 +205,15 @@ def _char_grams(s: pl.Series, n_min: int, n_max: int, n_features: int) -> tuple[
     return np.concatenate(rows), np.concatenate(cols).astype(np.int32)
 
 
-def gram_keys(s: pl.Series, word_n_max: int, char_ngrams: tuple[int, int], d: int) -> np.ndarray:
-    """int32 ``row * 2d + column`` of every n-gram occurrence of both families of the cleaned
-    texts ``s`` (word columns ``[0, d)``, char columns ``[d, 2d)``, as :class:`HashedTfidf`), in no
-    particular order, with :data:`INVALID` at positions that hold no n-gram (cheaper than
-    compacting each array; a sort puts them last). Needs ``len(s) * 2d < 2**31``."""
-    n, D = len(s), 2 * d
-    cp, clens = _code_points(s)
+def gram_keys(cp: np.ndarray, lens: np.ndarray, word_n_max: int, char_ngrams: tuple[int, int], d: int) -> np.ndarray:
+    """int32 ``row * 2d + column`` of every n-gram occurrence of both families in the code points
+    ``cp`` of ``len(lens)`` documents of ``lens`` code points each (:func:`_code_points`; word
+    columns ``[0, d)``, char columns ``[d, 2d)``, as :class:`HashedTfidf`), in no particular order,
+    with :data:`INVALID` at positions that hold no n-gram (cheaper than compacting each array; a
+    sort puts them last). Needs ``len(lens) * 2d < 2**31``."""
+    n, D = len(lens), 2 * d
     h, starts = _word_hashes(cp)
-    cbase = np.repeat(np.arange(d, n * D + d, D, dtype=np.int32), clens)
+    cbase = np.repeat(np.arange(d, n * D + d, D, dtype=np.int32), lens)
     wbase = cbase[starts] - np.int32(d)
     sizes = [len(h)] + [max(len(h) - k + 1, 0) for k in range(2, word_n_max + 1)] + \
         [max(len(cp) - k + 1, 0) for k in range(char_ngrams[0], char_ngrams[1] + 1)]
@@ -289,9 +288,11 @@ class HashedTfidf:
     def counts(self, texts: Sequence[str | None]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """(word, char) n-gram counts, each (n, n_features) float32, duplicates summed."""
         s, d = _clean(texts, self.max_chars), self.n_features
+        cp, lens = _code_points(s)
+        doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
         out = []
-        for rows, cols in (_word_grams(s, self.word_ngrams[1], d),
-                           _char_grams(s, self.char_ngrams[0], self.char_ngrams[1], d)):
+        for rows, cols in (_word_grams(cp, doc, self.word_ngrams[1], d),
+                           _char_grams(cp, doc, self.char_ngrams[0], self.char_ngrams[1], d)):
             out.append(_count_matrix(rows, cols, len(s), d))
         return out[0], out[1]
 
