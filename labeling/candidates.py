@@ -125,13 +125,13 @@ class TextFeatures:
     computed once per run and shared by every candidate and fold: the idf is learnt from their
     texts (no labels, so no fold leaks into another), and any other rows are featurized on demand
     with the same stateless hashing (:meth:`probs`: scored from the texts in ``n_jobs`` worker
-    processes, :mod:`~wslab.core.stats.predict_pool`). Only the hashed columns
+    processes, :mod:`~wslab.core.stats.predict_pool`, or by ``predict``, e.g. on Spark). Only the hashed columns
     these rows use are kept (:func:`~wslab.core.stats.hashing.used_columns`): no model fitted on
     them puts weight anywhere else, and the solvers' vectors shrink to that size."""
 
     def __init__(self, fetch_texts: Callable[[np.ndarray], list[str]], rows: np.ndarray, *, max_features: int,
-                 n_jobs: int = 2):
-        self.fetch_texts = fetch_texts
+                 n_jobs: int = 2, predict: Callable | None = None):
+        self.fetch_texts, self.predict = fetch_texts, predict or parallel_proba
         self.rows = np.unique(rows)
         self.featurizer, self.n_jobs = HashedTfidf(n_features=max_features, n_jobs=n_jobs), n_jobs
         X = self.featurizer.fit_transform(fetch_texts(self.rows))
@@ -158,7 +158,7 @@ class TextFeatures:
             X = self(pos)
             return classifier_probs(clf, X if extra is None else sp.hstack([X, extra]).tocsr(), n_classes)
         out = np.zeros((len(pos), n_classes))
-        out[:, clf.classes_] = parallel_proba(fast, self.fetch_texts(pos), extra, n_jobs=self.n_jobs)
+        out[:, clf.classes_] = self.predict(fast, self.fetch_texts(pos), extra, n_jobs=self.n_jobs)
         return out
 
 

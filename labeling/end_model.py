@@ -27,20 +27,24 @@ class EndModel:
     classifier: object
     n_classes: int
     columns: np.ndarray | None = None  # the hashed columns the classifier was fitted on (None: all)
+    predict: Callable = parallel_proba
+    """Scores a :class:`~wslab.core.stats.hashed_linear.HashedLinear` on texts, as
+    :func:`~wslab.core.stats.predict_pool.parallel_proba` (this machine's cores) or
+    :class:`wslab.labeling.spark_predict.SparkPredictor` (``executor: spark``)."""
 
     def predict_proba(self, texts: list[str], *, batch_size: int = 200_000) -> np.ndarray:
         """(n, K) probabilities, predicted in batches; classes unseen in training get 0. A logistic
         regression on hashed features is scored straight from the texts
-        (:class:`~wslab.core.stats.hashed_linear.HashedLinear`, the same probabilities), over
-        worker processes for large batches."""
+        (:class:`~wslab.core.stats.hashed_linear.HashedLinear`, the same probabilities), by
+        :attr:`predict` (worker processes for large batches, or Spark)."""
         out = np.zeros((len(texts), self.n_classes))
         cols = self.classifier.classes_
         fast = HashedLinear.from_classifier(self.featurizer, self.classifier, self.columns) \
             if isinstance(self.featurizer, HashedTfidf) else None
         if fast is not None:
             for start in range(0, len(texts), batch_size):
-                out[start:start + batch_size, cols] = parallel_proba(fast, texts[start:start + batch_size],
-                                                                     n_jobs=self.featurizer.n_jobs)
+                out[start:start + batch_size, cols] = self.predict(fast, texts[start:start + batch_size],
+                                                                   n_jobs=self.featurizer.n_jobs)
             return out
         for start in range(0, len(texts), batch_size):
             X = self.featurizer.transform(texts[start:start + batch_size])
@@ -69,14 +73,16 @@ def train_end_model(texts: list[str], y: np.ndarray, *, n_classes: int, sample_w
 def end_model_probs(fetch_texts: Callable[[np.ndarray], list[str]], y: np.ndarray, confidence: np.ndarray,
                     covered: np.ndarray, *, needed: np.ndarray, prior: np.ndarray, min_confidence: float = 0.0,
                     max_train: int = 500_000, C: float = 4.0, max_features: int = 200_000, seed: int = 0,
-                    batch_size: int = 200_000, reporter: Reporter | None = None) -> np.ndarray:
+                    batch_size: int = 200_000, predict: Callable | None = None,
+                    reporter: Reporter | None = None) -> np.ndarray:
     """Train the end model on the aggregated labels and predict the rows that need it.
 
     ``y``, ``confidence``, ``covered``: the aggregated labels (n,), trained on where covered and
     at least ``min_confidence`` confident (at most ``max_train`` rows, sampled with ``seed``),
     weighted by confidence. ``needed`` (n,) bool: the rows to predict (uncovered and gold rows);
     the others keep ``prior``. ``fetch_texts(positions)`` returns the texts of those rows, so
-    only the sample and the needed rows are ever read, in batches of ``batch_size``.
+    only the sample and the needed rows are ever read, in batches of ``batch_size``. ``predict``:
+    how the fitted model scores them (:attr:`EndModel.predict`; None: this machine's cores).
 
     Progress counts documents: the training sample once it is fitted, then each predicted batch
     (so the bar advances, with an ETA, batch by batch).
@@ -87,6 +93,8 @@ def end_model_probs(fetch_texts: Callable[[np.ndarray], list[str]], y: np.ndarra
     with get_reporter(reporter).task("end model (train, then predict)", total=len(train) + int(needed.sum())) as advance:
         model = train_end_model(fetch_texts(train), y[train], n_classes=len(prior), sample_weight=confidence[train],
                                 C=C, max_features=max_features, seed=seed)
+        if predict is not None:
+            model.predict = predict
         advance(len(train))
         probs = np.tile(np.asarray(prior, dtype=float), (len(y), 1))
         rows = np.flatnonzero(needed)

@@ -10,7 +10,9 @@ starts the JVM itself so that:
   no console progress bar) goes to ``spark.log`` in a temporary folder
   (:func:`spark_log_file`), not into the terminal where wslab draws its progress bars; the
   pipeline copies it into the run folder;
-* pyspark's FutureWarnings (e.g. about the pandas version) are not printed.
+* pyspark's FutureWarnings (e.g. about the pandas version) are not printed;
+* Python workers (text-model prediction, :mod:`wslab.labeling.spark_predict`) run this
+  interpreter, which has wslab installed, not whatever ``python3`` is first on PATH.
 
 Under ``spark-submit`` or on a cluster master, the session is the cluster's and nothing is changed.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 import threading
 import uuid
@@ -96,7 +99,7 @@ def _start_local(master: str) -> None:
     if SparkContext._gateway is not None:  # a JVM from an earlier session of this process
         if not _jvm_log:
             conf.set(_LOG_KEY, "")  # started by someone else: its output goes where they sent it
-        SparkContext(conf=conf)
+        _context(SparkContext, conf)
         return
     from pyspark.java_gateway import launch_gateway
 
@@ -111,7 +114,21 @@ def _start_local(master: str) -> None:
         else:
             os.environ["SPARK_LOCAL_IP"] = previous
     _jvm_log.append(log)
-    SparkContext(conf=conf, gateway=gateway)
+    _context(SparkContext, conf, gateway=gateway)
+
+
+def _context(cls: Any, conf: Any, **kwargs: Any) -> None:
+    """A SparkContext whose Python workers run this interpreter (pyspark reads ``PYSPARK_PYTHON``
+    once, here; unset, it would start whatever ``python3`` is first on PATH, without wslab); a
+    ``PYSPARK_PYTHON`` the user set wins."""
+    if "PYSPARK_PYTHON" in os.environ:
+        cls(conf=conf, **kwargs)
+        return
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    try:
+        cls(conf=conf, **kwargs)
+    finally:
+        os.environ.pop("PYSPARK_PYTHON", None)
 
 
 def spark_log_file(spark: Any = None) -> Path | None:

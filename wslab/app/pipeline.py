@@ -314,7 +314,18 @@ def fill_uncovered(project: Project, models: LabelModels, *, reporter: Reporter 
     y, confidence, covered = _with_expert(project, chosen.predict(fill_uncovered=True), chosen.confidence, chosen.covered)
     return end_model_probs(corpus.texts_at, y, confidence, covered, needed=needed,
                            prior=_prior(project), min_confidence=em.min_confidence, max_train=em.max_train, C=em.C,
-                           max_features=em.max_features, seed=project.cfg.seed, reporter=reporter)
+                           max_features=em.max_features, seed=project.cfg.seed, predict=text_predictor(project),
+                           reporter=reporter)
+
+
+def text_predictor(project: Project):
+    """How fitted text models score documents: with ``executor: spark`` on Spark, the model
+    broadcast (:class:`wslab.labeling.spark_predict.SparkPredictor`), else None (this machine's cores)."""
+    if project.plan.executor != "spark":
+        return None
+    from wslab.labeling.spark_predict import SparkPredictor
+
+    return SparkPredictor(project.cfg.lfs.spark_master)
 
 
 def _with_expert(project: Project, y: np.ndarray, confidence: np.ndarray,
@@ -347,7 +358,8 @@ def shared_features(project: Project, covered: np.ndarray) -> TextFeatures:
     corpus, where = project.corpus, project.spans
     texts = corpus.texts_at if where is None else (lambda pos: where.plain(corpus.texts_at(pos)))  # marks left out
     return TextFeatures(texts, np.concatenate([sample, project.gold_positions("dev"), project.gold_positions("test")]),
-                        max_features=min(em.max_features, project.cfg.selection.max_features))
+                        max_features=min(em.max_features, project.cfg.selection.max_features),
+                        predict=text_predictor(project))
 
 
 def span_features(project: Project, covered: np.ndarray) -> SpanFeatures | None:

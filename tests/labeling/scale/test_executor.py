@@ -22,7 +22,7 @@ LFS = [
 ]
 
 
-def _project(tmp: Path, *, executor: str, lfs=LFS) -> Path:
+def _project(tmp: Path, *, executor: str, lfs=LFS, end_model: bool = False) -> Path:
     rng = np.random.default_rng(3)
     words = ["great", "awful", "Отлично", "УЖАСНО", "плохой", "service", "👍", "day", "курьер"]
     n = 300
@@ -35,9 +35,9 @@ def _project(tmp: Path, *, executor: str, lfs=LFS) -> Path:
     cfg = {"seed": 1, "corpus": {"path": "corpus.parquet"}, "labels": {"neg": "bad", "pos": "good"},
            "lfs": {"files": ["lfs.yaml"], "executor": executor, "spark_master": "local[2]"},
            "label_model": {"n_epochs": 50},
-           "end_model": {"enabled": False}, "suspicious": {"enabled": False},
-           "output": {"dir": f"runs/{executor}"}}
-    path = tmp / f"{executor}.yaml"
+           "end_model": {"enabled": end_model}, "suspicious": {"enabled": False},
+           "output": {"dir": f"runs/{executor}{'_em' if end_model else ''}"}}
+    path = tmp / f"{executor}{'_em' if end_model else ''}.yaml"
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     return path
 
@@ -55,6 +55,28 @@ def test_spark_executor_run_equals_polars_run(spark, tmp_path):
     assert log.is_file() and res_sp.manifest["files"]["spark_log"] == "spark.log"
     assert "resolves to a loopback address" not in log.read_text(encoding="utf-8")
     assert "spark_log" not in res_pl.manifest["files"]
+
+
+def test_spark_executor_predicts_uncovered_documents_on_spark(spark, tmp_path, monkeypatch):
+    """With the end model on, the documents no LF covers are scored on Spark (the model broadcast)
+    and get the labels and probabilities of the Polars run."""
+    from wslab.labeling import spark_predict
+
+    scored = []
+    original = spark_predict.spark_proba
+
+    def counting(model, texts, **kw):
+        scored.append(len(texts))
+        return original(model, texts, **kw)
+
+    monkeypatch.setattr(spark_predict, "spark_proba", counting)
+    res_pl = run_apply(load_config(_project(tmp_path, executor="polars", end_model=True)))
+    assert not scored
+    res_sp = run_apply(load_config(_project(tmp_path, executor="spark", end_model=True)))
+    la, lb = (pl.read_parquet(r.files["labels"]) for r in (res_pl, res_sp))
+    assert la.equals(lb)
+    uncovered = int((la["source"] == "end_model").sum())
+    assert uncovered > 0 and scored == [uncovered]
 
 
 def test_spark_run_from_the_cli_prints_no_jvm_or_pyspark_output(spark, tmp_path):
