@@ -133,8 +133,8 @@ class HashedLinear:
     def features(self, texts: Sequence[str | None] | pl.Series) -> sp.csr_matrix:
         """``featurizer.transform(texts)`` (all 2 x n_features columns), built in one pass (at most
         ``2**31 / (2 n_features)`` texts: int32 keys)."""
-        cp, lens = _code_points(_clean(texts, self.max_chars))
-        return _tfidf_csr(gram_keys(cp, lens, self.word_ngrams[1], self.char_ngrams, self.n_features), len(lens),
+        cp, lens, word = _code_points(_clean(texts, self.max_chars))
+        return _tfidf_csr(gram_keys(cp, lens, word, self.word_ngrams[1], self.char_ngrams, self.n_features), len(lens),
                           self.n_features, self.idf)
 
     def decision(self, texts: Sequence[str | None] | pl.Series, extra: sp.spmatrix | None = None) -> np.ndarray:
@@ -142,13 +142,13 @@ class HashedLinear:
         features appended after the text columns in training. Scored in chunks of at most
         :data:`CHUNK_CHARS` characters (:func:`chunk_bounds`)."""
         d = self.n_features
-        cp, lens = _code_points(_clean(texts, self.max_chars))
+        cp, lens, word = _code_points(_clean(texts, self.max_chars))
         at = np.concatenate([[0], np.cumsum(lens)])
         W = self.W if extra is None else np.vstack([self.W, self.extra_coef.T.astype(self.W.dtype)])
         z = np.empty((len(lens), W.shape[1]), dtype=np.result_type(np.float32, W, *(() if extra is None else (extra.dtype,))))
         bounds = chunk_bounds(lens, max_rows=(2 ** 31 - 1) // (2 * d))
         for a, b in zip(bounds[:-1], bounds[1:]):
-            keys = gram_keys(cp[at[a]:at[b]], lens[a:b], self.word_ngrams[1], self.char_ngrams, d)
+            keys = gram_keys(cp[at[a]:at[b]], lens[a:b], word[at[a]:at[b]], self.word_ngrams[1], self.char_ngrams, d)
             X = _tfidf_csr(keys, b - a, d, self.idf)
             if extra is not None:
                 X = sp.hstack([X, extra[a:b]], format="csr")

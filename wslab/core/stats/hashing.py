@@ -60,42 +60,80 @@ def _bucket(h: np.ndarray, d: int) -> np.ndarray:
 
 
 def _clean(texts: Sequence[str | None] | pl.Series, max_chars: int | None) -> pl.Series:
+    """The texts as a String Series, nulls as empty texts, cut to ``max_chars`` (not lowercased:
+    :func:`_code_points` does that)."""
     s = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
     s = s.cast(pl.String).fill_null("")
-    if max_chars is not None:
-        s = s.str.slice(0, max_chars)
-    return s.str.to_lowercase()
+    return s if max_chars is None else s.str.slice(0, max_chars)
 
 
-_WORD_BMP: np.ndarray | None = None  # is each code point below 0x10000 a \\w character (built on first use)
-_WORD_ASTRAL: dict[int, bool] = {}
+WORD, SPACE, SPECIAL = np.uint8(1), np.uint8(2), np.uint8(4)
+_TABLES: list[tuple[np.ndarray, np.ndarray]] = []  # (lowercase, class bits) of each BMP code point, built once
+_ASTRAL: dict[int, tuple[int, int]] = {}
 _P = 0x100000001B3  # FNV-64 prime: the polynomial of the word hash
 _POW: list[np.ndarray] = [np.ones(1, dtype=np.uint64)]  # _P ** k mod 2**64 for k < len (grown on demand)
 
 
-def _regex_word(chars: list[str]) -> np.ndarray:
-    return pl.Series(chars, dtype=pl.String).str.contains(r"^\w$").to_numpy()
+def _classify(cps: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(lowercase, class bits) of code points, from Polars itself: ``to_lowercase`` (SPECIAL where
+    it is not one code point, or depends on the context: only the Greek capital sigma, final or
+    not), and its regex's ``\\w`` (WORD) and Unicode White_Space (SPACE)."""
+    chars = pl.Series([chr(c) for c in cps], dtype=pl.String)
+    low = chars.str.to_lowercase()
+    single = (low.str.len_chars() == 1).to_numpy()
+    lower = np.array([ord(x[0]) if ok else c for x, ok, c in zip(low.to_list(), single.tolist(), cps)], dtype=np.uint32)
+    cls = np.where(chars.str.contains(r"^\w$").to_numpy(), WORD, 0).astype(np.uint8)
+    cls[_IS_SPACE[np.minimum(np.asarray(cps, dtype=np.uint32), np.uint32(len(_IS_SPACE) - 1))]] |= SPACE
+    cls[~single | (np.asarray(cps) == 0x3A3)] |= SPECIAL
+    return lower, cls
 
 
-def _is_word(cp: np.ndarray) -> np.ndarray:
-    """Per code point: is it a ``\\w`` character of Polars' (Rust's) regex engine, i.e. one that
-    ``str.extract_all(r"\\w+")`` would put in a token. A table of the Basic Multilingual Plane is
-    built from that very regex once per process (~30 ms); code points above it are asked one by one
-    and remembered."""
-    global _WORD_BMP
-    if _WORD_BMP is None:
-        table = np.zeros(0x10000, dtype=bool)
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    if not _TABLES:
+        lower, cls = np.arange(0x10000, dtype=np.uint32), np.zeros(0x10000, dtype=np.uint8)
         bmp = np.concatenate([np.arange(0xD800), np.arange(0xE000, 0x10000)])
-        table[bmp] = _regex_word([chr(i) for i in bmp.tolist()])
-        _WORD_BMP = table
-    out = _WORD_BMP[np.minimum(cp, np.uint32(0xFFFF))]
+        lower[bmp], cls[bmp] = _classify(bmp.tolist())
+        _TABLES.append((lower, cls))
+    return _TABLES[0]
+
+
+def _lookup(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lowercase, class bits) of each code point: a table of the Basic Multilingual Plane built
+    from Polars once per process (~60 ms); code points above it asked once each and remembered."""
+    lower_t, cls_t = _tables()
+    low16 = np.minimum(cp, np.uint32(0xFFFF))
+    lower, cls = lower_t[low16], cls_t[low16]
     astral = np.flatnonzero(cp > 0xFFFF)
     if len(astral):
-        todo = [int(c) for c in np.unique(cp[astral]).tolist() if int(c) not in _WORD_ASTRAL]
+        todo = [c for c in np.unique(cp[astral]).tolist() if c not in _ASTRAL]
         if todo:
-            _WORD_ASTRAL.update(zip(todo, _regex_word([chr(c) for c in todo]).tolist()))
-        out[astral] = [_WORD_ASTRAL[int(c)] for c in cp[astral].tolist()]
-    return out
+            _ASTRAL.update(zip(todo, zip(*(a.tolist() for a in _classify(todo)))))
+        got = np.array([_ASTRAL[c] for c in cp[astral].tolist()], dtype=np.int64).reshape(-1, 2)
+        lower[astral], cls[astral] = got[:, 0], got[:, 1]
+    return lower, cls
+
+
+def _code_points(s: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(code points (c,) uint32, characters per document (n,), word character (c,) bool) of the
+    texts ``s`` (:func:`_clean`) lowercased as Polars' ``to_lowercase`` does, every document framed
+    by one space each side, `` doc1  doc2 ``, all Unicode whitespace written as a space. Lowercasing
+    is a table lookup; a text with a character whose lowercase is not one code point or depends on
+    its context (e.g. the Greek capital sigma) is lowercased by Polars instead. Char n-grams of this
+    array (:func:`_char_ngram_hashes`) are those of ``char_wb`` on whitespace-collapsed text: a run
+    of spaces only ever yields the n-grams its first and last space take part in."""
+    lens = s.str.len_chars().to_numpy().astype(np.int64) + 2
+    cp = np.frombuffer((" " + (s.str.join("  ").item() if len(s) else "") + " ").encode("utf-32-le"),
+                       dtype=np.uint32)
+    lower, cls = _lookup(cp)
+    if (cls & SPECIAL).any():
+        s = s.str.to_lowercase()
+        lens = s.str.len_chars().to_numpy().astype(np.int64) + 2
+        cp = np.frombuffer((" " + s.str.join("  ").item() + " ").encode("utf-32-le"), dtype=np.uint32).copy()
+        _, cls = _lookup(cp)
+    else:
+        cp = lower
+    cp[(cls & SPACE) != 0] = 32
+    return cp, lens, (cls & WORD).view(bool)
 
 
 def _powers(n: int) -> np.ndarray:
@@ -107,12 +145,11 @@ def _powers(n: int) -> np.ndarray:
     return _POW[0]
 
 
-def _word_hashes(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _word_hashes(cp: np.ndarray, word: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(hashes (t,) uint64, first code point (t,)) of the ``\\w+`` tokens of ``cp``
-    (:func:`_code_points`) in order: maximal runs of word characters (:func:`_is_word`), as
+    (:func:`_code_points`) in order: maximal runs of word characters (``word``), as
     ``extract_all(r"\\w+")``. A token's hash is the polynomial ``sum_j (c_j + 1) P^j`` over its
     code points modulo 2^64 (prefix sums, no loop per token), then mixed (splitmix64's finaliser)."""
-    word = _is_word(cp)
     first = word.copy()
     first[1:] &= ~word[:-1]
     starts = np.flatnonzero(first)
@@ -147,41 +184,30 @@ def _word_ngram_hashes(h: np.ndarray, n_max: int):
         yield n, g ^ (g >> np.uint64(29))
 
 
-def _code_points(s: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(code points (c,) uint32, characters per document (n,)): every document framed by one space
-    each side, `` doc1  doc2 ``, with all Unicode whitespace written as a space. Char n-grams of
-    this array (:func:`_char_ngram_hashes`) are those of ``char_wb`` on whitespace-collapsed text:
-    a run of spaces only ever yields the n-grams its first and last space take part in."""
-    lens = s.str.len_chars().to_numpy().astype(np.int64) + 2
-    joined = s.str.join("  ").item() if len(s) else ""
-    cp = np.frombuffer((" " + joined + " ").encode("utf-32-le"), dtype=np.uint32)[:int(lens.sum())].copy()
-    space = _IS_SPACE[np.minimum(cp, np.uint32(len(_IS_SPACE) - 1))]
-    cp[space] = 32
-    return cp, lens
-
-
 def _char_ngram_hashes(cp: np.ndarray, n_min: int, n_max: int):
-    """``(n, hashes (m,) uint32, valid (m,) bool)`` of the char n-grams starting at positions
-    0..m-1 of ``cp``, n = n_min..n_max: an n-gram is valid where it holds no space inside (it may
-    start or end at one) and, for n = 2, is not two spaces; so none spans two words or documents.
-    The hashes are left unmixed (:func:`_mix32` mixes them in place)."""
-    space = cp == 32
+    """``(n, hashes (m,) uint32, bad (m,) int32)`` of the char n-grams starting at positions
+    0..m-1 of ``cp``, n = n_min..n_max: ``bad`` is 0 where the n-gram is valid, :data:`INVALID`
+    where it holds a space inside (it may start or end at one) or, for n = 2, is two spaces; so no
+    valid n-gram spans two words or documents. ``key | bad`` marks the invalid keys (all keys are
+    non-negative int32). The hashes are left unmixed (:func:`_mix32` mixes them in place)."""
+    space = np.where(cp == 32, INVALID, np.int32(0))
     x = (cp + np.uint32(1)) * _M1
-    h, ok = x, None
+    h, bad = x, None
     for n in range(2, n_max + 1):
         m = len(cp) - n + 1
         if m <= 0:
             return
         h = h[:m] * _B + x[n - 1:n - 1 + m]
-        ok = ~(space[:m] & space[1:1 + m]) if n == 2 else ok[:m] & ~space[n - 2:n - 2 + m]
+        bad = space[:m] & space[1:1 + m] if n == 2 else bad[:m] | space[n - 2:n - 2 + m]
         if n >= n_min:
-            yield n, h, ok
+            yield n, h, bad
 
 
-def _word_grams(cp: np.ndarray, doc: np.ndarray, n_max: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of every word n-gram (1..n_max) of the code points ``cp`` of documents
-    ``doc`` (per code point), one entry per occurrence."""
-    h, starts = _word_hashes(cp)
+def _word_grams(cp: np.ndarray, word: np.ndarray, doc: np.ndarray, n_max: int,
+                n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of every word n-gram (1..n_max) of the code points ``cp`` (``word``: which are
+    word characters) of documents ``doc`` (per code point), one entry per occurrence."""
+    h, starts = _word_hashes(cp, word)
     doc = doc[starts]
     rows, cols = [doc], [_bucket(h, n_features)]
     for n, mixed in _word_ngram_hashes(h, n_max):
@@ -196,8 +222,8 @@ def _char_grams(cp: np.ndarray, doc: np.ndarray, n_min: int, n_max: int,
     """(rows, cols) of every character n-gram (n_min..n_max) inside word boundaries
     (:func:`_char_ngram_hashes`), one entry per occurrence."""
     rows, cols = [], []
-    for _, h, ok in _char_ngram_hashes(cp, n_min, n_max):
-        idx = np.flatnonzero(ok)
+    for _, h, bad in _char_ngram_hashes(cp, n_min, n_max):
+        idx = np.flatnonzero(bad == 0)
         rows.append(doc[idx])
         cols.append(_bucket(_mix32(h[idx]), n_features))
     if not rows:
@@ -205,14 +231,15 @@ def _char_grams(cp: np.ndarray, doc: np.ndarray, n_min: int, n_max: int,
     return np.concatenate(rows), np.concatenate(cols).astype(np.int32)
 
 
-def gram_keys(cp: np.ndarray, lens: np.ndarray, word_n_max: int, char_ngrams: tuple[int, int], d: int) -> np.ndarray:
+def gram_keys(cp: np.ndarray, lens: np.ndarray, word: np.ndarray, word_n_max: int, char_ngrams: tuple[int, int],
+              d: int) -> np.ndarray:
     """int32 ``row * 2d + column`` of every n-gram occurrence of both families in the code points
-    ``cp`` of ``len(lens)`` documents of ``lens`` code points each (:func:`_code_points`; word
-    columns ``[0, d)``, char columns ``[d, 2d)``, as :class:`HashedTfidf`), in no particular order,
-    with :data:`INVALID` at positions that hold no n-gram (cheaper than compacting each array; a
-    sort puts them last). Needs ``len(lens) * 2d < 2**31``."""
+    ``cp`` (``word``: which are word characters) of ``len(lens)`` documents of ``lens`` code points
+    each (:func:`_code_points`; word columns ``[0, d)``, char columns ``[d, 2d)``, as
+    :class:`HashedTfidf`), in no particular order, with :data:`INVALID` at positions that hold no
+    n-gram (cheaper than compacting each array; a sort puts them last). Needs ``len(lens) * 2d < 2**31``."""
     n, D = len(lens), 2 * d
-    h, starts = _word_hashes(cp)
+    h, starts = _word_hashes(cp, word)
     cbase = np.repeat(np.arange(d, n * D + d, D, dtype=np.int32), lens)
     wbase = cbase[starts] - np.int32(d)
     sizes = [len(h)] + [max(len(h) - k + 1, 0) for k in range(2, word_n_max + 1)] + \
@@ -225,10 +252,10 @@ def gram_keys(cp: np.ndarray, lens: np.ndarray, word_n_max: int, char_ngrams: tu
         np.add(wbase[:len(mixed)], _bucket(mixed, d).astype(np.int32), out=part)
         part[wbase[:len(mixed)] != wbase[k - 1:]] = INVALID
         at += len(mixed)
-    for _, hc, ok in _char_ngram_hashes(cp, *char_ngrams):
+    for _, hc, bad in _char_ngram_hashes(cp, *char_ngrams):
         part = out[at:at + len(hc)]
         np.add(cbase[:len(hc)], _bucket(_mix32(hc.copy()), d).view(np.int32), out=part)
-        np.copyto(part, INVALID, where=~ok)
+        part |= bad
         at += len(hc)
     return out[:at]
 
@@ -288,10 +315,10 @@ class HashedTfidf:
     def counts(self, texts: Sequence[str | None]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """(word, char) n-gram counts, each (n, n_features) float32, duplicates summed."""
         s, d = _clean(texts, self.max_chars), self.n_features
-        cp, lens = _code_points(s)
+        cp, lens, word = _code_points(s)
         doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
         out = []
-        for rows, cols in (_word_grams(cp, doc, self.word_ngrams[1], d),
+        for rows, cols in (_word_grams(cp, word, doc, self.word_ngrams[1], d),
                            _char_grams(cp, doc, self.char_ngrams[0], self.char_ngrams[1], d)):
             out.append(_count_matrix(rows, cols, len(s), d))
         return out[0], out[1]
