@@ -52,3 +52,24 @@ def test_worker_processes_equal_in_process(monkeypatch):
     monkeypatch.setattr(predict_pool, "MIN_PARALLEL", 100)
     got = predict_pool.parallel_proba(fast, texts, n_jobs=2)
     np.testing.assert_allclose(got, clf.predict_proba(f.transform(texts)), rtol=0, atol=1e-9)
+
+
+def test_fast_path_is_bit_equal_on_any_characters_and_chunking(monkeypatch):
+    """Random texts over several scripts, whitespace kinds, astral characters and a text that needs
+    Polars' own lowercasing, scored in chunks of a few texts (CHUNK_CHARS small): the same float
+    values as the reference path, to the bit."""
+    from wslab.core.stats import hashed_linear
+
+    rng = np.random.default_rng(11)
+    pool = list("abcXYZ  \t\n\u00a0_-.,!?19") + list("ПриветМИРё") + list("ΟΔΟΣσς") + ["\U00010400", "😀", "İ", "日本"]
+    texts = ["".join(rng.choice(pool, rng.integers(0, 60))) for _ in range(700)] + [None, ""]
+    y = rng.integers(0, 3, len(texts))
+    f = HashedTfidf(n_features=2 ** 12, n_jobs=1)
+    X = f.fit_transform(texts[:400])
+    cols = used_columns(X)
+    clf = text_classifier(C=4.0).fit(select_columns(X, cols), y[:400])
+    ref = clf.predict_proba(select_columns(f.transform(texts), cols))
+    monkeypatch.setattr(hashed_linear, "CHUNK_CHARS", 500)
+    fast = HashedLinear.from_classifier(f, clf, cols)
+    assert np.array_equal(fast.predict_proba(texts), ref)
+    assert (fast.features(texts) != f.transform(texts)).nnz == 0

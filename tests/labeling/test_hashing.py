@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
@@ -86,3 +87,19 @@ def test_a_model_fitted_on_the_used_columns_predicts_as_one_fitted_on_all(make_r
 def test_corpus_size_never_limits_the_candidates_by_default():
     """Issue 18: ``selection.max_text_rows`` is an explicit budget only; off unless set."""
     assert SelectionConfig().max_text_rows is None
+
+
+def test_lowercasing_and_tokens_are_polars_own_whatever_the_characters():
+    """Lowercasing by table equals Polars' to_lowercase, also where a text needs Polars itself (a
+    final sigma, a dotted capital I that lowercases to two code points) and for characters above
+    the Basic Multilingual Plane (Deseret capitals have lowercase forms; emoji none)."""
+    rng = np.random.default_rng(5)
+    pool = list("abcXYZ  \t\n\u00a0\u2003_-.,!?1234567890") + list("ПриветМИРёЁ") + list("ΟΔΟΣσςΑΒ") + \
+        ["\U00010400", "\U00010428", "😀", "👍🏽", "ß", "ẞ", "Ⅻ", "ǅ", "\u0301", "日本"]
+    texts = ["".join(rng.choice(pool, rng.integers(0, 40))) for _ in range(300)]
+    plain = [t for t in texts if "Σ" not in t and "İ" not in t]
+    f = HashedTfidf(n_features=2 ** 16)
+    for batch in (texts + ["İstanbul ΟΔΟΣ"], plain):  # the first needs Polars' lowercasing, the second not
+        lowered = pl.Series(batch).str.to_lowercase().to_list()
+        for ours, ref in zip(f.counts(batch), f.counts(lowered)):
+            assert (ours != ref).nnz == 0

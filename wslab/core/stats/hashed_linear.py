@@ -146,7 +146,7 @@ class HashedLinear:
         at = np.concatenate([[0], np.cumsum(lens)])
         W = self.W if extra is None else np.vstack([self.W, self.extra_coef.T.astype(self.W.dtype)])
         z = np.empty((len(lens), W.shape[1]), dtype=np.result_type(np.float32, W, *(() if extra is None else (extra.dtype,))))
-        bounds = chunk_bounds(lens, max_rows=(2 ** 31 - 1) // (2 * d))
+        bounds = chunk_bounds(lens, max_rows=(2 ** 31 - 1) // (2 * d), max_chars=CHUNK_CHARS)
         for a, b in zip(bounds[:-1], bounds[1:]):
             keys = gram_keys(cp[at[a]:at[b]], lens[a:b], word[at[a]:at[b]], self.word_ngrams[1], self.char_ngrams, d)
             X = _tfidf_csr(keys, b - a, d, self.idf)
