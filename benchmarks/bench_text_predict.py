@@ -98,8 +98,11 @@ def _spark_rate(model, frame, probs: np.ndarray) -> tuple[float, float, int] | N
     spark = get_spark("local[2]")
     spark.sparkContext.setLogLevel("ERROR")
     with tempfile.TemporaryDirectory(prefix="wslab-bench-") as tmp:
-        src, out = f"{tmp}/corpus.parquet", f"{tmp}/probs"
-        frame.select("id", "text").write_parquet(src, row_group_size=20_000)
+        src, out = f"{tmp}/corpus", f"{tmp}/probs"
+        Path(src).mkdir()
+        step = -(-frame.height // 8)  # 8 part files, as a corpus on shared storage comes: 8 partitions
+        for i in range(0, frame.height, step):
+            frame.slice(i, step).select("id", "text").write_parquet(f"{src}/part-{i // step:03d}.parquet")
         warm = spark.createDataFrame(frame.head(2_000).select("id", "text").to_arrow(compat_level=pl.CompatLevel.oldest()))
         spark_frame_proba(model, warm.repartition(2)).write.mode("overwrite").parquet(f"{tmp}/warm")  # workers up
         t0 = time.perf_counter()

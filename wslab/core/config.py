@@ -114,7 +114,8 @@ class LFsConfig(Strict):
     workers: int = Field(1, ge=1, description="Processes for kind: python LFs.")
     executor: Literal["polars", "spark"] = Field(
         "polars", description="Where declarative LFs run: polars (this machine, streaming) or spark (the same rules "
-        "as Spark SQL expressions, no Python UDFs; needs pyspark and Java)."
+        "as Spark SQL expressions, no Python UDFs; needs pyspark and Java). With spark, text models also predict "
+        "there (the fitted model broadcast, the same probabilities)."
     )
     spark_master: str | None = Field(
         None, description="Spark master for executor: spark, e.g. local[4]; leave unset under spark-submit."
