@@ -26,7 +26,7 @@ import polars as pl
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
-from wslab.core.stats.hashing import INVALID, HashedTfidf, _clean, _code_points, gram_keys
+from wslab.core.stats.hashing import INVALID, HashedTfidf, _code_points, gram_keys
 
 
 def _log_tf(counts: np.ndarray) -> np.ndarray:
@@ -133,7 +133,7 @@ class HashedLinear:
     def features(self, texts: Sequence[str | None] | pl.Series) -> sp.csr_matrix:
         """``featurizer.transform(texts)`` (all 2 x n_features columns), built in one pass (at most
         ``2**31 / (2 n_features)`` texts: int32 keys)."""
-        cp, lens, word = _code_points(_clean(texts, self.max_chars))
+        cp, lens, word = _code_points(texts, self.max_chars)
         return _tfidf_csr(gram_keys(cp, lens, word, self.word_ngrams[1], self.char_ngrams, self.n_features), len(lens),
                           self.n_features, self.idf)
 
@@ -142,7 +142,7 @@ class HashedLinear:
         features appended after the text columns in training. Scored in chunks of at most
         :data:`CHUNK_CHARS` characters (:func:`chunk_bounds`)."""
         d = self.n_features
-        cp, lens, word = _code_points(_clean(texts, self.max_chars))
+        cp, lens, word = _code_points(texts, self.max_chars)
         at = np.concatenate([[0], np.cumsum(lens)])
         W = self.W if extra is None else np.vstack([self.W, self.extra_coef.T.astype(self.W.dtype)])
         z = np.empty((len(lens), W.shape[1]), dtype=np.result_type(np.float32, W, *(() if extra is None else (extra.dtype,))))

@@ -113,20 +113,40 @@ def _lookup(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lower, cls
 
 
-def _code_points(s: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _framed(texts: Sequence[str | None] | pl.Series, max_chars: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """(code points (c,) uint32 of `` text1  text2 ... `` as written, characters per text (n,)
+    with the two framing spaces). A list of strings none longer than ``max_chars`` is joined by
+    Python itself (``len`` counts code points, as Polars' ``len_chars``); anything else (nulls,
+    long texts, a Series) through :func:`_clean`."""
+    joined = None
+    if isinstance(texts, list):
+        try:
+            lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+            if max_chars is None or not len(lens) or int(lens.max()) <= max_chars:
+                joined = "  ".join(texts)
+        except TypeError:  # a null among them
+            joined = None
+    if joined is None:
+        s = _clean(texts, max_chars)
+        lens = s.str.len_chars().to_numpy().astype(np.int64)
+        joined = s.str.join("  ").item() if len(s) else ""
+    return np.frombuffer((" " + joined + " ").encode("utf-32-le"), dtype=np.uint32), lens + 2
+
+
+def _code_points(texts: Sequence[str | None] | pl.Series,
+                 max_chars: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(code points (c,) uint32, characters per document (n,), word character (c,) bool) of the
-    texts ``s`` (:func:`_clean`) lowercased as Polars' ``to_lowercase`` does, every document framed
-    by one space each side, `` doc1  doc2 ``, all Unicode whitespace written as a space. Lowercasing
-    is a table lookup; a text with a character whose lowercase is not one code point or depends on
-    its context (e.g. the Greek capital sigma) is lowercased by Polars instead. Char n-grams of this
-    array (:func:`_char_ngram_hashes`) are those of ``char_wb`` on whitespace-collapsed text: a run
-    of spaces only ever yields the n-grams its first and last space take part in."""
-    lens = s.str.len_chars().to_numpy().astype(np.int64) + 2
-    cp = np.frombuffer((" " + (s.str.join("  ").item() if len(s) else "") + " ").encode("utf-32-le"),
-                       dtype=np.uint32)
+    texts (nulls as empty texts, cut to ``max_chars``) lowercased as Polars' ``to_lowercase`` does,
+    every document framed by one space each side, `` doc1  doc2 ``, all Unicode whitespace written
+    as a space. Lowercasing is a table lookup; texts with a character whose lowercase is not one
+    code point or depends on its context (e.g. the Greek capital sigma) are lowercased by Polars
+    instead. Char n-grams of this array (:func:`_char_ngram_hashes`) are those of ``char_wb`` on
+    whitespace-collapsed text: a run of spaces only ever yields the n-grams its first and last
+    space take part in."""
+    cp, lens = _framed(texts, max_chars)
     lower, cls = _lookup(cp)
     if (cls & SPECIAL).any():
-        s = s.str.to_lowercase()
+        s = _clean(texts, max_chars).str.to_lowercase()
         lens = s.str.len_chars().to_numpy().astype(np.int64) + 2
         cp = np.frombuffer((" " + s.str.join("  ").item() + " ").encode("utf-32-le"), dtype=np.uint32).copy()
         _, cls = _lookup(cp)
@@ -314,13 +334,13 @@ class HashedTfidf:
 
     def counts(self, texts: Sequence[str | None]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """(word, char) n-gram counts, each (n, n_features) float32, duplicates summed."""
-        s, d = _clean(texts, self.max_chars), self.n_features
-        cp, lens, word = _code_points(s)
+        d = self.n_features
+        cp, lens, word = _code_points(texts if isinstance(texts, (list, pl.Series)) else list(texts), self.max_chars)
         doc = np.repeat(np.arange(len(lens), dtype=np.int32), lens)
         out = []
         for rows, cols in (_word_grams(cp, word, doc, self.word_ngrams[1], d),
                            _char_grams(cp, doc, self.char_ngrams[0], self.char_ngrams[1], d)):
-            out.append(_count_matrix(rows, cols, len(s), d))
+            out.append(_count_matrix(rows, cols, len(lens), d))
         return out[0], out[1]
 
     def fit(self, texts: Sequence[str | None]) -> HashedTfidf:
