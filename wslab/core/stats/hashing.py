@@ -2,8 +2,11 @@
 
 The n-grams are those of scikit-learn's ``TfidfVectorizer`` pair the end model used before
 (words ``\\w+`` in 1-2 grams; characters in 2-5 grams inside word boundaries, as ``char_wb``, with
-whitespace collapsed), but counted column-wise with numpy and Polars instead of a Python loop per
-document, and hashed instead of looked up in a fitted vocabulary. So featurizing needs no fit:
+whitespace collapsed), but counted column-wise with numpy instead of a Python loop per document,
+and hashed instead of looked up in a fitted vocabulary. The texts become one array of lowercased
+code points (:func:`_code_points`: lowercase, ``\\w`` and whitespace by tables built from Polars'
+own functions); word tokens are runs of ``\\w`` characters hashed by prefix sums of a polynomial,
+char n-grams rolling hashes over the array. So featurizing needs no fit:
 only the inverse document frequencies are learnt (once per run, from unlabelled texts), every fold
 and candidate shares one matrix, and any batch of documents is featurized independently of the
 others, in parallel threads (numpy, Polars and scipy's sparse kernels release the GIL).
