@@ -64,6 +64,13 @@ def _interleaved(sides, texts: list[str], chunk: int) -> list[tuple[np.ndarray, 
     return [(np.vstack(p), t, c) for p, t, c in zip(probs, secs, cpu)]
 
 
+def _pool_note(rate_one: float, rate_new: float) -> str:
+    if rate_new >= rate_one:
+        return ""
+    return ("In this run the worker process cost more than it gave (texts pickled to it, probabilities back, and the "
+            "CPU time it took from this process): the 2-process rate is below the 1-process one. ")
+
+
 def _sharing_note() -> str:
     """Why 2 processes may not double the rate here: with the kernel's autogroup scheduling on, CPU
     time is shared per session, not per process, so on a machine busy with other sessions a second
@@ -177,7 +184,7 @@ def main(argv: list[str]) -> int:
         f"probabilities equal the reference path's (`transform` -> `select_columns` -> `predict_proba`) within "
         f"{same:.1e} on the first 20,000 documents; the before and after models agree on {agree:.2%} of the "
         "labels (their features differ: fitted vocabulary vs hashing). "
-        f"{_sharing_note()}\n\n"
+        f"{_pool_note(rate_one, rate_new)}{_sharing_note()}\n\n"
         + _spark_section(n, spark, rate_one, rate_new))
     print(section)
     write_text(Path(__file__).resolve().parent / "results" / "text_predict.md", section)
