@@ -196,7 +196,7 @@ def _spark_section(n: int, spark: tuple[float, float, int] | None, rate_one: flo
     one_machine = (f"On one machine like this one, 100M documents take about {hours(rate_new):.1f} h at the 2-process rate "
                    f"({hours(rate_one):.1f} h in one process), prediction alone (reading the texts not counted).")
     if spark is None:
-        return f"Spark: not measured (no pyspark or no Java).\n\n{one_machine}\n"
+        return f"Spark: not measured in this run (--no-spark, or no pyspark or no Java).\n\n{one_machine}\n"
     secs, diff, parts = spark
     rate = n / secs
     per_core = rate / 2
