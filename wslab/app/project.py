@@ -95,13 +95,26 @@ def check_votes(cfg: Config, specs: list[LFSpec]) -> None:
             raise ConfigError(f"{where}: key 'vote': 'against' needs a multi-label project (multilabel: true in "
                               f"{cfg.config_path or 'the config'}); expected vote: for, or no vote key")
         if cfg.multilabel and spec.kind in ("python", "prompt"):
-            raise ConfigError(f"{where}: key 'kind': {spec.kind!r} LFs are not supported in multi-label projects "
-                              "yet; expected a declarative LF (keywords, regex, column, ...) with label: <tag>")
+            check_tag_lf(cfg, spec, where)
     if cfg.multilabel:
         for key, used in MULTILABEL_UNSUPPORTED.items():
             if used(cfg):
                 raise ConfigError(f"{cfg.config_path or 'config'}: key {key!r}: not supported in multi-label projects "
                                   "yet; expected it unset (or multilabel: false)")
+
+
+def check_tag_lf(cfg: Config, spec: LFSpec, where: str) -> None:
+    """A Python or prompt LF of a multi-label project names its tag (``label:``); a prompt LF
+    answers yes / no about it, so it takes neither ``vote: against`` nor a ``labels:`` subset."""
+    if spec.label is None:
+        raise ConfigError(f"{where}: key 'label': required for a {spec.kind} LF in a multi-label project; "
+                          f"expected label: <tag>, one of {cfg.label_names}")
+    if spec.kind == "prompt" and spec.vote == "against":
+        raise ConfigError(f"{where}: key 'vote': a prompt LF votes both ways (yes: for the tag, no: against it); "
+                          "expected no vote key")
+    if spec.kind == "prompt" and (spec.prompt or {}).get("labels") is not None:
+        raise ConfigError(f"{where}: key 'labels': a tag's prompt LF answers yes or no about its tag "
+                          f"{spec.label!r}; expected no labels key")
 
 
 def check_llm_use(cfg: Config, specs: list[LFSpec]) -> None:
@@ -149,7 +162,7 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
         io.read_table(cfg.resolve(cfg.llm_labels), required=["id", "label"], what="llm_labels")
     gold = frozen_gold(cfg, gold_file, expert)
     check_selection_settings(cfg, gold, len(plan.names) + (precomputed.width - 1 if precomputed is not None else 0),
-                             llm="file" if cfg.llm_labels is not None else
+                             llm=None if cfg.multilabel else "file" if cfg.llm_labels is not None else
                              "lfs" if any(sp.kind == "prompt" for sp in specs) else None)
     return Project(cfg=cfg, corpus=corpus, plan=plan, gold=gold, annotations=annotations,
                    precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored, spans=spans)
