@@ -170,3 +170,68 @@ def test_python_lf_of_a_tag_returning_another_value_is_one_line(tmp_path):
     fires = parse_lf({"name": "t", "label": "tariff", "kind": "python", "function": "odd_lfs:other"})
     votes = apply_python_lfs(frame, [fires], ["not:tariff", "tariff"], id_column="id", paths=[tmp_path], tag="tariff")
     assert np.array_equal(votes, [[1]])
+
+
+# ------------------------------------------------------------------ votes files: lfs.precomputed, llm_labels
+
+
+def _files_project(folder: Path, project_writer) -> tuple[Path, pl.DataFrame, np.ndarray]:
+    """Tags card and tariff with a precomputed votes file (LF ``ext``: card where the text says
+    card, against tariff where it says thanks) and an LLM labeler's tag sets (the truth with every
+    7th document's tags dropped) on the first 150 documents."""
+    corpus, truth, rows = data = make_data(n=200, n_gold=120)
+    cfg = write_multilabel_project(folder, ["card", "tariff"], data=data, writer=project_writer)
+    words = [t.split() for t in corpus["text"].to_list()]
+    cells = [";".join([*(["card"] if "card" in w else []), *(["not:tariff"] if "thanks" in w else [])]) for w in words]
+    pl.DataFrame({"id": corpus["id"], "lf": "ext", "label": cells}).write_csv(folder / "votes.csv")
+    llm = [";".join(t for j, t in enumerate(["card", "tariff", "fraud", "app"]) if truth[i, j] and j < 2 and i % 7)
+           for i in range(150)]
+    pl.DataFrame({"id": corpus["id"][:150], "annotator": "gpt", "label": llm}).write_csv(folder / "llm.csv")
+    edit_config(cfg, lfs__precomputed="votes.csv", llm_labels="llm.csv", suspicious={"enabled": False})
+    return cfg, corpus, truth
+
+
+def test_precomputed_votes_and_llm_labels_per_tag(tmp_path, project_writer):
+    cfg, corpus, truth = _files_project(tmp_path, project_writer)
+    out = CliRunner().invoke(app, ["apply", str(cfg)])
+    assert out.exit_code == 0, out.output
+    run = tmp_path / "run"
+    matrix = pl.read_parquet(run / "label_matrix.parquet")
+    words = [t.split() for t in corpus["text"].to_list()]
+    assert matrix["ext:card"].to_list() == [1 if "card" in w else -1 for w in words]
+    assert matrix["ext:tariff"].to_list() == [0 if "thanks" in w else -1 for w in words]
+    metrics = json.loads((run / "metrics.json").read_text())
+    for tag in ("card", "tariff"):  # the LLM labeler's tags are each tag's LLM candidates
+        assert any("llm" in r["name"] for r in metrics["candidates"][tag]["rows"]), metrics["candidates"][tag]["rows"]
+    agreement = json.loads((run / "agreement.json").read_text())
+    gold = pl.read_csv(tmp_path / "gold.csv", infer_schema=False)
+    annotated = set(pl.read_csv(tmp_path / "annotations.csv", infer_schema=False)["id"].to_list())
+    llm = dict(pl.read_csv(tmp_path / "llm.csv", infer_schema=False).select("id", "label").rows())
+    both = [(c or "", llm[i] or "") for i, c in gold.select("id", "label").rows() if i in annotated and i in llm]
+    right = np.mean([("card" in g.split(";")) == ("card" in l.split(";")) for g, l in both])
+    row = next(s for s in agreement["per_tag"]["card"]["vs_gold"]["sources"] if s["name"] == "llm:gpt")
+    assert row["accuracy"]["n"] == len(both) and row["accuracy"]["value"] == pytest.approx(right)
+    # a changed vote of the tariff LF reruns tariff only
+    votes = pl.read_csv(tmp_path / "votes.csv", infer_schema=False).with_row_index("r").with_columns(
+        pl.when(pl.col("r") == 3).then(pl.lit("not:tariff")).otherwise(pl.col("label")).alias("label")).drop("r")
+    votes.write_csv(tmp_path / "votes.csv")
+    out = CliRunner().invoke(app, ["apply", str(cfg)])
+    assert out.exit_code == 0, out.output
+    tags = json.loads((run / "manifest.json").read_text())["tags"]
+    assert tags["tariff"]["computed"] and not tags["card"]["computed"]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda p: (p / "votes.csv").write_text("id,lf,label\nm0001,ext,card;loan\n"),
+     r"votes\.csv: precomputed votes row 2: unknown tag 'loan'; expected tags among \['card', 'tariff'\]"),
+    (lambda p: (p / "votes.csv").write_text("id,lf,label\nm0001,ext,card\nm0001,ext,tariff\n"),
+     r"votes\.csv: precomputed votes row 3: LF 'ext' votes twice on id 'm0001'"),
+    (lambda p: (p / "llm.csv").write_text("id,label\nm0001,card;cards\n"),
+     r"llm\.csv: llm_labels row 2: unknown tag 'cards'; expected tags among"),
+])
+def test_bad_votes_files_are_one_line(tmp_path, project_writer, edit, message):
+    cfg, _, _ = _files_project(tmp_path, project_writer)
+    edit(tmp_path)
+    out = CliRunner().invoke(app, ["config", "check", str(cfg)])
+    assert out.exit_code == 2 and out.output.startswith("error: "), out.output
+    assert re.search(message, " ".join(out.output.split())), out.output

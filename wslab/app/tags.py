@@ -53,6 +53,7 @@ from wslab.core.stats.ties import probs_to_preds
 from wslab.labeling.analysis import lf_summary
 from wslab.labeling.apply import label_matrix, load_python_lf, plan_lfs, votes_array
 from wslab.app.project import Project
+from wslab.app.tag_sources import llm_for_tag, precomputed_for_tag
 from wslab.app.tag_stages import (checked_tags, expert_override, suspicious_tags, tag_agreement, tag_round,
                                   tag_rounds)
 
@@ -108,7 +109,9 @@ def tag_project(project: Project, tag: str) -> Project:
              for s in project.specs if s.label == tag]
     plan = plan_lfs(project.corpus, specs, tcfg.label_names, executor=cfg.lfs.executor)
     gold = project.gold.for_tag(tag) if isinstance(project.gold, TagGold) else None
-    sub = Project(cfg=tcfg, corpus=project.corpus, plan=plan, gold=gold, annotations=None, precomputed=None)
+    sub = Project(cfg=tcfg, corpus=project.corpus, plan=plan, gold=gold, annotations=None,
+                  precomputed=precomputed_for_tag(project.precomputed, project.corpus.ids, tag),
+                  llm_labels=llm_for_tag(project.llm_labels, tag))
     sub._positions = project._positions  # the gold rows' positions: found once for every tag
     return sub
 
@@ -129,14 +132,16 @@ def tag_votes(sub: Project, tag: str, *, llm: dict[str, Any] | None = None,
         add_llm_usage(usage, used)
         return votes
 
-    if sub.plan.names:
+    names = [*sub.plan.names, *(sub.precomputed.columns[1:] if sub.precomputed is not None else [])]
+    if names:
         votes = votes_array(label_matrix(sub.corpus, sub.plan, python_paths=python_paths(cfg), workers=cfg.lfs.workers,
-                                         prompt_votes=prompt_votes, tag=tag, reporter=reporter))
+                                         prompt_votes=prompt_votes, precomputed=sub.precomputed, tag=tag,
+                                         reporter=reporter))
     else:
         votes = np.empty((len(sub.corpus), 0), dtype=np.int8)
     claimed = (votes == 1).any(axis=1)
     no_vote = np.where(claimed, A.ABSTAIN, 0).astype(np.int8)[:, None]
-    return [*sub.plan.names, NO_VOTE.format(tag=tag)], np.hstack([votes, no_vote]), votes
+    return [*names, NO_VOTE.format(tag=tag)], np.hstack([votes, no_vote]), votes
 
 
 def python_paths(cfg: Any) -> list[Path]:
@@ -183,6 +188,12 @@ def tag_key(project: Project, tag: str, corpus_digest: str) -> str:
         payload["llm"] = {"settings": llm, "task": cfg.task, "description": cfg.labels[tag]}
     if "python" in kinds:  # the functions' source files: an edited function reruns its tag
         payload["python"] = python_sources(cfg, [s for s in project.specs if s.label == tag and s.kind == "python"])
+    if project.precomputed is not None:  # the tag's rows of the votes file (sorted by LF and id)
+        rows = project.precomputed.filter(pl.col("tag") == tag)
+        payload["precomputed"] = hashlib.sha256(rows.write_csv().encode()).hexdigest() if rows.height else None
+    if project.llm_labels is not None:  # the tag's LLM votes (the llm_labels file as this tag sees it)
+        raters, v = project.llm_labels[tag]
+        payload["llm_labels"] = [raters, hashlib.sha256(np.ascontiguousarray(v).tobytes()).hexdigest()]
     if isinstance(gold, TagGold):
         column = gold.tag_matrix[:, gold.tags.index(tag)]
         payload["gold"] = hashlib.sha256(json.dumps([gold.ids.to_list(), gold.is_dev.astype(int).tolist(),
@@ -223,7 +234,7 @@ def compute_tag(project: Project, tag: str, key: str, *, binary_run: Callable, f
     cands = None if sel is None else {"metric": sel.metric, "folds": sel.folds, "chosen": sel.chosen,
                                       "pinned": sel.pinned, "rows": sel.rows, "rule": sel.rule,
                                       "learning_curve": sel.learning_curve}
-    return TagOutput(key=key, lf_names=list(sub.plan.names), votes=votes, p=run.probs[:, 1],
+    return TagOutput(key=key, lf_names=names[:-1], votes=votes, p=run.probs[:, 1],
                      applies=probs_to_preds(run.probs) == 1, source=np.asarray(run.source, dtype=object),
                      chosen=run.chosen, candidates=cands, test_preds=preds, dev_oof=dev_oof,
                      complete=int(llm.get("failed") or 0) == failed)
@@ -399,7 +410,8 @@ def analyze_tags(project: Project, *, llm: dict[str, Any] | None = None,
     votes = {}
     for tag in project.labels:
         sub = tag_project(project, tag)
-        votes[tag] = (list(sub.plan.names), tag_votes(sub, tag, llm=llm, reporter=reporter)[2])
+        names, _, v = tag_votes(sub, tag, llm=llm, reporter=reporter)
+        votes[tag] = (names[:-1], v)
     covered = sum(((v != A.ABSTAIN).any(axis=1) for _, v in votes.values()), np.zeros(len(project.corpus), bool))
     return tags_lf_table(project, votes), int(covered.sum())
 
