@@ -149,8 +149,27 @@ def _coerce_vote(value: Any, labels: Sequence[str], *, lf: str, row_id: Any) -> 
     raise InputError(f"python LF {lf!r}: id {row_id!r}: returned {type(value).__name__}; expected a label name, index or None")
 
 
+def _fires(value: Any, tag: str, *, lf: str, row_id: Any) -> bool:
+    """Whether a tag's Python LF fired: ``True`` or the tag's name fires; ``False``, ``None``,
+    ``-1`` or ``"ABSTAIN"`` does not; anything else is an InputError naming the LF and the document.
+
+    >>> [_fires(v, "card", lf="f", row_id="a") for v in (True, "card", None, False, -1, "ABSTAIN")]
+    [True, True, False, False, False, False]
+    """
+    if value is None or (isinstance(value, str) and value.upper() == "ABSTAIN"):
+        return False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str) and value == tag:
+        return True
+    if isinstance(value, (int, np.integer)) and int(value) == ABSTAIN:
+        return False
+    raise InputError(f"python LF {lf!r}: id {row_id!r}: returned {value!r}; expected True or {tag!r} (the LF fires: "
+                     "it votes its spec's vote), False or None (it abstains)")
+
+
 def _run_python_chunk(args: tuple) -> np.ndarray:
-    functions, names, paths, labels, rows, id_column, offset = args
+    functions, names, paths, labels, rows, id_column, offset, fires = args
     fns = [load_python_lf(f, paths=paths) for f in functions]
     out = np.full((len(rows), len(fns)), ABSTAIN, dtype=np.int8)
     for i, data in enumerate(rows):
@@ -163,21 +182,29 @@ def _run_python_chunk(args: tuple) -> np.ndarray:
                 raise InputError(f"python LF {names[j]!r} ({functions[j]}): id {data.get(id_column)!r} (document "
                                  f"{offset + i + 1}): raised {type(exc).__name__}" + (f": {first}" if first else "")
                                  + "; expected a label name, class index or None") from None
-            out[i, j] = _coerce_vote(value, labels, lf=names[j], row_id=data.get(id_column))
+            if fires is None:
+                out[i, j] = _coerce_vote(value, labels, lf=names[j], row_id=data.get(id_column))
+            elif _fires(value, fires[0], lf=names[j], row_id=data.get(id_column)):
+                out[i, j] = fires[1][j]
     return out
 
 
 def apply_python_lfs(df: pl.DataFrame, specs: Sequence[LFSpec], labels: Sequence[str], *, id_column: str,
                      paths: Sequence[Path] = (), workers: int = 1, chunk_size: int = 5000,
-                     reporter: Reporter | None = None) -> np.ndarray:
-    """Run Snorkel-style Python LFs row-wise; returns an (n, len(specs)) int8 matrix."""
+                     tag: str | None = None, reporter: Reporter | None = None) -> np.ndarray:
+    """Run Snorkel-style Python LFs row-wise; returns an (n, len(specs)) int8 matrix.
+
+    With ``tag`` (a multi-label project's binary run of that tag), a function says whether it
+    fires (:func:`_fires`) and a firing LF votes its spec's ``label`` (the tag, or the tag's
+    negative class for ``vote: against``); without, it returns a label name, index or None."""
     functions = [s.condition.function for s in specs]  # type: ignore[union-attr]
     names = [s.name for s in specs]
+    fires = None if tag is None else (tag, [list(labels).index(s.label) for s in specs])
     for f in functions:  # fail fast, in this process, on import errors
         load_python_lf(f, paths=paths)
     rows = df.to_dicts()
     chunks = [rows[i:i + chunk_size] for i in range(0, len(rows), chunk_size)] or [[]]
-    jobs = [(functions, names, [str(p) for p in paths], list(labels), c, id_column, k * chunk_size)
+    jobs = [(functions, names, [str(p) for p in paths], list(labels), c, id_column, k * chunk_size, fires)
             for k, c in enumerate(chunks)]
     results: list[np.ndarray] = []
     with get_reporter(reporter).task("python LFs", total=len(rows)) as advance:
@@ -284,9 +311,12 @@ def plan_lfs(corpus: Any, specs: Sequence[LFSpec], labels: Sequence[str], *, exe
 def label_matrix(corpus: Any, plan: LFPlan, *, python_paths: Sequence[Path] = (), workers: int = 1,
                  spark_master: str | None = None, spark_output: str | None = None,
                  prompt_votes: Callable[[pl.DataFrame, list[LFSpec]], np.ndarray] | None = None,
-                 precomputed: pl.DataFrame | None = None, reporter: Reporter | None = None) -> pl.DataFrame:
+                 precomputed: pl.DataFrame | None = None, tag: str | None = None,
+                 reporter: Reporter | None = None) -> pl.DataFrame:
     """Apply every LF of ``plan`` to ``corpus``: ``id`` + one Int8 column per LF (spec order), then
     the ``precomputed`` columns (already aligned to the corpus ids, see :func:`load_precomputed`).
+    ``tag``: the plan is a multi-label project's binary run of that tag (Python LFs say whether
+    they fire, :func:`apply_python_lfs`).
 
     ``prompt_votes(docs, specs)`` returns the (n, len(specs)) votes of the prompt LFs for ``docs``
     (``id``, ``text``); it is required when the plan has prompt LFs.
@@ -314,7 +344,7 @@ def label_matrix(corpus: Any, plan: LFPlan, *, python_paths: Sequence[Path] = ()
     python_specs = plan.of_kind("python")
     if python_specs:
         votes = apply_python_lfs(corpus.frame.collect(), python_specs, plan.labels, id_column=corpus.id_column,
-                                 paths=python_paths, workers=workers, reporter=reporter)
+                                 paths=python_paths, workers=workers, tag=tag, reporter=reporter)
         frame = frame.with_columns(pl.Series(s.name, votes[:, j], dtype=pl.Int8) for j, s in enumerate(python_specs))
     prompt_specs = plan.of_kind("prompt")
     if prompt_specs:

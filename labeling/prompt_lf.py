@@ -54,7 +54,7 @@ from wslab.core.progress import Reporter, get_reporter
 __all__ = ["PromptLFSpec", "PromptLFResult", "CostEstimate", "run_prompt_lf", "run_prompt_lfs",
            "build_messages", "label_schema", "label_confidence", "estimate_prompt_lf_cost",
            "prompt_lf_store_path", "ABSTAIN_LABEL", "llm_annotations", "parse_prompt_spec",
-           "llm_settings_from_config"]
+           "llm_settings_from_config", "tag_answers"]
 
 ABSTAIN_LABEL = "ABSTAIN"
 
@@ -421,15 +421,34 @@ def llm_settings_from_config(cfg: Any) -> LLMSettings:
     return settings
 
 
-def run_prompt_lfs(cfg: Any, docs: pl.DataFrame, specs: Sequence[Any], *,
-                   reporter: Reporter | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+def tag_answers(tag: str, description: str = "") -> dict[str, str]:
+    """The answers a multi-label project's prompt LF of ``tag`` chooses among, with what each
+    means: ``no`` (vote against the tag), ``yes`` (vote for it); unsure is ``ABSTAIN``.
+
+    >>> list(tag_answers("card", "Card problems."))
+    ['no', 'yes']
+    """
+    about = f" ({description.strip()})" if description and description.strip() else ""
+    return {"no": f"the tag '{tag}'{about} does not apply to the document",
+            "yes": f"the tag '{tag}'{about} applies to the document"}
+
+
+def run_prompt_lfs(cfg: Any, docs: pl.DataFrame, specs: Sequence[Any], *, answers: Mapping[str, str] | None = None,
+                   spent_usd: float = 0.0, reporter: Reporter | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Votes (n, len(specs)) of the prompt LFs of a config, and an ``llm`` block for the manifest.
 
     ``specs`` are :class:`wslab.labeling.spec.LFSpec` with ``.prompt`` set (or
     :class:`PromptLFSpec`). Work files go to ``<output.dir>/prompt_lfs``; the response cache to
-    ``llm.cache_path`` or ``<output.dir>/prompt_lfs/llm_cache.sqlite``.
+    ``llm.cache_path`` or ``<output.dir>/prompt_lfs/llm_cache.sqlite``. ``answers``: what the
+    LLM chooses among instead of the config's labels (name -> description, one per label in
+    ``cfg.label_names`` order; answer ``k`` votes class ``k``), as a tag's binary run asks
+    :func:`tag_answers`. ``spent_usd``: what this run already spent (``llm.max_cost_usd`` is one
+    budget per run).
     """
-    settings = llm_settings_from_config(cfg)
+    settings = llm_settings_from_config(cfg).after_spending(spent_usd)
+    names = list(answers) if answers is not None else cfg.label_names
+    if len(names) != len(cfg.label_names):
+        raise ValueError(f"answers {names} do not match the labels {cfg.label_names}")
     work_dir = cfg.resolve(cfg.output.dir) / "prompt_lfs"
     cache_path = settings.cache_path or work_dir / "llm_cache.sqlite"
     votes = np.full((docs.height, len(specs)), ABSTAIN, dtype=np.int8)
@@ -443,9 +462,10 @@ def run_prompt_lfs(cfg: Any, docs: pl.DataFrame, specs: Sequence[Any], *,
             where=f"prompt LF {spec.name!r}", model=spec.model)
         client = LLMClient(lf_settings, cache_path=cache_path, reporter=reporter)
         result = run_prompt_lf(
-            docs, name=spec.name, instruction=spec.instruction, labels=cfg.label_names,
+            docs, name=spec.name, instruction=spec.instruction, labels=names,
             vote_labels=spec.labels, settings=lf_settings, work_dir=work_dir,
-            confidence_threshold=spec.confidence_threshold, label_descriptions=cfg.labels,
+            confidence_threshold=spec.confidence_threshold,
+            label_descriptions=dict(answers) if answers is not None else cfg.labels,
             task=cfg.task, client=client, reporter=reporter)
         votes[:, j] = result.votes
         u = result.usage

@@ -8,6 +8,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -313,3 +314,58 @@ def test_report_of_a_tag_run_without_the_tag_report(first_run, tmp_path, monkeyp
     res = CliRunner().invoke(app, ["report", str(folder / "run"), "--out", str(tmp_path / "r.html")])
     assert res.exit_code == 2 and "a multi-label run" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "r.html").exists()
+
+
+class PageTables(HTMLParser):
+    """The report's tables as rows of cell texts, with the id of their section."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[str, list[list[str]]]] = []
+        self.section, self.cell = "", None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section":
+            self.section = dict(attrs).get("id", "")
+        elif tag == "table":
+            self.tables.append((self.section, []))
+        elif tag == "tr" and self.tables:
+            self.tables[-1][1].append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.tables[-1][1][-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+    def first(self, section: str, *head: str) -> list[list[str]]:
+        return next(rows for sid, rows in self.tables if sid == section and rows and rows[0][:len(head)] == list(head))
+
+
+def test_report_shows_tag_rounds_and_agreement(first_run):
+    """report.html of the tag run: the rounds table scores round 0 as the evaluation (micro F1,
+    subset accuracy, Hamming loss, no accuracy "—"); agreement rows name their tag."""
+    if not tag_report_available():
+        pytest.skip("this wslab's report does not show multi-label runs")
+    page = PageTables()
+    page.feed((first_run[0] / "run" / "report.html").read_text(encoding="utf-8"))
+
+    folder, result, _ = first_run
+    rounds = page.first("rounds", "Round")
+    assert rounds[0][3:7] == ["Test micro F1", "Test macro F1", "Test subset accuracy",
+                              "Test Hamming loss (lower is better)"]
+    final = result.metrics["test"]["final"]
+    assert [c.split(" ")[0] for c in rounds[1][3:7]] == [f"{final[k]:.3f}" for k in (
+        "micro_f1", "macro_f1", "subset_accuracy", "hamming_loss")]
+    pairs = page.first("agreement", "tag", "annotators")
+    agreement = json.loads((folder / "run" / "agreement.json").read_text())
+    assert {(r[0], r[1]) for r in pairs[1:] if "×" in r[1]} == {
+        (p["tag"], " × ".join(p["annotators"])) for p in agreement["cohen_kappa"]}
+    vs_gold = page.first("agreement", "tag", "rater")
+    assert ["fraud", "lf:fraud_not_thanks"] in [r[:2] for r in vs_gold[1:]]
+    assert not any(r[0] == "card" and r[1].startswith("lf:fraud") for r in vs_gold[1:])

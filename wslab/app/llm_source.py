@@ -20,13 +20,16 @@ __all__ = ["llm_label_votes", "llm_source_costs", "llm_votes"]
 def llm_label_votes(project: Any) -> tuple[list[str], np.ndarray] | None:
     """(rater names, (n, a) int8 votes over the corpus) of the ``llm_labels`` file: one column per
     annotator in it (one named after the file without that column), ABSTAIN where a rater gave
-    no label; rows whose id is not in the corpus are ignored. None without the file.
+    no label; rows whose id is not in the corpus are ignored. A multi-label tag's run has them
+    already (``project.llm_labels``, :mod:`wslab.app.tag_sources`). None without the file.
 
     A label outside the config's labels, or one id twice for one rater, is an :class:`InputError`
     naming the file and the row."""
     cfg = project.cfg
     if cfg.llm_labels is None:
         return None
+    if getattr(project, "llm_labels", None) is not None:  # a tag's binary run: read and cut per tag already
+        return project.llm_labels
     path = cfg.resolve(cfg.llm_labels)
     frame = io.read_table(path, required=["id", "label"], what="llm_labels")
     if "annotator" not in frame.columns:

@@ -684,10 +684,11 @@ def analyze_lfs(cfg: Config, *, reporter: Reporter | None = None, prompt_lfs: bo
     if cfg.multilabel:  # each tag's LFs on its binary votes, as apply's lf_analysis.csv
         from wslab.app.tags import analyze_tags
 
-        table, covered = analyze_tags(project)
+        llm: dict[str, Any] = {}
+        table, covered = analyze_tags(project, llm=llm, reporter=reporter)
         dev = project.gold_positions("dev")
         return LFAnalysis(table=table, n_docs=len(project.corpus), n_dev=len(dev) if dev is not None else 0,
-                          llm={}, covered=covered)
+                          llm=llm, covered=covered)
     run = _Run(Path("."))
     matrix = build_label_matrix(project, run, reporter=reporter)
     dev_pos, L = project.gold_positions("dev"), votes_array(matrix)

@@ -13,6 +13,7 @@ checked here: :func:`wslab.core.rundir.run_folder` checks it before a run (``con
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -44,6 +45,7 @@ class Project:
     gold_file: Gold | None = None  # the gold file as written (its seeded or given split), before the loop
     stored_votes: pl.DataFrame | None = None  # precomputed votes of LFs the specs also define: compared, not used
     spans: EntitySpans | None = None  # corpus.spans, checked (wslab.core.spans)
+    llm_labels: Any = None  # multi-label: {tag: (raters, votes)} of the llm_labels file; a tag's run: its (raters, votes)
 
     @property
     def labels(self) -> list[str]:
@@ -81,10 +83,8 @@ def load_lfs(cfg: Config) -> list[LFSpec]:
     return specs
 
 
-MULTILABEL_UNSUPPORTED = {"lfs.precomputed": lambda c: c.lfs.precomputed is not None,
-                         "llm_labels": lambda c: c.llm_labels is not None,
-                         "llm_baseline.enabled": lambda c: c.llm_baseline.enabled}
-"""Config keys a multi-label project does not take yet (each tag's run is binary, from declarative LFs)."""
+MULTILABEL_UNSUPPORTED = {"llm_baseline.enabled": lambda c: c.llm_baseline.enabled}
+"""Config keys a multi-label project does not take yet."""
 
 
 def check_votes(cfg: Config, specs: list[LFSpec]) -> None:
@@ -95,13 +95,26 @@ def check_votes(cfg: Config, specs: list[LFSpec]) -> None:
             raise ConfigError(f"{where}: key 'vote': 'against' needs a multi-label project (multilabel: true in "
                               f"{cfg.config_path or 'the config'}); expected vote: for, or no vote key")
         if cfg.multilabel and spec.kind in ("python", "prompt"):
-            raise ConfigError(f"{where}: key 'kind': {spec.kind!r} LFs are not supported in multi-label projects "
-                              "yet; expected a declarative LF (keywords, regex, column, ...) with label: <tag>")
+            check_tag_lf(cfg, spec, where)
     if cfg.multilabel:
         for key, used in MULTILABEL_UNSUPPORTED.items():
             if used(cfg):
                 raise ConfigError(f"{cfg.config_path or 'config'}: key {key!r}: not supported in multi-label projects "
                                   "yet; expected it unset (or multilabel: false)")
+
+
+def check_tag_lf(cfg: Config, spec: LFSpec, where: str) -> None:
+    """A Python or prompt LF of a multi-label project names its tag (``label:``); a prompt LF
+    answers yes / no about it, so it takes neither ``vote: against`` nor a ``labels:`` subset."""
+    if spec.label is None:
+        raise ConfigError(f"{where}: key 'label': required for a {spec.kind} LF in a multi-label project; "
+                          f"expected label: <tag>, one of {cfg.label_names}")
+    if spec.kind == "prompt" and spec.vote == "against":
+        raise ConfigError(f"{where}: key 'vote': a prompt LF votes both ways (yes: for the tag, no: against it); "
+                          "expected no vote key")
+    if spec.kind == "prompt" and (spec.prompt or {}).get("labels") is not None:
+        raise ConfigError(f"{where}: key 'labels': a tag's prompt LF answers yes or no about its tag "
+                          f"{spec.label!r}; expected no labels key")
 
 
 def check_llm_use(cfg: Config, specs: list[LFSpec]) -> None:
@@ -135,8 +148,15 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     check_texts(cfg, corpus)
     spans = load_spans(cfg.corpus.spans, corpus)
     plan = plan_lfs(corpus, specs, cfg.label_names, executor=cfg.lfs.executor)
-    precomputed = stored = None
-    if cfg.lfs.precomputed is not None:
+    precomputed = stored = llm_labels = None
+    if cfg.multilabel:  # votes files in the tags' form (wslab.app.tag_sources), checked before any paid call
+        from wslab.app.tag_sources import load_tag_llm_labels, load_tag_precomputed
+
+        if cfg.lfs.precomputed is not None:
+            precomputed = load_tag_precomputed(cfg.resolve(cfg.lfs.precomputed), corpus.ids, cfg.label_names)
+        if cfg.llm_labels is not None:
+            llm_labels = load_tag_llm_labels(cfg.resolve(cfg.llm_labels), corpus, cfg.label_names)
+    elif cfg.lfs.precomputed is not None:
         votes = load_precomputed(cfg.resolve(cfg.lfs.precomputed), corpus.ids, n_labels=len(cfg.label_names))
         precomputed, stored = split_precomputed(votes, plan.names)
     gold_file = open_gold(cfg, corpus)
@@ -145,14 +165,16 @@ def open_project(cfg: Config, *, prompt_lfs: bool = True) -> Project:
     if cfg.annotations is not None:
         annotations = io.read_table(cfg.resolve(cfg.annotations), required=["id", "annotator", "label"],
                                     what="annotations")
-    if cfg.llm_labels is not None:  # read again by the agreement step; checked here, before any paid call
+    if cfg.llm_labels is not None and not cfg.multilabel:  # read again by the agreement step; checked here
         io.read_table(cfg.resolve(cfg.llm_labels), required=["id", "label"], what="llm_labels")
     gold = frozen_gold(cfg, gold_file, expert)
-    check_selection_settings(cfg, gold, len(plan.names) + (precomputed.width - 1 if precomputed is not None else 0),
-                             llm="file" if cfg.llm_labels is not None else
+    n_precomputed = 0 if precomputed is None else precomputed["lf"].n_unique() if cfg.multilabel else precomputed.width - 1
+    check_selection_settings(cfg, gold, len(plan.names) + n_precomputed,
+                             llm="file" if cfg.llm_labels is not None else None if cfg.multilabel else
                              "lfs" if any(sp.kind == "prompt" for sp in specs) else None)
     return Project(cfg=cfg, corpus=corpus, plan=plan, gold=gold, annotations=annotations,
-                   precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored, spans=spans)
+                   precomputed=precomputed, expert=expert, gold_file=gold_file, stored_votes=stored, spans=spans,
+                   llm_labels=llm_labels)
 
 
 SNORKEL_DEFAULTS = {"n_epochs": 100, "lr": 0.01, "l2": 0.0, "restarts": 1}

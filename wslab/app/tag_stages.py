@@ -31,6 +31,8 @@ from wslab.app.project import Project
 from wslab.app.review_loop import drop_reviewed, record_round, round_table
 from wslab.app.suspicion_result import SuspicionResult
 from wslab.core import artifacts as A
+from wslab.core import io
+from wslab.core.config import Config
 from wslab.core.data import TAG_SEPARATOR, TagGold, tag_matrix
 from wslab.core.progress import Reporter
 
@@ -209,4 +211,18 @@ def tag_agreement(project: Project, votes: LFVotes) -> dict[str, Any] | None:
     names = {"ratings": str(cfg.resolve(cfg.annotations)),
              "gold": str(cfg.resolve(cfg.gold.path)) if cfg.gold else "gold"}
     return tag_agreement_report(ann, gold_tags, tags=project.labels, tag_raters=lf_tag_raters(ids, lf_votes),
-                                seed=cfg.seed, n_boot=cfg.evaluation.bootstrap, names=names)
+                                raters=llm_tag_raters(cfg), seed=cfg.seed, n_boot=cfg.evaluation.bootstrap,
+                                names=names)
+
+
+def llm_tag_raters(cfg: Config) -> dict[str, pl.DataFrame] | None:
+    """The ``llm_labels`` file's raters ``{"llm:<annotator>": frame(id, label tag cell)}`` (checked
+    by :func:`wslab.app.tag_sources.load_tag_llm_labels` when the project opened); None without."""
+    if cfg.llm_labels is None:
+        return None
+    path = cfg.resolve(cfg.llm_labels)
+    frame = io.read_table(path, required=["id", "label"], what="llm_labels")
+    who = frame["annotator"].cast(pl.String) if "annotator" in frame.columns else pl.Series([path.stem] * frame.height)
+    frame = frame.with_columns(who.alias("annotator"))
+    return {f"llm:{w}": frame.filter(pl.col("annotator") == w).select("id", "label")
+            for w in frame["annotator"].unique(maintain_order=True).to_list()}

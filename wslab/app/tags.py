@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
 import re
 from collections.abc import Callable
@@ -50,8 +51,9 @@ from wslab.core.project_lock import project_lock
 from wslab.core.stats.multilabel import multilabel_metrics
 from wslab.core.stats.ties import probs_to_preds
 from wslab.labeling.analysis import lf_summary
-from wslab.labeling.apply import label_matrix, plan_lfs, votes_array
+from wslab.labeling.apply import label_matrix, load_python_lf, plan_lfs, votes_array
 from wslab.app.project import Project
+from wslab.app.tag_sources import llm_for_tag, precomputed_for_tag
 from wslab.app.tag_stages import (checked_tags, expert_override, suspicious_tags, tag_agreement, tag_round,
                                   tag_rounds)
 
@@ -80,6 +82,7 @@ class TagOutput:
     test_preds: dict[str, list[int]]  # per SCORED row: 0/1 on gold test (in gold.test_ids order)
     dev_oof: list[int] | None = None  # the chosen candidate's out-of-fold 0/1 on gold dev (gold.dev_ids order)
     computed: bool = True
+    complete: bool = True  # false: a prompt LF got no answer for some document (not stored: asked again next run)
 
 
 @dataclass
@@ -106,20 +109,57 @@ def tag_project(project: Project, tag: str) -> Project:
              for s in project.specs if s.label == tag]
     plan = plan_lfs(project.corpus, specs, tcfg.label_names, executor=cfg.lfs.executor)
     gold = project.gold.for_tag(tag) if isinstance(project.gold, TagGold) else None
-    sub = Project(cfg=tcfg, corpus=project.corpus, plan=plan, gold=gold, annotations=None, precomputed=None)
+    sub = Project(cfg=tcfg, corpus=project.corpus, plan=plan, gold=gold, annotations=None,
+                  precomputed=precomputed_for_tag(project.precomputed, project.corpus.ids, tag),
+                  llm_labels=llm_for_tag(project.llm_labels, tag))
     sub._positions = project._positions  # the gold rows' positions: found once for every tag
     return sub
 
 
-def tag_votes(sub: Project, tag: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(names, L with the closed-world column, the LFs' votes alone) of a tag's project."""
-    if sub.plan.names:
-        votes = votes_array(label_matrix(sub.corpus, sub.plan))
+def tag_votes(sub: Project, tag: str, *, llm: dict[str, Any] | None = None,
+              reporter: Reporter | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(names, L with the closed-world column, the LFs' votes alone) of a tag's project. Python
+    LFs say whether they fire; prompt LFs answer yes / no / ABSTAIN about the tag
+    (:func:`wslab.labeling.prompt_lf.tag_answers`), their usage added to ``llm`` (the run's)."""
+    cfg = sub.cfg
+    usage = llm if llm is not None else {}
+
+    def prompt_votes(docs: pl.DataFrame, specs: list) -> np.ndarray:
+        from wslab.labeling.prompt_lf import run_prompt_lfs, tag_answers
+
+        votes, used = run_prompt_lfs(cfg, docs, specs, answers=tag_answers(tag, cfg.labels[tag]),
+                                     spent_usd=float(usage.get("cost_usd") or 0.0), reporter=reporter)
+        add_llm_usage(usage, used)
+        return votes
+
+    names = [*sub.plan.names, *(sub.precomputed.columns[1:] if sub.precomputed is not None else [])]
+    if names:
+        votes = votes_array(label_matrix(sub.corpus, sub.plan, python_paths=python_paths(cfg), workers=cfg.lfs.workers,
+                                         prompt_votes=prompt_votes, precomputed=sub.precomputed, tag=tag,
+                                         reporter=reporter))
     else:
         votes = np.empty((len(sub.corpus), 0), dtype=np.int8)
     claimed = (votes == 1).any(axis=1)
     no_vote = np.where(claimed, A.ABSTAIN, 0).astype(np.int8)[:, None]
-    return [*sub.plan.names, NO_VOTE.format(tag=tag)], np.hstack([votes, no_vote]), votes
+    return [*names, NO_VOTE.format(tag=tag)], np.hstack([votes, no_vote]), votes
+
+
+def python_paths(cfg: Any) -> list[Path]:
+    """Where Python LFs are imported from: the config folder, then ``lfs.python_paths``."""
+    return [cfg.base_dir, *map(cfg.resolve, cfg.lfs.python_paths)]
+
+
+def add_llm_usage(total: dict[str, Any], used: dict[str, Any]) -> None:
+    """Add one tag's prompt-LF usage (:func:`wslab.labeling.prompt_lf.run_prompt_lfs`) to the run's."""
+    for k, v in used.items():
+        if k == "lfs":
+            total.setdefault("lfs", {}).update(v)
+        elif k == "masked":
+            masked = total.setdefault("masked", {})
+            for kind, n in v.items():
+                masked[kind] = masked.get(kind, 0) + n
+        elif isinstance(v, (int, float)):
+            total[k] = round(total.get(k, 0) + v, 6) if k == "cost_usd" else total.get(k, 0) + v
 
 
 def file_digest(path: Path) -> str:
@@ -141,6 +181,19 @@ def tag_key(project: Project, tag: str, corpus_digest: str) -> str:
         "config": {k: getattr(cfg, k).model_dump(mode="json") for k in
                    ("label_model", "end_model", "selection", "evaluation")},
         "corpus_config": cfg.corpus.model_dump(mode="json", exclude={"path"}), "executor": cfg.lfs.executor}
+    kinds = {s.kind for s in project.specs if s.label == tag}
+    if "prompt" in kinds:  # what the answers depend on (as the vote store's key), never the URL or the budget
+        llm = cfg.llm.model_dump(mode="json", include={"model", "temperature", "max_tokens", "structured_output",
+                                                       "masking"}) if cfg.llm is not None else None
+        payload["llm"] = {"settings": llm, "task": cfg.task, "description": cfg.labels[tag]}
+    if "python" in kinds:  # the functions' source files: an edited function reruns its tag
+        payload["python"] = python_sources(cfg, [s for s in project.specs if s.label == tag and s.kind == "python"])
+    if project.precomputed is not None:  # the tag's rows of the votes file (sorted by LF and id)
+        rows = project.precomputed.filter(pl.col("tag") == tag)
+        payload["precomputed"] = hashlib.sha256(rows.write_csv().encode()).hexdigest() if rows.height else None
+    if project.llm_labels is not None:  # the tag's LLM votes (the llm_labels file as this tag sees it)
+        raters, v = project.llm_labels[tag]
+        payload["llm_labels"] = [raters, hashlib.sha256(np.ascontiguousarray(v).tobytes()).hexdigest()]
     if isinstance(gold, TagGold):
         column = gold.tag_matrix[:, gold.tags.index(tag)]
         payload["gold"] = hashlib.sha256(json.dumps([gold.ids.to_list(), gold.is_dev.astype(int).tolist(),
@@ -148,11 +201,25 @@ def tag_key(project: Project, tag: str, corpus_digest: str) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
 
 
+def python_sources(cfg: Any, specs: list) -> dict[str, str]:
+    """sha256 of the source file of each Python LF's function (its name when it has none)."""
+    out = {}
+    for spec in specs:
+        fn = load_python_lf(spec.condition.function, paths=python_paths(cfg))
+        try:
+            out[spec.name] = file_digest(Path(inspect.getsourcefile(fn) or ""))
+        except (OSError, TypeError):
+            out[spec.name] = spec.condition.function
+    return out
+
+
 def compute_tag(project: Project, tag: str, key: str, *, binary_run: Callable, features: Callable[[], Any],
-                reporter: Reporter | None) -> TagOutput:
-    """Run one tag's binary pipeline (module doc) and return what it produced."""
+                llm: dict[str, Any], reporter: Reporter | None) -> TagOutput:
+    """Run one tag's binary pipeline (module doc) and return what it produced (prompt-LF usage
+    added to ``llm``)."""
     sub = tag_project(project, tag)
-    names, L, votes = tag_votes(sub, tag)
+    failed = int(llm.get("failed") or 0)
+    names, L, votes = tag_votes(sub, tag, llm=llm, reporter=reporter)
     needs_features = sub.gold is not None and sub.cfg.selection.enabled and sub.cfg.end_model.enabled
     run = binary_run(sub, L, names, features=features() if needs_features else None, reporter=reporter)
     test_pos = sub.gold_positions("test")
@@ -167,9 +234,10 @@ def compute_tag(project: Project, tag: str, key: str, *, binary_run: Callable, f
     cands = None if sel is None else {"metric": sel.metric, "folds": sel.folds, "chosen": sel.chosen,
                                       "pinned": sel.pinned, "rows": sel.rows, "rule": sel.rule,
                                       "learning_curve": sel.learning_curve}
-    return TagOutput(key=key, lf_names=list(sub.plan.names), votes=votes, p=run.probs[:, 1],
+    return TagOutput(key=key, lf_names=names[:-1], votes=votes, p=run.probs[:, 1],
                      applies=probs_to_preds(run.probs) == 1, source=np.asarray(run.source, dtype=object),
-                     chosen=run.chosen, candidates=cands, test_preds=preds, dev_oof=dev_oof)
+                     chosen=run.chosen, candidates=cands, test_preds=preds, dev_oof=dev_oof,
+                     complete=int(llm.get("failed") or 0) == failed)
 
 
 # ------------------------------------------------------------------ the store
@@ -256,8 +324,9 @@ def run_tags(project: Project, run: Any, *, binary_run: Callable, shared_feature
             continue
         with run.stage(f"tag:{tag}"):
             outputs[tag] = compute_tag(project, tag, key, binary_run=binary_run, features=features,
-                                       reporter=reporter)
-            store.save(tag, outputs[tag])
+                                       llm=run.llm, reporter=reporter)
+            if outputs[tag].complete:
+                store.save(tag, outputs[tag])
     votes = {t: (o.lf_names, o.votes) for t, o in outputs.items()}
     applies, p, source = expert_override(project, *(np.stack([getattr(outputs[t], k) for t in tags], axis=1)
                                                     for k in ("applies", "p", "source")))
@@ -334,13 +403,15 @@ def tags_frame(ids: pl.Series, tags: list[str], applies: np.ndarray, p: np.ndarr
     return A.check_schema(frame, A.tag_labels_schema(tags), name=A.LABELS)
 
 
-def analyze_tags(project: Project) -> tuple[pl.DataFrame, int]:
+def analyze_tags(project: Project, *, llm: dict[str, Any] | None = None,
+                 reporter: Reporter | None = None) -> tuple[pl.DataFrame, int]:
     """``wslab lfs analyze`` of a multi-label project: (the LF table of :func:`tags_lf_table`,
-    documents some LF votes on). Nothing is stored or fitted."""
+    documents some LF votes on); prompt-LF usage added to ``llm``. Nothing is stored or fitted."""
     votes = {}
     for tag in project.labels:
         sub = tag_project(project, tag)
-        votes[tag] = (list(sub.plan.names), tag_votes(sub, tag)[2])
+        names, _, v = tag_votes(sub, tag, llm=llm, reporter=reporter)
+        votes[tag] = (names[:-1], v)
     covered = sum(((v != A.ABSTAIN).any(axis=1) for _, v in votes.values()), np.zeros(len(project.corpus), bool))
     return tags_lf_table(project, votes), int(covered.sum())
 

@@ -106,7 +106,8 @@ class LFsConfig(Strict):
     precomputed: Path | None = Field(
         None, description="A parquet label matrix (id + one integer column per LF, -1 = abstain). A column "
         "named like an LF of lfs.files is not used: lf_analysis.csv compares it with that LF's votes "
-        "(precomputed_agreement, flag precomputed_mismatch)."
+        "(precomputed_agreement, flag precomputed_mismatch). With multilabel: a votes file (id, lf, label) whose "
+        "label cell holds the tags the LF votes for (';'-separated, or a list), not:<tag> for a vote against."
     )
     python_paths: list[Path] = Field(
         default_factory=list, description="Folders added to sys.path for kind: python LFs (the config folder is always added)."
@@ -240,7 +241,8 @@ class Config(Strict):
     corpus: CorpusConfig
     multilabel: bool = Field(False, description="A multi-label project: labels are tags, a document has none, one or "
                              "several; gold cells hold tags separated by ';' (csv) or a list (jsonl, parquet); an LF's "
-                             "label is a tag and vote: against says the tag does not apply. Each tag is its own "
+                             "label is a tag and vote: against says the tag does not apply (a prompt LF answers "
+                             "yes / no about its tag). Each tag is its own "
                              "binary pipeline (selection per tag on f1:<tag>), stored by a key of its inputs so a new "
                              "tag reruns only itself.")
     labels: dict[str, str] = Field(description="Label name -> one-line description. Order defines class indices "
@@ -251,7 +253,8 @@ class Config(Strict):
                                     "llm-label: candidates of pipeline selection (the LLM alone, inside the vote "
                                     "candidates, with the gold-trained text model), their cost read from the file's "
                                     "cost manifest; with annotations, the agreement report scores the LLM as a rater "
-                                    "(kappa with each assessor, against gold).")
+                                    "(kappa with each assessor, against gold). With multilabel: label is a tag "
+                                    "cell, and each tag's run sees yes / no from the LLM's tag set.")
     lfs: LFsConfig = Field(default_factory=LFsConfig)
     label_model: LabelModelConfig = Field(default_factory=LabelModelConfig)
     end_model: EndModelConfig = Field(default_factory=EndModelConfig)

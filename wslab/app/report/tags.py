@@ -169,7 +169,82 @@ def tag_cooccurrence(d: dict[str, Any]) -> dict[str, Any] | None:
     return {"labels": order, "rows": rows, "n": f"{c['n']:,}"}
 
 
-TAG_SECTIONS = {"evaluation": tag_evaluation, "classes": tag_distribution, "confusion": tag_cooccurrence}
+def tag_rounds(d: dict[str, Any]) -> dict[str, Any] | None:
+    """Review rounds of a multi-label run: each round's final tags on the frozen gold test scored
+    as the evaluation scores them (micro / macro F1, subset accuracy, Hamming loss, with CIs)."""
+    from wslab.app.report.sections import _precision_cell
+    from wslab.app.review_loop import SIGNALS
+
+    rounds_ = d["metrics"].get("rounds") or []
+    if not rounds_:
+        return None
+    head = ["Round", "Answers", "Changed", *(f"Test {name}" for _, name in OVERALL), "Queue precision",
+            *(f"Precision: {s}" for s in SIGNALS)]
+    rows = []
+    for r in rounds_:
+        test = r.get("test") or {}
+        c = test.get("ci") or {}
+        rows.append([integer(r.get("round")), integer(r.get("answers")), integer(r.get("changed")),
+                     *(scored(test.get(k), c.get(k), style="strong" if k == "micro_f1" else "") for k, _ in OVERALL),
+                     _precision_cell(r.get("queue_precision")),
+                     *(_precision_cell((r.get("per_signal") or {}).get(s)) for s in SIGNALS)])
+    return {"table": Table.of(head, rows, num=range(1, len(head)), cls_="rounds")}
+
+
+def _coef(name: str, c: dict[str, Any] | None, tag: str = "") -> list[Cell | str]:
+    from wslab.app.report.sections import _coef_row
+
+    row = _coef_row(name, c)
+    return [row[0], Cell(tag or "all tags"), *row[1:]]
+
+
+def tag_agreement(d: dict[str, Any]) -> dict[str, Any] | None:
+    """Agreement of a multi-label run (agreement.json of :func:`wslab.quality.agreement_tags.
+    tag_agreement_report`): Krippendorff's alpha on tag sets (MASI), per tag the headline
+    coefficients, Cohen's kappa per annotator pair and tag, and per tag each rater (annotators, the
+    tag's LFs) against gold -- every row names its tag."""
+    a = d["agreement"]
+    if not a:
+        return None
+    if not a.get("multilabel"):
+        from wslab.app.report.sections import agreement
+
+        return agreement(d)
+    data, per_tag = a.get("data") or {}, a.get("per_tag") or {}
+    lowest = [("percent agreement (pairwise), lowest tag", "percent_agreement"),
+              ("Fleiss' kappa, lowest tag", "fleiss_kappa"), ("Gwet's AC1, lowest tag", "gwet_ac1")]
+    rows = [_coef("Krippendorff's alpha (MASI distance on tag sets)", a.get("masi_alpha")),
+            *(_coef(name, a.get(k), str((a.get(k) or {}).get("tag") or "")) for name, k in lowest)]
+    prevalence = data.get("prevalence") or {}
+    per = [[Cell(str(r.get("tag")), style="strong"), pct(prevalence.get(r.get("tag"), r.get("prevalence"))),
+            *(num(r.get(k)) for k in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1",
+                                      "mean_kappa_vs_gold"))] for r in a.get("tag_table") or []]
+    pairs = [[Cell(str(p.get("tag")), style="strong"), " × ".join(p.get("annotators", [])), num(p.get("value")),
+              Cell(ci=ci(p.get("ci"))), integer(p.get("n")), str(p.get("band") or "—")]
+             for p in a.get("cohen_kappa") or []]
+    gold = []
+    for tag, rep in per_tag.items():
+        for src in ((rep or {}).get("vs_gold") or {}).get("sources") or []:
+            acc, kappa = src.get("accuracy") or {}, src.get("cohen_kappa") or {}
+            gold.append([Cell(str(tag), style="strong"), str(src.get("name")), integer(src.get("n")),
+                         scored(acc.get("value"), acc.get("ci")), scored(kappa.get("value"), kappa.get("ci")),
+                         str(kappa.get("band") or "—")])
+    scale = next((rep.get("scale") or {} for rep in per_tag.values() if rep), {})
+    return {"n_items": integer(data.get("n_items")), "annotators": [str(x) for x in data.get("annotators", [])],
+            "n_ratings": integer(data.get("n_ratings")), "scale": scale.get("name", ""),
+            "reference": scale.get("reference", ""), "warnings": a.get("warnings", []),
+            "table": Table.of(["coefficient", "tag", "value", "95% CI", "n items", "band", "CI method"], rows,
+                              num=(2, 3, 4)),
+            "per_tag": Table.of(["tag", "prevalence", "percent agreement", "Fleiss' kappa", "Krippendorff's alpha",
+                                 "Gwet's AC1", "mean kappa vs gold"], per, num=range(1, 7)) if per else None,
+            "pairs": Table.of(["tag", "annotators", "kappa", "95% CI", "n", "band"], pairs, num=(2, 3, 4))
+            if pairs else None,
+            "vs_gold": Table.of(["tag", "rater", "n", "accuracy [95% CI]", "kappa [95% CI]", "band"], gold,
+                                num=(2, 3, 4)) if gold else None}
+
+
+TAG_SECTIONS = {"evaluation": tag_evaluation, "classes": tag_distribution, "confusion": tag_cooccurrence,
+                "rounds": tag_rounds, "agreement": tag_agreement}
 """The sections a multi-label run computes here instead of in :mod:`wslab.app.report.sections`."""
 
 
