@@ -199,7 +199,11 @@ def verdict(rows: list[dict]) -> list[str]:
     return out
 
 
-def make_synthetic(n: int, seed: int) -> pl.DataFrame:
+def make_synthetic(n: int, seed: int, *, signal: float = 1.0) -> pl.DataFrame:
+    """``n`` documents of pseudo-words, two classes, 10 % of the labels flipped (column ``flipped``,
+    the truth; ignored by the methods). Each class shifts the ranks of a share ``signal`` of its
+    words (1.0: every word, an easy task; lower: the classes overlap and label errors are harder
+    to tell from hard examples)."""
     rng = np.random.default_rng(seed)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
     vocab = np.array(["".join(rng.choice(letters, rng.integers(3, 9))) for _ in range(30_000)])
@@ -207,12 +211,16 @@ def make_synthetic(n: int, seed: int) -> pl.DataFrame:
     lens = rng.integers(8, 31, n)
     # Zipf-distributed word ranks; each class shifts its vocabulary a little.
     words = (rng.zipf(1.25, lens.sum()) - 1) % 30_000
-    words = (words + np.repeat(y, lens) * 13) % 30_000
+    shift = np.repeat(y, lens) * 13
+    if signal < 1.0:
+        shift = shift * (np.random.default_rng(seed + 1).random(lens.sum()) < signal)
+    words = (words + shift) % 30_000
     bounds = np.concatenate([[0], np.cumsum(lens)])
     texts = [" ".join(vocab[words[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
     flipped = rng.random(n) < 0.1
     lab = np.where(flipped, 1 - y, y)
-    return pl.DataFrame({"id": np.arange(n).astype(str), "text": texts, "label": np.array(["neg", "pos"])[lab]})
+    return pl.DataFrame({"id": np.arange(n).astype(str), "text": texts, "label": np.array(["neg", "pos"])[lab],
+                         "flipped": flipped})
 
 
 class StepTimer:

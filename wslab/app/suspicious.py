@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from wslab.cartography.dynamics import data_map_metrics, record_training_dynamics
+from wslab.cartography.dynamics import cross_fitted_dynamics, data_map_metrics, record_training_dynamics
 from wslab.cartography.regions import assign_regions
 from wslab.core import artifacts, io
 from wslab.core.errors import InputError
 from wslab.core.frames import as_polars, returns_like
 from wslab.core.progress import Reporter, get_reporter
 from wslab.core.stats.features import build_features
+from wslab.core.stats.hashing import HashedTfidf, select_columns, used_columns
 from wslab.quality.label_issues import (check_class_counts, find_label_issues, majority_vote,
                                         multiannotator_consensus, out_of_sample_pred_probs)
 from wslab.quality.queue import build_queue
@@ -132,16 +133,21 @@ def find_suspicious_labels(
         get_reporter(reporter).info(f"{source}: smallest class has {folds_used} examples; using {folds_used}-fold "
                                     f"cross-validation instead of {folds}")
 
-    X = build_features(items, text_col=text_col, feature_cols=feature_cols, featurizer=featurizer, source=source)
-    pred_probs = out_of_sample_pred_probs(X, y, n_classes=len(present), model=model, folds=folds_used,
-                                          seed=seed, reporter=reporter)
+    X = build_features(items, text_col=text_col, feature_cols=feature_cols,
+                       featurizer=featurizer if featurizer is not None else _HashedFeatures(), source=source)
+    if model is None:  # one set of fits: out-of-fold probabilities and the data map together
+        dyn, pred_probs = cross_fitted_dynamics(X, y, n_classes=len(present), folds=folds_used, epochs=epochs,
+                                                model=dynamics_model, seed=seed, reporter=reporter)
+    else:
+        pred_probs = out_of_sample_pred_probs(X, y, n_classes=len(present), model=model, folds=folds_used,
+                                              seed=seed, reporter=reporter)
+        dyn = record_training_dynamics(X, y, n_classes=len(present), epochs=epochs, model=dynamics_model,
+                                       seed=seed, reporter=reporter)
     cl = find_label_issues(y, pred_probs)
     suggested = cl["cleanlab_suggested"].to_numpy()
     consensus = annotator_frame = None
     if crowd is not None:
         suggested, consensus, annotator_frame = crowd.consensus(remap, pred_probs, model_classes)
-    dyn = record_training_dynamics(X, y, n_classes=len(present), epochs=epochs, model=dynamics_model,
-                                   seed=seed, reporter=reporter)
     metrics = data_map_metrics(dyn)
     metrics = metrics.with_columns(assign_regions(metrics))
 
@@ -172,6 +178,15 @@ def find_suspicious_labels(
     }
     return SuspicionResult(queue=queue, cartography=cart, pred_probs=probs, labels=classes,
                            annotators=annotator_frame, summary=summary)
+
+
+class _HashedFeatures:
+    """The run's text features (:class:`~wslab.core.stats.hashing.HashedTfidf`: hashed word 1-2 + char_wb
+    2-5 n-gram TF-IDF, no vocabulary to fit), kept on the columns the rows use."""
+
+    def fit_transform(self, texts: list[str]):
+        X = HashedTfidf().fit_transform(texts)
+        return select_columns(X, used_columns(X))
 
 
 def _present_classes(given: np.ndarray, classes: list[str]) -> tuple[list[int], np.ndarray, np.ndarray, list[str]]:
