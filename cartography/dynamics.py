@@ -106,7 +106,8 @@ def cross_fitted_dynamics(
 
     ``X`` (N, D), ``labels`` (N,) class indices. Stratified ``folds``-fold cross-fitting: for each
     fold a fresh ``model`` (default :func:`default_dynamics_model`) is trained for ``epochs``
-    passes (``partial_fit``, each epoch warm-started from the last, in a fresh random order) on
+    passes (``partial_fit``, each epoch warm-started from the last; SGD shuffles each epoch
+    itself, from a per-fold random state, so no permuted copy of ``X`` is made) on
     the other folds' rows; after every epoch p(given label) is recorded for those training rows,
     and after the last epoch the fold's own rows are predicted. So each row gets
     ``(folds - 1) * epochs`` training-time observations (the data map: ``gold_probs`` of shape
@@ -124,7 +125,6 @@ def cross_fitted_dynamics(
     if epochs < 1 or folds < 2 or (folds - 1) * epochs < 2:
         raise ValueError(f"folds must be at least 2, epochs at least 1 and (folds - 1) * epochs at least 2 to "
                          f"measure variability, got folds={folds} and epochs={epochs}.")
-    rng = np.random.default_rng(seed)
     classes = np.arange(n_classes)
     fold_of = np.empty(n, dtype=np.int64)
     splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(n), labels))
@@ -136,13 +136,15 @@ def cross_fitted_dynamics(
     with get_reporter(reporter).task("training dynamics", total=folds * epochs) as advance:
         for f, (train_idx, test_idx) in enumerate(splits):
             fold_model = clone(model) if model is not None else default_dynamics_model(seed=seed)
+            if "random_state" in fold_model.get_params():  # a new order every epoch, without copying X
+                fold_model.set_params(random_state=np.random.RandomState(np.random.SeedSequence([seed or 0, f])
+                                                                         .generate_state(1)[0]))
             slot = (f - (f > fold_of[train_idx])) * epochs  # this fold's place among each row's training folds
             X_train, y_train = X[train_idx], labels[train_idx]
             for e in range(epochs):
-                order = rng.permutation(len(train_idx))
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    fold_model.partial_fit(X_train[order], y_train[order], classes=classes)
+                    fold_model.partial_fit(X_train, y_train, classes=classes)
                 proba = _proba(fold_model, X_train, n_classes)
                 gold[slot + e, train_idx] = proba[np.arange(len(train_idx)), y_train]
                 preds[slot + e, train_idx] = proba.argmax(axis=1)

@@ -27,7 +27,7 @@ from wslab.core.errors import InputError
 from wslab.core.frames import as_polars, returns_like
 from wslab.core.progress import Reporter, get_reporter
 from wslab.core.stats.features import build_features
-from wslab.core.stats.hashing import HashedTfidf, select_columns, used_columns
+from wslab.core.stats.hashing import HashedTfidf
 from wslab.quality.label_issues import (check_class_counts, find_label_issues, majority_vote,
                                         multiannotator_consensus, out_of_sample_pred_probs)
 from wslab.quality.queue import build_queue
@@ -182,11 +182,11 @@ def find_suspicious_labels(
 
 class _HashedFeatures:
     """The run's text features (:class:`~wslab.core.stats.hashing.HashedTfidf`: hashed word 1-2 + char_wb
-    2-5 n-gram TF-IDF, no vocabulary to fit), kept on the columns the rows use."""
+    2-5 n-gram TF-IDF, no vocabulary to fit). The unused hashed columns stay: SGD's cost per row
+    is its non-zeros, whatever the width."""
 
     def fit_transform(self, texts: list[str]):
-        X = HashedTfidf().fit_transform(texts)
-        return select_columns(X, used_columns(X))
+        return HashedTfidf().fit_transform(texts)
 
 
 def _present_classes(given: np.ndarray, classes: list[str]) -> tuple[list[int], np.ndarray, np.ndarray, list[str]]:
