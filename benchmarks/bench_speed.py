@@ -72,9 +72,11 @@ def prepare(dataset: str, proj: Path, python: str = sys.executable) -> Path:
     import yaml
 
     if dataset == "demo":
-        subprocess.run([python, "-m", "wslab", "demo", str(proj), "-q"], check=True)
+        subprocess.run([python, "-m", "wslab", "demo", str(proj), "-q"], check=True, cwd=proj.parent)
         return proj / "config.yaml"
-    subprocess.run([python, "-m", "wslab", "import", "wrench", str(DATA / dataset), str(proj), "-q"], check=True)
+    # run outside any checkout: ``python -m wslab`` puts the working folder first on sys.path
+    subprocess.run([python, "-m", "wslab", "import", "wrench", str(DATA / dataset), str(proj), "-q"], check=True,
+                   cwd=proj.parent)
     cfg_path = proj / "config.yaml"
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
     cfg["selection"] = {"metric": SELECTION_METRIC[dataset]}
@@ -90,7 +92,7 @@ def apply_run(dataset: str, python: str) -> tuple[float, float, str]:
     """(wall seconds of ``wslab apply``, its test score, the chosen pipeline) with ``python``'s wslab."""
     with tempfile.TemporaryDirectory() as tmp:
         cfg = prepare(dataset, Path(tmp) / dataset, python)
-        secs, res = timed([python, "-m", "wslab", "apply", str(cfg), "--json"])
+        secs, res = timed([python, "-m", "wslab", "apply", str(cfg), "--json"], cwd=tmp)
     metrics = json.loads(res)
     final = metrics["test"]["final"]
     score = (final["accuracy"] if dataset == "youtube" else final["per_class"]["spam"]["f1"] if dataset == "sms"
@@ -99,10 +101,12 @@ def apply_run(dataset: str, python: str) -> tuple[float, float, str]:
     return secs, score, chosen if isinstance(chosen, str) else chosen.get("name", "?")
 
 
-def timed(cmd: list[str]) -> tuple[float, str]:
+def timed(cmd: list[str], cwd: str | Path | None = None) -> tuple[float, str]:
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return time.perf_counter() - t0, out
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr[-2000:]}")
+    return time.perf_counter() - t0, done.stdout
 
 
 METRIC = {"youtube": "accuracy", "sms": "F1 of spam", "demo": "macro F1"}
