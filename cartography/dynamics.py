@@ -145,11 +145,14 @@ def cross_fitted_dynamics(
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     fold_model.partial_fit(X_train, y_train, classes=classes)
-                proba = _proba(fold_model, X_train, n_classes)
+                if e < epochs - 1:
+                    proba = _proba(fold_model, X_train, n_classes)
+                else:  # the last epoch scores every row: its training rows and the held-out ones
+                    every = _proba(fold_model, X, n_classes)
+                    proba, pred_probs[test_idx] = every[train_idx], every[test_idx]
                 gold[slot + e, train_idx] = proba[np.arange(len(train_idx)), y_train]
                 preds[slot + e, train_idx] = proba.argmax(axis=1)
                 advance(1)
-            pred_probs[test_idx] = _proba(fold_model, X[test_idx], n_classes)
     return TrainingDynamics(gold_probs=gold, predictions=preds, labels=labels), pred_probs
 
 
