@@ -32,7 +32,6 @@ Prints markdown and writes benchmarks/results/issues.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -220,22 +219,6 @@ def make_synthetic(n: int, seed: int, *, signal: float = 1.0) -> pl.DataFrame:
     lab = np.where(flipped, 1 - y, y)
     return pl.DataFrame({"id": np.arange(n).astype(str), "text": texts, "label": np.array(["neg", "pos"])[lab],
                          "flipped": flipped})
-
-
-class StepTimer:
-    """A Reporter that records how long each library task took."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    @contextlib.contextmanager
-    def task(self, description: str, total: float | None = None):
-        t = time.perf_counter()
-        yield lambda advance=1, **fields: None
-        self.seconds[description] = self.seconds.get(description, 0.0) + time.perf_counter() - t
-
-    def info(self, message: str) -> None:
-        pass
 
 
 REFERENCE = """
