@@ -1,7 +1,16 @@
-"""Benchmark (issue 18): ``wslab apply`` wall time on WRENCH youtube and sms against the glue a user
-would write by hand, in one run.
+"""Benchmark (issue 18): ``wslab apply`` wall time on WRENCH youtube, sms and the demo against the glue a
+user would write by hand and against the main of before issue 18, in one run.
 
-    python benchmarks/bench_speed.py [youtube] [sms]
+    python benchmarks/bench_speed.py [youtube] [sms] [demo] [--old PYTHON]
+
+The old main (``OLD_COMMIT``, the parent of the first issue-18 commit) runs from its own
+install: ``--old`` (or ``WSLAB_OLD_PYTHON``) names that install's python, e.g. made by
+
+    git clone . /tmp/oldmain && git -C /tmp/oldmain checkout 8075551
+    python3 -m venv /tmp/oldmain/.venv && /tmp/oldmain/.venv/bin/pip install -e /tmp/oldmain
+
+Without it that column is left out. Each version imports the data and writes the demo with its
+own commands (``wslab import wrench``, ``wslab demo``), so each runs the config it writes.
 
 The glue, timed in a fresh interpreter like the CLI: Snorkel's ``LabelModel`` with its defaults
 fitted on the train split's LF votes, a TF-IDF word (1-2) + char_wb (2-5) logistic regression
@@ -25,7 +34,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_wrench import DATA, SELECTION_METRIC, readme_lfs  # noqa: E402
 
-DATASETS = ("youtube", "sms")
+DATASETS = ("youtube", "sms", "demo")
+OLD_COMMIT = "8075551"
+"""The main before issue 18's work: the parent of 7bb2de8, the first commit of the speed branch."""
 
 
 def glue(dataset: str) -> dict:
@@ -57,11 +68,15 @@ def glue(dataset: str) -> dict:
     return {"score": float(value)}
 
 
-def prepare(dataset: str, proj: Path) -> Path:
+def prepare(dataset: str, proj: Path, python: str = sys.executable) -> Path:
     import yaml
 
-    subprocess.run([sys.executable, "-m", "wslab", "import", "wrench", str(DATA / dataset), str(proj), "-q"],
-                   check=True)
+    if dataset == "demo":
+        subprocess.run([python, "-m", "wslab", "demo", str(proj), "-q"], check=True, cwd=proj.parent)
+        return proj / "config.yaml"
+    # run outside any checkout: ``python -m wslab`` puts the working folder first on sys.path
+    subprocess.run([python, "-m", "wslab", "import", "wrench", str(DATA / dataset), str(proj), "-q"], check=True,
+                   cwd=proj.parent)
     cfg_path = proj / "config.yaml"
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
     cfg["selection"] = {"metric": SELECTION_METRIC[dataset]}
@@ -73,42 +88,70 @@ def prepare(dataset: str, proj: Path) -> Path:
     return cfg_path
 
 
-def timed(cmd: list[str]) -> tuple[float, str]:
+def apply_run(dataset: str, python: str) -> tuple[float, float, str]:
+    """(wall seconds of ``wslab apply``, its test score, the chosen pipeline) with ``python``'s wslab."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = prepare(dataset, Path(tmp) / dataset, python)
+        secs, res = timed([python, "-m", "wslab", "apply", str(cfg), "--json"], cwd=tmp)
+    metrics = json.loads(res)
+    final = metrics["test"]["final"]
+    score = (final["accuracy"] if dataset == "youtube" else final["per_class"]["spam"]["f1"] if dataset == "sms"
+             else final["macro_f1"])
+    chosen = (metrics.get("candidates") or {}).get("chosen") or metrics.get("chosen") or "?"
+    return secs, score, chosen if isinstance(chosen, str) else chosen.get("name", "?")
+
+
+def timed(cmd: list[str], cwd: str | Path | None = None) -> tuple[float, str]:
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return time.perf_counter() - t0, out
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr[-2000:]}")
+    return time.perf_counter() - t0, done.stdout
+
+
+METRIC = {"youtube": "accuracy", "sms": "F1 of spam", "demo": "macro F1"}
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--glue"]:
         print(json.dumps(glue(argv[1])))
         return 0
+    old = os.environ.get("WSLAB_OLD_PYTHON")
+    if "--old" in argv:
+        i = argv.index("--old")
+        old, argv = argv[i + 1], argv[:i] + argv[i + 2:]
     out = HERE / "results" / "speed.md"
     if not DATA.exists():
         print(f"skipped: {DATA} is absent")
         return 0
     rows = []
     for dataset in [d for d in DATASETS if not argv or d in argv]:
-        glue_s, glue_out = timed([sys.executable, __file__, "--glue", dataset])
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg = prepare(dataset, Path(tmp) / dataset)
-            wslab_s, res = timed([sys.executable, "-m", "wslab", "apply", str(cfg), "--json"])
-        metrics = json.loads(res)
-        final = metrics["test"]["final"]
-        ours = final["accuracy"] if dataset == "youtube" else final["per_class"]["spam"]["f1"]
-        theirs = json.loads(glue_out)["score"]
-        rows.append(f"| {dataset} | {'accuracy' if dataset == 'youtube' else 'F1 of spam'} | {wslab_s:.0f} s | "
-                    f"{glue_s:.0f} s | **{wslab_s / glue_s:.1f}x** | {100 * ours:.1f} ({metrics['candidates']['chosen']}) "
-                    f"| {100 * theirs:.1f} |")
-    text = ("## Speed: `wslab apply` against the hand-written glue (issue 18)\n\n"
+        glue_s = theirs = None
+        if dataset != "demo":
+            glue_s, glue_out = timed([sys.executable, __file__, "--glue", dataset])
+            theirs = json.loads(glue_out)["score"]
+        wslab_s, ours, chosen = apply_run(dataset, sys.executable)
+        old_s, old_score, old_chosen = apply_run(dataset, old) if old else (None, None, None)
+        cell = lambda x, f="{:.0f} s": f.format(x) if x is not None else "-"  # noqa: E731
+        rows.append(f"| {dataset} | {METRIC[dataset]} | {wslab_s:.0f} s | {cell(glue_s)} | "
+                    f"**{cell(wslab_s / glue_s if glue_s else None, '{:.1f}x')}** | {cell(old_s)} | "
+                    f"**{cell(old_s / wslab_s if old_s else None, '{:.1f}x')}** | {100 * ours:.1f} ({chosen}) | "
+                    f"{cell(100 * theirs if theirs is not None else None, '{:.1f}')} | "
+                    f"{cell(100 * old_score if old_score is not None else None, '{:.1f}')}"
+                    f"{f' ({old_chosen})' if old_chosen else ''} |")
+    text = ("## Speed: `wslab apply` against the hand-written glue and the main before issue 18\n\n"
             "Wall time of `wslab apply` (default config, the dataset's selection metric; sms with its readme's 73 "
-            "regex LFs re-applied) and of the glue a user would write (Snorkel `LabelModel` defaults on the train "
-            "votes, TF-IDF word + char_wb logistic regression on its labels of the covered train documents, "
-            "predict test), each in a fresh interpreter, in the same run of benchmarks/bench_speed.py. "
+            "regex LFs re-applied; the demo as `wslab demo` writes it: 50,000 messages, 2,000 gold) and of the glue a "
+            "user would write (Snorkel `LabelModel` defaults on the train votes, TF-IDF word + char_wb logistic "
+            "regression on its labels of the covered train documents, predict test; WRENCH only), and of `wslab "
+            f"apply` of the main before issue 18 (commit {OLD_COMMIT}, the parent of 7bb2de8, the first commit of "
+            "the speed work; installed in its own venv, importing the data with its own commands), each in a fresh "
+            "interpreter, in the same run of benchmarks/bench_speed.py. "
             f"Load average at the end: {os.getloadavg()[0]:.1f} on 2 cores (ratios matter more than seconds). "
-            "Target: wslab at most 3x the glue's wall time.\n\n"
-            "| dataset | metric | wslab apply | glue | ratio | wslab test score (chosen) | glue test score |\n"
-            "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+            "Targets: wslab at most 3x the glue's wall time, at least 5x faster than the old main.\n\n"
+            "| dataset | metric | wslab apply | glue | wslab / glue | old main | old main / wslab | wslab test score "
+            "(chosen) | glue test score | old main test score (chosen) |\n"
+            "|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
     print(text)
     out.write_text(text, encoding="utf-8")
     return 0

@@ -21,7 +21,8 @@ from sklearn.linear_model import SGDClassifier
 
 from wslab.core.progress import Reporter, get_reporter
 
-__all__ = ["TrainingDynamics", "default_dynamics_model", "record_training_dynamics", "data_map_metrics"]
+__all__ = ["TrainingDynamics", "default_dynamics_model", "record_training_dynamics", "cross_fitted_dynamics",
+           "data_map_metrics"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,77 @@ def record_training_dynamics(
             preds[e] = proba.argmax(axis=1)
             advance(1)
     return TrainingDynamics(gold_probs=gold, predictions=preds, labels=labels)
+
+
+def cross_fitted_dynamics(
+    X,
+    labels: np.ndarray,
+    *,
+    n_classes: int,
+    folds: int = 5,
+    epochs: int = 5,
+    model=None,
+    seed: int | None = 0,
+    reporter: Reporter | None = None,
+) -> tuple[TrainingDynamics, np.ndarray]:
+    """Training dynamics and out-of-sample probabilities from one set of fits.
+
+    ``X`` (N, D), ``labels`` (N,) class indices. Stratified ``folds``-fold cross-fitting: for each
+    fold a fresh ``model`` (default :func:`default_dynamics_model`) is trained for ``epochs``
+    passes (``partial_fit``, each epoch warm-started from the last; SGD shuffles each epoch
+    itself, from a per-fold random state, so no permuted copy of ``X`` is made) on
+    the other folds' rows; after every epoch p(given label) is recorded for those training rows,
+    and after the last epoch the fold's own rows are predicted. So each row gets
+    ``(folds - 1) * epochs`` training-time observations (the data map: ``gold_probs`` of shape
+    ((folds - 1) * epochs, N), one row per (training fold, epoch) in fold order) and one
+    prediction by a model that never saw it (``pred_probs`` (N, n_classes), the input of
+    confident learning). No separate cross-validation run and no separate cartography run.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = np.asarray(labels, dtype=int)
+    n = labels.shape[0]
+    if X.shape[0] != n:
+        raise ValueError(f"X and labels must be same length, but X is length {X.shape[0]} and labels "
+                         f"is length {n}.")
+    if epochs < 1 or folds < 2 or (folds - 1) * epochs < 2:
+        raise ValueError(f"folds must be at least 2, epochs at least 1 and (folds - 1) * epochs at least 2 to "
+                         f"measure variability, got folds={folds} and epochs={epochs}.")
+    classes = np.arange(n_classes)
+    fold_of = np.empty(n, dtype=np.int64)
+    splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(n), labels))
+    for f, (_, test_idx) in enumerate(splits):
+        fold_of[test_idx] = f
+    gold = np.empty(((folds - 1) * epochs, n), dtype=np.float32)
+    preds = np.empty(((folds - 1) * epochs, n), dtype=np.int64)
+    pred_probs = np.zeros((n, n_classes), dtype=np.float64)
+    with get_reporter(reporter).task("training dynamics", total=folds * epochs) as advance:
+        for f, (train_idx, test_idx) in enumerate(splits):
+            fold_model = clone(model) if model is not None else default_dynamics_model(seed=seed)
+            if "random_state" in fold_model.get_params():  # a new order every epoch, without copying X
+                fold_model.set_params(random_state=np.random.RandomState(np.random.SeedSequence([seed or 0, f])
+                                                                         .generate_state(1)[0]))
+            slot = (f - (f > fold_of[train_idx])) * epochs  # this fold's place among each row's training folds
+            X_train, y_train = X[train_idx], labels[train_idx]
+            for e in range(epochs):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    fold_model.partial_fit(X_train, y_train, classes=classes)
+                if e < epochs - 1:
+                    proba = _proba(fold_model, X_train, n_classes)
+                else:  # the last epoch scores every row: its training rows and the held-out ones
+                    every = _proba(fold_model, X, n_classes)
+                    proba, pred_probs[test_idx] = every[train_idx], every[test_idx]
+                gold[slot + e, train_idx] = proba[np.arange(len(train_idx)), y_train]
+                preds[slot + e, train_idx] = proba.argmax(axis=1)
+                advance(1)
+    return TrainingDynamics(gold_probs=gold, predictions=preds, labels=labels), pred_probs
+
+
+def _proba(model, X, n_classes: int) -> np.ndarray:
+    out = np.zeros((X.shape[0], n_classes), dtype=np.float64)
+    out[:, model.classes_.astype(int)] = model.predict_proba(X)
+    return out
 
 
 def data_map_metrics(dynamics: TrainingDynamics) -> pl.DataFrame:

@@ -39,7 +39,7 @@ import polars as pl
 from wslab.core.errors import ConfigError, InputError
 from wslab.core.frames import as_polars, returns_like
 from wslab.labeling.compile import compile_lf, condition_columns, is_declarative
-from wslab.labeling.spec import ABSTAIN, LFSpec, PythonLF
+from wslab.labeling.spec import ABSTAIN, LFSpec
 from wslab.core.progress import Reporter, get_reporter
 
 

@@ -156,27 +156,59 @@ def category_counts(codes: np.ndarray, *, n_categories: int | None = None) -> np
 # ---------------------------------------------------------------- percent agreement, Fleiss, AC1
 
 
-def _pairwise_parts(counts: np.ndarray):
-    counts = np.asarray(counts, dtype=np.float64)
+def count_patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``counts`` (n_items, K) and how many items have each: (patterns (P, K)
+    int64, freq (P,)). Every coefficient of counts is a sum over items of a function of the item's
+    row, so it can be summed over the few patterns instead (5 raters, 3 categories: at most 21 patterns
+    for any number of items). Rows are keyed as numbers in base max+1 and counted with ``bincount``
+    when the key space is small, else sorted.
+
+    >>> pats, freq = count_patterns(np.array([[2, 0], [1, 1], [2, 0]]))
+    >>> pats.tolist(), freq.tolist()
+    ([[2, 0], [1, 1]], [2, 1])
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    n, k = counts.shape
+    if n == 0 or k == 0:
+        return counts.reshape(0, k), np.zeros(0, dtype=np.int64)
+    base = int(counts.max()) + 1
+    if k * np.log2(base) >= 62:
+        pats, freq = np.unique(counts, axis=0, return_counts=True)
+        return pats, freq
+    powers = base ** np.arange(k, dtype=np.int64)
+    keys = counts @ powers
+    if base ** k <= 4 * n + 1024:
+        freq = np.bincount(keys, minlength=base ** k)
+        uniq = np.flatnonzero(freq)
+        freq = freq[uniq]
+    else:
+        uniq, freq = np.unique(keys, return_counts=True)
+    return (uniq[:, None] // powers[None, :]) % base, freq
+
+
+def _pairwise_parts(pats: np.ndarray, freq: np.ndarray):
+    """(rated patterns as floats, their freq, r, two, pa_i), one entry per pattern."""
+    counts = np.asarray(pats, dtype=np.float64)
     r = counts.sum(1)
     rated = r > 0
-    counts, r = counts[rated], r[rated]
+    counts, r, w = counts[rated], r[rated], freq[rated].astype(np.float64)
     two = r >= 2
     pairs = np.where(two, r * (r - 1), 1.0)
     pa_i = np.where(two, (counts * (counts - 1)).sum(1) / pairs, 0.0)
-    return counts, r, two, pa_i
+    return counts, w, r, two, pa_i
 
 
 def percent_agreement_from_counts(counts: np.ndarray, *, confidence: float = 0.95) -> Coefficient:
     """:func:`percent_agreement` from per-item category counts (see :func:`category_counts`)."""
     method = "normal, SE of the mean over items"
-    _, _, two, pa_i = _pairwise_parts(counts)
-    n2 = int(two.sum())
+    _, w, _, two, pa_i = _pairwise_parts(*count_patterns(counts))
+    n2 = int(w[two].sum())
     if n2 == 0:
         return _undefined(0, "no item has two ratings", method)
-    vals = pa_i[two]
-    var = vals.var(ddof=1) / n2 if n2 > 1 else np.nan
-    return _normal(vals.mean(), var, n2, confidence, 0.0, 1.0, method)
+    vals, w2 = pa_i[two], w[two]
+    mean = float((w2 * vals).sum() / n2)
+    var = float((w2 * (vals - mean) ** 2).sum() / (n2 - 1)) / n2 if n2 > 1 else np.nan
+    return _normal(mean, var, n2, confidence, 0.0, 1.0, method)
 
 
 def percent_agreement(codes: np.ndarray, *, confidence: float = 0.95) -> Coefficient:
@@ -188,15 +220,18 @@ def percent_agreement(codes: np.ndarray, *, confidence: float = 0.95) -> Coeffic
     return percent_agreement_from_counts(category_counts(codes), confidence=confidence)
 
 
-def _chance_corrected(counts: np.ndarray, *, kind: str, n_categories: int, confidence: float) -> Coefficient:
+def _chance_corrected(pats: np.ndarray, freq: np.ndarray, *, kind: str, n_categories: int,
+                      confidence: float) -> Coefficient:
+    """Fleiss' kappa or AC1 and Gwet's variance of the items whose count rows are ``pats`` (P, K),
+    ``freq`` items each: every sum over items is a sum over patterns weighted by ``freq``."""
     method = "normal, Gwet linearisation variance"
-    counts, r, two, pa_i = _pairwise_parts(counts)
-    n, n2 = len(r), int(two.sum())
+    counts, w, r, two, pa_i = _pairwise_parts(pats, freq)
+    n, n2 = int(w.sum()), int(w[two].sum())
     if n2 == 0:
         return _undefined(0, "no item has two ratings", method)
-    pa = pa_i.sum() / n2
+    pa = float((w * pa_i).sum() / n2)
     prop = counts / r[:, None]
-    pi = prop.mean(0)
+    pi = (w @ prop) / n
     if kind == "fleiss":
         pe = float(pi @ pi)
         pe_i = prop @ pi
@@ -216,15 +251,15 @@ def _chance_corrected(counts: np.ndarray, *, kind: str, n_categories: int, confi
         return _normal(coef, np.nan, n2, confidence, -1.0, 1.0, method)
     c_i = (n / n2) * (pa_i - pe * two) / (1 - pe)
     c_i = c_i - 2 * (1 - coef) * (pe_i - pe) / (1 - pe)
-    var = float(((c_i - coef) ** 2).sum() / (n * (n - 1)))
-    res = _normal(coef, var, n2, confidence, -1.0, 1.0, method)
-    return res
+    var = float((w * (c_i - coef) ** 2).sum() / (n * (n - 1)))
+    return _normal(coef, var, n2, confidence, -1.0, 1.0, method)
 
 
 def fleiss_kappa_from_counts(counts: np.ndarray, *, confidence: float = 0.95) -> Coefficient:
     """:func:`fleiss_kappa` from per-item category counts (see :func:`category_counts`)."""
     counts = np.asarray(counts)
-    return _chance_corrected(counts, kind="fleiss", n_categories=counts.shape[1], confidence=confidence)
+    return _chance_corrected(*count_patterns(counts), kind="fleiss", n_categories=counts.shape[1],
+                             confidence=confidence)
 
 
 def fleiss_kappa(codes: np.ndarray, *, confidence: float = 0.95) -> Coefficient:
@@ -234,14 +269,14 @@ def fleiss_kappa(codes: np.ndarray, *, confidence: float = 0.95) -> Coefficient:
 
 def fleiss_kappa_per_category_from_counts(counts: np.ndarray, *, confidence: float = 0.95) -> list[Coefficient]:
     """Per-category Fleiss kappas from per-item category counts, one per column."""
-    counts = np.asarray(counts, dtype=np.int64)
-    r = counts.sum(1)
+    pats, freq = count_patterns(counts)  # the sums over items, over the distinct count rows
+    r = pats.sum(1)
     out = []
-    for k in range(counts.shape[1]):  # loop over categories, not items
-        two = np.stack([counts[:, k], r - counts[:, k]], axis=1)
-        res = _chance_corrected(two, kind="fleiss", n_categories=2, confidence=confidence)
+    for k in range(pats.shape[1]):  # loop over categories, not items
+        two = np.stack([pats[:, k], r - pats[:, k]], axis=1)
+        res = _chance_corrected(two, freq, kind="fleiss", n_categories=2, confidence=confidence)
         if not res.defined and res.n:
-            used = counts[:, k].sum()
+            used = (freq * pats[:, k]).sum()
             note = ("category never used" if used == 0 else "every rating is this category")
             res = _undefined(res.n, note, res.method)
         out.append(res)
@@ -262,7 +297,8 @@ def fleiss_kappa_per_category(codes: np.ndarray, *, n_categories: int | None = N
 def gwet_ac1_from_counts(counts: np.ndarray, *, confidence: float = 0.95) -> Coefficient:
     """:func:`gwet_ac1` from per-item category counts; K is the number of columns."""
     counts = np.asarray(counts)
-    return _chance_corrected(counts, kind="ac1", n_categories=counts.shape[1], confidence=confidence)
+    return _chance_corrected(*count_patterns(counts), kind="ac1", n_categories=counts.shape[1],
+                             confidence=confidence)
 
 
 def gwet_ac1(codes: np.ndarray, *, n_categories: int | None = None, confidence: float = 0.95) -> Coefficient:

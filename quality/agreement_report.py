@@ -135,11 +135,25 @@ def _clean_ratings(ratings: pl.DataFrame, name: str, categories: Sequence[str] |
     if df.height == 0:
         raise InputError(f"{name}: no rating has a label; expected at least one labelled row")
     _check_labels(df, categories, name, "ratings")
-    n_keys = _first_conflict(df, ["id", "annotator"], name, "(id, annotator)",
-                             "expected one label per annotator and item")
-    if n_keys < df.height:  # identical duplicates: keep the first
-        df = df.sort("_row").unique(subset=["id", "annotator"], keep="first", maintain_order=True)
+    df = _with_keys(df)
+    n_ann = len(df["_ann"].dtype.categories)
+    key = df["_item"].to_physical().to_numpy().astype(np.int64) * n_ann + df["_ann"].to_physical().to_numpy()
+    if np.bincount(key).max() > 1:  # a repeated (id, annotator): the slow check names the row
+        n_keys = _first_conflict(df, ["id", "annotator"], name, "(id, annotator)",
+                                 "expected one label per annotator and item")
+        if n_keys < df.height:  # identical duplicates: keep the first
+            df = df.sort("_row").unique(subset=["id", "annotator"], keep="first", maintain_order=True)
     return df
+
+
+def _with_keys(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with ``_item`` (the id as an Enum of the ids in order of first appearance) and
+    ``_ann`` (the annotator as an Enum of the sorted annotators): integer codes from one hash pass
+    per column, shared by the duplicate check and the coding (:func:`_code_ratings`)."""
+    ids = df["id"].unique(maintain_order=True)
+    annotators = df["annotator"].unique().sort()
+    return df.with_columns(pl.col("id").cast(pl.Enum(ids)).alias("_item"),
+                           pl.col("annotator").cast(pl.Enum(annotators)).alias("_ann"))
 
 
 def _first_conflict(df: pl.DataFrame, key: list[str], name: str, what: str, expected: str) -> int:
@@ -303,14 +317,13 @@ def agreement_report(ratings: pl.DataFrame, gold: pl.DataFrame | None = None, *,
 
 def _code_ratings(df: pl.DataFrame, cats: list[str]) -> tuple[pl.DataFrame, list[str], np.ndarray]:
     """(items with ``_item`` index, annotators, codes (items x annotators), -1 = not rated)."""
-    items = df.select("id").unique(maintain_order=True).with_row_index("_item")
-    annotators = sorted(df["annotator"].unique().to_list())
-    coded = df.join(items, on="id").select(
-        "_item",
-        pl.col("annotator").replace_strict(annotators, list(range(len(annotators))), return_dtype=pl.Int64),
-        pl.col("label").replace_strict(cats, list(range(len(cats))), return_dtype=pl.Int16))
+    if "_item" not in df.columns:
+        df = _with_keys(df)
+    items = pl.DataFrame({"id": df["_item"].dtype.categories}).with_row_index("_item")
+    annotators = df["_ann"].dtype.categories.to_list()
+    label = df["label"].cast(pl.Enum(cats)).to_physical().to_numpy().astype(np.int16)
     codes = np.full((items.height, len(annotators)), -1, dtype=np.int16)
-    codes[coded["_item"].to_numpy(), coded["annotator"].to_numpy()] = coded["label"].to_numpy()
+    codes[df["_item"].to_physical().to_numpy(), df["_ann"].to_physical().to_numpy()] = label
     return items, annotators, codes
 
 

@@ -30,7 +30,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from wslab.core.data import parse_tag_cell
 from wslab.core.errors import InputError
 from wslab.core.frames import as_polars
 from wslab.quality.agreement import Coefficient, krippendorff_alpha_from_counts

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import polars as pl
-import pytest
 from typer.testing import CliRunner
 
 from fake_openai_server import user_text

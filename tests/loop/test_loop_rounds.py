@@ -42,6 +42,7 @@ def loop(tmp_path_factory):
     truth = dict(pl.read_parquet(demo / "data" / "truth.parquet").select("id", "label").iter_rows())
     first = run_apply(load_config(config))
     first_labels = pl.read_parquet(first.files["labels"])  # the run folder is replaced by the next apply
+    first_flagged = pl.read_csv(first.files["queue"], infer_schema=False).height
     split_before = (demo / "data" / "wslab_split.csv").read_bytes()
 
     runner = CliRunner()
@@ -57,6 +58,7 @@ def loop(tmp_path_factory):
     assert res.exit_code == 0, res.output
     second = run_apply(load_config(config))
     return {"demo": demo, "truth": truth, "first": first, "first_labels": first_labels, "second": second,
+            "first_flagged": first_flagged,
             "split_before": split_before, "answered": [t["data"]["wslab_id"] for t in tasks],
             "summary": json.loads(res.stdout)}
 
@@ -85,17 +87,18 @@ def test_no_gold_test_item_moved_and_answers_joined_dev(loop):
     outside_gold = [i for i in answered if i not in gold]
     assert set(split["id"]) == gold  # the split file holds the gold file's rows; answers are dev by rule
     assert second.metrics["gold"]["n_dev"] == first.metrics["gold"]["n_dev"] + len(outside_gold)
-    assert len(outside_gold) > TOP // 2
+    assert len(outside_gold) > len(answered) // 2
 
 
 def test_reviewed_items_left_the_queue_and_are_expert_labels(loop):
     second, truth, answered = loop["second"], loop["truth"], loop["answered"]
-    assert loop["summary"]["answers"] == len(answered) == TOP
+    # the export holds the top TOP flagged items, fewer when the flag (calibrated on gold dev) keeps fewer
+    assert loop["summary"]["answers"] == len(answered) == min(TOP, loop["first_flagged"]) >= 50
     queue = pl.read_csv(second.files["queue"], infer_schema=False)
     assert queue.height > 0 and not set(queue["id"]) & set(answered)
     labels = pl.read_parquet(second.files["labels"])
     mine = labels.filter(pl.col("id").is_in(answered))
-    assert mine.height == TOP and set(mine["source"]) == {"expert"}
+    assert mine.height == len(answered) and set(mine["source"]) == {"expert"}
     assert all(truth[i] == lab for i, lab in mine.select("id", "label").iter_rows())
     assert (mine["confidence"] == 1.0).all()
     before = loop["first_labels"].filter(pl.col("id").is_in(answered))

@@ -93,3 +93,33 @@ def test_html_past_max_points_draws_non_easy_points_and_a_density_of_the_rest():
     assert data["n_density"] == 45 and sum(c[1] for c in data["density"]["cells"]) == 45
     assert "the 5 outside the easy-to-learn region are drawn one by one" in page
     assert sum(data["hist"]["confidence"]["counts"][0]) == 50  # the histograms count every point
+
+
+def test_cross_fitted_dynamics_slots_and_held_out_predictions():
+    """Each row's data-map entries come from the folds that trained on it (in fold order), its
+    pred_probs from the one fold that held it out; checked against the fits redone by hand."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from wslab.cartography.dynamics import cross_fitted_dynamics, default_dynamics_model
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] + 0.5 * rng.normal(size=60) > 0).astype(int)
+    dyn, probs = cross_fitted_dynamics(X, y, n_classes=2, folds=3, epochs=2, seed=4)
+    assert dyn.gold_probs.shape == (4, 60) and probs.shape == (60, 2)
+    np.testing.assert_allclose(probs.sum(1), 1.0)
+    seen = np.zeros(60, dtype=int)
+    for f, (train, test) in enumerate(StratifiedKFold(3, shuffle=True, random_state=4).split(X, y)):
+        m = default_dynamics_model(seed=4).set_params(
+            random_state=np.random.RandomState(np.random.SeedSequence([4, f]).generate_state(1)[0]))
+        for e in range(2):
+            m.partial_fit(X[train], y[train], classes=[0, 1])
+            p = m.predict_proba(X[train])[np.arange(len(train)), y[train]]
+            np.testing.assert_allclose(dyn.gold_probs[seen[train] * 2 + e, train], p, rtol=1e-6)
+        seen[train] += 1
+        np.testing.assert_allclose(probs[test], m.predict_proba(X[test]))
+    assert (seen == 2).all()
+    again, probs2 = cross_fitted_dynamics(X, y, n_classes=2, folds=3, epochs=2, seed=4)
+    assert np.array_equal(again.gold_probs, dyn.gold_probs) and np.array_equal(probs, probs2)
+    with pytest.raises(ValueError, match="at least 2"):
+        cross_fitted_dynamics(X, y, n_classes=2, folds=2, epochs=1)

@@ -33,11 +33,25 @@ def test_priority_is_mean_of_percentile_ranks_and_sorted(items):
     # the rows in the same order under both signals: percentile ranks 1, 0, 2/3, 1/3.
     np.testing.assert_allclose(q["priority"], [1.0, 2 / 3, 1 / 3, 0.0])
     np.testing.assert_allclose(q["cleanlab_score"], [0.9, 0.6, 0.2, 0.1])  # raw scores are kept
-    assert q["flagged"].to_list() == [True, True, False, False]
+    # flagged where cleanlab and cartography agree: c is hard-to-learn but no cleanlab issue
+    assert q["flagged"].to_list() == [True, False, False, False]
+    assert q["reasons"][1] == "hard-to-learn (confidence 0.3)"
     assert q["reasons"][0] == "cleanlab label issue (quality 0.1); hard-to-learn (confidence 0.2)"
     for col in ("id", "text", "given_label", "suggested_label", "priority", "reasons",
                 "cleanlab_score", "cartography_score"):
         assert col in q.columns
+
+
+def test_flag_needs_both_model_signals_but_any_other_signal(items):
+    q = build_queue(items).sort("id")
+    assert q["flagged"].to_list() == [True, False, False, False]
+    alone = build_queue(items.drop("region", "confidence", "variability", "correctness")).sort("id")
+    assert alone["flagged"].to_list() == [True, False, False, False]  # cleanlab alone decides
+    carto = build_queue(items.drop("label_quality", "is_label_issue")).sort("id")
+    assert carto["flagged"].to_list() == [True, False, True, False]  # cartography alone decides
+    extra = pl.DataFrame({"id": ["b", "d"], "lf_conflicts": [2, 0]})
+    q = build_queue(items, extra_signals=extra).sort("id")
+    assert q["flagged"].to_list() == [True, True, False, False]  # an LF conflict flags on its own
 
 
 def test_percentile_rank_by_hand():
@@ -94,7 +108,7 @@ def test_extra_signals_join_by_id_and_missing_ids_are_left_out(items):
     d = q.filter(pl.col("id") == "d").row(0, named=True)
     np.testing.assert_allclose(d["priority"], (1 / 3 + 1 / 3 + 0 + 0) / 4)
     assert q["id"].to_list() == ["a", "c", "b", "d"]
-    assert flagged_queue(q)["id"].to_list() == ["a", "c", "b"]
+    assert flagged_queue(q)["id"].to_list() == ["a", "b"]  # c: cartography only, cleanlab does not agree
     assert flagged_queue(q, top=1).height == 1
 
 

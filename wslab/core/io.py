@@ -101,12 +101,17 @@ def check_csv_rows(path: Path, lf: pl.LazyFrame, sep: str) -> None:
     try:
         lf.select(pl.all().null_count()).collect(engine="streaming")
     except Exception as exc:
-        if "more fields" not in str(exc):
-            raise
-        line, found, expected = _ragged_line(path, sep)
-        where = f"line {line}: {found} fields" if line else "a line with more fields than the header"
-        raise InputError(f"{path}: {where}; expected at most {expected} (the header's columns; a field "
-                         "with the separator in it must be quoted)") from None
+        _raise_ragged(path, exc, sep)
+
+
+def _raise_ragged(path: Path, exc: Exception, sep: str) -> None:
+    """Re-raise ``exc`` unless it is polars' ragged-line error; then raise the InputError naming the line."""
+    if "more fields" not in str(exc):
+        raise exc
+    line, found, expected = _ragged_line(path, sep)
+    where = f"line {line}: {found} fields" if line else "a line with more fields than the header"
+    raise InputError(f"{path}: {where}; expected at most {expected} (the header's columns; a field "
+                     "with the separator in it must be quoted)") from None
 
 
 def _ragged_line(path: Path, sep: str) -> tuple[int, int, int]:
@@ -134,12 +139,14 @@ def _require_file(path: str | Path) -> Path:
 
 
 def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "table",
-               id_columns: Sequence[str] = ("id",)) -> pl.LazyFrame:
+               id_columns: Sequence[str] = ("id",), check_rows: bool = True) -> pl.LazyFrame:
     """Lazily scan a csv, parquet or jsonl file and check that ``required`` columns exist.
 
     Text formats are checked for UTF-8 first, so a bad byte is reported with its line. The
     ``id_columns`` that the file has are read as text, exactly as written (``007`` stays
     ``007``, and ``1`` followed by ``A1`` is no type clash): every reader of an id goes here.
+    ``check_rows=False`` skips the ragged-line pass (:func:`check_csv_rows`) for a caller that
+    reads every column anyway (:func:`read_table`).
     """
     p = _require_file(path)
     fmt = table_format(p)
@@ -151,7 +158,8 @@ def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "t
             # not a parse error in the middle of a run
             lf = pl.scan_csv(p, separator=sep, infer_schema_length=None,
                              schema_overrides={c: pl.String for c in id_columns})
-            check_csv_rows(p, lf, sep)
+            if check_rows:
+                check_csv_rows(p, lf, sep)
         elif fmt == "jsonl":
             check_utf8(p)
             lf = pl.scan_ndjson(p, infer_schema_length=None)
@@ -181,10 +189,12 @@ def scan_table(path: str | Path, *, required: Sequence[str] = (), what: str = "t
 def read_table(path: str | Path, *, required: Sequence[str] = (), what: str = "table",
                id_columns: Sequence[str] = ("id",)) -> pl.DataFrame:
     """Read a whole csv, parquet or jsonl file into memory (see :func:`scan_table`)."""
-    lf = scan_table(path, required=required, what=what, id_columns=id_columns)
+    lf = scan_table(path, required=required, what=what, id_columns=id_columns, check_rows=False)
     try:
-        df = lf.collect()
+        df = lf.collect()  # every column: a ragged line fails here, and is named
     except Exception as exc:
+        if table_format(path) == "csv" and "more fields" in str(exc):
+            _raise_ragged(Path(path), exc, "\t" if Path(path).suffix.lower() == ".tsv" else ",")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: cannot read {what}: {first}") from None
     if df.height == 0:

@@ -197,3 +197,18 @@ def test_bands():
         "poor", "slight", "slight", "fair", "moderate", "substantial", "almost perfect"]
     assert [band(v, "simple") for v in (0.59, 0.6, 0.8, 0.81)] == ["poor", "good", "good", "very high"]
     assert band(None) is None
+
+
+@pytest.mark.parametrize("k, raters", [(3, 5), (2, 40), (8, 5), (30, 4)])
+def test_count_patterns_are_the_rows_with_their_frequencies(k, raters):
+    """Every coefficient sums over count patterns; the patterns must be exactly the distinct rows
+    (small key space: bincount; large: sort; very many categories: unique rows)."""
+    from wslab.quality.agreement import category_counts, count_patterns
+
+    rng = np.random.default_rng(k)
+    codes = rng.integers(-1, k, size=(500, raters))
+    counts = category_counts(codes, n_categories=k)
+    pats, freq = count_patterns(counts)
+    rows, n = np.unique(counts, axis=0, return_counts=True)
+    order = np.lexsort(pats.T[::-1])
+    assert np.array_equal(pats[order], rows) and np.array_equal(freq[order], n)
