@@ -195,8 +195,9 @@ class OutputConfig(Strict):
 
 class SuspiciousConfig(Strict):
     enabled: bool = Field(True, description="Run cleanlab + cartography on the aggregated labels.")
-    folds: int = Field(5, ge=2)
-    epochs: int = Field(5, ge=2)
+    folds: int = Field(5, ge=2, description="Cross-fitting folds: one fit per fold gives its held-out rows' "
+                       "out-of-fold probabilities (cleanlab) and the other rows' data-map points.")
+    epochs: int = Field(5, ge=2, description="SGD epochs per fold; each epoch records the data-map (cartography) points.")
     max_items: int = Field(100_000, ge=100, description="Check at most this many labelled documents (sampled).")
 
 
