@@ -204,19 +204,45 @@ def load_gold(path: Path, *, labels: list[str], id_column: str = "id", label_col
                            name=str(path))
 
 
-def gold_from_frame(df, *, labels: list[str], id_column: str = "id", label_column: str = "label",
-                    split_column: str | None = None, dev_fraction: float = 0.5, seed: int = 0,
-                    corpus: Corpus | None = None, name: str = "gold") -> Gold:
-    """Validate a gold table (polars or pandas) and split it into dev and test."""
+def _gold_table(df, *, id_column: str, label_column: str, split_column: str | None, name: str) -> pl.DataFrame:
+    """A gold table with its columns checked and its ids as unique, non-null text."""
     df = as_polars(df, name=name)
-    path = name
     for col in [id_column, label_column] + ([split_column] if split_column else []):
         if col not in df.columns:
             raise InputError(f"{name}: missing column {col!r} in gold; found columns {df.columns}")
     df = df.with_columns(pl.col(id_column).cast(pl.String))
-    io.check_not_null(df, id_column, path=path, what="gold")
+    io.check_not_null(df, id_column, path=name, what="gold")
+    io.check_unique(df, id_column, path=name, what="gold")
+    return df
+
+
+def _check_in_corpus(df: pl.DataFrame, id_column: str, corpus: Corpus | None, name: str) -> None:
+    if corpus is None:
+        return
+    missing = df.with_row_index("_row").filter(~df[id_column].is_in(corpus.ids.implode())).head(1)
+    if missing.height:
+        raise InputError(f"{name}: row {missing['_row'][0] + 2}: gold id {missing[id_column][0]!r} is not in the "
+                         f"corpus {corpus.name}; expected gold ids to be corpus ids")
+
+
+def _split_column(df: pl.DataFrame, split_column: str, name: str) -> np.ndarray:
+    """The dev mask from a ``dev``/``test`` column (any case)."""
+    split = df[split_column].cast(pl.String).str.to_lowercase()
+    bad_split = split.is_in(["dev", "test"]).not_().arg_true()
+    if len(bad_split):
+        row = int(bad_split[0])
+        raise InputError(f"{name}: row {row + 2}: column {split_column!r} is {df[split_column][row]!r}; "
+                         "expected 'dev' or 'test'")
+    return (split == "dev").to_numpy()
+
+
+def gold_from_frame(df, *, labels: list[str], id_column: str = "id", label_column: str = "label",
+                    split_column: str | None = None, dev_fraction: float = 0.5, seed: int = 0,
+                    corpus: Corpus | None = None, name: str = "gold") -> Gold:
+    """Validate a gold table (polars or pandas) and split it into dev and test."""
+    df = _gold_table(df, id_column=id_column, label_column=label_column, split_column=split_column, name=name)
+    path = name
     io.check_not_null(df, label_column, path=path, what="gold")
-    io.check_unique(df, id_column, path=path, what="gold")
     df = df.with_columns(pl.col(label_column).cast(pl.String))
     bad = df.with_row_index("_row").filter(~pl.col(label_column).is_in(labels)).head(1)
     if bad.height and TAG_SEPARATOR in bad[label_column][0]:
@@ -229,26 +255,12 @@ def gold_from_frame(df, *, labels: list[str], id_column: str = "id", label_colum
             f"{path}: row {bad['_row'][0] + 2}: label {bad[label_column][0]!r} is not in the label set; "
             f"expected one of {labels}"
         )
-    ids = df[id_column]
-    if corpus is not None:
-        missing = df.with_row_index("_row").filter(~ids.is_in(corpus.ids.implode())).head(1)
-        if missing.height:
-            raise InputError(
-                f"{path}: row {missing['_row'][0] + 2}: gold id {missing[id_column][0]!r} is not in the corpus "
-                f"{corpus.name}; expected gold ids to be corpus ids"
-            )
+    _check_in_corpus(df, id_column, corpus, path)
     index = {lab: i for i, lab in enumerate(labels)}
     y = np.array([index[v] for v in df[label_column].to_list()], dtype=np.int64)
-    if split_column:
-        split = df[split_column].cast(pl.String).str.to_lowercase()
-        bad_split = split.is_in(["dev", "test"]).not_().arg_true()
-        if len(bad_split):
-            row = int(bad_split[0])
-            raise InputError(f"{path}: row {row + 2}: column {split_column!r} is {df[split_column][row]!r}; expected 'dev' or 'test'")
-        is_dev = (split == "dev").to_numpy()
-    else:
-        is_dev = stratified_split(y, dev_fraction=dev_fraction, rng=np.random.default_rng(seed))
-    return Gold(ids=ids.rename("id"), y=y, is_dev=is_dev)
+    is_dev = _split_column(df, split_column, path) if split_column else \
+        stratified_split(y, dev_fraction=dev_fraction, rng=np.random.default_rng(seed))
+    return Gold(ids=df[id_column].rename("id"), y=y, is_dev=is_dev)
 
 
 # ------------------------------------------------------------------ multi-label gold (tags)
@@ -326,13 +338,7 @@ def tag_gold_from_frame(df, *, tags: list[str], id_column: str = "id", label_col
                         split_column: str | None = None, dev_fraction: float = 0.5, seed: int = 0,
                         corpus: Corpus | None = None, name: str = "gold") -> TagGold:
     """Validate a multi-label gold table (polars or pandas) and split it into dev and test."""
-    df = as_polars(df, name=name)
-    for col in [id_column, label_column] + ([split_column] if split_column else []):
-        if col not in df.columns:
-            raise InputError(f"{name}: missing column {col!r} in gold; found columns {df.columns}")
-    df = df.with_columns(pl.col(id_column).cast(pl.String))
-    io.check_not_null(df, id_column, path=name, what="gold")
-    io.check_unique(df, id_column, path=name, what="gold")
+    df = _gold_table(df, id_column=id_column, label_column=label_column, split_column=split_column, name=name)
     cells = df[label_column]
     if not isinstance(cells.dtype, pl.List):  # a CSV cell as written (tags named 1, 2 are texts too)
         cells = cells.cast(pl.String)
@@ -340,23 +346,10 @@ def tag_gold_from_frame(df, *, tags: list[str], id_column: str = "id", label_col
         cells = cells.cast(pl.List(pl.String))
     sets = [parse_tag_cell(v, tags, f"{name}: row {i + 2}: column {label_column!r}") for i, v in enumerate(cells.to_list())]
     y = np.array([[t in s for t in tags] for s in sets], dtype=np.int8).reshape(len(sets), len(tags))
-    ids = df[id_column]
-    if corpus is not None:
-        missing = df.with_row_index("_row").filter(~ids.is_in(corpus.ids.implode())).head(1)
-        if missing.height:
-            raise InputError(f"{name}: row {missing['_row'][0] + 2}: gold id {missing[id_column][0]!r} is not in the "
-                             f"corpus {corpus.name}; expected gold ids to be corpus ids")
-    if split_column:
-        split = df[split_column].cast(pl.String).str.to_lowercase()
-        bad_split = split.is_in(["dev", "test"]).not_().arg_true()
-        if len(bad_split):
-            row = int(bad_split[0])
-            raise InputError(f"{name}: row {row + 2}: column {split_column!r} is {df[split_column][row]!r}; "
-                             "expected 'dev' or 'test'")
-        is_dev = (split == "dev").to_numpy()
-    else:
-        is_dev = random_split(len(y), dev_fraction=dev_fraction, rng=np.random.default_rng(seed))
-    return TagGold(ids=ids.rename("id"), y=y, is_dev=is_dev, tags=tuple(tags))
+    _check_in_corpus(df, id_column, corpus, name)
+    is_dev = _split_column(df, split_column, name) if split_column else \
+        random_split(len(y), dev_fraction=dev_fraction, rng=np.random.default_rng(seed))
+    return TagGold(ids=df[id_column].rename("id"), y=y, is_dev=is_dev, tags=tuple(tags))
 
 
 def tag_matrix(cells, tags, *, where: str = "labels", rows=None) -> np.ndarray:
