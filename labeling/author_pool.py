@@ -103,7 +103,6 @@ def build_pool(cfg: Any, corpus: Any, gold: Any, *, sample_size: int, dry_run_do
         where = cfg.config_path or "config"
         raise ConfigError(f"{where}: key 'gold': required by lfs author (LFs are scored on gold dev items); "
                           "expected gold: {path: gold.csv}")
-    labels = cfg.label_names
     id_col, text_col = corpus.id_column, corpus.text_column
     corpus = corpus.frame
     dev_ids = gold.dev_ids

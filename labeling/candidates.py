@@ -38,9 +38,10 @@ from wslab.labeling.aggregate import MIN_LFS_FOR_LABEL_MODEL, class_prior, major
 from wslab.labeling.label_model import LabelModelFits, RestartScore
 from wslab.labeling.patterns import VotePatterns, vote_patterns
 from wslab.labeling.span_features import SpanFeatures
+from wslab.labeling.stored_features import StoredFeatures
 from wslab.core.stats.features import text_classifier
 from wslab.core.stats.hashed_linear import HashedLinear
-from wslab.core.stats.hashing import HashedTfidf, select_columns, used_columns
+from wslab.core.stats.hashing import HashedTfidf
 from wslab.core.stats.predict_pool import parallel_proba
 
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -120,7 +121,7 @@ def lf_onehot(L: np.ndarray, n_classes: int) -> sp.csr_matrix:
 # ------------------------------------------------------------------ text features and the classifier
 
 
-class TextFeatures:
+class TextFeatures(StoredFeatures):
     """Hashed TF-IDF (:class:`~wslab.core.stats.hashing.HashedTfidf`) of the corpus rows ``rows``,
     computed once per run and shared by every candidate and fold: the idf is learnt from their
     texts (no labels, so no fold leaks into another), and any other rows are featurized on demand
@@ -131,19 +132,8 @@ class TextFeatures:
 
     def __init__(self, fetch_texts: Callable[[np.ndarray], list[str]], rows: np.ndarray, *, max_features: int,
                  n_jobs: int = 2, predict: Callable | None = None):
-        self.fetch_texts, self.predict = fetch_texts, predict or parallel_proba
-        self.rows = np.unique(rows)
-        self.featurizer, self.n_jobs = HashedTfidf(n_features=max_features, n_jobs=n_jobs), n_jobs
-        X = self.featurizer.fit_transform(fetch_texts(self.rows))
-        self.cols = used_columns(X)
-        self.X = select_columns(X, self.cols)
-
-    def __call__(self, pos: np.ndarray) -> sp.csr_matrix:
-        pos = np.asarray(pos)
-        idx = np.minimum(np.searchsorted(self.rows, pos), len(self.rows) - 1)
-        if len(pos) and np.array_equal(self.rows[idx], pos):
-            return self.X[idx]
-        return select_columns(self.featurizer.transform(self.fetch_texts(pos)), self.cols)
+        super().__init__(HashedTfidf(n_features=max_features, n_jobs=n_jobs), fetch_texts, rows)
+        self.fetch_texts, self.predict, self.n_jobs = fetch_texts, predict or parallel_proba, n_jobs
 
     def probs(self, clf, pos: np.ndarray, n_classes: int, extra: sp.spmatrix | None = None) -> np.ndarray:
         """(len(pos), n_classes) probabilities of ``clf`` (fitted on these features, ``extra``
@@ -151,8 +141,7 @@ class TextFeatures:
         other rows straight from their texts (:class:`~wslab.core.stats.hashed_linear.HashedLinear`,
         the same probabilities), over worker processes for large inputs."""
         pos = np.asarray(pos)
-        idx = np.minimum(np.searchsorted(self.rows, pos), len(self.rows) - 1)
-        fast = None if len(pos) and np.array_equal(self.rows[idx], pos) else \
+        fast = None if self.stored_index(pos) is not None else \
             HashedLinear.from_classifier(self.featurizer, clf, self.cols)
         if fast is None:
             X = self(pos)

@@ -13,30 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse as sp
 
-from wslab.core.stats.hashing import select_columns, used_columns
 from wslab.core.stats.regions import RegionTfidf
+from wslab.labeling.stored_features import StoredFeatures
 
 FetchRegions = Callable[[np.ndarray], dict[str, list[str]]]
 """Corpus positions -> their regions (:meth:`wslab.core.spans.EntitySpans.regions` of their texts)."""
 
 
-class SpanFeatures:
+class SpanFeatures(StoredFeatures):
     """Region TF-IDF (:class:`~wslab.core.stats.regions.RegionTfidf`) of the corpus rows ``rows``;
     ``self(pos)`` the (len(pos), d) CSR of any rows, on the same columns."""
 
     def __init__(self, fetch_regions: FetchRegions, rows: np.ndarray, *, max_features: int, n_jobs: int = 2):
+        super().__init__(RegionTfidf(n_features=max_features, n_jobs=n_jobs), fetch_regions, rows)
         self.fetch_regions = fetch_regions
-        self.rows = np.unique(rows)
-        self.featurizer = RegionTfidf(n_features=max_features, n_jobs=n_jobs)
-        X = self.featurizer.fit_transform(fetch_regions(self.rows))
-        self.cols = used_columns(X)
-        self.X = select_columns(X, self.cols)
-
-    def __call__(self, pos: np.ndarray) -> sp.csr_matrix:
-        pos = np.asarray(pos)
-        idx = np.minimum(np.searchsorted(self.rows, pos), len(self.rows) - 1)
-        if len(pos) and np.array_equal(self.rows[idx], pos):
-            return self.X[idx]
-        return select_columns(self.featurizer.transform(self.fetch_regions(pos)), self.cols)

@@ -132,7 +132,7 @@ class _Asking:
         return max(10, 2 * self.client.settings.concurrency)
 
     async def worker(self, advance: Any) -> None:
-        client, store = self.client, self.store
+        client = self.client
         max_tokens = client.settings.max_tokens or 64
         while self.queue and not self.stop:
             key, messages = self.queue.popleft()
