@@ -8,7 +8,6 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from wslab.core.stats.multilabel import multilabel_metrics
 sys.path.insert(0, str(Path(__file__).parent))  # the project builder beside this file
 from multilabel_project import make_data, write_multilabel_project  # noqa: E402
 from project_edits import edit_config  # noqa: E402
+from report_page import parse  # noqa: E402
 
 TAGS3 = ["card", "tariff", "fraud"]
 
@@ -316,44 +316,12 @@ def test_report_of_a_tag_run_without_the_tag_report(first_run, tmp_path, monkeyp
     assert not (tmp_path / "r.html").exists()
 
 
-class PageTables(HTMLParser):
-    """The report's tables as rows of cell texts, with the id of their section."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[tuple[str, list[list[str]]]] = []
-        self.section, self.cell = "", None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "section":
-            self.section = dict(attrs).get("id", "")
-        elif tag == "table":
-            self.tables.append((self.section, []))
-        elif tag == "tr" and self.tables:
-            self.tables[-1][1].append([])
-        elif tag in ("td", "th"):
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self.cell is not None:
-            self.tables[-1][1][-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
-
-    def first(self, section: str, *head: str) -> list[list[str]]:
-        return next(rows for sid, rows in self.tables if sid == section and rows and rows[0][:len(head)] == list(head))
-
-
 def test_report_shows_tag_rounds_and_agreement(first_run):
     """report.html of the tag run: the rounds table scores round 0 as the evaluation (micro F1,
     subset accuracy, Hamming loss, no accuracy "—"); agreement rows name their tag."""
     if not tag_report_available():
         pytest.skip("this wslab's report does not show multi-label runs")
-    page = PageTables()
-    page.feed((first_run[0] / "run" / "report.html").read_text(encoding="utf-8"))
+    page = parse((first_run[0] / "run" / "report.html").read_text(encoding="utf-8"))
 
     folder, result, _ = first_run
     rounds = page.first("rounds", "Round")
