@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from wslab.app.cli import app
-from wslab.app.review_loop import expert_labels, read_answers, round_table, tag_round_scores
+from wslab.app.review_loop import expert_labels, read_answers, round_table
 from wslab.core.config import load_config
 from wslab.core.data import Corpus
 
@@ -100,25 +100,37 @@ def test_rounds_scored_per_tag(project):
     assert first["ci"]["micro_f1"][0] <= first["micro_f1"] <= first["ci"]["micro_f1"][1]
 
 
-def test_tag_round_scores_match_sklearn_and_bootstrap():
+def test_round_scores_are_the_evaluations_tag_metrics():
+    """A tag round is scored by the evaluation's own multilabel_metrics (the same seed gives the same
+    numbers and CIs), whose values are scikit-learn's."""
     from sklearn.metrics import accuracy_score, f1_score, hamming_loss
+
+    from wslab.app.review_loop import _tag_round_scorer
+    from wslab.core.stats.multilabel import multilabel_metrics
 
     rng = np.random.default_rng(4)
     truth = (rng.random((60, 4)) < 0.4).astype(int)
     pred = np.where(rng.random((60, 4)) < 0.2, 1 - truth, truth)
     pred[:, 3] = 0  # a tag never predicted: F1 0 (zero_division=0)
-    got = tag_round_scores(truth, pred, list("wxyz"), n_boot=300, seed=1)
+    tags = list("wxyz")
+    got = multilabel_metrics(truth, pred, tags, n_boot=300, seed=[1, 2])
     assert got["micro_f1"] == pytest.approx(f1_score(truth, pred, average="micro"))
     assert got["macro_f1"] == pytest.approx(f1_score(truth, pred, average="macro", zero_division=0))
     assert got["subset_accuracy"] == pytest.approx(accuracy_score(truth, pred))
     assert got["hamming_loss"] == pytest.approx(hamming_loss(truth, pred))
-    from wslab.app.review_loop import _tag_headline
-
-    batch = _tag_headline(truth.astype(bool)[None], pred.astype(bool)[None])[0]  # the bootstrap's own formula
-    assert batch == pytest.approx([got["micro_f1"], got["macro_f1"], got["subset_accuracy"], got["hamming_loss"]])
     for key in ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss"):
         lo, hi = got["ci"][key]
         assert lo < got[key] < hi
+
+    from wslab.core.data import TagGold
+
+    gold = TagGold(ids=pl.Series("id", [f"t{i:03d}" for i in range(60)]), y=truth.astype(np.int8),
+                   is_dev=np.zeros(60, dtype=bool), tags=tuple(tags))
+    cfg = SimpleNamespace(label_names=tags, review_path=lambda name: f"wslab_{name}.csv")
+    test, score = _tag_round_scorer(cfg, gold, n_boot=300, seed=1)
+    cells = [";".join(t for t, on in zip(tags, row) if on) for row in pred]
+    got_round = score(test.with_columns(pl.Series("label", cells)), 2)
+    assert got_round == got
 
 
 def test_csv_form_round_trip(project):

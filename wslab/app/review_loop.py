@@ -26,7 +26,7 @@ labels.parquet (source ``expert``) and leaves the queue.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from wslab.core.rundir import check_project_stores
 
 __all__ = ["ANSWERS_SCHEMA", "SIGNALS", "ExpertLabels", "read_answers", "latest_answers", "import_answers",
            "frozen_gold", "expert_labels", "freeze_split", "drop_reviewed", "record_round", "round_table",
-           "ProjectStores", "write_project_stores", "read_rounds", "tag_round_scores"]
+           "ProjectStores", "write_project_stores", "read_rounds"]
 
 ANSWERS_SCHEMA = {"id": pl.String, "label": pl.String, "round": pl.Int64, "expert": pl.String, "at": pl.String,
                   "label_before": pl.String, "suggested": pl.String, "accepted": pl.Boolean, "source": pl.String,
@@ -352,90 +352,65 @@ def round_table(cfg: Config, gold: Gold | None, *, current: pl.DataFrame | None 
                 seed: int = 0) -> list[dict[str, Any]]:
     """Per round: its answers (:func:`_round_answers`) and its final labels' scores on the frozen
     gold test, scored against today's gold labels (corrections included) with bootstrap CIs.
-    ``current``: this run's round (:func:`record_round`), not stored yet, in place of a stored one."""
-    from wslab.core.stats.metrics import classification_report
-
+    ``current``: this run's round (:func:`record_round`), not stored yet, in place of a stored one.
+    A multi-label project's rounds hold tag cells, scored as the evaluation scores tags
+    (:func:`~wslab.core.stats.multilabel.multilabel_metrics`)."""
     store = read_answers(cfg.review_path("answers"))
     path = cfg.review_path("rounds")
     history = merged_rounds(read_rounds(path), current) if path.exists() or current is not None else None
     rounds = sorted(set(store["round"].to_list()) | set(history["round"].to_list() if history is not None else []) | {0})
+    truth, score = (_tag_round_scorer if cfg.multilabel else _class_round_scorer)(cfg, gold, n_boot=n_boot, seed=seed)
+    table = []
+    for rnd in rounds:
+        row: dict[str, Any] = {"round": rnd, **_round_answers(store, rnd)}
+        if history is not None and truth is not None:
+            got = truth.join(history.filter(pl.col("round") == rnd), on="id", how="inner")
+            if got.height:
+                row["test"] = score(got, rnd)
+        table.append(row)
+    return table
+
+
+RoundScorer = Callable[[pl.DataFrame, int], dict[str, Any]]
+"""A round's gold test items joined with its labels (``label``) -> its test scores."""
+
+
+def _class_round_scorer(cfg: Config, gold: Gold | None, *, n_boot: int,
+                        seed: int) -> tuple[pl.DataFrame | None, RoundScorer]:
+    """Gold test (``id``, class index ``y``) and the scorer of a single-label round: accuracy and
+    macro F1 with their CIs."""
+    from wslab.core.stats.metrics import classification_report
+
     index = {lab: i for i, lab in enumerate(cfg.label_names)}
-    if cfg.multilabel:
-        return _tag_round_table(cfg, gold, store, history, rounds, n_boot=n_boot, seed=seed)
-    truth = (pl.DataFrame({"id": gold.test_ids, "y": gold.y_test}) if gold is not None else None)
-    table = []
-    for rnd in rounds:
-        row: dict[str, Any] = {"round": rnd, **_round_answers(store, rnd)}
-        if history is not None and truth is not None:
-            got = truth.join(history.filter(pl.col("round") == rnd), on="id", how="inner")
-            if got.height:
-                rep = classification_report(got["y"].to_numpy(), got["label"].replace_strict(index).to_numpy(),
-                                            cfg.label_names, n_boot=n_boot, rng=np.random.default_rng([seed, rnd]))
-                row["test"] = {"n": rep["n"], "accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"],
-                               "ci": {k: rep["ci"][k] for k in ("accuracy", "macro_f1")} if "ci" in rep else None}
-        table.append(row)
-    return table
+    truth = pl.DataFrame({"id": gold.test_ids, "y": gold.y_test}) if gold is not None else None
+
+    def score(got: pl.DataFrame, rnd: int) -> dict[str, Any]:
+        rep = classification_report(got["y"].to_numpy(), got["label"].replace_strict(index).to_numpy(),
+                                    cfg.label_names, n_boot=n_boot, rng=np.random.default_rng([seed, rnd]))
+        return {"n": rep["n"], "accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"],
+                "ci": {k: rep["ci"][k] for k in ("accuracy", "macro_f1")} if "ci" in rep else None}
+
+    return truth, score
 
 
-def _tag_headline(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """(micro F1, macro F1, subset accuracy, Hamming loss) of a batch (B, n, T) of matrices, as sklearn
-    with ``zero_division=0``."""
-    tp = (y_true & y_pred).sum(1)
-    fp = (~y_true & y_pred).sum(1)
-    fn = (y_true & ~y_pred).sum(1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        micro = np.nan_to_num(2 * tp.sum(1) / (2 * tp.sum(1) + fp.sum(1) + fn.sum(1)))
-        macro = np.nan_to_num(2 * tp / (2 * tp + fp + fn)).mean(1)
-    subset = (y_true == y_pred).all(2).mean(1)
-    hamming = (y_true != y_pred).mean((1, 2))
-    return np.stack([micro, macro, subset, hamming], axis=1)
-
-
-def tag_round_scores(y_true: np.ndarray, y_pred: np.ndarray, tags: Sequence[str], *, n_boot: int = 1000,
-                     seed: int | Sequence[int] = 0) -> dict[str, Any]:
-    """A round's multi-label scores on gold test (0/1 matrices items x tags): ``n``, ``micro_f1``,
-    ``macro_f1``, ``subset_accuracy``, ``hamming_loss`` (each with a 95% percentile bootstrap CI
-    over items in ``ci``) and ``per_tag`` precision/recall/F1/support (scikit-learn; a tag never
-    predicted and never given scores 0, ``zero_division=0``)."""
-    from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
-
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    p, r, f, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
-    ci = None
-    if n_boot > 0 and len(y_true) > 1:
-        draw = np.random.default_rng(seed).integers(0, len(y_true), (n_boot, len(y_true)))
-        reps = _tag_headline(y_true.astype(bool)[draw], y_pred.astype(bool)[draw])
-        lo, hi = np.percentile(reps, [2.5, 97.5], axis=0)
-        ci = {k: [float(lo[j]), float(hi[j])] for j, k in enumerate(("micro_f1", "macro_f1", "subset_accuracy",
-                                                                       "hamming_loss"))}
-    return {"n": int(len(y_true)), "ci": ci,
-            "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
-            "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
-            "subset_accuracy": float(accuracy_score(y_true, y_pred)),
-            "hamming_loss": float(hamming_loss(y_true, y_pred)),
-            "per_tag": {t: {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
-                            "support": int(support[j])} for j, t in enumerate(tags)}}
-
-
-def _tag_round_table(cfg: Config, gold, store: pl.DataFrame, history: pl.DataFrame | None,
-                     rounds: list[int], *, n_boot: int, seed: int) -> list[dict[str, Any]]:
-    """:func:`round_table` of a multi-label project: the rounds file's labels are tag cells, gold
-    is the Gold variant with ``tag_matrix``; each round scored with :func:`tag_round_scores`."""
+def _tag_round_scorer(cfg: Config, gold, *, n_boot: int, seed: int) -> tuple[pl.DataFrame | None, RoundScorer]:
+    """Gold test (``id``, its ``_row`` in the test tag matrix) and the scorer of a multi-label round:
+    the rounds file's tag cells against gold's ``tag_matrix``, scored by
+    :func:`~wslab.core.stats.multilabel.multilabel_metrics` as the evaluation is."""
     from wslab.core.data import tag_matrix
+    from wslab.core.stats.multilabel import multilabel_metrics
 
-    truth = None
-    if gold is not None:
-        test = ~np.asarray(gold.is_dev)
-        truth = pl.DataFrame({"id": gold.ids.filter(pl.Series(test)), "_row": np.arange(int(test.sum()))})
-        truth_matrix = np.asarray(gold.tag_matrix)[test]
-    table = []
-    for rnd in rounds:
-        row: dict[str, Any] = {"round": rnd, **_round_answers(store, rnd)}
-        if history is not None and truth is not None:
-            got = truth.join(history.filter(pl.col("round") == rnd), on="id", how="inner")
-            if got.height:
-                pred = tag_matrix(got["label"].to_list(), cfg.label_names, where=str(cfg.review_path("rounds")))
-                row["test"] = tag_round_scores(truth_matrix[got["_row"].to_numpy()], pred, cfg.label_names,
-                                               n_boot=n_boot, seed=[seed, rnd])
-        table.append(row)
-    return table
+    if gold is None:
+        return None, lambda got, rnd: {}
+    test = ~np.asarray(gold.is_dev)
+    truth = pl.DataFrame({"id": gold.ids.filter(pl.Series(test)), "_row": np.arange(int(test.sum()))})
+    truth_matrix = np.asarray(gold.tag_matrix)[test]
+
+    def score(got: pl.DataFrame, rnd: int) -> dict[str, Any]:
+        pred = tag_matrix(got["label"].to_list(), cfg.label_names, where=str(cfg.review_path("rounds")))
+        return multilabel_metrics(truth_matrix[got["_row"].to_numpy()], pred, cfg.label_names,
+                                  n_boot=n_boot, seed=[seed, rnd])
+
+    return truth, score
+
+

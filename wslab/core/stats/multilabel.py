@@ -51,7 +51,7 @@ def _check(y_true: np.ndarray, y_pred: np.ndarray, tags: Sequence[str]) -> None:
 
 
 def multilabel_metrics(y_true: np.ndarray, y_pred: np.ndarray, tags: Sequence[str], *, n_boot: int = 1000,
-                       seed: int = 0) -> dict[str, Any]:
+                       seed: int | Sequence[int] = 0) -> dict[str, Any]:
     """``{n, micro_f1, macro_f1, subset_accuracy, hamming_loss, per_tag: {tag: {precision, recall,
     f1, support}}, ci: {...}}`` of 0/1 matrices ``y_true``, ``y_pred`` (items, tags); ``ci`` holds
     [lo, hi] of every number but ``n`` and ``support`` (empty with ``n_boot=0`` or no items)."""
