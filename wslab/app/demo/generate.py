@@ -376,12 +376,17 @@ def simulate_annotations(items: pl.DataFrame, rng: np.random.Generator) -> pl.Da
             .sort("batch", "id", "annotator"))
 
 
-def build_demo(n_docs: int = 50_000, n_gold: int = 2000, *, seed: int = 7) -> DemoData:
-    """Generate the demo data in memory; deterministic for a seed."""
+def check_demo_size(n_docs: int, n_gold: int) -> None:
+    """``--docs`` and ``--gold`` of a demo: at least 100 documents, 20 gold up to half of them."""
     if n_docs < 100:
         raise InputError(f"demo: --docs must be at least 100; got {n_docs}")
     if not 20 <= n_gold <= n_docs // 2:
         raise InputError(f"demo: --gold must be between 20 and half of --docs ({n_docs // 2}); got {n_gold}")
+
+
+def build_demo(n_docs: int = 50_000, n_gold: int = 2000, *, seed: int = 7) -> DemoData:
+    """Generate the demo data in memory; deterministic for a seed."""
+    check_demo_size(n_docs, n_gold)
     rng = np.random.default_rng(seed)
     corpus, truth = generate_corpus(n_docs, rng)
     gold = sample_gold(truth, n_gold, rng)

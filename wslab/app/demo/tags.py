@@ -32,9 +32,8 @@ import numpy as np
 import polars as pl
 import yaml
 
-from wslab.app.demo.generate import _AMOUNT_RANGES, LABELS, PhraseBank, _code_switch, _fill, _typos, data_text, \
-    phrase_bank
-from wslab.core.errors import InputError
+from wslab.app.demo.generate import _AMOUNT_RANGES, LABELS, PhraseBank, _code_switch, _fill, _typos, check_demo_size, \
+    data_text, phrase_bank
 from wslab.core.io import write_table, write_text
 
 TAGS: dict[str, str] = {t: LABELS[t] for t in ("tariff", "card", "loan", "fraud")}
@@ -172,10 +171,7 @@ def simulate_tag_annotations(items: pl.DataFrame, rng: np.random.Generator) -> p
 
 def build_tag_demo(n_docs: int = 50_000, n_gold: int = 2000, *, seed: int = 7) -> TagDemoData:
     """The multi-tag demo data in memory; deterministic for a seed."""
-    if n_docs < 100:
-        raise InputError(f"demo: --docs must be at least 100; got {n_docs}")
-    if not 20 <= n_gold <= n_docs // 2:
-        raise InputError(f"demo: --gold must be between 20 and half of --docs ({n_docs // 2}); got {n_gold}")
+    check_demo_size(n_docs, n_gold)
     rng = np.random.default_rng(seed)
     corpus, truth = generate_tagged(n_docs, rng)
     gold = sample_tag_gold(truth, n_gold, rng)
