@@ -133,9 +133,12 @@ PROBE = """<script>
 var D=JSON.parse(document.getElementById('points').textContent),cv=document.getElementById('map');
 var b=cv.getBoundingClientRect(),x=b.left+52+654*D.points.v[0]/D.xmax,y=b.top+12+468*(1-(D.points.c[0]+0.02)/1.04);
 var body=document.body,st=document.getElementById('status'),tip=document.getElementById('tip');
+// the page hit-tests in an animation frame; headless Chromium under virtual time may produce no
+// frame at all on a loaded machine (CI saw the tooltip never shown), so frames become timers here:
+// the page's own hit-test and tooltip code still run, only the frame scheduling is replaced
+window.requestAnimationFrame=function(cb){return setTimeout(function(){cb(0)},0)};
 cv.dispatchEvent(new MouseEvent('mousemove',{clientX:x,clientY:y,bubbles:true}));
-// the page shows the tooltip in an animation frame: wait (in Chromium's virtual time) until it is
-// shown, up to 2 s, rather than a fixed 300 ms that raced the frame on a loaded machine
+// wait (in Chromium's virtual time) until the tooltip is shown, up to 2 s
 var tries=0;
 function probe(){
 if(tip.style.display!=='block'&&tries++<40){setTimeout(probe,50);return}
