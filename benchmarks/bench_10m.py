@@ -151,9 +151,9 @@ def extrapolation(n: int, res: dict, n_small: int, small: dict | None) -> str:
             f"min and {m100 / 1024:.0f} GB of peak RSS (the main process's per-document arrays: votes, "
             f"probabilities, the labels frame; plus the prediction worker's fixed {workers / 1024:.0f} GB), so "
             f"100M needs a machine with that memory. On Spark (`lfs.executor: spark`) LF application "
-            f"runs per partition over the executors; text-model prediction here runs on the 2 local cores "
-            f"(it is per-document and stateless, so it splits the same way, but Spark prediction is not built in "
-            f"this branch and was not measured).")
+            f"runs per partition over the executors, and so does text-model prediction (the fitted model broadcast, "
+            f"`labeling/spark_predict.py`); this run used the 2 local cores, and Spark's per-core prediction rate "
+            f"and its extrapolation are in the text-prediction section.")
 
 
 def _chosen(res: dict) -> str | None:
