@@ -146,3 +146,22 @@ def test_logistic_probas_equal_sgd_predict_proba(n_classes):
     for a, b in zip(ours, theirs):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(ours[0], ours[-1])  # the epochs differ
+
+
+def test_row_gather_is_row_indexing():
+    """Each fold's training rows, written into the reused buffers, are X[rows] (runs of any length,
+    first and last rows in or out); a dense X is indexed as usual."""
+    import scipy.sparse as sp
+
+    from wslab.cartography.dynamics import _RowGather
+
+    X = sp.random(50, 30, density=0.3, format="csr", dtype=np.float32, random_state=2)
+    sets = [np.flatnonzero(np.random.default_rng(s).random(50) < 0.7) for s in range(4)] + [np.arange(1, 49)]
+    gather = _RowGather(X, sets)
+    for rows in sets:
+        got = gather(rows)
+        ref = X[rows]
+        assert got.shape == ref.shape and np.array_equal(got.indptr, ref.indptr)
+        assert np.array_equal(got.indices, ref.indices) and np.array_equal(got.data, ref.data)
+    dense = X.toarray()
+    assert np.array_equal(_RowGather(dense, sets)(sets[0]), dense[sets[0]])
