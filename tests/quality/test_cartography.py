@@ -163,5 +163,6 @@ def test_row_gather_is_row_indexing():
         ref = X[rows]
         assert got.shape == ref.shape and np.array_equal(got.indptr, ref.indptr)
         assert np.array_equal(got.indices, ref.indices) and np.array_equal(got.data, ref.data)
+        assert got.dtype == np.float64  # scikit-learn's SGD is faster on float64 than on float32
     dense = X.toarray()
     assert np.array_equal(_RowGather(dense, sets)(sets[0]), dense[sets[0]])
