@@ -127,9 +127,10 @@ def data_map_html(frame: pl.DataFrame, *, id_col: str = "id", text_col: str = "t
             "id": ["" if x is None else x for x in ids],
             "t": ["" if x is None else x[:max_text_chars] for x in texts],
             "g": g[drawn].tolist(), "s": [s[i] for i in drawn], "r": r[drawn].tolist(),
-            "c": [round(float(x), 4) for x in sub["confidence"].to_list()],
-            "v": [round(float(x), 4) for x in sub["variability"].to_list()],
-            "k": [round(float(x), 4) for x in sub["correctness"].to_list()],
+            # 4 decimals by numpy (a Python round per value took a quarter of the page's CPU)
+            "c": np.round(sub["confidence"].to_numpy().astype(np.float64), 4).tolist(),
+            "v": np.round(sub["variability"].to_numpy().astype(np.float64), 4).tolist(),
+            "k": np.round(sub["correctness"].to_numpy().astype(np.float64), 4).tolist(),
         },
     }
     if density is None:
