@@ -127,9 +127,10 @@ def data_map_html(frame: pl.DataFrame, *, id_col: str = "id", text_col: str = "t
             "id": ["" if x is None else x for x in ids],
             "t": ["" if x is None else x[:max_text_chars] for x in texts],
             "g": g[drawn].tolist(), "s": [s[i] for i in drawn], "r": r[drawn].tolist(),
-            "c": [round(float(x), 4) for x in sub["confidence"].to_list()],
-            "v": [round(float(x), 4) for x in sub["variability"].to_list()],
-            "k": [round(float(x), 4) for x in sub["correctness"].to_list()],
+            # 4 decimals by numpy (a Python round per value took a quarter of the page's CPU)
+            "c": np.round(sub["confidence"].to_numpy().astype(np.float64), 4).tolist(),
+            "v": np.round(sub["variability"].to_numpy().astype(np.float64), 4).tolist(),
+            "k": np.round(sub["correctness"].to_numpy().astype(np.float64), 4).tolist(),
         },
     }
     if density is None:
@@ -176,9 +177,8 @@ def data_map_png(frame: pl.DataFrame, *, title: str = "Data map", max_points: in
                   mincnt=1, zorder=1, rasterized=True)
     n = int(one_by_one.sum())
     size = 10 if n < 3000 else 4 if n < 30_000 else 1
-    sc = ax.scatter(x[one_by_one], y[one_by_one], c=k[one_by_one], cmap="coolwarm_r", vmin=0, vmax=1, s=size,
-                    alpha=0.7, linewidths=0, rasterized=True, zorder=2)
-    fig.colorbar(sc, ax=ax, label="correctness", fraction=0.04, pad=0.01)
+    sc = _points(ax, x[one_by_one], y[one_by_one], k[one_by_one], size=size)
+    fig.colorbar(sc, ax=ax, label="correctness", fraction=0.04, pad=0.01, alpha=0.7)
     ax.set(xlabel="variability", ylabel="confidence", xlim=(0, xmax), ylim=(-0.02, 1.02))
     shown = "" if n == frame.height else f", {frame.height - n:,} easy-to-learn as density"
     ax.set_title(f"{title} (n={frame.height:,}{shown})")
@@ -190,3 +190,21 @@ def data_map_png(frame: pl.DataFrame, *, title: str = "Data map", max_points: in
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def _points(ax, x: np.ndarray, y: np.ndarray, k: np.ndarray, *, size: float):
+    """Draw the points coloured by ``k`` in [0, 1] as ``scatter(c=k, cmap="coolwarm_r", s=size)``
+    would, with one marker line per colour of the colormap's table (correctness takes a few
+    values): Agg stamps a line's markers from one cached raster, where a scatter draws each
+    point's path (100,000 points: ~0.9 of 1.3 CPU-s). Returns the mappable for the colour bar."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    cmap, norm = colormaps["coolwarm_r"], Normalize(0, 1)
+    entry = np.clip((np.nan_to_num(k) * cmap.N).astype(np.int64), 0, cmap.N - 1)
+    for e in np.unique(entry):
+        at = entry == e
+        ax.plot(x[at], y[at], linestyle="none", marker="o", markersize=np.sqrt(size), markeredgewidth=0,
+                color=cmap(int(e)), alpha=0.7, rasterized=True, zorder=2)
+    return ScalarMappable(norm=norm, cmap=cmap)

@@ -103,3 +103,26 @@ def test_lowercasing_and_tokens_are_polars_own_whatever_the_characters():
         lowered = pl.Series(batch).str.to_lowercase().to_list()
         for ours, ref in zip(f.counts(batch), f.counts(lowered)):
             assert (ours != ref).nnz == 0
+
+
+@pytest.mark.parametrize("n_jobs, batch_size, chunk_chars", [(1, 5_000, 64_000), (2, 37, 300)])
+def test_fit_transform_is_the_count_matrices_path(monkeypatch, n_jobs, batch_size, chunk_chars):
+    """fit_transform (n-gram keys per chunk, idf applied once all are counted) gives the idf of the
+    per-family count matrices (``counts``: scikit-learn's smoothed idf) and the matrix ``transform``
+    builds from them, to the bit, whatever the characters, chunks, batches and threads."""
+    from wslab.core.stats import hashing
+
+    rng = np.random.default_rng(5)
+    pool = list("abcXYZ  \t\n\u00a0_-.,!?19") + list("ПриветМИРё") + list("ΟΔΟΣσς") + ["\U00010400", "😀", "İ", "日本"]
+    texts = ["".join(rng.choice(pool, rng.integers(0, 60))) for _ in range(300)] + [None, ""] + TEXTS
+    monkeypatch.setattr(hashing, "CHUNK_CHARS", chunk_chars)
+    f = HashedTfidf(n_features=2 ** 10, char_ngrams=(3, 5), n_jobs=n_jobs, batch_size=batch_size)
+    X = f.fit_transform(texts)
+    word, char = f.counts(texts)
+    for idf, C in zip(f.idf_, (word, char)):
+        ref = np.log((1 + len(texts)) / (1 + np.bincount(C.indices, minlength=2 ** 10))) + 1
+        assert np.array_equal(idf, ref.astype(np.float32))
+    assert X.dtype == np.float32 and (X != f.transform(texts)).nnz == 0
+    assert np.array_equal(X.indptr, f.transform(texts).indptr)
+    empty = HashedTfidf(n_features=64)
+    assert empty.fit_transform(["", None]).shape == (2, 128) and np.allclose(empty.idf_[0], np.log(3) + 1)

@@ -123,3 +123,46 @@ def test_cross_fitted_dynamics_slots_and_held_out_predictions():
     assert np.array_equal(again.gold_probs, dyn.gold_probs) and np.array_equal(probs, probs2)
     with pytest.raises(ValueError, match="at least 2"):
         cross_fitted_dynamics(X, y, n_classes=2, folds=2, epochs=1)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_logistic_probas_equal_sgd_predict_proba(n_classes):
+    """The one-product scoring of every epoch's weights gives what each epoch's model's own
+    predict_proba gives, to the bit on sparse float32 features (the same sums)."""
+    import scipy.sparse as sp
+
+    from wslab.cartography.dynamics import default_dynamics_model, logistic_probas
+
+    rng = np.random.default_rng(3)
+    X = sp.random(80, 40, density=0.2, format="csr", dtype=np.float32, random_state=3)
+    y = rng.integers(0, n_classes, 80)
+    m = default_dynamics_model(seed=1)
+    weights, theirs = [], []
+    for _ in range(3):
+        m.partial_fit(X, y, classes=np.arange(n_classes))
+        weights.append((m.coef_.copy(), m.intercept_.copy(), m.classes_))
+        theirs.append(m.predict_proba(X))
+    ours = logistic_probas(X, weights, n_classes)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(ours[0], ours[-1])  # the epochs differ
+
+
+def test_row_gather_is_row_indexing():
+    """Each fold's training rows, written into the reused buffers, are X[rows] (runs of any length,
+    first and last rows in or out); a dense X is indexed as usual."""
+    import scipy.sparse as sp
+
+    from wslab.cartography.dynamics import _RowGather
+
+    X = sp.random(50, 30, density=0.3, format="csr", dtype=np.float32, random_state=2)
+    sets = [np.flatnonzero(np.random.default_rng(s).random(50) < 0.7) for s in range(4)] + [np.arange(1, 49)]
+    gather = _RowGather(X, sets)
+    for rows in sets:
+        got = gather(rows)
+        ref = X[rows]
+        assert got.shape == ref.shape and np.array_equal(got.indptr, ref.indptr)
+        assert np.array_equal(got.indices, ref.indices) and np.array_equal(got.data, ref.data)
+        assert got.dtype == np.float64  # scikit-learn's SGD is faster on float64 than on float32
+    dense = X.toarray()
+    assert np.array_equal(_RowGather(dense, sets)(sets[0]), dense[sets[0]])

@@ -32,67 +32,9 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
-from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
-from wslab.core.stats.hashing import INVALID, HashedTfidf, _code_points, gram_keys
-
-
-def _log_tf(counts: np.ndarray) -> np.ndarray:
-    """``np.log(counts.astype(float32)) + 1`` (sublinear tf, float32) by a lookup table over
-    ``1..max(counts)``: the same float32 values, computed once per distinct count."""
-    table = np.empty(int(counts.max()) + 1, dtype=np.float32)
-    table[0] = 0
-    table[1:] = np.log(np.arange(1, len(table), dtype=np.float32)) + 1
-    return table[counts]
-
-
-def _tfidf_csr(key: np.ndarray, n_rows: int, d: int, idf: np.ndarray) -> sp.csr_matrix:
-    """The (n_rows, 2d) float32 CSR ``HashedTfidf.transform`` returns, from the n-gram keys
-    ``row * 2d + column`` of both families (:func:`~wslab.core.stats.hashing.gram_keys`; sorted
-    here in place): one int32 sort counts them (word columns first, as ``hstack`` puts them);
-    sublinear tf x idf in float32; each family L2-normalised by scikit-learn's own kernel (as
-    ``_weigh`` does through ``normalize``), on a view that makes each (row, family) a row."""
-    D = 2 * d
-    key.sort()
-    key = key[:int(np.searchsorted(key, INVALID))]
-    if not len(key):
-        return sp.csr_matrix((n_rows, D), dtype=np.float32)
-    new = np.empty(len(key), dtype=bool)
-    new[0] = True
-    np.not_equal(key[1:], key[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    counts = np.diff(starts, append=len(key))
-    u = key[starts]
-    c = u & np.int32(D - 1) if D & (D - 1) == 0 else u % np.int32(D)  # a mask for powers of two (the default)
-    val = _log_tf(counts)
-    val *= idf[c]
-    # where each (row, family) starts: keys sorted, so a binary search of row * 2d + family * d
-    at = np.arange(2 * n_rows + 1, dtype=np.int64)
-    famptr = np.searchsorted(u, ((at >> 1) * D + (at & 1) * d).astype(u.dtype)).astype(np.int32)
-    # scikit-learn's own L2 normalisation (the reference's), each family a row of its own
-    inplace_csr_row_normalize_l2(sp.csr_matrix((val, c, famptr), shape=(2 * n_rows, D)))
-    return sp.csr_matrix((val, c, famptr[::2].copy()), shape=(n_rows, D))
-
-
-CHUNK_CHARS = 64_000
-"""Characters scored at a time. A chunk's arrays (a few hundred KB each) stay in the CPU's cache
-and are reused by the allocator; 4,096 texts of the synthetic corpus at once (~1 MB arrays, each
-a fresh memory map) took ~20% longer, in page faults (measured with ``ru_minflt``)."""
-
-
-def chunk_bounds(lengths: np.ndarray, *, max_rows: int, max_chars: int = CHUNK_CHARS) -> np.ndarray:
-    """Bounds ``[0, ..., n]`` of consecutive chunks of texts of ``lengths`` characters: at most
-    ``max_rows`` texts and about ``max_chars`` characters each (a longer text alone).
-
-    >>> chunk_bounds(np.array([1, 1, 1, 10, 1]), max_rows=2, max_chars=6).tolist()
-    [0, 2, 3, 4, 5]
-    """
-    n = len(lengths)
-    if n == 0:
-        return np.zeros(1, dtype=np.int64)
-    ends = np.cumsum(np.asarray(lengths, dtype=np.int64))
-    cuts = np.searchsorted(ends, np.arange(max_chars, ends[-1], max_chars), side="right")
-    return np.unique(np.concatenate([[0, n], cuts, np.arange(max_rows, n, max_rows)]))
+from wslab.core.stats.hashing import (CHUNK_CHARS, HashedTfidf, _code_points, _tfidf_csr,  # noqa: F401
+                                      chunk_bounds, gram_keys)
 
 
 class HashedLinear:
