@@ -29,7 +29,6 @@ compare against and which the Spark compiler uses.
 from __future__ import annotations
 
 import functools
-
 import re
 from collections.abc import Iterable, Sequence
 
