@@ -71,7 +71,8 @@ class Objective:
 
 
 def sgd_epochs(objective: Objective, mu: np.ndarray, *, n_epochs: int, lr: float, momentum: float = 0.9,
-               weight_decay: float = 0.0, stop: Callable[[list[float]], bool] | None = None) -> tuple[np.ndarray, list[float]]:
+               weight_decay: float = 0.0,
+               stop: Callable[[list[float]], bool] | None = None) -> tuple[np.ndarray, list[float]]:
     """Run up to ``n_epochs`` SGD steps from float32 ``mu``; returns (float32 ``mu``, the loss
     before each step). ``stop(losses so far)`` after a step ends the loop when true (early stopping).
     A NaN loss raises Snorkel's own ``Exception("Loss is NaN. ...")``."""
