@@ -82,9 +82,16 @@ def check_types(corpus: Any, specs: Sequence[LFSpec], labels: Sequence[str]) -> 
     """Every declarative LF, run on no rows of the corpus's schema: a column rule whose value has
     another type than its column (``gt: 3`` on a text column) fails here, before any work."""
     empty = corpus.frame.clear()
-    for spec in specs:
-        if not is_declarative(spec):
-            continue
+    declarative = [s for s in specs if is_declarative(s)]
+    try:  # all at once (one query, not one per LF); only a failure is looked for LF by LF
+        declarative_frame(empty, declarative, labels, id_column=corpus.id_column,
+                          text_column=corpus.text_column).collect()
+        return
+    except ConfigError:
+        raise
+    except Exception:  # noqa: BLE001  the loop below names the LF
+        pass
+    for spec in declarative:
         try:
             declarative_frame(empty, [spec], labels, id_column=corpus.id_column,
                               text_column=corpus.text_column).collect()

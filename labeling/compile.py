@@ -28,6 +28,7 @@ compare against and which the Spark compiler uses.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -114,6 +115,7 @@ def checked_regex_pattern(cond: RegexCond, *, where: str) -> str:
     return pattern
 
 
+@functools.lru_cache(maxsize=4096)  # a run compiles each LF more than once (the plan, the type check)
 def fires_on_any_text(pattern: str) -> bool:
     """True if ``pattern`` (valid) matches each of a set of unlike non-empty one-line texts (a word,
     a sentence, a long text, punctuation, a space, digits, Cyrillic): it fires on every document.
@@ -137,6 +139,7 @@ _PROBE_TEXTS = ["x", "!", " ", "0", "Ж", "the order came late and the card was 
 """Unlike non-empty one-line texts: a pattern that matches all of them needs nothing of its own."""
 
 
+@functools.lru_cache(maxsize=4096)
 def validate_regex(pattern: str) -> str | None:
     """Return None if Polars' regex engine compiles ``pattern``, else its error (one line)."""
     try:

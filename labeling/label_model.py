@@ -24,6 +24,7 @@ each label-model setting as a candidate) share them, so no setting is fitted twi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -169,6 +170,7 @@ class LabelModelFits:
     def __init__(self, patterns: VotePatterns, n_classes: int, *, seed: int = 0) -> None:
         self.patterns, self.n_classes, self.seed = patterns, n_classes, seed
         self._fits: dict[tuple, LabelModelFit] = {}
+        self._lock = threading.Lock()  # one fit at a time: Snorkel seeds numpy's global generator inside fit
 
     def __len__(self) -> int:
         return len(self._fits)
@@ -177,10 +179,11 @@ class LabelModelFits:
         """:func:`fit_label_model` on the patterns with ``prior`` and ``settings`` (made on first use)."""
         prior = np.asarray(prior, dtype=float)
         key = (prior.round(12).tobytes(), tuple(sorted(settings.items())))
-        if key not in self._fits:
-            self._fits[key] = fit_label_model(self.patterns, self.n_classes, prior=prior, seed=self.seed,
-                                              on_fit=on_fit, **settings)
-        return self._fits[key]
+        with self._lock:
+            if key not in self._fits:
+                self._fits[key] = fit_label_model(self.patterns, self.n_classes, prior=prior, seed=self.seed,
+                                                  on_fit=on_fit, **settings)
+            return self._fits[key]
 
 
 NAN_LR_STEPS = 3

@@ -34,6 +34,8 @@ probabilities in ``labels.parquet`` carry its weight, so its label is their argm
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,7 +113,9 @@ def decision_weight(y: np.ndarray, probs: np.ndarray, k: int, metric: MetricFn, 
         return 1.0
     weights = np.array(DECISION_WEIGHTS)
     preds = np.stack([probs_to_preds(reweight(probs, k, a)) for a in weights])
-    values = np.array([metric(confusion_matrices(y, p, n_classes))[0] for p in preds])
+    n = len(y)  # every weight's confusion matrix in one call: weight w reads items w*n .. w*n + n-1
+    values = metric(confusion_matrices(np.tile(y, len(weights)), preds.ravel(), n_classes,
+                                       np.arange(len(weights) * n).reshape(len(weights), n)))
     best = np.flatnonzero(values >= values.max() - 1e-12)
     return float(weights[best[np.argmin(np.abs(np.log(weights[best])))]])
 
@@ -296,13 +300,20 @@ def choice_reason(rows: Sequence[dict], chosen: str, *, pinned: bool) -> dict:
     return {"best": best, "chosen": chosen, "reason": reason}
 
 
+TEXT_MODEL_KINDS = frozenset({"gold", "gold+votes", "end_model", "end_model+gold", "gold+llm"})
+"""Kinds whose fits train a text classifier: their fits run on the thread pool of
+:func:`select_pipeline` (the sparse products of the solver release Python's global lock; vote
+fits are too cheap to gain, and Snorkel seeds numpy's global generator inside its fit)."""
+
+
 class _Runner:
-    """Fits candidates (all of dev, then each fold) and keeps their OOF and test probabilities."""
+    """Fits candidates (all of dev, then each fold) and keeps their OOF and test probabilities;
+    a text model's fits (all of dev and each fold) are tasks of ``pool`` when one is given."""
 
     def __init__(self, inp: Inputs, covered: np.ndarray, test_pos: np.ndarray, folds: list, advance, *,
-                 k: int | None, metric: MetricFn) -> None:
+                 k: int | None, metric: MetricFn, pool: ThreadPoolExecutor | None = None) -> None:
         self.inp, self.covered, self.test_pos, self.folds, self.advance = inp, covered, test_pos, folds, advance
-        self.k, self.metric = k, metric
+        self.k, self.metric, self.pool = k, metric, pool
         self.oof: dict[str, np.ndarray] = {}  # argmax-ready probabilities, before the decision rule
         self.test: dict[str, np.ndarray] = {}
         self.final: dict[str, Predict] = {}
@@ -332,14 +343,21 @@ class _Runner:
             fs, fe = self.final[src], self.final[end]
             self.final[cand.name] = lambda rows: _votes_then_end_model(rows, self.covered, fs, fe)
         else:
-            final = cand.fit(np.arange(len(inp.y_dev)))
+            def fold(tr_ho):  # a fold's fit, scored on its held-out items
+                return cand.fit(tr_ho[0])(inp.dev_pos[tr_ho[1]])
+            everything = np.arange(len(inp.y_dev))
+            parallel = self.pool is not None and cand.kind in TEXT_MODEL_KINDS and cand.uses_dev
+            if parallel:  # every fit a task: the all-of-dev fit first, then the folds
+                final_task = self.pool.submit(cand.fit, everything)
+                pending = [self.pool.submit(fold, f) for f in self.folds]
+            final = final_task.result() if parallel else cand.fit(everything)
             self.final[cand.name], self.test[cand.name] = final, final(self.test_pos)
             if not cand.uses_dev:
                 self.oof[cand.name] = final(inp.dev_pos)
             else:
                 oof = np.zeros((len(inp.y_dev), inp.n_classes))
-                for tr, ho in self.folds:
-                    oof[ho] = cand.fit(tr)(inp.dev_pos[ho])
+                for i, (tr, ho) in enumerate(self.folds):
+                    oof[ho] = pending[i].result() if parallel else fold((tr, ho))
                 self.oof[cand.name] = oof
         self.decide(cand.name)
         self.advance(1, candidate=cand.name)
@@ -382,7 +400,8 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
                     labels: Sequence[str], metric: str = "macro_f1", folds: int = 5, n_boot: int = 1000,
                     label_model_grid: Sequence[tuple[str, dict]] = (), gold_shares: Sequence[float] = (0.5,),
                     text_models: bool = True, pin: str | None = None, max_text_rows: int | None = None,
-                    llm_costs: dict[str, dict | None] | None = None, reporter: Reporter | None = None) -> Selection:
+                    llm_costs: dict[str, dict | None] | None = None, n_jobs: int = 2,
+                    reporter: Reporter | None = None) -> Selection:
     """Score every candidate out of fold on gold dev (and on gold test, for the report); choose one.
 
     ``max_text_rows``: a candidate whose text model would label more corpus documents than this
@@ -395,7 +414,8 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
     End models are trained on majority vote and on the best (by dev OOF score only) of the
     weighted vote and the label models: the sources worth an end model, at a third of the fits. ``text_models=False``
     leaves out every candidate that trains a text classifier. ``y_test`` is used for nothing
-    but the test scores.
+    but the test scores. ``n_jobs``: threads for the text models' fold fits (1: none); the
+    results do not depend on it.
     """
     fn, K, k = parse_metric(metric, labels), inp.n_classes, decision_class(metric, labels)
     first = vote_candidates(inp, label_model_grid=label_model_grid, score=metric_score(fn, K))
@@ -412,12 +432,14 @@ def select_pipeline(inp: Inputs, *, covered: np.ndarray, test_pos: np.ndarray, y
     per_source = 2 + len(gold_shares) * (2 if inp.spans is not None else 1)
     n_end = (2 + (pinned_source(pin) not in (None, "majority_vote"))) * per_source if weak else 0
     with get_reporter(reporter).task("pipeline candidates (out of fold on gold dev)", total=len(first) + n_end) as adv:
-        runner = _Runner(inp, covered, test_pos, dev_folds(inp.y_dev, folds, inp.seed), adv, k=k, metric=fn)
-        for cand in first:
-            runner.run(cand)
-        second = _end_model_candidates(inp, first, runner, gold_shares, fn, pin=pin) if weak else []
-        for cand in second:
-            runner.run(cand)
+        with ThreadPoolExecutor(n_jobs) if n_jobs > 1 and text_models else nullcontext() as pool:
+            runner = _Runner(inp, covered, test_pos, dev_folds(inp.y_dev, folds, inp.seed), adv, k=k, metric=fn,
+                             pool=pool)
+            for cand in first:
+                runner.run(cand)
+            second = _end_model_candidates(inp, first, runner, gold_shares, fn, pin=pin) if weak else []
+            for cand in second:
+                runner.run(cand)
     cands = first + second
     rows = []
     for i, c in enumerate(cands):

@@ -170,3 +170,30 @@ def test_sparse_predict_proba_equals_snorkels_on_the_same_model():
     np.testing.assert_allclose(fast.predict_proba(L), want, rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="cardinality"):
         fast.predict_proba(np.full((2, 80), 9))
+
+
+@pytest.mark.parametrize("case", [(7, 3000, 30, 5, 0.15, 0.3), (5, 4000, 12, 2, 0.6, 0.0)])  # sparse and dense O_off
+def test_numpy_objective_equals_the_torch_loss_and_its_autograd_gradient(case):
+    seed, n, m, k, coverage, l2 = case
+    fast = _fast(_matrix(seed, n, m, k, coverage), k, None, n_epochs=1)
+    objective = fast._objective(l2)
+    rng = np.random.default_rng(seed)
+    for _ in range(3):
+        mu = torch.from_numpy(rng.uniform(0, 1, (fast.d, k)).astype(np.float32))
+        fast.mu.data = mu.clone()
+        fast.mu.grad = None
+        loss = fast._loss_mu(l2=l2)
+        loss.backward()
+        value, grad = objective.value_and_grad(mu.numpy().astype(np.float64))
+        assert value == pytest.approx(float(loss.detach()), rel=1e-12)
+        np.testing.assert_allclose(grad.astype(np.float32), fast.mu.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_default_fit_runs_its_epochs_in_numpy_and_other_optimizers_in_snorkels_loop():
+    L = _matrix(1, 2000, 8, 3, 0.4)
+    numpy_fit = _fast(L, 3, None, n_epochs=50, seed=2)
+    assert not hasattr(numpy_fit, "optimizer")  # no torch optimizer: building one imports torch._dynamo (1 s)
+    adam = _fast(L, 3, None, n_epochs=50, seed=2, optimizer="adam")
+    ref = _snorkel(L, 3, None, n_epochs=50, seed=2, optimizer="adam")
+    assert adam.epochs_run == 50 and hasattr(adam, "optimizer")
+    np.testing.assert_allclose(_mu(adam), _mu(ref), rtol=0, atol=1e-6)

@@ -292,3 +292,20 @@ def test_cross_fitted_threshold_of_a_fold_is_chosen_on_the_other_folds():
     # fold A's best threshold (~0.3) misses fold B's spam at 0.1; fold B's (~0.1) calls fold A's ham at 0.1 spam
     assert out[3].argmax() == 0 and out[1].argmax() == 1
     assert final == decision_weight(y, probs, 1, fn, 2)
+
+
+def test_text_model_fits_on_threads_give_the_same_table_as_one_thread(project, monkeypatch):
+    """A text model's fits run as tasks of a thread pool (n_jobs=2, the default); one thread gives
+    the same scores, decisions and choice."""
+    import functools
+
+    import wslab.app.pipeline as pipeline
+    from wslab.labeling import selection
+
+    _edit(project, **FAST)
+    threads = run_apply(load_config(project)).metrics["candidates"]
+    monkeypatch.setattr(pipeline, "select_pipeline", functools.partial(selection.select_pipeline, n_jobs=1))
+    single = run_apply(load_config(project)).metrics["candidates"]
+    assert single["chosen"] == threads["chosen"]
+    assert [(r["name"], r["oof"], r["test"]) for r in single["rows"]] == \
+        [(r["name"], r["oof"], r["test"]) for r in threads["rows"]]
