@@ -80,14 +80,17 @@ def sgd_epochs(objective: Objective, mu: np.ndarray, *, n_epochs: int, lr: float
     rate, mom, wd = (np.float64(np.float32(x)) for x in (-lr, momentum, weight_decay))
     buf, history = None, []
     for _ in range(n_epochs):
-        loss, grad = objective.value_and_grad(mu.astype(np.float64))
-        if np.isnan(loss):
-            raise Exception("Loss is NaN. Consider reducing learning rate.")  # Snorkel's message, as its fit raises
-        g = grad.astype(np.float32)
-        if wd:
-            g = (g + wd * mu).astype(np.float32)  # products of two float32 are exact in float64: one rounding
-        buf = g if buf is None else (np.float32(mom) * buf + g).astype(np.float32)
-        mu = (mu + rate * buf).astype(np.float32)
+        # a diverging fit overflows to inf and then NaN (no numpy warnings: the NaN loss below is the
+        # signal, and label_model._fit_lowering_lr refits at a lower rate, as after Snorkel's own loop)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grad = objective.value_and_grad(mu.astype(np.float64))
+            if np.isnan(loss):
+                raise Exception("Loss is NaN. Consider reducing learning rate.")  # Snorkel's message and type
+            g = grad.astype(np.float32)
+            if wd:
+                g = (g + wd * mu).astype(np.float32)  # products of two float32 are exact in float64: one rounding
+            buf = g if buf is None else (np.float32(mom) * buf + g).astype(np.float32)
+            mu = (mu + rate * buf).astype(np.float32)
         history.append(loss)
         if stop is not None and stop(history):
             break
