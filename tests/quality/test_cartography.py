@@ -166,3 +166,20 @@ def test_row_gather_is_row_indexing():
         assert got.dtype == np.float64  # scikit-learn's SGD is faster on float64 than on float32
     dense = X.toarray()
     assert np.array_equal(_RowGather(dense, sets)(sets[0]), dense[sets[0]])
+
+
+def test_cross_fitted_dynamics_on_the_used_columns_equal_the_full_width():
+    """A wide hashed CSR matrix is fitted on its used columns only; the data map and the held-out
+    probabilities are those of the same fits on the full width (a CSC copy takes the full-width path)."""
+    import scipy.sparse as sp
+
+    from wslab.cartography.dynamics import cross_fitted_dynamics
+
+    rng = np.random.default_rng(5)
+    X = sp.random(90, 5000, density=0.004, format="csr", dtype=np.float32, random_state=5)
+    y = rng.integers(0, 3, 90)
+    narrow, p_narrow = cross_fitted_dynamics(X, y, n_classes=3, folds=3, epochs=2, seed=1)
+    wide, p_wide = cross_fitted_dynamics(X.tocsc(), y, n_classes=3, folds=3, epochs=2, seed=1)
+    np.testing.assert_allclose(narrow.gold_probs, wide.gold_probs, rtol=1e-6)
+    np.testing.assert_allclose(p_narrow, p_wide, rtol=1e-6)
+    assert np.array_equal(narrow.predictions, wide.predictions)

@@ -377,7 +377,7 @@ def used_columns(X: sp.csr_matrix) -> np.ndarray:
     """The sorted columns where ``X`` has an entry: a model fitted on ``X`` with an L2 penalty
     (from a zero start) keeps a zero weight on every other column, so it may be fitted on these
     columns alone (:func:`select_columns`) and predict from them alone, with the same result."""
-    return np.unique(X.indices)
+    return np.flatnonzero(np.bincount(X.indices, minlength=X.shape[1]))  # sorted; no sort of every entry
 
 
 def select_columns(X: sp.csr_matrix, cols: np.ndarray) -> sp.csr_matrix:
