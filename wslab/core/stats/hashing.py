@@ -377,7 +377,9 @@ def used_columns(X: sp.csr_matrix) -> np.ndarray:
     """The sorted columns where ``X`` has an entry: a model fitted on ``X`` with an L2 penalty
     (from a zero start) keeps a zero weight on every other column, so it may be fitted on these
     columns alone (:func:`select_columns`) and predict from them alone, with the same result."""
-    return np.flatnonzero(np.bincount(X.indices, minlength=X.shape[1]))  # sorted; no sort of every entry
+    seen = np.zeros(X.shape[1], dtype=bool)  # sorted, without a sort (or an int64 copy) of every entry
+    seen[X.indices] = True
+    return np.flatnonzero(seen)
 
 
 def select_columns(X: sp.csr_matrix, cols: np.ndarray) -> sp.csr_matrix:
@@ -386,6 +388,8 @@ def select_columns(X: sp.csr_matrix, cols: np.ndarray) -> sp.csr_matrix:
     where[cols] = np.arange(len(cols), dtype=np.int32)
     new = where[X.indices]
     keep = new >= 0
+    if keep.all():  # every entry kept (``cols`` covers the used columns): the rows stay as they are
+        return sp.csr_matrix((X.data, new, X.indptr), shape=(X.shape[0], len(cols)))
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows[keep], minlength=X.shape[0]), out=indptr[1:])
