@@ -58,7 +58,7 @@ def test_fast_path_is_bit_equal_on_any_characters_and_chunking(monkeypatch):
     """Random texts over several scripts, whitespace kinds, astral characters and a text that needs
     Polars' own lowercasing, scored in chunks of a few texts (CHUNK_CHARS small): the same float
     values as the reference path, to the bit."""
-    from wslab.core.stats import hashed_linear
+    from wslab.core.stats import hashing
 
     rng = np.random.default_rng(11)
     pool = list("abcXYZ  \t\n\u00a0_-.,!?19") + list("ПриветМИРё") + list("ΟΔΟΣσς") + ["\U00010400", "😀", "İ", "日本"]
@@ -69,7 +69,7 @@ def test_fast_path_is_bit_equal_on_any_characters_and_chunking(monkeypatch):
     cols = used_columns(X)
     clf = text_classifier(C=4.0).fit(select_columns(X, cols), y[:400])
     ref = clf.predict_proba(select_columns(f.transform(texts), cols))
-    monkeypatch.setattr(hashed_linear, "CHUNK_CHARS", 500)
+    monkeypatch.setattr(hashing, "CHUNK_CHARS", 500)
     fast = HashedLinear.from_classifier(f, clf, cols)
     assert np.array_equal(fast.predict_proba(texts), ref)
     assert (fast.features(texts) != f.transform(texts)).nnz == 0

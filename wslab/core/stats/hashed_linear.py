@@ -2,7 +2,7 @@
 
 A logistic regression fitted on :class:`~wslab.core.stats.hashing.HashedTfidf` features scores a
 document as ``intercept + sum over its n-gram columns of tfidf(column) x coef(column)``. This
-module builds the feature matrix of ~:data:`CHUNK_CHARS` characters at a time straight from the
+module builds the feature matrix of ~:data:`~wslab.core.stats.hashing.CHUNK_CHARS` characters at a time straight from the
 hashed n-gram occurrences of both families (:func:`~wslab.core.stats.hashing.gram_keys`: one
 int32 key ``row * 2 n_features + column`` per occurrence, all in one array): one sort gives the
 counts, then sublinear tf (a lookup table) x idf, scikit-learn's own L2 kernel on a view where
@@ -33,8 +33,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from wslab.core.stats.hashing import (CHUNK_CHARS, HashedTfidf, _code_points, _tfidf_csr,  # noqa: F401
-                                      chunk_bounds, gram_keys)
+from wslab.core.stats.hashing import HashedTfidf, _code_points, _tfidf_csr, chunked_keys, gram_keys
 
 
 class HashedLinear:
@@ -90,15 +89,13 @@ class HashedLinear:
     def decision(self, texts: Sequence[str | None] | pl.Series, extra: sp.spmatrix | None = None) -> np.ndarray:
         """(n, K') scores, as the classifier's ``decision_function`` (2-D); ``extra``: the (n, e)
         features appended after the text columns in training. Scored in chunks of at most
-        :data:`CHUNK_CHARS` characters (:func:`chunk_bounds`)."""
+        :data:`CHUNK_CHARS` characters (:func:`~wslab.core.stats.hashing.chunked_keys`)."""
         d = self.n_features
-        cp, lens, word = _code_points(texts, self.max_chars)
-        at = np.concatenate([[0], np.cumsum(lens)])
+        n, chunks = chunked_keys(texts, n_features=d, word_n_max=self.word_ngrams[1], char_ngrams=self.char_ngrams,
+                                 max_chars=self.max_chars)
         W = self.W if extra is None else np.vstack([self.W, self.extra_coef.T.astype(self.W.dtype)])
-        z = np.empty((len(lens), W.shape[1]), dtype=np.result_type(np.float32, W, *(() if extra is None else (extra.dtype,))))
-        bounds = chunk_bounds(lens, max_rows=(2 ** 31 - 1) // (2 * d), max_chars=CHUNK_CHARS)
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            keys = gram_keys(cp[at[a]:at[b]], lens[a:b], word[at[a]:at[b]], self.word_ngrams[1], self.char_ngrams, d)
+        z = np.empty((n, W.shape[1]), dtype=np.result_type(np.float32, W, *(() if extra is None else (extra.dtype,))))
+        for a, b, keys in chunks:
             X = _tfidf_csr(keys, b - a, d, self.idf)
             if extra is not None:
                 X = sp.hstack([X, extra[a:b]], format="csr")

@@ -23,7 +23,7 @@ each family is sublinear-tf x idf and L2-normalised on its own (as a ``FeatureUn
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -353,6 +353,20 @@ def chunk_bounds(lengths: np.ndarray, *, max_rows: int, max_chars: int = CHUNK_C
     return np.unique(np.concatenate([[0, n], cuts, np.arange(max_rows, n, max_rows)]))
 
 
+def chunked_keys(texts: Sequence[str | None] | pl.Series, *, n_features: int, word_n_max: int,
+                 char_ngrams: tuple[int, int], max_chars: int | None) -> tuple[int, Iterator]:
+    """``(number of texts, chunks)``: ``chunks`` yields ``(a, b, keys)``, the :func:`gram_keys` of
+    ``texts[a:b]`` for consecutive chunks of about :data:`CHUNK_CHARS` characters (:func:`chunk_bounds`;
+    few enough texts per chunk for int32 keys ``row * 2 n_features + column``)."""
+    d = n_features
+    cp, lens, word = _code_points(texts, max_chars)
+    at = np.concatenate([[0], np.cumsum(lens)])
+    bounds = chunk_bounds(lens, max_rows=(2 ** 31 - 1) // (2 * d), max_chars=CHUNK_CHARS)
+    return len(lens), ((int(a), int(b), gram_keys(cp[at[a]:at[b]], lens[a:b], word[at[a]:at[b]], word_n_max,
+                                                   char_ngrams, d))
+                       for a, b in zip(bounds[:-1], bounds[1:]))
+
+
 def _count_matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
     """CSR of the (row, col) occurrences, duplicates counted: one sort of ``row * n_cols + col``
     (numpy's vectorised sort; int32 keys when they fit, as they do for batches of a few thousand
@@ -452,13 +466,9 @@ class HashedTfidf:
 
     def _counted_chunks(self, texts: Sequence[str | None]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
         """:func:`_counted` of each chunk of at most :data:`CHUNK_CHARS` characters of ``texts``, with its row count."""
-        d = self.n_features
-        cp, lens, word = _code_points(texts, self.max_chars)
-        at = np.concatenate([[0], np.cumsum(lens)])
-        bounds = chunk_bounds(lens, max_rows=(2 ** 31 - 1) // (2 * d), max_chars=CHUNK_CHARS)
-        return [(*_counted(gram_keys(cp[at[a]:at[b]], lens[a:b], word[at[a]:at[b]], self.word_ngrams[1],
-                                     self.char_ngrams, d), int(b - a), d), int(b - a))
-                for a, b in zip(bounds[:-1], bounds[1:])]
+        _, chunks = chunked_keys(texts, n_features=self.n_features, word_n_max=self.word_ngrams[1],
+                                 char_ngrams=self.char_ngrams, max_chars=self.max_chars)
+        return [(*_counted(keys, b - a, self.n_features), b - a) for a, b, keys in chunks]
 
     def transform(self, texts: Sequence[str | None]) -> sp.csr_matrix:
         if self.idf_ is None:
