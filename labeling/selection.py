@@ -34,7 +34,7 @@ probabilities in ``labels.parquet`` carry its weight, so its label is their argm
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
@@ -345,22 +345,29 @@ class _Runner:
         else:
             def fold(tr_ho):  # a fold's fit, scored on its held-out items
                 return cand.fit(tr_ho[0])(inp.dev_pos[tr_ho[1]])
-            everything = np.arange(len(inp.y_dev))
+            # every fit a task of the pool (a text model's) or run at once: the all-of-dev fit first, then the folds
             parallel = self.pool is not None and cand.kind in TEXT_MODEL_KINDS and cand.uses_dev
-            if parallel:  # every fit a task: the all-of-dev fit first, then the folds
-                final_task = self.pool.submit(cand.fit, everything)
-                pending = [self.pool.submit(fold, f) for f in self.folds]
-            final = final_task.result() if parallel else cand.fit(everything)
+            submit = self.pool.submit if parallel else _now
+            final_task = submit(cand.fit, np.arange(len(inp.y_dev)))
+            pending = [submit(fold, f) for f in self.folds] if cand.uses_dev else []
+            final = final_task.result()
             self.final[cand.name], self.test[cand.name] = final, final(self.test_pos)
             if not cand.uses_dev:
                 self.oof[cand.name] = final(inp.dev_pos)
             else:
                 oof = np.zeros((len(inp.y_dev), inp.n_classes))
-                for i, (tr, ho) in enumerate(self.folds):
-                    oof[ho] = pending[i].result() if parallel else fold((tr, ho))
+                for (_, ho), task in zip(self.folds, pending):
+                    oof[ho] = task.result()
                 self.oof[cand.name] = oof
         self.decide(cand.name)
         self.advance(1, candidate=cand.name)
+
+
+def _now(fn, *args) -> Future:
+    """``fn(*args)`` run at once, as a finished Future (a pool's ``submit`` without a pool)."""
+    done = Future()
+    done.set_result(fn(*args))
+    return done
 
 
 def _votes_then_end_model(rows: np.ndarray, covered: np.ndarray, votes: Predict, end: Predict) -> np.ndarray:
