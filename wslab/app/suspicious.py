@@ -175,8 +175,9 @@ class _HashedFeatures:
     """Hashed word 1-2 + char_wb 3-5 n-gram TF-IDF (:class:`~wslab.core.stats.hashing.HashedTfidf`, no
     vocabulary to fit). Character bigrams are left out: the SGD fits cost one step per non-zero,
     and the bigrams add a fifth of them (100,000 synthetic documents: 2.1 of 13 CPU-s) without
-    changing the flags (precision 0.512 either way, benchmarks/results/issues.md). The unused
-    hashed columns stay: a row's cost is its non-zeros, whatever the width. One thread: two cost
+    changing the flags (precision 0.512 either way, benchmarks/results/issues.md). The matrix keeps
+    the full hashed width; :func:`~wslab.cartography.dynamics.cross_fitted_dynamics` fits on its
+    used columns (the same fits, smaller stacked weights per epoch). One thread: two cost
     more CPU for the same matrix (100,000 documents, before ``fit_transform`` was chunked: 3.9
     against 2.9 CPU-s; now ~1 CPU-s either way, within the machine's noise)."""
 

@@ -197,11 +197,16 @@ def load_gold(path: Path, *, labels: list[str], id_column: str = "id", label_col
               split_column: str | None = None, dev_fraction: float = 0.5, seed: int = 0,
               corpus: Corpus | None = None) -> Gold:
     """Read and validate gold labels; return them as class indices with a dev/test split."""
-    required = [id_column, label_column] + ([split_column] if split_column else [])
-    df = io.read_table(path, required=required, what="gold", id_columns=[id_column])
+    df = _read_gold(path, id_column=id_column, label_column=label_column, split_column=split_column)
     return gold_from_frame(df, labels=labels, id_column=id_column, label_column=label_column,
                            split_column=split_column, dev_fraction=dev_fraction, seed=seed, corpus=corpus,
                            name=str(path))
+
+
+def _read_gold(path: Path, *, id_column: str, label_column: str, split_column: str | None) -> pl.DataFrame:
+    """The gold file's table, its id, label (and split) columns required, ids read as text."""
+    required = [id_column, label_column] + ([split_column] if split_column else [])
+    return io.read_table(path, required=required, what="gold", id_columns=[id_column])
 
 
 def _gold_table(df, *, id_column: str, label_column: str, split_column: str | None, name: str) -> pl.DataFrame:
@@ -327,8 +332,7 @@ def load_tag_gold(path: Path, *, tags: list[str], id_column: str = "id", label_c
                   split_column: str | None = None, dev_fraction: float = 0.5, seed: int = 0,
                   corpus: Corpus | None = None) -> TagGold:
     """Read and validate a multi-label gold file (:func:`parse_tag_cell` per row) with a dev/test split."""
-    required = [id_column, label_column] + ([split_column] if split_column else [])
-    df = io.read_table(path, required=required, what="gold", id_columns=[id_column])
+    df = _read_gold(path, id_column=id_column, label_column=label_column, split_column=split_column)
     return tag_gold_from_frame(df, tags=tags, id_column=id_column, label_column=label_column,
                                split_column=split_column, dev_fraction=dev_fraction, seed=seed, corpus=corpus,
                                name=str(path))

@@ -58,15 +58,22 @@ def _collect(lf: pl.LazyFrame, path: Path, what: str, **kwargs: Any) -> pl.DataF
         raise InputError(f"{path}: cannot read {what}: {first}") from None
 
 
-def _class_counts(path: Path) -> dict[str, Any] | None:
-    """Final labels per class, the number of documents and the count per label source, counted by
-    a streaming group-by over labels.parquet (at 10M documents the file is not loaded whole)."""
+def _scan_labels(path: Path, column: str) -> tuple[pl.LazyFrame, list[str]] | None:
+    """labels.parquet scanned lazily, with its column names; None when the file or ``column`` is absent."""
     if not path.is_file():
         return None
     lf = io.scan_table(path, what="labels")
     names = lf.collect_schema().names()
-    if "label" not in names:
+    return (lf, names) if column in names else None
+
+
+def _class_counts(path: Path) -> dict[str, Any] | None:
+    """Final labels per class, the number of documents and the count per label source, counted by
+    a streaming group-by over labels.parquet (at 10M documents the file is not loaded whole)."""
+    scanned = _scan_labels(path, "label")
+    if scanned is None:
         return None
+    lf, names = scanned
     counts = _collect(lf.group_by("label").len(), path, "labels", engine="streaming")
     sources = (_collect(lf.group_by("source").len().sort("source"), path, "labels", engine="streaming")
                if "source" in names else None)
@@ -78,12 +85,10 @@ def _tag_counts(path: Path) -> dict[str, Any] | None:
     """A multi-label labels.parquet (``tags`` list column, ``source_<tag>`` per tag), counted in
     one streaming pass: documents, per tag count, the co-occurrence matrix (documents carrying
     both tags; the diagonal is the tag's count), documents per number of tags, sources per tag."""
-    if not path.is_file():
+    scanned = _scan_labels(path, "tags")
+    if scanned is None:
         return None
-    lf = io.scan_table(path, what="labels")
-    names = lf.collect_schema().names()
-    if "tags" not in names:
-        return None
+    lf, names = scanned
     tags = [c.removeprefix("p_") for c in names if c.startswith("p_")]
     has = [pl.col("tags").list.contains(pl.lit(t)) for t in tags]
     k = len(tags)
